@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789';
+const DEV_IDENTITY_SECRET = 'dev-only-gateway-identity-secret-0123456789';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const url = (fallback: string) => z.string().url().default(fallback);
+const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  DATABASE_URL: z.string().url().optional(),
+  PGLITE_DATA_DIR: z.string().default('.data/pglite'),
+
+  JWT_SECRET: z.string().min(32).default(DEV_JWT_SECRET),
+  JWT_JWKS_URL: z.string().url().optional(),
+  JWT_ISSUER: z.string().optional(),
+  JWT_AUDIENCE: z.string().optional(),
+  GATEWAY_IDENTITY_SECRET: z.string().min(32).default(DEV_IDENTITY_SECRET),
+
+  HOST: z.string().default('127.0.0.1'),
+  GATEWAY_PORT: port(4000),
+  CUSTOMER_PORT: port(4001),
+  ORDER_PORT: port(4002),
+  LOYALTY_PORT: port(4003),
+  INVENTORY_PORT: port(4004),
+  RETAILCRM_EMULATOR_PORT: port(4101),
+  BONUSPLUS_EMULATOR_PORT: port(4102),
+  ONEC_EMULATOR_PORT: port(4103),
+
+  CUSTOMER_URL: url('http://127.0.0.1:4001/graphql'),
+  LOYALTY_URL: url('http://127.0.0.1:4003/graphql'),
+
+  RETAILCRM_URL: url('http://127.0.0.1:4101'),
+  RETAILCRM_API_KEY: z.string().min(1).default('demo-retailcrm-key'),
+  RETAILCRM_SITE: z.string().min(1).default('fashion-shop'),
+  RETAILCRM_RPS: z.coerce.number().positive().default(10),
+  BONUSPLUS_URL: url('http://127.0.0.1:4102'),
+  BONUSPLUS_API_KEY: z.string().min(1).default('demo-bonusplus-key'),
+  UPSTREAM_TIMEOUT_MS: ms(5000),
+
+  LOYALTY_WELCOME_BONUS: z.coerce.number().int().min(0).default(500),
+  LOYALTY_DEFAULT_CARD_TYPE: z.string().min(1).default('Silver'),
+  LOYALTY_READ_MODEL_TTL_MS: ms(60_000),
+
+  CUSTOMER_SYNC_INTERVAL_MS: ms(2_000),
+  OUTBOX_POLL_INTERVAL_MS: ms(500),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12),
+
+  SEED_DEMO: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  SEED_ONLINE_CUSTOMERS: z.coerce.number().int().min(0).default(300),
+  SEED_SHOWROOM_CUSTOMERS: z.coerce.number().int().min(0).default(120),
+});
+
+export type Config = Readonly<z.infer<typeof schema>>;
+
+/**
+ * Parses the environment once, fails fast with every problem listed, and freezes the result.
+ * Production refuses the development secrets.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  const config = parsed.data;
+  if (config.NODE_ENV === 'production') {
+    if (config.JWT_SECRET === DEV_JWT_SECRET && !config.JWT_JWKS_URL) throw new Error('invalid configuration: set JWT_SECRET or JWT_JWKS_URL in production');
+    if (config.GATEWAY_IDENTITY_SECRET === DEV_IDENTITY_SECRET) throw new Error('invalid configuration: set GATEWAY_IDENTITY_SECRET in production');
+  }
+  return Object.freeze(config);
+}

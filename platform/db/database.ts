@@ -1,0 +1,46 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { PGliteDialect } from './pglite.dialect.js';
+
+/** Where the data lives: a real Postgres by URL, or PGlite in a folder or in memory. */
+export type DatabaseOptions = Readonly<
+  | { kind: 'postgres'; url: string; poolSize?: number }
+  | { kind: 'pglite'; dataDir?: string }
+>;
+
+/**
+ * The one database handle of a process. Modules keep their tables in their own Postgres schema
+ * and view this handle through their own table interfaces (`db as Kysely<CustomerDb>`).
+ */
+export type Database = Kysely<any>;
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+// Counts (count(*), sums) arrive as int8/numeric; every figure we keep fits a JS number.
+const toNumber = (value: string) => Number(value);
+
+export function createDatabase(options: DatabaseOptions): Database {
+  if (options.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID || oid === NUMERIC_OID ? toNumber : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    return new Kysely({ dialect: new PostgresDialect({ pool }) });
+  }
+  const pglite = new PGlite(options.dataDir, {
+    parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
+  });
+  return new Kysely({ dialect: new PGliteDialect(pglite) });
+}
+
+/** Reads the database choice from `DATABASE_URL`; PGlite in `dataDir` (or memory) otherwise. */
+export function databaseOptionsFrom(url: string | undefined, pgliteDataDir?: string): DatabaseOptions {
+  if (url) return { kind: 'postgres', url };
+  return pgliteDataDir ? { kind: 'pglite', dataDir: pgliteDataDir } : { kind: 'pglite' };
+}

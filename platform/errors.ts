@@ -1,0 +1,89 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/**
+ * The closed set of error codes a client can see in `extensions.code`. Anything else is masked
+ * as INTERNAL_SERVER_ERROR with no detail.
+ */
+export const ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'CUSTOMER_ALREADY_EXISTS',
+  'INSUFFICIENT_BONUSES',
+  'BONUS_LIMIT_EXCEEDED',
+  'BONUS_MULTIPLE_MISMATCH',
+  'OUT_OF_STOCK',
+  'IDEMPOTENCY_KEY_REUSED',
+  'IDEMPOTENCY_KEY_IN_FLIGHT',
+  'UPSTREAM_UNAVAILABLE',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: 401,
+};
+
+/** The one error class the code throws on purpose. `details` must be safe to show a client. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Readonly<Record<string, unknown>>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const badInput = (message: string, details?: Record<string, unknown>) =>
+  new AppError('BAD_USER_INPUT', message, details);
+export const notFound = (message: string) => new AppError('NOT_FOUND', message);
+export const forbidden = (message = 'Not allowed for this caller') => new AppError('FORBIDDEN', message);
+export const unauthenticated = (message = 'Authentication required') => new AppError('UNAUTHENTICATED', message);
+
+export function toGraphQLError(error: AppError): GraphQLError {
+  const status = HTTP_STATUS[error.code];
+  return new GraphQLError(error.message, {
+    extensions: { code: error.code, ...(error.details ?? {}), ...(status ? { http: { status } } : {}) },
+  });
+}
+
+const KNOWN_CODES = new Set<string>(ERROR_CODES);
+// Codes that graphql-js and Apollo Server raise themselves for malformed requests.
+const REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
+
+function originalOf(error: unknown): unknown {
+  let current = error;
+  while (current instanceof GraphQLError && current.originalError && current.originalError !== current) {
+    current = current.originalError;
+  }
+  return current;
+}
+
+/**
+ * `formatError` for every server: our AppErrors keep their code and message, request errors from
+ * graphql-js keep theirs, and everything else becomes an opaque INTERNAL_SERVER_ERROR (no stack,
+ * SQL or upstream URL reaches a client).
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = originalOf(error);
+  if (original instanceof AppError) {
+    const { extensions, ...rest } = formatted;
+    const { stacktrace: _stack, ...ext } = extensions ?? {};
+    return { ...rest, message: original.message, extensions: { ...ext, code: original.code, ...(original.details ?? {}) } };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && (KNOWN_CODES.has(code) || REQUEST_CODES.has(code)) && code !== 'INTERNAL_SERVER_ERROR') {
+    const { stacktrace: _stack, ...ext } = formatted.extensions ?? {};
+    return { ...formatted, extensions: ext };
+  }
+  return {
+    message: 'Internal server error',
+    ...(formatted.path ? { path: formatted.path } : {}),
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}

@@ -1,0 +1,195 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BrokenCircuitError,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  TaskCancelledError,
+  TimeoutStrategy,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  timeout,
+  wrap,
+} from 'cockatiel';
+import { Counter, Histogram, register } from 'prom-client';
+import { Agent, request } from 'undici';
+
+export type UpstreamSystem = 'retailcrm' | 'bonusplus' | 'onec';
+
+export interface UpstreamClientOptions {
+  readonly system: UpstreamSystem;
+  readonly baseUrl: string;
+  /** Per attempt. */
+  readonly timeoutMs: number;
+  /** Client-side request rate limit; the upstream's own limit answers 429/503 past it. */
+  readonly requestsPerSecond?: number;
+  readonly maxRetries?: number;
+  /** Consecutive failures that open the circuit, and how long it stays open. */
+  readonly breakerThreshold?: number;
+  readonly breakerHalfOpenAfterMs?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface UpstreamRequest {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path with query string, relative to the base URL. */
+  readonly path: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /**
+   * True for reads and for writes carrying a natural idempotent key: only these are retried
+   * after a timeout, a dropped connection or a 5xx. Any request is retried after a rate-limit
+   * answer, which the upstream gives before doing anything.
+   */
+  readonly idempotent: boolean;
+}
+
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly text: string;
+}
+
+/** The upstream could not be reached or kept failing: the caller maps it to UPSTREAM_UNAVAILABLE. */
+export class UpstreamUnavailableError extends Error {
+  constructor(
+    readonly system: UpstreamSystem,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(`${system}: ${message}`);
+    this.name = 'UpstreamUnavailableError';
+  }
+}
+
+class RetryableFailure extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    /** The upstream refused before doing anything (rate limit): safe to retry any request. */
+    readonly notApplied: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const requestsTotal = (register.getSingleMetric('upstream_requests_total') as Counter<string> | undefined) ??
+  new Counter({ name: 'upstream_requests_total', help: 'Requests sent to systems of record', labelNames: ['system', 'method', 'outcome'] });
+const requestSeconds = (register.getSingleMetric('upstream_request_seconds') as Histogram<string> | undefined) ??
+  new Histogram({ name: 'upstream_request_seconds', help: 'Latency of requests to systems of record', labelNames: ['system'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+
+const RATE_LIMIT_STATUSES = new Set([429, 503]);
+
+function retryAfterMs(headers: UpstreamResponse['headers']): number | undefined {
+  const value = headers['retry-after'];
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return undefined;
+  const seconds = Number(text);
+  if (Number.isFinite(seconds)) return Math.min(seconds * 1000, 30_000);
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.min(date - Date.now(), 30_000));
+}
+
+/**
+ * HTTP client for one system of record: keep-alive pool (undici), per-attempt timeout, retries
+ * with exponential backoff for what is safe to retry, `Retry-After` honoured, a client-side rate
+ * limit, and a circuit breaker that fails fast while the upstream is down. Counts every request it
+ * sends, for tests and benchmarks.
+ */
+export class UpstreamClient {
+  readonly system: UpstreamSystem;
+  private readonly agent: Agent;
+  private readonly base: string;
+  private readonly spacingMs: number;
+  private nextSlot = 0;
+  private readonly policy;
+  private sent = 0;
+
+  constructor(private readonly options: UpstreamClientOptions) {
+    this.system = options.system;
+    this.base = options.baseUrl.replace(/\/+$/, '');
+    this.agent = new Agent({ connections: 16, keepAliveTimeout: 10_000 });
+    // A little slower than the limit, so clock jitter never tips a window over it.
+    this.spacingMs = options.requestsPerSecond ? 1000 / options.requestsPerSecond * 1.05 : 0;
+    const breaker = circuitBreaker(
+      handleWhen((e) => !(e instanceof RetryableFailure && e.notApplied)),
+      { halfOpenAfter: options.breakerHalfOpenAfterMs ?? 5_000, breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5) },
+    );
+    const retryPolicy = retry(handleWhen((e) => e instanceof RetryableFailure), {
+      maxAttempts: options.maxRetries ?? 3,
+      backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }),
+    });
+    this.policy = wrap(retryPolicy, breaker);
+  }
+
+  /** How many HTTP requests this client has sent (attempts, retries included). */
+  get requestCount(): number {
+    return this.sent;
+  }
+
+  async send(req: UpstreamRequest): Promise<UpstreamResponse> {
+    try {
+      return await this.policy.execute(() => this.attempt(req));
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) throw new UpstreamUnavailableError(this.system, 'circuit open after repeated failures');
+      if (error instanceof RetryableFailure) throw new UpstreamUnavailableError(this.system, error.message, error.status);
+      throw error;
+    }
+  }
+
+  private async waitForSlot(): Promise<void> {
+    if (this.spacingMs === 0) return;
+    const now = Date.now();
+    const slot = Math.max(now, this.nextSlot);
+    this.nextSlot = slot + this.spacingMs;
+    if (slot > now) await sleep(slot - now);
+  }
+
+  private async attempt(req: UpstreamRequest): Promise<UpstreamResponse> {
+    await this.waitForSlot();
+    this.sent++;
+    const stop = requestSeconds.startTimer({ system: this.system });
+    let response: UpstreamResponse;
+    try {
+      response = await timeout(this.options.timeoutMs, TimeoutStrategy.Aggressive).execute(async ({ signal }) => {
+        const res = await request(`${this.base}${req.path}`, {
+          method: req.method,
+          headers: { ...this.options.headers, ...req.headers },
+          body: req.body,
+          signal,
+          dispatcher: this.agent,
+        });
+        return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+      });
+    } catch (error) {
+      stop();
+      const reason = error instanceof TaskCancelledError ? `timed out after ${this.options.timeoutMs} ms` : `connection failed (${(error as Error).message})`;
+      requestsTotal.inc({ system: this.system, method: req.method, outcome: 'network_error' });
+      // Connection refused means nothing reached the upstream; anything else may have been applied.
+      const refused = (error as { code?: string }).code === 'ECONNREFUSED';
+      if (req.idempotent || refused) throw new RetryableFailure(reason, undefined, refused);
+      throw new UpstreamUnavailableError(this.system, reason);
+    }
+    stop();
+    requestsTotal.inc({ system: this.system, method: req.method, outcome: String(response.status) });
+    if (RATE_LIMIT_STATUSES.has(response.status) && this.isRateLimit(response)) {
+      await sleep(retryAfterMs(response.headers) ?? 250);
+      throw new RetryableFailure(`rate limited (${response.status})`, response.status, true);
+    }
+    if (response.status >= 500) {
+      if (req.idempotent) throw new RetryableFailure(`answered ${response.status}`, response.status, false);
+      throw new UpstreamUnavailableError(this.system, `answered ${response.status}`, response.status);
+    }
+    return response;
+  }
+
+  // RetailCRM answers its rate limit with 503 and a JSON envelope; a bare 503 is an outage.
+  private isRateLimit(response: UpstreamResponse): boolean {
+    if (response.status === 429) return true;
+    return /limit/i.test(response.text);
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

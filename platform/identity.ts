@@ -1,0 +1,132 @@
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import { forbidden, unauthenticated } from './errors.js';
+
+export const STAFF_ROLES = ['manager', 'cashier', 'admin'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/** Who is calling, as the gateway established it. */
+export type Identity =
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'customer'; readonly customerId: string }
+  | { readonly kind: 'staff'; readonly staffId: string; readonly roles: readonly StaffRole[] };
+
+export const ANONYMOUS: Identity = Object.freeze({ kind: 'anonymous' });
+
+/** The header that carries the gateway-signed identity to subgraphs. */
+export const IDENTITY_HEADER = 'x-retail-identity';
+const INTERNAL_AUDIENCE = 'retail-graph:subgraphs';
+const INTERNAL_ISSUER = 'retail-graph:gateway';
+
+const claimsSchema = z.object({
+  sub: z.string().min(1).max(200),
+  roles: z.array(z.string()).optional(),
+});
+
+function identityFromClaims(payload: JWTPayload): Identity {
+  const claims = claimsSchema.safeParse(payload);
+  if (!claims.success) throw unauthenticated('Token has no valid subject');
+  const roles = (claims.data.roles ?? []).filter((r): r is StaffRole => (STAFF_ROLES as readonly string[]).includes(r));
+  if (claims.data.roles && claims.data.roles.length > 0) {
+    if (roles.length === 0) throw forbidden('Token carries no known staff role');
+    return { kind: 'staff', staffId: claims.data.sub, roles };
+  }
+  return { kind: 'customer', customerId: claims.data.sub };
+}
+
+export interface JwtVerifierOptions {
+  readonly secret: string;
+  readonly jwksUrl?: string | undefined;
+  readonly issuer?: string | undefined;
+  readonly audience?: string | undefined;
+}
+
+/**
+ * Verifies a caller's bearer token (HS256 with the shared secret, or RS/ES keys from a JWKS URL)
+ * and turns its claims into an Identity. `sub` is the customer id for customers; a token with
+ * `roles` is staff.
+ */
+export function createJwtVerifier(options: JwtVerifierOptions): (token: string) => Promise<Identity> {
+  const key: Uint8Array | JWTVerifyGetKey = options.jwksUrl
+    ? createRemoteJWKSet(new URL(options.jwksUrl))
+    : new TextEncoder().encode(options.secret);
+  const verifyOptions = {
+    ...(options.issuer ? { issuer: options.issuer } : {}),
+    ...(options.audience ? { audience: options.audience } : {}),
+    ...(options.jwksUrl ? {} : { algorithms: ['HS256'] }),
+  };
+  return async (token) => {
+    try {
+      const { payload } = await jwtVerify(token, key as Uint8Array, verifyOptions);
+      return identityFromClaims(payload);
+    } catch (error) {
+      if (error instanceof Error && error.name === 'AppError') throw error;
+      throw unauthenticated('Invalid or expired token');
+    }
+  };
+}
+
+/** Issues a caller token, as an identity provider would: for the dev tokens command and tests. */
+export async function issueToken(
+  secret: string,
+  subject: string,
+  roles: readonly StaffRole[] = [],
+  expiresIn = '12h',
+): Promise<string> {
+  const jwt = new SignJWT(roles.length > 0 ? { roles: [...roles] } : {})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(subject)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn);
+  return jwt.sign(new TextEncoder().encode(secret));
+}
+
+/** Signs the identity the gateway passes to subgraphs. Short-lived: it only crosses one hop. */
+export async function signInternalIdentity(identity: Identity, secret: string): Promise<string> {
+  return new SignJWT({ identity })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(INTERNAL_ISSUER)
+    .setAudience(INTERNAL_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime('2m')
+    .sign(new TextEncoder().encode(secret));
+}
+
+const identitySchema: z.ZodType<Identity> = z.union([
+  z.object({ kind: z.literal('anonymous') }),
+  z.object({ kind: z.literal('customer'), customerId: z.string().min(1) }),
+  z.object({ kind: z.literal('staff'), staffId: z.string().min(1), roles: z.array(z.enum(STAFF_ROLES)).min(1) }),
+]);
+
+/** Verifies the gateway's signature on the identity header; throws UNAUTHENTICATED otherwise. */
+export async function verifyInternalIdentity(token: string | undefined, secret: string): Promise<Identity> {
+  if (!token) throw unauthenticated('Subgraphs answer only the gateway');
+  try {
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+      issuer: INTERNAL_ISSUER,
+      audience: INTERNAL_AUDIENCE,
+      algorithms: ['HS256'],
+    });
+    return identitySchema.parse(payload.identity);
+  } catch {
+    throw unauthenticated('Subgraphs answer only the gateway');
+  }
+}
+
+export const isStaff = (identity: Identity, ...roles: StaffRole[]): boolean =>
+  identity.kind === 'staff' && (roles.length === 0 || identity.roles.some((r) => roles.includes(r)));
+
+/** Staff of any of the given roles (any staff when none are given). */
+export function requireStaff(identity: Identity, ...roles: StaffRole[]): void {
+  if (identity.kind === 'anonymous') throw unauthenticated();
+  if (!isStaff(identity, ...roles)) throw forbidden('Staff only');
+}
+
+/** The customer themselves, or staff. */
+export function requireSelfOrStaff(identity: Identity, customerId: string): void {
+  if (identity.kind === 'anonymous') throw unauthenticated();
+  if (identity.kind === 'customer' && identity.customerId !== customerId) throw forbidden('A customer sees only their own data');
+}
+
+export const canSee = (identity: Identity, customerId: string): boolean =>
+  identity.kind === 'staff' || (identity.kind === 'customer' && identity.customerId === customerId);

@@ -1,0 +1,193 @@
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from './logger.js';
+import type { PlatformDb, OutboxTable } from './platform.migrations.js';
+import type { Selectable } from 'kysely';
+
+export type OutboxMessage = Selectable<OutboxTable>;
+
+export interface OutboxEnqueue {
+  readonly topic: string;
+  readonly payload: unknown;
+  /** A natural key: a second enqueue with the same key is ignored (one effect per fact). */
+  readonly dedupeKey?: string;
+  /** Earliest time to deliver; now by default. */
+  readonly availableAt?: Date;
+}
+
+/**
+ * Adds a message in the caller's transaction, so that the message exists if and only if the
+ * change that produced it was committed. Returns false when the dedupe key was already queued.
+ */
+export async function enqueue(executor: Kysely<any>, message: OutboxEnqueue): Promise<boolean> {
+  const db = executor as Kysely<PlatformDb>;
+  const result = await db
+    .insertInto('platform.outbox')
+    .values({
+      topic: message.topic,
+      payload: JSON.stringify(message.payload),
+      dedupe_key: message.dedupeKey ?? null,
+      ...(message.availableAt ? { available_at: message.availableAt } : {}),
+    })
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return result !== undefined;
+}
+
+/** Handles one message. Throwing means "try again later"; `PermanentFailure` sends it to dead letters at once. */
+export type OutboxHandler = (payload: any, message: OutboxMessage) => Promise<void>;
+
+export class PermanentFailure extends Error {}
+
+export interface OutboxRelayOptions {
+  readonly db: Kysely<any>;
+  readonly handlers: Readonly<Record<string, OutboxHandler>>;
+  readonly logger: Logger;
+  readonly batchSize?: number;
+  readonly maxAttempts?: number;
+  /** How long a claimed message stays invisible to other relays (a crashed relay's claim expires). */
+  readonly leaseMs?: number;
+  /** Backoff before attempt n+1: base * 2^(n-1), capped, with jitter. */
+  readonly backoffBaseMs?: number;
+  readonly backoffMaxMs?: number;
+  readonly pollIntervalMs?: number;
+}
+
+export interface OutboxRelay {
+  /** Claims and handles one batch; returns how many messages it handled. */
+  runOnce(): Promise<number>;
+  /** Handles batches until none is due (tests and shutdown). */
+  drain(maxRounds?: number): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Delivers outbox messages of the topics this process handles. Claims with `FOR UPDATE SKIP
+ * LOCKED` so relays in several processes never take the same message; a claim is a lease that
+ * moves `available_at` forward, so a relay that dies mid-message gives it back when the lease ends.
+ * Handlers must be idempotent: delivery is at least once.
+ */
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const db = options.db as Kysely<PlatformDb>;
+  const topics = Object.keys(options.handlers);
+  const batchSize = options.batchSize ?? 20;
+  const maxAttempts = options.maxAttempts ?? 12;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const backoffBase = options.backoffBaseMs ?? 500;
+  const backoffMax = options.backoffMaxMs ?? 5 * 60_000;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = true;
+
+  async function claim(): Promise<OutboxMessage[]> {
+    if (topics.length === 0) return [];
+    const result = await sql<OutboxMessage>`
+      update platform.outbox
+         set available_at = now() + ${`${leaseMs} milliseconds`}::interval,
+             attempts = attempts + 1
+       where id in (
+         select id from platform.outbox
+          where status = 'pending' and available_at <= now() and topic = any(${topics}::text[])
+          order by available_at, id
+          limit ${batchSize}
+          for update skip locked)
+      returning *`.execute(db);
+    return result.rows;
+  }
+
+  async function settle(message: OutboxMessage, error: unknown): Promise<void> {
+    if (error === undefined) {
+      await db.updateTable('platform.outbox').set({ status: 'done', processed_at: new Date(), last_error: null }).where('id', '=', message.id).execute();
+      return;
+    }
+    const text = error instanceof Error ? error.message : String(error);
+    const dead = error instanceof PermanentFailure || message.attempts >= maxAttempts;
+    const delay = Math.min(backoffMax, backoffBase * 2 ** Math.max(0, message.attempts - 1)) * (0.8 + Math.random() * 0.4);
+    await db
+      .updateTable('platform.outbox')
+      .set({
+        status: dead ? 'dead' : 'pending',
+        last_error: text.slice(0, 2000),
+        available_at: new Date(Date.now() + delay),
+        ...(dead ? { processed_at: new Date() } : {}),
+      })
+      .where('id', '=', message.id)
+      .execute();
+    const log = { id: message.id, topic: message.topic, attempts: message.attempts, error: text };
+    if (dead) options.logger.error(log, 'outbox message moved to dead letters');
+    else options.logger.warn(log, 'outbox message failed, will retry');
+  }
+
+  async function runOnce(): Promise<number> {
+    const messages = await claim();
+    for (const message of messages) {
+      const handler = options.handlers[message.topic]!;
+      let failure: unknown;
+      try {
+        await handler(message.payload, message);
+      } catch (error) {
+        failure = error ?? new Error('handler failed');
+      }
+      await settle(message, failure);
+    }
+    return messages.length;
+  }
+
+  async function drain(maxRounds = 100): Promise<number> {
+    let total = 0;
+    for (let round = 0; round < maxRounds; round++) {
+      const handled = await runOnce();
+      total += handled;
+      if (handled === 0) break;
+    }
+    return total;
+  }
+
+  const tick = () => {
+    if (stopped) return;
+    running = drain(10)
+      .catch((error) => options.logger.error({ error: String(error) }, 'outbox relay round failed'))
+      .finally(() => {
+        running = undefined;
+        if (!stopped) timer = setTimeout(tick, options.pollIntervalMs ?? 500);
+      });
+  };
+
+  return {
+    runOnce,
+    drain,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      tick();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/** Dead letters, newest first: what operators must look at. */
+export async function listDeadLetters(executor: Kysely<any>, limit = 100): Promise<OutboxMessage[]> {
+  return (executor as Kysely<PlatformDb>)
+    .selectFrom('platform.outbox')
+    .selectAll()
+    .where('status', '=', 'dead')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Puts a dead letter back in the queue (after the cause is fixed). */
+export async function retryDeadLetter(executor: Kysely<any>, id: number): Promise<boolean> {
+  const result = await (executor as Kysely<PlatformDb>)
+    .updateTable('platform.outbox')
+    .set({ status: 'pending', attempts: 0, available_at: new Date(), processed_at: null })
+    .where('id', '=', id)
+    .where('status', '=', 'dead')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

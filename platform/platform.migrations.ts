@@ -1,0 +1,94 @@
+import { sql, type Generated, type Kysely, type Migration } from 'kysely';
+import type { SchemaModule } from './db/migrate.js';
+
+/**
+ * The `platform` schema: the plumbing every module shares in one database. The outbox is a
+ * topic-routed queue: a producer enqueues in its own transaction, and the process that handles a
+ * topic relays it. Idempotency keys and sync cursors are scoped by name.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_platform': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .withSchema('platform')
+        .createTable('outbox')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('topic', 'text', (c) => c.notNull())
+        .addColumn('dedupe_key', 'text', (c) => c.unique())
+        .addColumn('payload', 'jsonb', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending').check(sql`status in ('pending', 'done', 'dead')`))
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('available_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('processed_at', 'timestamptz')
+        .execute();
+      await sql`create index outbox_pending_idx on platform.outbox (topic, available_at) where status = 'pending'`.execute(db);
+
+      await db.schema
+        .withSchema('platform')
+        .createTable('idempotency_keys')
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('request_hash', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('in_flight', 'done')`))
+        .addColumn('response', 'jsonb')
+        .addColumn('locked_until', 'timestamptz', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['scope', 'key'])
+        .execute();
+
+      await db.schema
+        .withSchema('platform')
+        .createTable('sync_cursors')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('cursor', 'text', (c) => c.notNull())
+        .addColumn('last_success_at', 'timestamptz')
+        .addColumn('last_error', 'text')
+        .addColumn('last_error_at', 'timestamptz')
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+    },
+  },
+};
+
+export const platformSchema: SchemaModule = { schema: 'platform', migrations };
+
+export interface OutboxTable {
+  id: Generated<number>;
+  topic: string;
+  dedupe_key: string | null;
+  payload: unknown;
+  status: Generated<'pending' | 'done' | 'dead'>;
+  attempts: Generated<number>;
+  available_at: Generated<Date>;
+  last_error: string | null;
+  created_at: Generated<Date>;
+  processed_at: Date | null;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  status: 'in_flight' | 'done';
+  response: unknown;
+  locked_until: Date;
+  created_at: Generated<Date>;
+}
+
+export interface SyncCursorsTable {
+  name: string;
+  cursor: string;
+  last_success_at: Date | null;
+  last_error: string | null;
+  last_error_at: Date | null;
+  updated_at: Generated<Date>;
+}
+
+export interface PlatformDb {
+  'platform.outbox': OutboxTable;
+  'platform.idempotency_keys': IdempotencyKeysTable;
+  'platform.sync_cursors': SyncCursorsTable;
+}
+

@@ -1,0 +1,82 @@
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { DocumentNode } from 'graphql';
+import { formatError, toGraphQLError, AppError } from './errors.js';
+import { IDENTITY_HEADER, verifyInternalIdentity, type Identity } from './identity.js';
+import { apolloHandler, listen, sendJson, type RunningServer } from './http/http-server.js';
+
+/** What every subgraph resolver sees: the caller's identity plus the subgraph's own per-request state. */
+export interface BaseSubgraphContext {
+  readonly identity: Identity;
+}
+
+/** A subgraph as data: schema and resolvers, no process concerns (see STYLE.md, rule 2). */
+export interface SubgraphDefinition<TContext extends BaseSubgraphContext> {
+  readonly name: string;
+  readonly typeDefs: DocumentNode;
+  readonly resolvers: unknown;
+  /** Builds the per-request context (loaders and the like) once the identity is known. */
+  readonly createContext: (identity: Identity) => TContext;
+}
+
+export interface SubgraphServerOptions {
+  readonly identitySecret: string;
+  /** Production keeps introspection off; the gateway does not need it (it reads the supergraph file). */
+  readonly introspection?: boolean;
+}
+
+/**
+ * Builds the Apollo Server of a subgraph. Every request, `_entities` and `_service` included,
+ * must carry the gateway-signed identity; anything else is refused with 401 before execution.
+ */
+export function createSubgraphServer<TContext extends BaseSubgraphContext>(
+  definition: SubgraphDefinition<TContext>,
+  options: SubgraphServerOptions,
+): { server: ApolloServer<TContext>; context: (args: { req: IncomingMessage }) => Promise<TContext> } {
+  const server = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as never }]),
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: options.introspection ?? process.env.NODE_ENV !== 'production',
+  });
+  const context = async ({ req }: { req: IncomingMessage }) => {
+    const header = req.headers[IDENTITY_HEADER];
+    try {
+      const identity = await verifyInternalIdentity(Array.isArray(header) ? header[0] : header, options.identitySecret);
+      return definition.createContext(identity);
+    } catch (error) {
+      throw error instanceof AppError ? toGraphQLError(error) : error;
+    }
+  };
+  return { server, context };
+}
+
+/** Starts a subgraph on a port with `/graphql`, `/health` and `/ready`. */
+export async function startSubgraph<TContext extends BaseSubgraphContext>(
+  definition: SubgraphDefinition<TContext>,
+  options: SubgraphServerOptions & { port: number; host?: string; ready?: () => Promise<boolean> },
+): Promise<RunningServer> {
+  const { server, context } = createSubgraphServer(definition, options);
+  await server.start();
+  const running = await listen(
+    {
+      '/graphql': apolloHandler(server, context),
+      '/health': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: definition.name }),
+      '/ready': async (_req, res) => {
+        const ready = options.ready ? await options.ready().catch(() => false) : true;
+        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraph: definition.name });
+      },
+    },
+    options.port,
+    options.host,
+  );
+  return {
+    ...running,
+    url: `${running.url}/graphql`,
+    close: async () => {
+      await running.close();
+      await server.stop();
+    },
+  };
+}
