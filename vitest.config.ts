@@ -21,6 +21,7 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Each file gets its own database; two workers keep a 2-core machine responsive.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from './logger.js';
+import { createPeriodicTask, type PeriodicTask } from './periodic-task.js';
 import type { PlatformDb, OutboxTable } from './platform.migrations.js';
 import type { Selectable } from 'kysely';
 
@@ -58,8 +59,8 @@ export interface OutboxRelay {
   runOnce(): Promise<number>;
   /** Handles batches until none is due (tests and shutdown). */
   drain(maxRounds?: number): Promise<number>;
-  start(): void;
-  stop(): Promise<void>;
+  /** Polls on `pollIntervalMs` until stopped. */
+  readonly task: PeriodicTask<number>;
 }
 
 /**
@@ -76,10 +77,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const leaseMs = options.leaseMs ?? 60_000;
   const backoffBase = options.backoffBaseMs ?? 500;
   const backoffMax = options.backoffMaxMs ?? 5 * 60_000;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
-
   async function claim(): Promise<OutboxMessage[]> {
     if (topics.length === 0) return [];
     const result = await sql<OutboxMessage>`
@@ -144,30 +141,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return total;
   }
 
-  const tick = () => {
-    if (stopped) return;
-    running = drain(10)
-      .catch((error) => options.logger.error({ error: String(error) }, 'outbox relay round failed'))
-      .finally(() => {
-        running = undefined;
-        if (!stopped) timer = setTimeout(tick, options.pollIntervalMs ?? 500);
-      });
-  };
-
-  return {
-    runOnce,
-    drain,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      tick();
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return { runOnce, drain, task: createPeriodicTask('outbox relay', options.pollIntervalMs ?? 500, () => drain(10), options.logger) };
 }
 
 /** Dead letters, newest first: what operators must look at. */

@@ -54,8 +54,11 @@ export interface BpCreateCustomer {
 }
 
 export interface BpCustomerFilter {
+  /** Any of these phones (E.164 or `7XXXXXXXXXX`). */
   readonly phone?: readonly string[];
   readonly cardNumber?: readonly string[];
+  readonly email?: readonly string[];
+  /** First row to return, 1-based (ASSUMED from the paging of public plugins; see the emulator README). */
   readonly startRow?: number;
   /** At most 1000. */
   readonly rowCount?: number;
@@ -73,15 +76,29 @@ export class BonusPlusApiError extends Error {
   }
 }
 
+/**
+ * Phones may be given in E.164 (`+79161234567`) or as BonusPlus digits (`79161234567`). Every
+ * method throws BonusPlusApiError for a 4xx answer and UpstreamUnavailableError when BonusPlus
+ * cannot be reached, keeps failing or is rate-limiting past the retries.
+ */
 export interface BonusPlusCustomersPort {
   /** The customer with this phone, or undefined (BonusPlus answers 412 CUSTOMER_NOT_FOUND). */
   findCustomer(phone: string): Promise<BpCustomer | undefined>;
-  /** Creates the customer; an existing phone throws BonusPlusApiError CUSTOMER_ALREADY_EXISTS. */
+  /**
+   * Creates the customer; an existing phone throws BonusPlusApiError CUSTOMER_ALREADY_EXISTS.
+   *
+   * The phone is the natural key, so the call is retried after a timeout or a lost reply: a retry
+   * can never create a second customer. But when the lost attempt had been applied, the retry is
+   * answered CUSTOMER_ALREADY_EXISTS. So that error means "a customer with this phone exists,
+   * perhaps created by this very call": read it with `findCustomer` and adopt it. Its card number
+   * and welcome bonus are those of whichever call created it (compare `discountCardNumber` with the
+   * `card` sent to tell an earlier registration from our own).
+   */
   createCustomer(input: BpCreateCustomer): Promise<BpCustomer>;
-  /** Moves the customer to another card type (tier) by its name. */
+  /** Moves the customer to another card type (tier) by its name; idempotent. Unknown phone: 412 CUSTOMER_NOT_FOUND. */
   changeCardType(phone: string, cardTypeName: string): Promise<BpCustomer>;
-  /** Customers matching the filter (POST customer/list), at most `rowCount`. */
+  /** Customers matching the filter (POST customer/list, a read), at most `rowCount`, in BonusPlus id order. */
   listCustomers(filter: BpCustomerFilter): Promise<BpCustomer[]>;
-  /** The program's card types (tiers). */
+  /** The program's card types (tiers), cheapest first. ASSUMED route; see the emulator README. */
   listCardTypes(): Promise<BpCardType[]>;
 }

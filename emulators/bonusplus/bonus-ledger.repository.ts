@@ -1,0 +1,160 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { BonusPlusEmulatorDb, LedgerReason } from './bonusplus.tables.js';
+
+/**
+ * The bonus ledger: credits open lots, debits draw lots down. A customer's figures are sums over
+ * the lots at the moment of reading, so a lot whose activation date passes moves from "not active"
+ * to "available" without anyone touching it.
+ */
+
+type Db = Kysely<BonusPlusEmulatorDb>;
+type Trx = Transaction<BonusPlusEmulatorDb>;
+
+export interface CreditInput {
+  readonly customerId: number;
+  readonly amount: number;
+  readonly reason: LedgerReason;
+  /** When the bonuses become spendable; now when absent. A future date makes them "not active". */
+  readonly activeFrom?: Date;
+  readonly expiresAt?: Date | null;
+  readonly reference?: string | null;
+}
+
+/** Credits bonuses: one lot and the ledger entry that opened it. */
+export async function creditBonuses(db: Db, input: CreditInput): Promise<{ transactionId: number; lotId: number }> {
+  if (!Number.isInteger(input.amount) || input.amount <= 0) throw new RangeError(`credit amount must be a positive integer, got ${input.amount}`);
+  const lot = await db
+    .insertInto('bonusplus_emulator.bonus_lots')
+    .values({
+      customer_id: input.customerId,
+      reason: input.reason,
+      amount: input.amount,
+      remaining: input.amount,
+      active_from: input.activeFrom ?? sql<Date>`now()`,
+      expires_at: input.expiresAt ?? null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const transaction = await db
+    .insertInto('bonusplus_emulator.bonus_transactions')
+    .values({ customer_id: input.customerId, kind: 'credit', reason: input.reason, amount: input.amount, lot_id: lot.id, reference: input.reference ?? null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { transactionId: transaction.id, lotId: lot.id };
+}
+
+export interface DebitInput {
+  readonly customerId: number;
+  readonly amount: number;
+  readonly reason: LedgerReason;
+  readonly reference?: string | null;
+}
+
+export type DebitResult =
+  | { readonly ok: true; readonly transactionId: number }
+  | { readonly ok: false; readonly code: 'INSUFFICIENT_BONUSES'; readonly available: number }
+  | { readonly ok: false; readonly code: 'CUSTOMER_NOT_FOUND' };
+
+/**
+ * Spends available bonuses, soonest-expiring lots first. Needs a transaction: it locks the
+ * customer row, so concurrent debits of one customer run one after another and each sees what the
+ * previous left. Not enough available bonuses is a typed refusal that writes nothing.
+ */
+export async function debitBonuses(trx: Trx, input: DebitInput): Promise<DebitResult> {
+  if (!Number.isInteger(input.amount) || input.amount <= 0) throw new RangeError(`debit amount must be a positive integer, got ${input.amount}`);
+  const customer = await trx
+    .selectFrom('bonusplus_emulator.customers')
+    .select('id')
+    .where('id', '=', input.customerId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!customer) return { ok: false, code: 'CUSTOMER_NOT_FOUND' };
+
+  const lots = await trx
+    .selectFrom('bonusplus_emulator.bonus_lots')
+    .select(['id', 'remaining'])
+    .where('customer_id', '=', input.customerId)
+    .where('remaining', '>', 0)
+    .where('active_from', '<=', sql<Date>`now()`)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
+    .orderBy(sql`expires_at asc nulls last`)
+    .orderBy('active_from')
+    .orderBy('id')
+    .execute();
+  const available = lots.reduce((sum, lot) => sum + lot.remaining, 0);
+  if (available < input.amount) return { ok: false, code: 'INSUFFICIENT_BONUSES', available };
+
+  const allocations: { lot_id: number; amount: number }[] = [];
+  let left = input.amount;
+  for (const lot of lots) {
+    if (left === 0) break;
+    const take = Math.min(lot.remaining, left);
+    allocations.push({ lot_id: lot.id, amount: take });
+    left -= take;
+  }
+
+  const transaction = await trx
+    .insertInto('bonusplus_emulator.bonus_transactions')
+    .values({ customer_id: input.customerId, kind: 'debit', reason: input.reason, amount: input.amount, lot_id: null, reference: input.reference ?? null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('bonusplus_emulator.bonus_debit_allocations')
+    .values(allocations.map((a) => ({ transaction_id: transaction.id, ...a })))
+    .execute();
+  for (const a of allocations) {
+    // The CHECK on `remaining` is the last word; this guard only makes a bug fail loudly here.
+    const updated = await trx
+      .updateTable('bonusplus_emulator.bonus_lots')
+      .set((eb) => ({ remaining: eb('remaining', '-', a.amount) }))
+      .where('id', '=', a.lot_id)
+      .where('remaining', '>=', a.amount)
+      .executeTakeFirst();
+    if (updated.numUpdatedRows !== 1n) throw new Error(`lot ${a.lot_id} changed under a debit that held the customer lock`);
+  }
+  return { ok: true, transactionId: transaction.id };
+}
+
+export interface BonusFigures {
+  /** Spendable now. */
+  readonly available: number;
+  /** Credited, activation date still ahead. */
+  readonly notActive: number;
+  /** Spent, all time (expiry is not spending). */
+  readonly debited: number;
+}
+
+/** Figures of many customers at once (customers with no ledger entries get zeros). */
+export async function bonusFiguresOf(db: Db, customerIds: readonly number[]): Promise<Map<number, BonusFigures>> {
+  const figures = new Map<number, BonusFigures>(customerIds.map((id) => [id, { available: 0, notActive: 0, debited: 0 }]));
+  if (customerIds.length === 0) return figures;
+  const [lots, debits] = await Promise.all([
+    db
+      .selectFrom('bonusplus_emulator.bonus_lots')
+      .select([
+        'customer_id',
+        sql<number>`coalesce(sum(remaining) filter (where active_from <= now() and (expires_at is null or expires_at > now())), 0)`.as('available'),
+        sql<number>`coalesce(sum(remaining) filter (where active_from > now()), 0)`.as('not_active'),
+      ])
+      .where('customer_id', 'in', customerIds)
+      .groupBy('customer_id')
+      .execute(),
+    db
+      .selectFrom('bonusplus_emulator.bonus_transactions')
+      .select(['customer_id', sql<number>`sum(amount)`.as('debited')])
+      .where('customer_id', 'in', customerIds)
+      .where('kind', '=', 'debit')
+      .where('reason', '!=', 'expiry')
+      .groupBy('customer_id')
+      .execute(),
+  ]);
+  for (const row of lots) {
+    const current = figures.get(row.customer_id)!;
+    figures.set(row.customer_id, { ...current, available: Number(row.available), notActive: Number(row.not_active) });
+  }
+  for (const row of debits) {
+    const current = figures.get(row.customer_id)!;
+    figures.set(row.customer_id, { ...current, debited: Number(row.debited) });
+  }
+  return figures;
+}

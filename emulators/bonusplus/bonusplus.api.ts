@@ -1,0 +1,254 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { Router, type EmulatorRequest, type EmulatorResponse } from '../kit/emulator-server.js';
+import { creditBonuses } from './bonus-ledger.repository.js';
+import type { BonusPlusEmulatorDb, CardTypeRow, ProgramRow } from './bonusplus.tables.js';
+import { cardTypes, changeCardType, findCustomer, insertCustomer, listCustomers, program, type CustomerRecord } from './customer.repository.js';
+
+/**
+ * The BonusPlus HTTP API (customer part) over the emulator's tables. Shapes follow
+ * shared/reference/systems-of-record.md §2; everything the public sources do not show is marked
+ * ASSUMED here and in README.md.
+ */
+
+type Db = Kysely<BonusPlusEmulatorDb>;
+
+/** Customer as BonusPlus renders it (§2.2), plus the ASSUMED `debitedBonuses`. */
+export interface CustomerJson {
+  id: number;
+  phone: string;
+  person: { fn: string | null; ln: string | null; mn: string | null };
+  email: string | null;
+  availableBonuses: number;
+  notActiveBonuses: number;
+  allBonuses: number;
+  debitedBonuses: number;
+  discountCardName: string;
+  discountCardNumber: string;
+  discountCardTypeId: number;
+  nextCardName: string | null;
+  purchasesTotalSum: number;
+  purchasesSumToNextCard: number | null;
+  baseDiscountPercent: number;
+  baseBonusDebitPercent: number;
+  bonusDebitDenided: boolean;
+  multiplicityDebitBonus: number;
+}
+
+/** ASSUMED shape of a card type (no public source lists them). */
+export interface CardTypeJson {
+  id: number;
+  name: string;
+  bonusPercent: number;
+  maxDebitPercent: number;
+  purchasesSumFrom: number;
+}
+
+export const businessError = (code: string, msg: string): EmulatorResponse => ({ status: 412, body: { code, msg } });
+const validationError = (msg: string) => businessError('VALIDATION_ERROR', msg);
+const customerNotFound = () => businessError('CUSTOMER_NOT_FOUND', 'Клиент не найден');
+
+const roubles = (kopecks: number) => kopecks / 100;
+
+export function cardTypeJson(row: CardTypeRow): CardTypeJson {
+  return {
+    id: row.id,
+    name: row.name,
+    bonusPercent: row.bonus_percent,
+    maxDebitPercent: row.max_debit_percent,
+    purchasesSumFrom: roubles(row.purchases_sum_from_kopecks),
+  };
+}
+
+export function customerJson({ row, figures }: CustomerRecord, types: readonly CardTypeRow[], settings: ProgramRow): CustomerJson {
+  const card = types.find((t) => t.id === row.card_type_id)!;
+  const next = types.find((t) => t.purchases_sum_from_kopecks > card.purchases_sum_from_kopecks);
+  return {
+    id: row.id,
+    phone: row.phone,
+    person: { fn: row.first_name, ln: row.last_name, mn: row.middle_name },
+    email: row.email,
+    availableBonuses: figures.available,
+    notActiveBonuses: figures.notActive,
+    allBonuses: figures.available + figures.notActive,
+    debitedBonuses: figures.debited,
+    discountCardName: card.name,
+    discountCardNumber: row.card_number,
+    discountCardTypeId: card.id,
+    nextCardName: next?.name ?? null,
+    purchasesTotalSum: roubles(row.purchases_total_kopecks),
+    purchasesSumToNextCard: next ? roubles(Math.max(0, next.purchases_sum_from_kopecks - row.purchases_total_kopecks)) : null,
+    baseDiscountPercent: card.discount_percent,
+    baseBonusDebitPercent: card.max_debit_percent,
+    bonusDebitDenided: row.bonus_debit_denied,
+    multiplicityDebitBonus: settings.debit_multiple,
+  };
+}
+
+/**
+ * Phones as the plugins send them, normalised the way the real API evidently accepts them (BP-WC
+ * posts raw billing phones such as `+7 (916) 123-45-67`): digits only, a leading 8 of an 11-digit
+ * number becomes 7, a 10-digit number gets the 7. ASSUMED beyond that evidence. Anything else is
+ * undefined, which the routes answer with 412 VALIDATION_ERROR.
+ */
+export function normalisePhone(input: string): string | undefined {
+  const digits = input.replace(/\D/g, '');
+  if (/^7\d{10}$/.test(digits)) return digits;
+  if (/^8\d{10}$/.test(digits)) return `7${digits.slice(1)}`;
+  if (/^9\d{9}$/.test(digits)) return `7${digits}`;
+  return undefined;
+}
+
+const PHONE_MSG = 'Некорректный номер телефона: ожидается 11 цифр с кодом страны 7';
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; response: EmulatorResponse };
+
+function parseBody<T>(req: EmulatorRequest, schema: z.ZodType<T>): Parsed<T> {
+  let json: unknown = {};
+  if (req.body.trim() !== '') {
+    try {
+      json = JSON.parse(req.body);
+    } catch {
+      return { ok: false, response: { status: 400, body: { code: 'BAD_REQUEST', msg: 'Тело запроса не является корректным JSON' } } };
+    }
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const msg = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+    return { ok: false, response: validationError(msg) };
+  }
+  return { ok: true, value: parsed.data };
+}
+
+const text = (max: number) => z.string().max(max).nullish();
+// ASP.NET binds numeric strings to int properties; BP-WA sends `"rowCount": "1000"`.
+const intLike = z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]);
+
+const createCustomerBody = z.object({
+  phone: z.string({ error: 'phone обязателен' }),
+  fn: text(100),
+  ln: text(100),
+  mn: text(100),
+  email: z.string().max(254).regex(/^[^@\s]+@[^@\s]+$/, 'некорректный email').nullish(),
+  address: text(500),
+  card: z.string().regex(/^\d{4,32}$/, 'номер карты: от 4 до 32 цифр').nullish(),
+  regBonus: z.number().int().min(0).max(1_000_000).nullish(),
+});
+
+const changeCardBody = z.object({ newCard: z.string({ error: 'newCard обязателен' }).min(1, 'newCard обязателен') });
+
+const customerFilterBody = z.object({
+  phone: z.array(z.string()).nullish(),
+  cardNumber: z.array(z.string()).nullish(),
+  email: z.array(z.string()).nullish(),
+  card: z.array(intLike).nullish(),
+  startRow: intLike.nullish(),
+  rowCount: intLike.nullish(),
+});
+
+/** ASSUMED: `customer/list` pages are 1-based (BP-WA asks for startRow 1, 1001, 2001 ...). */
+export const LIST_DEFAULT_ROW_COUNT = 100;
+export const LIST_MAX_ROW_COUNT = 1000;
+
+export function bonusPlusRouter(db: Db): Router {
+  const render = async (records: readonly CustomerRecord[]) => {
+    const [types, settings] = await Promise.all([cardTypes(db), program(db)]);
+    return records.map((r) => customerJson(r, types, settings));
+  };
+
+  const router = new Router();
+
+  router.on('GET', '/api/customer', async (req) => {
+    const phone = req.query.get('phone');
+    const id = req.query.get('id');
+    const ean = req.query.get('ean');
+    let record: CustomerRecord | undefined;
+    if (phone) {
+      const normalised = normalisePhone(phone);
+      if (!normalised) return validationError(PHONE_MSG);
+      record = await findCustomer(db, { phone: normalised });
+    } else if (id) {
+      if (!/^\d{1,15}$/.test(id)) return validationError('id: ожидается целое число');
+      record = await findCustomer(db, { id: Number(id) });
+    } else if (ean) {
+      record = await findCustomer(db, { cardNumber: ean.trim() });
+    } else {
+      return validationError('Укажите phone, id или ean');
+    }
+    if (!record) return customerNotFound();
+    return { status: 200, body: (await render([record]))[0] };
+  });
+
+  router.on('POST', '/api/customer', async (req) => {
+    const parsed = parseBody(req, createCustomerBody);
+    if (!parsed.ok) return parsed.response;
+    const input = parsed.value;
+    const phone = normalisePhone(input.phone);
+    if (!phone) return validationError(PHONE_MSG);
+    const settings = await program(db);
+    const outcome = await db.transaction().execute(async (trx) => {
+      const inserted = await insertCustomer(trx, {
+        phone,
+        firstName: input.fn?.trim() || null,
+        lastName: input.ln?.trim() || null,
+        middleName: input.mn?.trim() || null,
+        email: input.email || null,
+        address: input.address?.trim() || null,
+        ...(input.card ? { cardNumber: input.card } : {}),
+        cardTypeId: settings.default_card_type_id,
+      });
+      if (inserted.ok && input.regBonus) await creditBonuses(trx, { customerId: inserted.id, amount: input.regBonus, reason: 'registration' });
+      return inserted;
+    });
+    if (!outcome.ok) {
+      return outcome.code === 'CUSTOMER_ALREADY_EXISTS'
+        ? businessError('CUSTOMER_ALREADY_EXISTS', 'Клиент с таким номером телефона уже существует')
+        : businessError('CARD_ALREADY_EXISTS', 'Карта с таким номером уже выдана другому клиенту');
+    }
+    const record = await findCustomer(db, { id: outcome.id });
+    return { status: 200, body: (await render([record!]))[0] };
+  });
+
+  router.on('PATCH', '/api/customer/:phone', async (req) => {
+    const phone = normalisePhone(req.params.phone ?? '');
+    if (!phone) return validationError(PHONE_MSG);
+    const parsed = parseBody(req, changeCardBody);
+    if (!parsed.ok) return parsed.response;
+    const wanted = parsed.value.newCard.trim().toLowerCase();
+    const type = (await cardTypes(db)).find((t) => t.name.toLowerCase() === wanted);
+    if (!type) return businessError('CARD_TYPE_NOT_FOUND', `Тип карты «${parsed.value.newCard}» не найден`);
+    if (!(await changeCardType(db, phone, type.id))) return customerNotFound();
+    const record = await findCustomer(db, { phone });
+    return { status: 200, body: (await render([record!]))[0] };
+  });
+
+  router.on('POST', '/api/customer/list', async (req) => {
+    const parsed = parseBody(req, customerFilterBody);
+    if (!parsed.ok) return parsed.response;
+    const filter = parsed.value;
+    const rowCount = filter.rowCount ?? LIST_DEFAULT_ROW_COUNT;
+    if (rowCount < 1 || rowCount > LIST_MAX_ROW_COUNT) return validationError(`rowCount: от 1 до ${LIST_MAX_ROW_COUNT}`);
+    const startRow = filter.startRow ?? 1;
+    if (startRow < 1) return validationError('startRow: нумерация строк начинается с 1');
+    const records = await listCustomers(db, {
+      phones: filter.phone?.map((p) => normalisePhone(p) ?? p),
+      cardNumbers: filter.cardNumber ?? undefined,
+      emails: filter.email ?? undefined,
+      cardTypeIds: filter.card ?? undefined,
+      offset: startRow - 1,
+      limit: rowCount,
+    });
+    return { status: 200, body: await render(records) };
+  });
+
+  // ASSUMED route and shape: the public sources show no card type listing.
+  router.on('GET', '/api/discountCardType', async () => ({ status: 200, body: (await cardTypes(db)).map(cardTypeJson) }));
+
+  // ASSUMED shape: the plugins only check that the call succeeds (BP-WC Account.php).
+  router.on('GET', '/api/account', async () => {
+    const settings = await program(db);
+    return { status: 200, body: { id: settings.id, name: settings.name } };
+  });
+
+  return router;
+}

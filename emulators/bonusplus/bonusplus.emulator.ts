@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../platform/db/database.js';
+import type { SchemaModule } from '../../platform/db/migrate.js';
+import type { RunningServer } from '../../platform/http/http-server.js';
+import { startEmulatorServer, type EmulatorRequest, type EmulatorResponse } from '../kit/emulator-server.js';
+import { FaultSwitches } from '../kit/faults.js';
+import { bonusPlusRouter } from './bonusplus.api.js';
+import { bonusPlusEmulatorSchema as schemaModule } from './bonusplus.migrations.js';
+import { seedDemoCustomers } from './bonusplus.seed.js';
+import type { BonusPlusEmulatorDb } from './bonusplus.tables.js';
+import { TokenBucketLimiter } from './rate-limiter.js';
+
+/** The emulator's tables: schema `bonusplus_emulator`. */
+export const bonusPlusEmulatorSchema: SchemaModule = schemaModule;
+
+/** ASSUMED: BonusPlus publishes no rate limit; the emulator enforces this many requests a second per key. */
+export const BONUSPLUS_ASSUMED_REQUESTS_PER_SECOND = 20;
+
+export interface BonusPlusEmulatorOptions {
+  readonly db: Database;
+  /** Raw keys, as issued in the cabinet; clients send `Authorization: ApiKey <base64(key)>`. */
+  readonly apiKeys: readonly string[];
+  /** Per key; 0 turns the limit off. Defaults to BONUSPLUS_ASSUMED_REQUESTS_PER_SECOND. */
+  readonly requestsPerSecond?: number;
+}
+
+export interface BonusPlusEmulator {
+  readonly faults: FaultSwitches;
+  /** Idempotent: seeds once. Online customers are demo people 0..online-1, showroom-only ones online..online+showroom-1. */
+  seed(o: { onlineCustomers: number; showroomCustomers: number }): Promise<void>;
+  /** `url` is the base URL (e.g. http://127.0.0.1:4102); the API lives under `/api/`. */
+  start(port: number, host?: string): Promise<RunningServer>;
+}
+
+// Framework-level answers have the ASP.NET Web API shape `{Message}`, not the API's `{code, msg}`
+// (ASSUMED: BonusPlus is an ASP.NET Web API app, judging by its /api/Help pages).
+const UNAUTHORIZED: EmulatorResponse = { status: 401, body: { Message: 'Authorization has been denied for this request.' } };
+const INTERNAL: EmulatorResponse = { status: 500, body: { Message: 'An error has occurred.' } };
+const rateLimited = (retryAfterMs: number): EmulatorResponse => ({
+  status: 429,
+  headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+  body: { code: 'TOO_MANY_REQUESTS', msg: 'Превышен лимит запросов к API' },
+});
+
+const JSON_MEDIA_TYPES = new Set(['application/json', 'text/json']);
+
+export function createBonusPlusEmulator(o: BonusPlusEmulatorOptions): BonusPlusEmulator {
+  const db = o.db as Kysely<BonusPlusEmulatorDb>;
+  const faults = new FaultSwitches();
+  const tokens = new Set(o.apiKeys.map((key) => Buffer.from(key, 'utf8').toString('base64')));
+  const rate = o.requestsPerSecond ?? BONUSPLUS_ASSUMED_REQUESTS_PER_SECOND;
+  const limiter = rate > 0 ? new TokenBucketLimiter(rate) : undefined;
+  const router = bonusPlusRouter(db);
+
+  const guard = (req: EmulatorRequest): EmulatorResponse | undefined => {
+    if (!req.path.startsWith('/api/')) return undefined;
+    const match = /^ApiKey\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    const token = match?.[1];
+    if (!token || !tokens.has(token)) return UNAUTHORIZED;
+    const decision = limiter?.take(token);
+    if (decision && !decision.allowed) return rateLimited(decision.retryAfterMs);
+    // ASP.NET refuses a body it has no formatter for before the action runs.
+    const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (req.body.length > 0 && !JSON_MEDIA_TYPES.has(mediaType)) {
+      return { status: 415, body: { Message: `The request entity's media type '${mediaType || 'application/octet-stream'}' is not supported for this resource.` } };
+    }
+    return undefined;
+  };
+
+  return {
+    faults,
+    seed: (counts) => seedDemoCustomers(db, counts),
+    start: (port, host) =>
+      startEmulatorServer(
+        {
+          name: 'bonusplus',
+          router,
+          faults,
+          guard,
+          errors: {
+            notFound: (req) => ({
+              status: 404,
+              body: { Message: `No HTTP resource was found that matches the request URI 'http://${req.headers.host ?? 'localhost'}${req.path}'.` },
+            }),
+            methodNotAllowed: (req) => ({ status: 405, body: { Message: `The requested resource does not support http method '${req.method}'.` } }),
+            injected: (status) => (status === 429 ? rateLimited(1000) : status >= 500 ? { ...INTERNAL, status } : { status, body: { code: 'EMULATED_FAULT', msg: `Injected failure ${status}` } }),
+            internal: () => INTERNAL,
+          },
+        },
+        port,
+        host,
+      ),
+  };
+}

@@ -1,0 +1,120 @@
+import { sql, type Kysely, type Migration } from 'kysely';
+import type { SchemaModule } from '../../platform/db/migrate.js';
+
+const S = 'bonusplus_emulator';
+const REASONS = sql.raw(`('registration', 'purchase', 'manual', 'refund', 'expiry')`);
+
+/**
+ * Customers, card types and a bonus ledger. Balances are never stored as one mutable number: a
+ * credit opens a lot, a debit draws lots down (recorded per lot), and a customer's figures are sums
+ * over the lots. CHECKs keep every lot within [0, amount], so no figure can go below zero whatever
+ * the code above does; debits lock the customer row, so concurrent ones queue instead of racing.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_customers_and_ledger': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .withSchema(S)
+        .createTable('card_types')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('bonus_percent', sql`numeric(5, 2)`, (c) => c.notNull().check(sql`bonus_percent between 0 and 100`))
+        .addColumn('max_debit_percent', sql`numeric(5, 2)`, (c) => c.notNull().check(sql`max_debit_percent between 0 and 100`))
+        .addColumn('discount_percent', sql`numeric(5, 2)`, (c) => c.notNull().defaultTo(0).check(sql`discount_percent between 0 and 100`))
+        .addColumn('purchases_sum_from_kopecks', 'bigint', (c) => c.notNull().check(sql`purchases_sum_from_kopecks >= 0`))
+        .execute();
+
+      await db.schema
+        .withSchema(S)
+        .createTable('program')
+        .addColumn('id', 'smallint', (c) => c.primaryKey().check(sql`id = 1`))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('debit_multiple', 'integer', (c) => c.notNull().check(sql`debit_multiple >= 1`))
+        .addColumn('bonus_activation_days', 'integer', (c) => c.notNull().check(sql`bonus_activation_days >= 0`))
+        .addColumn('default_card_type_id', 'integer', (c) => c.notNull().references(`${S}.card_types.id`))
+        .addColumn('seeded_at', 'timestamptz')
+        .execute();
+
+      // The demo retailer's program as configured in its cabinet (emulators/seed/demo-loyalty.ts);
+      // a migration keeps its own copy of the values, as migrations must not change afterwards.
+      await sql`insert into ${sql.table(`${S}.card_types`)} (id, name, bonus_percent, max_debit_percent, purchases_sum_from_kopecks)
+        values (1, 'Silver', 5, 30, 0), (2, 'Gold', 7, 30, 3000000), (3, 'Platinum', 10, 50, 10000000)`.execute(db);
+      await sql`insert into ${sql.table(`${S}.program`)} (id, name, debit_multiple, bonus_activation_days, default_card_type_id)
+        values (1, 'Demo fashion retail', 10, 14, 1)`.execute(db);
+
+      await db.schema
+        .withSchema(S)
+        .createTable('customers')
+        .addColumn('id', 'bigint', (c) => c.primaryKey().generatedAlwaysAsIdentity())
+        .addColumn('phone', 'text', (c) => c.notNull().unique().check(sql`phone ~ '^7[0-9]{10}$'`))
+        .addColumn('first_name', 'text')
+        .addColumn('last_name', 'text')
+        .addColumn('middle_name', 'text')
+        .addColumn('email', 'text')
+        .addColumn('address', 'text')
+        .addColumn('card_number', 'text', (c) => c.notNull().unique())
+        .addColumn('card_type_id', 'integer', (c) => c.notNull().references(`${S}.card_types.id`))
+        .addColumn('purchases_total_kopecks', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`purchases_total_kopecks >= 0`))
+        .addColumn('bonus_debit_denied', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await sql`create index customers_email_idx on ${sql.table(`${S}.customers`)} (lower(email))`.execute(db);
+      // Card numbers the emulator issues itself; demo cards use the 2600 prefix, these 2700.
+      await sql`create sequence ${sql.table(`${S}.card_number_seq`)}`.execute(db);
+
+      await db.schema
+        .withSchema(S)
+        .createTable('bonus_lots')
+        .addColumn('id', 'bigint', (c) => c.primaryKey().generatedAlwaysAsIdentity())
+        .addColumn('customer_id', 'bigint', (c) => c.notNull().references(`${S}.customers.id`))
+        .addColumn('reason', 'text', (c) => c.notNull().check(sql`reason in ${REASONS}`))
+        .addColumn('amount', 'integer', (c) => c.notNull().check(sql`amount > 0`))
+        .addColumn('remaining', 'integer', (c) => c.notNull())
+        .addColumn('active_from', 'timestamptz', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addCheckConstraint('bonus_lots_remaining_within_amount', sql`remaining >= 0 and remaining <= amount`)
+        .addCheckConstraint('bonus_lots_expiry_after_activation', sql`expires_at is null or expires_at > active_from`)
+        .execute();
+      await sql`create index bonus_lots_customer_idx on ${sql.table(`${S}.bonus_lots`)} (customer_id)`.execute(db);
+
+      await db.schema
+        .withSchema(S)
+        .createTable('bonus_transactions')
+        .addColumn('id', 'bigint', (c) => c.primaryKey().generatedAlwaysAsIdentity())
+        .addColumn('customer_id', 'bigint', (c) => c.notNull().references(`${S}.customers.id`))
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('credit', 'debit')`))
+        .addColumn('reason', 'text', (c) => c.notNull().check(sql`reason in ${REASONS}`))
+        .addColumn('amount', 'integer', (c) => c.notNull().check(sql`amount > 0`))
+        .addColumn('lot_id', 'bigint', (c) => c.unique().references(`${S}.bonus_lots.id`))
+        .addColumn('reference', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addCheckConstraint('bonus_transactions_credit_opens_lot', sql`(kind = 'credit') = (lot_id is not null)`)
+        .execute();
+      await sql`create index bonus_transactions_customer_idx on ${sql.table(`${S}.bonus_transactions`)} (customer_id)`.execute(db);
+
+      await db.schema
+        .withSchema(S)
+        .createTable('bonus_debit_allocations')
+        .addColumn('transaction_id', 'bigint', (c) => c.notNull().references(`${S}.bonus_transactions.id`))
+        .addColumn('lot_id', 'bigint', (c) => c.notNull().references(`${S}.bonus_lots.id`))
+        .addColumn('amount', 'integer', (c) => c.notNull().check(sql`amount > 0`))
+        .addPrimaryKeyConstraint('bonus_debit_allocations_pk', ['transaction_id', 'lot_id'])
+        .execute();
+
+      // The ledger is history: corrections are new entries, never edits.
+      await sql`create function ${sql.table(`${S}.refuse_ledger_change`)}() returns trigger language plpgsql as $$
+        begin
+          raise exception 'bonus ledger is append-only: % on % refused', tg_op, tg_table_name;
+        end
+        $$`.execute(db);
+      for (const table of ['bonus_transactions', 'bonus_debit_allocations']) {
+        await sql`create trigger ${sql.id(`${table}_append_only`)} before update or delete on ${sql.table(`${S}.${table}`)}
+          for each row execute function ${sql.table(`${S}.refuse_ledger_change`)}()`.execute(db);
+      }
+    },
+  },
+};
+
+export const bonusPlusEmulatorSchema: SchemaModule = { schema: S, migrations };

@@ -1,0 +1,95 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+/**
+ * Row types of the BonusPlus emulator's schema `bonusplus_emulator`. Money is kept in kopecks and
+ * bonuses in whole points, both integers; the HTTP layer renders roubles the way BonusPlus does.
+ */
+
+/** Why bonuses moved. The CHECK constraints name the same set; a later migration widens both. */
+export const LEDGER_REASONS = ['registration', 'purchase', 'manual', 'refund', 'expiry'] as const;
+export type LedgerReason = (typeof LEDGER_REASONS)[number];
+
+/** The loyalty program itself: one row. */
+export interface ProgramTable {
+  id: ColumnType<number, number, never>;
+  name: string;
+  /** Bonuses may be spent only in multiples of this (`multiplicityDebitBonus`). */
+  debit_multiple: number;
+  /** Days a purchase accrual waits before it becomes spendable (`notActiveBonuses` meanwhile). */
+  bonus_activation_days: number;
+  default_card_type_id: number;
+  seeded_at: Date | null;
+}
+
+export interface CardTypesTable {
+  id: number;
+  name: string;
+  bonus_percent: number;
+  max_debit_percent: number;
+  discount_percent: Generated<number>;
+  purchases_sum_from_kopecks: number;
+}
+
+export interface CustomersTable {
+  id: Generated<number>;
+  /** `7XXXXXXXXXX`. */
+  phone: string;
+  first_name: string | null;
+  last_name: string | null;
+  middle_name: string | null;
+  email: string | null;
+  address: string | null;
+  card_number: string;
+  card_type_id: number;
+  purchases_total_kopecks: Generated<number>;
+  bonus_debit_denied: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/**
+ * A portion of credited bonuses: spendable between `active_from` and `expires_at`, drawn down by
+ * debits. `remaining` is the only column that ever changes, and a CHECK keeps it in [0, amount].
+ */
+export interface BonusLotsTable {
+  id: Generated<number>;
+  customer_id: number;
+  reason: LedgerReason;
+  amount: number;
+  remaining: number;
+  active_from: Date;
+  expires_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+/** The append-only ledger: every credit opens a lot, every debit is split over lots. */
+export interface BonusTransactionsTable {
+  id: Generated<number>;
+  customer_id: number;
+  kind: 'credit' | 'debit';
+  reason: LedgerReason;
+  amount: number;
+  /** The lot a credit opened; null for debits. */
+  lot_id: number | null;
+  /** What the movement belongs to (a receipt, an order's reserve ...), for the receipt routes to come. */
+  reference: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface BonusDebitAllocationsTable {
+  transaction_id: number;
+  lot_id: number;
+  amount: number;
+}
+
+export interface BonusPlusEmulatorDb {
+  'bonusplus_emulator.program': ProgramTable;
+  'bonusplus_emulator.card_types': CardTypesTable;
+  'bonusplus_emulator.customers': CustomersTable;
+  'bonusplus_emulator.bonus_lots': BonusLotsTable;
+  'bonusplus_emulator.bonus_transactions': BonusTransactionsTable;
+  'bonusplus_emulator.bonus_debit_allocations': BonusDebitAllocationsTable;
+}
+
+export type CardTypeRow = Selectable<CardTypesTable>;
+export type ProgramRow = Selectable<ProgramTable>;

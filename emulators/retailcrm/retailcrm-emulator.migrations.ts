@@ -1,0 +1,90 @@
+import { sql, type Kysely, type Migration } from 'kysely';
+import type { SchemaModule } from '../../platform/db/migrate.js';
+import type { CustomFieldType } from './retailcrm-emulator.table.js';
+
+/**
+ * The account's customer custom fields. The loyalty ones mirror BonusPlus into the CRM card; the
+ * last two are ordinary shop fields, there so that not every custom field is a loyalty one.
+ */
+export const CUSTOMER_CUSTOM_FIELDS: readonly { code: string; name: string; type: CustomFieldType }[] = [
+  { code: 'bonus_card_number', name: 'Номер бонусной карты', type: 'string' },
+  { code: 'bonus_card_type', name: 'Тип бонусной карты', type: 'string' },
+  { code: 'bonus_active', name: 'Активные бонусы', type: 'integer' },
+  { code: 'bonus_pending', name: 'Неактивные бонусы', type: 'integer' },
+  { code: 'bonus_spent', name: 'Списано бонусов', type: 'integer' },
+  { code: 'clothing_size', name: 'Размер одежды', type: 'string' },
+  { code: 'sms_consent', name: 'Согласие на SMS-рассылку', type: 'boolean' },
+];
+
+const migrations: Record<string, Migration> = {
+  '0001_customers': {
+    async up(db: Kysely<any>) {
+      const schema = db.schema.withSchema('retailcrm_emulator');
+      await schema
+        .createTable('customers')
+        .addColumn('id', 'serial', (c) => c.primaryKey())
+        .addColumn('external_id', 'text')
+        .addColumn('site', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('first_name', 'text')
+        .addColumn('last_name', 'text')
+        .addColumn('patronymic', 'text')
+        .addColumn('sex', 'text')
+        .addColumn('email', 'text')
+        .addColumn('birthday', 'text')
+        .addColumn('phones', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addColumn('phone_digits', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('address', 'jsonb')
+        .addColumn('custom_fields', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .addColumn('tags', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addColumn('discount_card_number', 'text')
+        .addColumn('personal_discount', 'numeric', (c) => c.notNull().defaultTo(0))
+        .addColumn('cumulative_discount', 'numeric', (c) => c.notNull().defaultTo(0))
+        .addColumn('orders_count', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('total_summ', 'numeric', (c) => c.notNull().defaultTo(0))
+        .addColumn('average_summ', 'numeric', (c) => c.notNull().defaultTo(0))
+        .addColumn('vip', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('bad', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('is_contact', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('manager_id', 'integer')
+        .addColumn('email_marketing_unsubscribed_at', 'timestamptz')
+        .execute();
+      // externalId is unique within a site, as in the real CRM.
+      await sql`create unique index customers_site_external_id_uq on retailcrm_emulator.customers (site, external_id) where external_id is not null`.execute(db);
+      await sql`create index customers_external_id_idx on retailcrm_emulator.customers (external_id)`.execute(db);
+      await sql`create index customers_email_idx on retailcrm_emulator.customers (lower(email))`.execute(db);
+
+      await schema
+        .createTable('custom_fields')
+        .addColumn('code', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull().check(sql`type in ('string', 'text', 'integer', 'numeric', 'boolean', 'date')`))
+        .addColumn('ordering', 'integer', (c) => c.notNull())
+        .execute();
+      await db
+        .insertInto('retailcrm_emulator.custom_fields')
+        .values(CUSTOMER_CUSTOM_FIELDS.map((f, i) => ({ ...f, ordering: (i + 1) * 10 })))
+        .execute();
+
+      await schema
+        .createTable('history')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('customer_id', 'integer', (c) => c.notNull())
+        .addColumn('created', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('deleted', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'integer')
+        .addColumn('api_key', 'text')
+        .addColumn('field', 'text', (c) => c.notNull())
+        .addColumn('old_value', 'jsonb')
+        .addColumn('new_value', 'jsonb')
+        .addColumn('customer', 'jsonb', (c) => c.notNull())
+        .execute();
+      await sql`create index history_customer_idx on retailcrm_emulator.history (customer_id, id)`.execute(db);
+      await sql`create index history_created_at_idx on retailcrm_emulator.history (created_at)`.execute(db);
+    },
+  },
+};
+
+export const retailCrmEmulatorSchema: SchemaModule = { schema: 'retailcrm_emulator', migrations };

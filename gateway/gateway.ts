@@ -1,0 +1,153 @@
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { GraphQLFormattedError } from 'graphql';
+import { register } from 'prom-client';
+import { AppError, formatError, toGraphQLError, unauthenticated } from '../platform/errors.js';
+import { apolloHandler, listen, sendJson, type RunningServer } from '../platform/http/http-server.js';
+import { ANONYMOUS, IDENTITY_HEADER, signInternalIdentity, type Identity } from '../platform/identity.js';
+import { playgroundHtml } from './playground.js';
+
+export interface GatewayContext {
+  readonly identity: Identity;
+  /** The signed identity header, made once per request and sent with every subgraph call. */
+  signedIdentity?: Promise<string>;
+}
+
+export interface GatewayOptions {
+  readonly supergraphSdl: string;
+  /** Subgraph name → URL; overrides the URLs baked into the supergraph. */
+  readonly subgraphUrls: Readonly<Record<string, string>>;
+  readonly verifyToken: (token: string) => Promise<Identity>;
+  readonly identitySecret: string;
+  readonly introspection?: boolean;
+}
+
+class IdentityForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(
+    url: string,
+    private readonly identitySecret: string,
+  ) {
+    super({ url });
+  }
+
+  override async willSendRequest({ request, context }: Parameters<RemoteGraphQLDataSource<GatewayContext>['willSendRequest'] & {}>[0]) {
+    // Health checks and the like run without a request context: they go as anonymous.
+    const ctx = context as Partial<GatewayContext>;
+    const identity = ctx.identity ?? ANONYMOUS;
+    const signed = (ctx.signedIdentity ??= signInternalIdentity(identity, this.identitySecret));
+    request.http?.headers.set(IDENTITY_HEADER, await signed);
+  }
+}
+
+const UNAVAILABLE = /error while fetching subquery|ECONNREFUSED|socket hang up|fetch failed/i;
+
+/** Gateway error shape: our codes pass, a subgraph that cannot be reached is UPSTREAM_UNAVAILABLE, the rest is masked. */
+export function formatGatewayError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const { serviceName: _service, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
+  const code = extensions.code;
+  if ((code === undefined || code === 'INTERNAL_SERVER_ERROR') && UNAVAILABLE.test(formatted.message)) {
+    return { message: 'A part of the graph is unavailable', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'UPSTREAM_UNAVAILABLE' } };
+  }
+  return formatError({ ...formatted, extensions }, error);
+}
+
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+  if (!match) throw unauthenticated('Authorization must be a Bearer token');
+  return match[1];
+}
+
+/**
+ * The gateway: composes nothing at run time (it serves the committed supergraph file), verifies
+ * the caller's JWT, and forwards a signed identity to every subgraph call. Query size is bounded
+ * by graphql-armor (depth, aliases, tokens, cost).
+ */
+export function createGateway(options: GatewayOptions) {
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name, url }) => new IdentityForwardingDataSource(options.subgraphUrls[name] ?? url!, options.identitySecret),
+  });
+  const armor = new ApolloArmor({
+    maxDepth: { n: 12 },
+    maxAliases: { n: 30 },
+    maxTokens: { n: 5000 },
+    costLimit: { maxCost: 20000 },
+    blockFieldSuggestion: { enabled: true },
+  }).protect();
+  const server = new ApolloServer<GatewayContext>({
+    gateway,
+    formatError: formatGatewayError,
+    includeStacktraceInErrorResponses: false,
+    introspection: options.introspection ?? true,
+    // graphql-armor's types point at Apollo's CJS build; the plugins are the same objects.
+    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), ApolloServerPluginLandingPageDisabled()],
+    validationRules: armor.validationRules,
+  });
+  const context = async ({ req }: { req: IncomingMessage }): Promise<GatewayContext> => {
+    try {
+      const token = bearerToken(req);
+      return { identity: token ? await options.verifyToken(token) : ANONYMOUS };
+    } catch (error) {
+      throw error instanceof AppError ? toGraphQLError(error) : error;
+    }
+  };
+  return { server, context };
+}
+
+export interface StartGatewayOptions extends GatewayOptions {
+  readonly port: number;
+  readonly host?: string;
+}
+
+/** Starts the gateway with `/graphql`, the offline playground at `/`, `/health`, `/ready` and `/metrics`. */
+export async function startGateway(options: StartGatewayOptions): Promise<RunningServer> {
+  const { server, context } = createGateway(options);
+  await server.start();
+  const graphql = apolloHandler(server, context);
+  const subgraphHealthUrls = Object.values(options.subgraphUrls).map((u) => u.replace(/\/graphql$/, '/health'));
+  const running = await listen(
+    {
+      '/graphql': (req, res) => {
+        if (req.method === 'GET' && !new URL(req.url ?? '/', 'http://x').searchParams.has('query') && req.headers.accept?.includes('text/html')) {
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(playgroundHtml());
+          return;
+        }
+        return graphql(req, res);
+      },
+      '/': (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(playgroundHtml());
+      },
+      '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+      '/ready': async (_req, res) => {
+        const checks = await Promise.all(
+          subgraphHealthUrls.map(async (url) => {
+            try {
+              return (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
+            } catch {
+              return false;
+            }
+          }),
+        );
+        const ready = checks.every(Boolean);
+        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraphs: checks.filter(Boolean).length, of: checks.length });
+      },
+      '/metrics': async (_req, res) => {
+        res.writeHead(200, { 'content-type': register.contentType }).end(await register.metrics());
+      },
+    },
+    options.port,
+    options.host,
+  );
+  return {
+    ...running,
+    close: async () => {
+      await running.close();
+      await server.stop();
+    },
+  };
+}

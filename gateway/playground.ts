@@ -1,0 +1,29 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+
+const EXAMPLE = `# The retail graph. Paste a token in Headers, e.g.
+# { "Authorization": "Bearer <token from npm run tokens>" }
+query CustomerByPhone {
+  customerByPhone(phone: "+7 916 000-00-37") {
+    id firstName lastName phone createdAt
+    loyalty { cardNumber tier { name accrualPercent } balance { active pending spent } }
+  }
+}
+`;
+
+let cached: string | undefined;
+
+/**
+ * GraphiQL served by the gateway itself: the page, its scripts and styles are inlined from the
+ * `@graphql-yoga/render-graphiql` package, so it works with no internet and no CDN.
+ */
+export function playgroundHtml(): string {
+  cached ??= renderGraphiQL({
+    title: 'Retail graph',
+    endpoint: '/graphql',
+    defaultQuery: EXAMPLE,
+    headerEditorEnabled: true,
+    headers: JSON.stringify({ Authorization: 'Bearer <paste a token>' }, null, 2),
+    shouldPersistHeaders: true,
+  } as Parameters<typeof renderGraphiQL>[0]);
+  return cached;
+}

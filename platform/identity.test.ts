@@ -1,0 +1,39 @@
+import { SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createJwtVerifier, issueToken, signInternalIdentity, verifyInternalIdentity } from './identity.js';
+
+const secret = 'a-test-secret-that-is-long-enough-0123456789';
+const verify = createJwtVerifier({ secret });
+
+describe('caller tokens', () => {
+  it('reads customers and staff from the claims', async () => {
+    expect(await verify(await issueToken(secret, 'cust-1'))).toEqual({ kind: 'customer', customerId: 'cust-1' });
+    expect(await verify(await issueToken(secret, 'emp-7', ['manager', 'admin']))).toEqual({ kind: 'staff', staffId: 'emp-7', roles: ['manager', 'admin'] });
+  });
+
+  it('refuses other secrets, expired tokens, unknown roles and tokens with no subject', async () => {
+    await expect(verify(await issueToken('another-secret-that-is-long-enough-012345', 'x'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(verify(await issueToken(secret, 'x', [], '-1m'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    const godMode = await new SignJWT({ roles: ['superuser'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+    await expect(verify(godMode)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const noSubject = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+    await expect(verify(noSubject)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(verify('not.a.jwt')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('refuses the none algorithm', async () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ sub: 'admin', roles: ['admin'] })).toString('base64url');
+    await expect(verify(`${header}.${body}.`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});
+
+describe('the gateway-signed identity', () => {
+  it('round-trips and refuses anything not signed by the gateway', async () => {
+    const identity = { kind: 'staff', staffId: 's', roles: ['cashier'] } as const;
+    expect(await verifyInternalIdentity(await signInternalIdentity(identity, secret), secret)).toEqual(identity);
+    await expect(verifyInternalIdentity(undefined, secret)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(verifyInternalIdentity(await issueToken(secret, 'cust-1'), secret)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(verifyInternalIdentity(await signInternalIdentity(identity, `${secret}x`), secret)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { migrateSchema } from './db/migrate.js';
+import { createLogger } from './logger.js';
+import { createOutboxRelay, enqueue, listDeadLetters, PermanentFailure, retryDeadLetter } from './outbox.js';
+import { platformSchema } from './platform.migrations.js';
+import { createTestDatabase, type TestDatabase } from '../test/support/test-database.js';
+
+let database: TestDatabase;
+const logger = createLogger('test', 'silent');
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await migrateSchema(database.db, platformSchema);
+});
+afterAll(async () => database?.close());
+beforeEach(async () => {
+  await database.db.deleteFrom('platform.outbox').execute();
+});
+
+const rows = () => database.db.selectFrom('platform.outbox').selectAll().orderBy('id').execute();
+
+describe('transactional outbox', () => {
+  it('keeps a message only if its transaction commits', async () => {
+    await database.db.transaction().execute(async (trx) => {
+      await enqueue(trx, { topic: 't', payload: { n: 1 } });
+    });
+    await expect(
+      database.db.transaction().execute(async (trx) => {
+        await enqueue(trx, { topic: 't', payload: { n: 2 } });
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect((await rows()).map((r) => r.payload)).toEqual([{ n: 1 }]);
+  });
+
+  it('ignores a second message with the same dedupe key', async () => {
+    expect(await enqueue(database.db, { topic: 't', payload: 1, dedupeKey: 'k' })).toBe(true);
+    expect(await enqueue(database.db, { topic: 't', payload: 2, dedupeKey: 'k' })).toBe(false);
+    expect(await rows()).toHaveLength(1);
+  });
+
+  it('retries a failing handler with backoff, then moves it to dead letters', async () => {
+    await enqueue(database.db, { topic: 'flaky', payload: {} });
+    let calls = 0;
+    const relay = createOutboxRelay({ db: database.db, logger, handlers: {
+        flaky: async () => {
+          calls++;
+          throw new Error('boom');
+        },
+      }, maxAttempts: 3, backoffBaseMs: 1 });
+    for (let i = 0; i < 10; i++) {
+      await relay.runOnce();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(calls).toBe(3);
+    const [row] = await rows();
+    expect(row).toMatchObject({ status: 'dead', attempts: 3, last_error: 'boom' });
+    expect((await listDeadLetters(database.db)).map((d) => d.id)).toEqual([row!.id]);
+    expect(await retryDeadLetter(database.db, row!.id)).toBe(true);
+    expect((await rows())[0]).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
+  it('sends a permanent failure straight to dead letters', async () => {
+    await enqueue(database.db, { topic: 'bad', payload: {} });
+    const relay = createOutboxRelay({ db: database.db, logger, handlers: { bad: async () => Promise.reject(new PermanentFailure('never')) } });
+    await relay.runOnce();
+    expect((await rows())[0]).toMatchObject({ status: 'dead', attempts: 1 });
+  });
+
+  it('handles only its own topics', async () => {
+    await enqueue(database.db, { topic: 'mine', payload: 1 });
+    await enqueue(database.db, { topic: 'theirs', payload: 2 });
+    const seen: unknown[] = [];
+    const relay = createOutboxRelay({ db: database.db, logger, handlers: { mine: async (p) => void seen.push(p) } });
+    await relay.drain();
+    expect(seen).toEqual([1]);
+    expect((await rows()).map((r) => r.status)).toEqual(['done', 'pending']);
+  });
+
+  it('never delivers one message to two concurrent relays', async () => {
+    for (let i = 0; i < 60; i++) await enqueue(database.db, { topic: 'work', payload: i });
+    const delivered: number[] = [];
+    const handler = async (payload: number) => {
+      await new Promise((r) => setTimeout(r, 2));
+      delivered.push(payload);
+    };
+    const relays = Array.from({ length: 4 }, () => createOutboxRelay({ db: database.db, logger, handlers: { work: handler }, batchSize: 5 }));
+    await Promise.all(relays.map((r) => r.drain()));
+    expect(delivered.sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_v, i) => i));
+    expect((await rows()).every((r) => r.status === 'done' && r.attempts === 1)).toBe(true);
+  });
+
+  it('redelivers a message whose relay died mid-handling once the lease ends', async () => {
+    await enqueue(database.db, { topic: 'crash', payload: {} });
+    const dying = createOutboxRelay({ db: database.db, logger, leaseMs: 50, handlers: { crash: () => new Promise(() => undefined) } });
+    void dying.runOnce(); // never settles: the process "died" holding the claim
+    await new Promise((r) => setTimeout(r, 20));
+    let handled = 0;
+    const healthy = createOutboxRelay({ db: database.db, logger, handlers: { crash: async () => void handled++ } });
+    expect(await healthy.runOnce()).toBe(0); // still leased
+    await new Promise((r) => setTimeout(r, 80));
+    expect(await healthy.runOnce()).toBe(1);
+    expect(handled).toBe(1);
+  });
+});

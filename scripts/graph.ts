@@ -1,0 +1,131 @@
+import { createBonusPlusClient } from '../connectors/bonusplus/bonusplus.client.js';
+import { createRetailCrmClient } from '../connectors/retailcrm/retailcrm.client.js';
+import { createBonusPlusEmulator, bonusPlusEmulatorSchema, type BonusPlusEmulator } from '../emulators/bonusplus/bonusplus.emulator.js';
+import { createRetailCrmEmulator, retailCrmEmulatorSchema, type RetailCrmEmulator } from '../emulators/retailcrm/retailcrm.emulator.js';
+import { startGateway } from '../gateway/gateway.js';
+import type { Config } from '../platform/config.js';
+import type { Database } from '../platform/db/database.js';
+import { migrateAll } from '../platform/db/migrate.js';
+import type { RunningServer } from '../platform/http/http-server.js';
+import { createJwtVerifier } from '../platform/identity.js';
+import { createLogger, type Logger } from '../platform/logger.js';
+import { platformSchema } from '../platform/platform.migrations.js';
+import { readSupergraph } from './supergraph.js';
+import { customerSchema } from '../subgraphs/customer/customer.migrations.js';
+import { startCustomerRuntime, type CustomerRuntime } from '../subgraphs/customer/customer.runtime.js';
+import { loyaltySchema } from '../subgraphs/loyalty/loyalty.migrations.js';
+import { startLoyaltyRuntime, type LoyaltyRuntime } from '../subgraphs/loyalty/loyalty.runtime.js';
+
+export const GRAPH_SCHEMAS = [platformSchema, customerSchema, loyaltySchema] as const;
+export const EMULATOR_SCHEMAS = [retailCrmEmulatorSchema, bonusPlusEmulatorSchema] as const;
+
+export interface GraphOptions {
+  readonly config: Config;
+  readonly db: Database;
+  /** Start the emulators and point the connectors at them (the embedded default). */
+  readonly emulators: boolean;
+  /** Background sync and outbox relays; tests may drive them by hand. */
+  readonly background?: boolean;
+  readonly logger?: Logger;
+}
+
+export interface RunningGraph {
+  readonly gatewayUrl: string;
+  readonly urls: Readonly<Record<string, string>>;
+  readonly emulators?: { readonly retailCrm: RetailCrmEmulator; readonly bonusPlus: BonusPlusEmulator };
+  readonly customer: CustomerRuntime;
+  readonly loyalty: LoyaltyRuntime;
+  /** The connectors' HTTP clients, for counting upstream calls. */
+  readonly upstream: {
+    readonly customerCrm: ReturnType<typeof createRetailCrmClient>;
+    readonly loyaltyCrm: ReturnType<typeof createRetailCrmClient>;
+    readonly bonusPlus: ReturnType<typeof createBonusPlusClient>;
+  };
+  close(): Promise<void>;
+}
+
+/**
+ * The whole graph in one process: emulators (optional), the subgraphs with their background work,
+ * and the gateway — the embedded default of `npm start`, and what the end-to-end tests run.
+ */
+export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
+  const { config, db } = options;
+  const logger = options.logger ?? createLogger('graph');
+  const host = config.HOST;
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
+
+  try {
+    await migrateAll(db, [...GRAPH_SCHEMAS, ...(options.emulators ? EMULATOR_SCHEMAS : [])]);
+
+    let retailCrmUrl = config.RETAILCRM_URL;
+    let bonusPlusUrl = config.BONUSPLUS_URL;
+    let emulators: RunningGraph['emulators'];
+    if (options.emulators) {
+      const retailCrm = createRetailCrmEmulator({ db, apiKeys: [config.RETAILCRM_API_KEY], sites: [config.RETAILCRM_SITE] });
+      const bonusPlus = createBonusPlusEmulator({ db, apiKeys: [config.BONUSPLUS_API_KEY] });
+      if (config.SEED_DEMO) {
+        await retailCrm.seed({ onlineCustomers: config.SEED_ONLINE_CUSTOMERS });
+        await bonusPlus.seed({ onlineCustomers: config.SEED_ONLINE_CUSTOMERS, showroomCustomers: config.SEED_SHOWROOM_CUSTOMERS });
+      }
+      const crmServer = await retailCrm.start(config.RETAILCRM_EMULATOR_PORT, host);
+      closers.push(() => crmServer.close());
+      const bpServer = await bonusPlus.start(config.BONUSPLUS_EMULATOR_PORT, host);
+      closers.push(() => bpServer.close());
+      retailCrmUrl = crmServer.url;
+      bonusPlusUrl = bpServer.url;
+      emulators = { retailCrm, bonusPlus };
+    }
+
+    // Customer and loyalty share the account's limit: each client keeps to half of it.
+    const customerCrm = createRetailCrmClient({ baseUrl: retailCrmUrl, apiKey: config.RETAILCRM_API_KEY, site: config.RETAILCRM_SITE, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestsPerSecond: config.RETAILCRM_RPS / 2 });
+    const loyaltyCrm = createRetailCrmClient({ baseUrl: retailCrmUrl, apiKey: config.RETAILCRM_API_KEY, site: config.RETAILCRM_SITE, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestsPerSecond: config.RETAILCRM_RPS / 2 });
+    const bonusPlus = createBonusPlusClient({ baseUrl: bonusPlusUrl, apiKey: config.BONUSPLUS_API_KEY, timeoutMs: config.UPSTREAM_TIMEOUT_MS });
+    closers.push(() => customerCrm.close(), () => loyaltyCrm.close(), () => bonusPlus.close());
+
+    const outbox = { outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS };
+    const background = options.background ?? true;
+    const customer = await startCustomerRuntime(
+      { db, crm: customerCrm, logger: logger.child({ subgraph: 'customer' }) },
+      { port: config.CUSTOMER_PORT, host, identitySecret: config.GATEWAY_IDENTITY_SECRET, syncIntervalMs: config.CUSTOMER_SYNC_INTERVAL_MS, background, ...outbox },
+    );
+    closers.push(() => customer.close());
+    const loyalty = await startLoyaltyRuntime(
+      {
+        db,
+        bonusPlus,
+        crm: loyaltyCrm,
+        logger: logger.child({ subgraph: 'loyalty' }),
+        settings: { welcomeBonus: config.LOYALTY_WELCOME_BONUS, defaultCardType: config.LOYALTY_DEFAULT_CARD_TYPE, readModelTtlMs: config.LOYALTY_READ_MODEL_TTL_MS },
+      },
+      { port: config.LOYALTY_PORT, host, identitySecret: config.GATEWAY_IDENTITY_SECRET, background, ...outbox },
+    );
+    closers.push(() => loyalty.close());
+
+    const subgraphUrls = { customer: customer.server.url, loyalty: loyalty.server.url };
+    const gateway = await startGateway({
+      supergraphSdl: await readSupergraph(),
+      subgraphUrls,
+      verifyToken: createJwtVerifier({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+      identitySecret: config.GATEWAY_IDENTITY_SECRET,
+      port: config.GATEWAY_PORT,
+      host,
+    });
+    closers.push(() => gateway.close());
+
+    return {
+      gatewayUrl: `${gateway.url}/graphql`,
+      urls: { gateway: `${gateway.url}/graphql`, playground: `${gateway.url}/`, ...subgraphUrls, retailCrm: retailCrmUrl, bonusPlus: bonusPlusUrl },
+      ...(emulators ? { emulators } : {}),
+      customer,
+      loyalty,
+      upstream: { customerCrm, loyaltyCrm, bonusPlus },
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

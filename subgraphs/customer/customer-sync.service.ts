@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { CrmCustomer, RetailCrmCustomersPort } from '../../connectors/retailcrm/retailcrm.port.js';
+import type { Logger } from '../../platform/logger.js';
+import { enqueue } from '../../platform/outbox.js';
+import { markSyncFailure, readCursor, saveCursor } from '../../platform/sync-cursor.js';
+import { rowFromCrm, upsertCustomers } from './customer.repository.js';
+import type { CustomerDb } from './customer.table.js';
+import { enrollmentMessage } from './enrollment.message.js';
+
+export const CUSTOMER_HISTORY_CURSOR = 'customer.retailcrm.customers-history';
+
+export interface CustomerSyncDeps {
+  readonly db: Kysely<any>;
+  readonly crm: RetailCrmCustomersPort;
+  readonly logger: Logger;
+}
+
+export interface CustomerSyncResult {
+  readonly records: number;
+  readonly customers: number;
+  readonly cursor: number;
+}
+
+const PAGE = 100;
+
+/**
+ * Keeps the customer read model current from RetailCRM's `customers/history` (flow F1, R2). Each
+ * page of change records names the customers that changed; their current state is read with one
+ * `customers?filter[ids][]` call and written together with the new cursor, in one transaction.
+ * Customers created in the CRM without our id get one (fix-external-ids); customers created after
+ * the first sync are enrolled in the loyalty program (R3) — the first sync only takes stock.
+ */
+export async function syncCustomers(deps: CustomerSyncDeps): Promise<CustomerSyncResult> {
+  const db = deps.db as Kysely<CustomerDb>;
+  const stored = await readCursor(db, CUSTOMER_HISTORY_CURSOR);
+  const bootstrap = stored === undefined || stored.last_success_at === null;
+  let cursor = Number(stored?.cursor ?? 0);
+  let records = 0;
+  let customers = 0;
+  try {
+    for (;;) {
+      const { history } = await deps.crm.customersHistory(cursor, PAGE);
+      if (history.length === 0) break;
+      const changedIds = [...new Set(history.map((h) => h.customer.id))];
+      const createdIds = new Set(history.filter((h) => h.created).map((h) => h.customer.id));
+      const current = await fetchCustomers(deps.crm, changedIds);
+      const withIds = await ensureExternalIds(deps.crm, current);
+      const last = history[history.length - 1]!.id;
+      await db.transaction().execute(async (trx) => {
+        const rows = withIds.map(({ crm, id }) => rowFromCrm(crm, id));
+        const { phoneConflicts } = await upsertCustomers(trx, rows);
+        if (phoneConflicts.length > 0) deps.logger.warn({ customerIds: phoneConflicts }, 'RetailCRM customers share a phone; the graph keeps it on the first');
+        if (!bootstrap) {
+          for (const row of rows) {
+            if (!createdIds.has(row.retailcrm_id!) || !row.phone || phoneConflicts.includes(row.id)) continue;
+            await enqueue(trx, enrollmentMessage({ customerId: row.id, phone: row.phone, firstName: row.first_name ?? null, lastName: row.last_name ?? null, patronymic: row.patronymic ?? null, email: row.email ?? null }));
+          }
+        }
+        await saveCursor(trx, CUSTOMER_HISTORY_CURSOR, String(last));
+      });
+      cursor = last;
+      records += history.length;
+      customers += withIds.length;
+      if (history.length < PAGE) break;
+    }
+    if (records === 0) await saveCursor(db, CUSTOMER_HISTORY_CURSOR, String(cursor));
+    return { records, customers, cursor };
+  } catch (error) {
+    await markSyncFailure(db, CUSTOMER_HISTORY_CURSOR, error, String(cursor));
+    throw error;
+  }
+}
+
+async function fetchCustomers(crm: RetailCrmCustomersPort, ids: readonly number[]): Promise<CrmCustomer[]> {
+  const found: CrmCustomer[] = [];
+  for (let i = 0; i < ids.length; i += PAGE) {
+    const { customers } = await crm.listCustomers({ ids: ids.slice(i, i + PAGE) }, { limit: PAGE });
+    found.push(...customers);
+  }
+  return found;
+}
+
+async function ensureExternalIds(crm: RetailCrmCustomersPort, customers: readonly CrmCustomer[]): Promise<{ crm: CrmCustomer; id: string }[]> {
+  const assigned = customers.map((c) => ({ crm: c, id: c.externalId ?? randomUUID(), fresh: !c.externalId }));
+  const fresh = assigned.filter((a) => a.fresh);
+  if (fresh.length > 0) await crm.fixExternalIds(fresh.map((a) => ({ id: a.crm.id, externalId: a.id })));
+  return assigned;
+}

@@ -1,0 +1,123 @@
+import { sql, type Insertable, type Kysely } from 'kysely';
+import type { CrmCustomer } from '../../connectors/retailcrm/retailcrm.port.js';
+import { normalizePhone, phoneDigits } from '../../platform/phone.js';
+import type { CustomerDb, CustomerRow, CustomersTable } from './customer.table.js';
+
+type Db = Kysely<CustomerDb>;
+export type CustomerInsert = Insertable<CustomersTable>;
+
+/** The RetailCRM customer as a read-model row under our id. RetailCRM dates carry no zone: they are Moscow time. */
+export function rowFromCrm(crm: CrmCustomer, id: string): CustomerInsert {
+  const phone = crm.phones.map((p) => normalizePhone(p.number)).find((p) => p !== undefined) ?? null;
+  return {
+    id,
+    retailcrm_id: crm.id,
+    phone,
+    first_name: crm.firstName ?? null,
+    last_name: crm.lastName ?? null,
+    patronymic: crm.patronymic ?? null,
+    email: crm.email ?? null,
+    created_at: new Date(`${crm.createdAt.replace(' ', 'T')}+03:00`),
+  };
+}
+
+export async function findCustomersByIds(db: Db, ids: readonly string[]): Promise<CustomerRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('customer.customers').selectAll().where('id', 'in', [...ids]).execute();
+}
+
+export async function findCustomerByPhone(db: Db, phone: string): Promise<CustomerRow | undefined> {
+  return db.selectFrom('customer.customers').selectAll().where('phone', '=', phone).executeTakeFirst();
+}
+
+/**
+ * Writes customers from RetailCRM into the read model. A phone another customer already holds is
+ * left empty on the newcomer (RetailCRM allows duplicates; the graph does not) and reported back.
+ */
+export async function upsertCustomers(db: Db, rows: readonly CustomerInsert[]): Promise<{ phoneConflicts: string[] }> {
+  const phoneConflicts: string[] = [];
+  if (rows.length === 0) return { phoneConflicts };
+  const phones = rows.map((r) => r.phone).filter((p): p is string => !!p);
+  const holders = phones.length
+    ? await db.selectFrom('customer.customers').select(['id', 'phone']).where('phone', 'in', phones).execute()
+    : [];
+  const holderOf = new Map(holders.map((h) => [h.phone!, h.id]));
+  const seen = new Set<string>();
+  const values = rows.map((row) => {
+    const holder = row.phone ? holderOf.get(row.phone) : undefined;
+    if (row.phone && ((holder !== undefined && holder !== row.id) || seen.has(row.phone))) {
+      phoneConflicts.push(row.id);
+      return { ...row, phone: null };
+    }
+    if (row.phone) seen.add(row.phone);
+    return row;
+  });
+  await db
+    .insertInto('customer.customers')
+    .values(values)
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet((eb) => ({
+        retailcrm_id: eb.ref('excluded.retailcrm_id'),
+        phone: sql`coalesce(excluded.phone, customer.customers.phone)`,
+        first_name: eb.ref('excluded.first_name'),
+        last_name: eb.ref('excluded.last_name'),
+        patronymic: eb.ref('excluded.patronymic'),
+        email: eb.ref('excluded.email'),
+        synced_at: sql`now()`,
+      })),
+    )
+    .execute();
+  return { phoneConflicts };
+}
+
+export async function linkBonusPlus(db: Db, customerId: string, bonusPlusId: number): Promise<void> {
+  await db.updateTable('customer.customers').set({ bonusplus_id: bonusPlusId }).where('id', '=', customerId).execute();
+}
+
+export interface CustomerSearch {
+  readonly search?: string | undefined;
+  readonly first: number;
+  readonly after?: { createdAt: Date; id: string } | undefined;
+}
+
+/** Newest first, keyset-paginated on (created_at, id). */
+export async function searchCustomers(db: Db, query: CustomerSearch): Promise<{ rows: CustomerRow[]; hasNextPage: boolean; totalCount: number }> {
+  let base = db.selectFrom('customer.customers');
+  const term = query.search?.trim();
+  if (term) {
+    const like = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const digits = phoneDigits(term);
+    base = base.where((eb) =>
+      eb.or([
+        eb(sql<string>`concat_ws(' ', last_name, first_name, patronymic)`, 'ilike', like),
+        eb('email', 'ilike', like),
+        ...(digits.length >= 3 ? [eb('phone', 'like', `%${digits.slice(digits.length >= 10 ? -10 : 0)}%`)] : []),
+      ]),
+    );
+  }
+  let page = base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.first + 1);
+  if (query.after) {
+    const { createdAt, id } = query.after;
+    page = page.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]));
+  }
+  const [rows, count] = await Promise.all([page.execute(), base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()]);
+  return { rows: rows.slice(0, query.first), hasNextPage: rows.length > query.first, totalCount: Number(count.n) };
+}
+
+/** Holds the phone for one registration; false when another registration (or a customer) has it. */
+export async function reservePhone(db: Db, phone: string, customerId: string, staleAfterMs: number): Promise<boolean> {
+  const row = await db
+    .insertInto('customer.registrations')
+    .values({ phone, customer_id: customerId })
+    .onConflict((oc) =>
+      // A registration whose process died long ago gives its phone up.
+      oc.column('phone').doUpdateSet({ customer_id: customerId, started_at: sql`now()` }).where('customer.registrations.started_at', '<', sql<Date>`now() - ${`${staleAfterMs} milliseconds`}::interval`),
+    )
+    .returning('customer_id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function releasePhone(db: Db, phone: string, customerId: string): Promise<void> {
+  await db.deleteFrom('customer.registrations').where('phone', '=', phone).where('customer_id', '=', customerId).execute();
+}

@@ -1,0 +1,37 @@
+import type { Kysely } from 'kysely';
+import { PermanentFailure } from '../../platform/outbox.js';
+import type { LoyaltyDeps } from './loyalty.deps.js';
+import { findAccountByPhone } from './loyalty.repository.js';
+import { loadCardTypes } from './loyalty-read.service.js';
+import type { LoyaltyDb } from './loyalty.table.js';
+
+/** Codes of the RetailCRM customer custom fields that carry loyalty figures. */
+export const CRM_LOYALTY_FIELDS = {
+  cardNumber: 'bonus_card_number',
+  cardType: 'bonus_card_type',
+  active: 'bonus_active',
+  pending: 'bonus_pending',
+  spent: 'bonus_spent',
+} as const;
+
+/**
+ * Writes the account's current figures to the customer's RetailCRM card (R4). Setting the same
+ * values twice is harmless, so the outbox may deliver this more than once.
+ */
+export async function pushLoyaltyFields(deps: LoyaltyDeps, payload: { phone: string }): Promise<void> {
+  const db = deps.db as Kysely<LoyaltyDb>;
+  const account = await findAccountByPhone(db, payload.phone);
+  if (!account || account.status !== 'active') throw new PermanentFailure(`no active loyalty account for ${payload.phone}`);
+  if (!account.customer_id) return; // a showroom-only buyer has no CRM card yet
+  const tier = (await loadCardTypes(deps)).find((t) => t.id === account.card_type_id);
+  await deps.crm.editCustomer(account.customer_id, 'externalId', {
+    discountCardNumber: account.card_number,
+    customFields: {
+      [CRM_LOYALTY_FIELDS.cardNumber]: account.card_number,
+      [CRM_LOYALTY_FIELDS.cardType]: tier?.name ?? String(account.card_type_id ?? ''),
+      [CRM_LOYALTY_FIELDS.active]: account.available,
+      [CRM_LOYALTY_FIELDS.pending]: account.pending,
+      [CRM_LOYALTY_FIELDS.spent]: account.spent,
+    },
+  });
+}

@@ -1,0 +1,64 @@
+import { BonusPlusApiError } from '../../connectors/bonusplus/bonusplus.port.js';
+import type { RunningServer } from '../../platform/http/http-server.js';
+import { createOutboxRelay, PermanentFailure, type OutboxHandler, type OutboxRelay } from '../../platform/outbox.js';
+import { startSubgraph } from '../../platform/subgraph-server.js';
+import { ENROLL_TOPIC, type EnrollmentRequest } from '../customer/enrollment.message.js';
+import { enrollCustomer } from './enrollment.service.js';
+import type { LoyaltyDeps } from './loyalty.deps.js';
+import { LOYALTY_FIELDS_TOPIC } from './loyalty-fields.message.js';
+import { pushLoyaltyFields } from './loyalty-fields.service.js';
+import { buildLoyaltySubgraph } from './loyalty.subgraph.js';
+
+export interface LoyaltyRuntimeOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly identitySecret: string;
+  readonly outboxPollMs: number;
+  readonly outboxMaxAttempts: number;
+  readonly background?: boolean;
+}
+
+export interface LoyaltyRuntime {
+  readonly server: RunningServer;
+  readonly relay: OutboxRelay;
+  close(): Promise<void>;
+}
+
+// BonusPlus refusing a request (4xx other than its rate limit) will refuse it again: no retries.
+const permanentOnRefusal =
+  (handler: OutboxHandler): OutboxHandler =>
+  async (payload, message) => {
+    try {
+      await handler(payload, message);
+    } catch (error) {
+      if (error instanceof BonusPlusApiError && error.status >= 400 && error.status < 500 && error.status !== 429) throw new PermanentFailure(error.message);
+      throw error;
+    }
+  };
+
+/** Outbox topics this subgraph handles. */
+export const loyaltyOutboxHandlers = (deps: LoyaltyDeps): Record<string, OutboxHandler> => ({
+  [ENROLL_TOPIC]: permanentOnRefusal((request: EnrollmentRequest) => enrollCustomer(deps, request)),
+  [LOYALTY_FIELDS_TOPIC]: (payload: { phone: string }) => pushLoyaltyFields(deps, payload),
+});
+
+/** The loyalty subgraph as a running service: HTTP server and outbox relay. */
+export async function startLoyaltyRuntime(deps: LoyaltyDeps, options: LoyaltyRuntimeOptions): Promise<LoyaltyRuntime> {
+  const relay = createOutboxRelay({
+    db: deps.db,
+    handlers: loyaltyOutboxHandlers(deps),
+    logger: deps.logger,
+    maxAttempts: options.outboxMaxAttempts,
+    pollIntervalMs: options.outboxPollMs,
+  });
+  const server = await startSubgraph(buildLoyaltySubgraph(deps), { port: options.port, identitySecret: options.identitySecret, ...(options.host ? { host: options.host } : {}) });
+  if (options.background !== false) relay.task.start();
+  return {
+    server,
+    relay,
+    async close() {
+      await relay.task.stop();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
+
+let t: TestGraph;
+beforeAll(async () => {
+  t = await startTestGraph();
+});
+afterAll(async () => t?.close());
+
+const base = () => t.graph.urls.playground!;
+
+describe('the gateway', () => {
+  it('answers health and readiness', async () => {
+    const health = await fetch(`${base()}health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${base()}ready`);
+    expect(await ready.json()).toEqual({ status: 'ready', subgraphs: 2, of: 2 });
+  });
+
+  it('serves a playground that loads nothing from the internet', async () => {
+    const page = await fetch(base(), { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('/graphql');
+    expect(html.length).toBeGreaterThan(100_000); // GraphiQL itself is inlined
+    const external = [...html.matchAll(/<(?:script|link)[^>]+(?:src|href)=["'](https?:)?\/\//gi)];
+    expect(external).toEqual([]);
+  });
+
+  it('reports a subgraph that is down as UPSTREAM_UNAVAILABLE and still answers the rest (R18)', async () => {
+    const staff = await t.staffToken('manager');
+    const query = `{ customerByPhone(phone: "+79160000037") { id firstName loyalty { cardNumber } } }`;
+    const healthy = await t.gql(query, {}, staff);
+    expect(healthy.errors).toBeUndefined();
+    await t.graph.loyalty.server.close();
+    const degraded = await t.gql(query, {}, staff);
+    expect(degraded.data.customerByPhone.firstName).toBe(healthy.data.customerByPhone.firstName);
+    expect(degraded.data.customerByPhone.loyalty).toBeNull();
+    expect(degraded.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(JSON.stringify(degraded.errors)).not.toMatch(/127\.0\.0\.1|http:\/\//);
+  });
+
+  it('rejects abusive queries before they reach a subgraph', async () => {
+    const aliases = `{ ${Array.from({ length: 40 }, (_v, i) => `a${i}: me { id }`).join(' ')} }`;
+    const result = await t.gql(aliases, {}, await t.staffToken('admin'));
+    expect(result.errors?.[0]?.message).toMatch(/alias/i);
+  });
+});

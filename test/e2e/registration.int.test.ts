@@ -1,0 +1,197 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
+
+const ME = /* GraphQL */ `
+  query Me {
+    me {
+      id phone firstName lastName patronymic email createdAt
+      loyalty { cardNumber tier { name accrualPercent } balance { active pending spent } }
+    }
+  }
+`;
+
+const REGISTER = /* GraphQL */ `
+  mutation Register($input: RegisterCustomerInput!) {
+    registerCustomer(input: $input) { customer { id phone firstName lastName email } }
+  }
+`;
+
+let t: TestGraph;
+
+beforeAll(async () => {
+  t = await startTestGraph();
+  await t.settle();
+});
+afterAll(async () => t?.close());
+
+async function crm(path: string) {
+  const res = await fetch(`${t.graph.urls.retailCrm}/api/v5/${path}${path.includes('?') ? '&' : '?'}apiKey=${t.config.RETAILCRM_API_KEY}`);
+  return (await res.json()) as any;
+}
+
+async function bonusPlusCustomer(digits: string) {
+  const res = await fetch(`${t.graph.urls.bonusPlus}/api/customer?phone=${digits}`, {
+    headers: { authorization: `ApiKey ${Buffer.from(t.config.BONUSPLUS_API_KEY).toString('base64')}` },
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+describe('registration through the gateway (F1, R1–R4)', () => {
+  it('registers, enrols with the welcome bonus, and writes the loyalty fields back to the CRM card', async () => {
+    const registered = await t.gql(REGISTER, { input: { phone: '+7 912 345-67-89', firstName: 'Ирина', lastName: 'Соколова', email: 'irina@example.ru' } });
+    expect(registered.errors).toBeUndefined();
+    const customer = registered.data.registerCustomer.customer;
+    expect(customer).toMatchObject({ phone: '+79123456789', firstName: 'Ирина', lastName: 'Соколова', email: 'irina@example.ru' });
+
+    const token = await t.customerToken(customer.id);
+    const before = await t.gql(ME, {}, token);
+    expect(before.errors).toBeUndefined();
+    expect(before.data.me.loyalty).toBeNull(); // enrolment is queued, not yet done
+
+    await t.settle();
+    const after = await t.gql(ME, {}, token);
+    expect(after.errors).toBeUndefined();
+    expect(after.data.me).toMatchObject({
+      id: customer.id,
+      phone: '+79123456789',
+      firstName: 'Ирина',
+      lastName: 'Соколова',
+      loyalty: { tier: { name: 'Silver', accrualPercent: 5 }, balance: { active: t.config.LOYALTY_WELCOME_BONUS, pending: 0, spent: 0 } },
+    });
+    const cardNumber = after.data.me.loyalty.cardNumber as string;
+    expect(cardNumber).toMatch(/^\d{13}$/);
+
+    const card = await crm(`customers/${customer.id}?by=externalId`);
+    expect(card.success).toBe(true);
+    expect(card.customer.externalId).toBe(customer.id);
+    expect(card.customer.customFields).toMatchObject({
+      bonus_card_number: cardNumber,
+      bonus_card_type: 'Silver',
+      bonus_active: t.config.LOYALTY_WELCOME_BONUS,
+      bonus_pending: 0,
+      bonus_spent: 0,
+    });
+
+    const bp = await bonusPlusCustomer('79123456789');
+    expect(bp.status).toBe(200);
+    expect(bp.body).toMatchObject({ discountCardNumber: cardNumber, availableBonuses: t.config.LOYALTY_WELCOME_BONUS, discountCardName: 'Silver' });
+
+    const staff = await t.staffToken('manager');
+    const ids = await t.gql(`query($id: ID!) { customer(id: $id) { externalIds { retailCrmId bonusPlusId } } }`, { id: customer.id }, staff);
+    expect(ids.data.customer.externalIds).toEqual({ retailCrmId: card.customer.id, bonusPlusId: bp.body.id });
+  });
+
+  it('treats the same phone in three formats as one person, in every system', async () => {
+    const first = await t.gql(REGISTER, { input: { phone: '+7 913 111-22-33', firstName: 'Олег' } });
+    expect(first.errors).toBeUndefined();
+    for (const phone of ['89131112233', '9131112233']) {
+      const again = await t.gql(REGISTER, { input: { phone, firstName: 'Олег' } });
+      expect(again.data).toBeNull();
+      expect(again.errors?.[0]?.extensions?.code).toBe('CUSTOMER_ALREADY_EXISTS');
+    }
+    await t.settle();
+    const inCrm = await crm('customers?filter[name]=79131112233&limit=20');
+    expect(inCrm.customers).toHaveLength(1);
+    const staff = await t.staffToken('cashier');
+    const byPhone = await t.gql(`query($p: String!) { customerByPhone(phone: $p) { id } }`, { p: '8 (913) 111-22-33' }, staff);
+    expect(byPhone.data.customerByPhone.id).toBe(first.data.registerCustomer.customer.id);
+    const list = await t.gql(`{ customers(search: "9131112233") { totalCount } }`, {}, staff);
+    expect(list.data.customers.totalCount).toBe(1);
+    expect((await bonusPlusCustomer('79131112233')).status).toBe(200);
+  });
+
+  it('never creates two customers when the same phone registers concurrently', async () => {
+    const attempts = await Promise.all(
+      Array.from({ length: 8 }, (_v, i) => t.gql(REGISTER, { input: { phone: i % 2 ? '+79145556677' : '89145556677', firstName: 'Анна' } })),
+    );
+    const ok = attempts.filter((a) => !a.errors);
+    expect(ok).toHaveLength(1);
+    expect(attempts.filter((a) => a.errors?.[0]?.extensions?.code === 'CUSTOMER_ALREADY_EXISTS')).toHaveLength(7);
+    const inCrm = await crm('customers?filter[name]=79145556677&limit=20');
+    expect(inCrm.customers).toHaveLength(1);
+  });
+
+  it('rejects bad input with BAD_USER_INPUT and writes nothing', async () => {
+    const countBefore = (await crm('customers?limit=20')).pagination.totalCount;
+    const outboxBefore = await t.database.db.selectFrom('platform.outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const cases = [
+      { phone: '12345', firstName: 'Иван' },
+      { phone: '+7 000 000 00 00', firstName: 'Иван' },
+      { phone: '+79150001122', firstName: '' },
+      { phone: '+79150001122', firstName: 'И'.repeat(101) },
+      { phone: '+79150001122', firstName: 'Иван', email: 'not-an-email' },
+      { phone: '+79150001122', firstName: 'Иван', email: `${'a'.repeat(250)}@x.ru` },
+      { phone: '9'.repeat(1000), firstName: 'Иван' },
+    ];
+    for (const input of cases) {
+      const result = await t.gql(REGISTER, { input });
+      expect(result.errors?.[0]?.extensions?.code, JSON.stringify(input).slice(0, 80)).toBe('BAD_USER_INPUT');
+    }
+    const missing = await t.gql(REGISTER, { input: { phone: '+79150001122' } });
+    expect(missing.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await crm('customers?limit=20')).pagination.totalCount).toBe(countBefore);
+    const outboxAfter = await t.database.db.selectFrom('platform.outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(outboxAfter.n)).toBe(Number(outboxBefore.n));
+    const staff = await t.staffToken('admin');
+    const found = await t.gql(`{ customerByPhone(phone: "+79150001122") { id } }`, {}, staff);
+    expect(found.data.customerByPhone).toBeNull();
+  });
+
+  it('registers while BonusPlus is down and enrols exactly once when it is back', async () => {
+    t.graph.emulators!.bonusPlus.faults.set({ failStatus: 503 });
+    const registered = await t.gql(REGISTER, { input: { phone: '+79167778899', firstName: 'Пётр' } });
+    expect(registered.errors).toBeUndefined();
+    const id = registered.data.registerCustomer.customer.id;
+    await t.settle();
+    const token = await t.customerToken(id);
+    const whileDown = await t.gql(ME, {}, token);
+    expect(whileDown.data.me.id).toBe(id);
+    expect(whileDown.data.me.loyalty).toBeNull(); // not enrolled yet: no account, not an error
+
+    t.graph.emulators!.bonusPlus.faults.clear();
+    // The failed attempt is due again after its backoff.
+    await t.database.db.updateTable('platform.outbox').set({ available_at: new Date() }).where('status', '=', 'pending').execute();
+    await t.settle();
+    await t.settle();
+    const back = await t.gql(ME, {}, token);
+    expect(back.errors).toBeUndefined();
+    expect(back.data.me.loyalty.balance.active).toBe(t.config.LOYALTY_WELCOME_BONUS);
+    const bp = await bonusPlusCustomer('79167778899');
+    expect(bp.body.availableBonuses).toBe(t.config.LOYALTY_WELCOME_BONUS);
+    const enrolment = await t.database.db.selectFrom('platform.outbox').selectAll().where('dedupe_key', '=', `loyalty.enroll:${id}`).execute();
+    expect(enrolment).toHaveLength(1);
+    expect(enrolment[0]).toMatchObject({ status: 'done' });
+    expect(enrolment[0]!.attempts).toBeGreaterThanOrEqual(2);
+  });
+
+  it('enrols exactly once when BonusPlus applies the enrolment but the reply is lost', async () => {
+    const registered = await t.gql(REGISTER, { input: { phone: '+79168889900', firstName: 'Вера' } });
+    const id = registered.data.registerCustomer.customer.id;
+    t.graph.emulators!.bonusPlus.faults.set({ dropAfterApply: true, dropCount: 1, pathPattern: '^POST /api/customer$' });
+    await t.settle();
+    t.graph.emulators!.bonusPlus.faults.clear();
+    await t.database.db.updateTable('platform.outbox').set({ available_at: new Date() }).where('status', '=', 'pending').execute();
+    await t.settle();
+    const bp = await bonusPlusCustomer('79168889900');
+    expect(bp.body.availableBonuses).toBe(t.config.LOYALTY_WELCOME_BONUS);
+    const me = await t.gql(ME, {}, await t.customerToken(id));
+    expect(me.data.me.loyalty.balance.active).toBe(t.config.LOYALTY_WELCOME_BONUS);
+  });
+
+  it('imports a customer created by a manager in RetailCRM, gives it our id and enrols it', async () => {
+    const body = new URLSearchParams({
+      apiKey: t.config.RETAILCRM_API_KEY,
+      site: t.config.RETAILCRM_SITE,
+      customer: JSON.stringify({ firstName: 'Глеб', lastName: 'Орлов', phones: [{ number: '8 (917) 123-00-11' }] }),
+    });
+    const created = await (await fetch(`${t.graph.urls.retailCrm}/api/v5/customers/create`, { method: 'POST', body })).json() as any;
+    expect(created.success).toBe(true);
+    await t.settle();
+    const staff = await t.staffToken('manager');
+    const found = await t.gql(`{ customerByPhone(phone: "+79171230011") { id firstName lastName externalIds { retailCrmId } loyalty { balance { active } } } }`, {}, staff);
+    expect(found.errors).toBeUndefined();
+    expect(found.data.customerByPhone).toMatchObject({ firstName: 'Глеб', lastName: 'Орлов', externalIds: { retailCrmId: created.id }, loyalty: { balance: { active: t.config.LOYALTY_WELCOME_BONUS } } });
+    const card = await crm(`customers/${created.id}?by=id`);
+    expect(card.customer.externalId).toBe(found.data.customerByPhone.id);
+  });
+});
