@@ -8,6 +8,7 @@ import { register } from 'prom-client';
 import { AppError, formatError, toGraphQLError, unauthenticated } from '../platform/errors.js';
 import { apolloHandler, listen, sendJson, type RunningServer } from '../platform/http/http-server.js';
 import { ANONYMOUS, IDENTITY_HEADER, signInternalIdentity, type Identity } from '../platform/identity.js';
+import type { Logger } from '../platform/logger.js';
 import { playgroundHtml } from './playground.js';
 
 export interface GatewayContext {
@@ -23,6 +24,7 @@ export interface GatewayOptions {
   readonly verifyToken: (token: string) => Promise<Identity>;
   readonly identitySecret: string;
   readonly introspection?: boolean;
+  readonly logger?: Logger;
 }
 
 class IdentityForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -81,7 +83,11 @@ export function createGateway(options: GatewayOptions) {
   }).protect();
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    formatError: formatGatewayError,
+    formatError: (formatted, error) => {
+      const shown = formatGatewayError(formatted, error);
+      if (shown.extensions?.code === 'INTERNAL_SERVER_ERROR') options.logger?.error({ error: formatted.message, path: formatted.path }, 'unexpected gateway error');
+      return shown;
+    },
     includeStacktraceInErrorResponses: false,
     introspection: options.introspection ?? true,
     // graphql-armor's types point at Apollo's CJS build; the plugins are the same objects.

@@ -38,6 +38,8 @@ const schema = z.object({
   BONUSPLUS_URL: url('http://127.0.0.1:4102'),
   BONUSPLUS_API_KEY: z.string().min(1).default('demo-bonusplus-key'),
   UPSTREAM_TIMEOUT_MS: ms(5000),
+  /** How long a connector fails fast after repeated failures before it tries the upstream again. */
+  UPSTREAM_BREAKER_COOLDOWN_MS: ms(5000),
 
   LOYALTY_WELCOME_BONUS: z.coerce.number().int().min(0).default(500),
   LOYALTY_DEFAULT_CARD_TYPE: z.string().min(1).default('Silver'),

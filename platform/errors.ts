@@ -55,10 +55,12 @@ const KNOWN_CODES = new Set<string>(ERROR_CODES);
 // Codes that graphql-js and Apollo Server raise themselves for malformed requests.
 const REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
 
+// Duck-typed on purpose: graphql ships CJS and ESM builds, and Apollo's packages may load the
+// other one, so `instanceof GraphQLError` is not reliable across them.
 function originalOf(error: unknown): unknown {
-  let current = error;
-  while (current instanceof GraphQLError && current.originalError && current.originalError !== current) {
-    current = current.originalError;
+  let current = error as { originalError?: unknown } | undefined;
+  while (current && typeof current === 'object' && current.originalError && current.originalError !== current) {
+    current = current.originalError as { originalError?: unknown };
   }
   return current;
 }

@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
 import { formatError, toGraphQLError, AppError } from './errors.js';
 import { IDENTITY_HEADER, verifyInternalIdentity, type Identity } from './identity.js';
+import type { Logger } from './logger.js';
 import { apolloHandler, listen, sendJson, type RunningServer } from './http/http-server.js';
 
 /** What every subgraph resolver sees: the caller's identity plus the subgraph's own per-request state. */
@@ -22,6 +24,8 @@ export interface SubgraphDefinition<TContext extends BaseSubgraphContext> {
 
 export interface SubgraphServerOptions {
   readonly identitySecret: string;
+  /** Where unexpected errors are logged in full before the client gets a masked one. */
+  readonly logger?: Logger;
   /** Production keeps introspection off; the gateway does not need it (it reads the supergraph file). */
   readonly introspection?: boolean;
 }
@@ -39,6 +43,7 @@ export function createSubgraphServer<TContext extends BaseSubgraphContext>(
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: options.introspection ?? process.env.NODE_ENV !== 'production',
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ...(options.logger ? [logUnexpectedErrors(options.logger, definition.name)] : [])],
   });
   const context = async ({ req }: { req: IncomingMessage }) => {
     const header = req.headers[IDENTITY_HEADER];
@@ -50,6 +55,23 @@ export function createSubgraphServer<TContext extends BaseSubgraphContext>(
     }
   };
   return { server, context };
+}
+
+/** Logs what `formatError` masks, so operators see the cause the client must not. */
+function logUnexpectedErrors(logger: Logger, subgraph: string): ApolloServerPlugin<any> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, operationName }) {
+          for (const error of errors) {
+            const original = error.originalError;
+            if (original instanceof AppError || (error.extensions?.code && error.extensions.code !== 'INTERNAL_SERVER_ERROR')) continue;
+            logger.error({ subgraph, operationName, path: error.path, error: original?.stack ?? error.message }, 'unexpected error');
+          }
+        },
+      };
+    },
+  };
 }
 
 /** Starts a subgraph on a port with `/graphql`, `/health` and `/ready`. */

@@ -1,5 +1,4 @@
-import { createBonusPlusClient } from '../connectors/bonusplus/bonusplus.client.js';
-import { createRetailCrmClient } from '../connectors/retailcrm/retailcrm.client.js';
+import { bonusPlusFromConfig, retailCrmFromConfig } from '../connectors/connectors.js';
 import { createBonusPlusEmulator, bonusPlusEmulatorSchema, type BonusPlusEmulator } from '../emulators/bonusplus/bonusplus.emulator.js';
 import { createRetailCrmEmulator, retailCrmEmulatorSchema, type RetailCrmEmulator } from '../emulators/retailcrm/retailcrm.emulator.js';
 import { startGateway } from '../gateway/gateway.js';
@@ -37,9 +36,9 @@ export interface RunningGraph {
   readonly loyalty: LoyaltyRuntime;
   /** The connectors' HTTP clients, for counting upstream calls. */
   readonly upstream: {
-    readonly customerCrm: ReturnType<typeof createRetailCrmClient>;
-    readonly loyaltyCrm: ReturnType<typeof createRetailCrmClient>;
-    readonly bonusPlus: ReturnType<typeof createBonusPlusClient>;
+    readonly customerCrm: ReturnType<typeof retailCrmFromConfig>;
+    readonly loyaltyCrm: ReturnType<typeof retailCrmFromConfig>;
+    readonly bonusPlus: ReturnType<typeof bonusPlusFromConfig>;
   };
   close(): Promise<void>;
 }
@@ -79,10 +78,9 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
       emulators = { retailCrm, bonusPlus };
     }
 
-    // Customer and loyalty share the account's limit: each client keeps to half of it.
-    const customerCrm = createRetailCrmClient({ baseUrl: retailCrmUrl, apiKey: config.RETAILCRM_API_KEY, site: config.RETAILCRM_SITE, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestsPerSecond: config.RETAILCRM_RPS / 2 });
-    const loyaltyCrm = createRetailCrmClient({ baseUrl: retailCrmUrl, apiKey: config.RETAILCRM_API_KEY, site: config.RETAILCRM_SITE, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestsPerSecond: config.RETAILCRM_RPS / 2 });
-    const bonusPlus = createBonusPlusClient({ baseUrl: bonusPlusUrl, apiKey: config.BONUSPLUS_API_KEY, timeoutMs: config.UPSTREAM_TIMEOUT_MS });
+    const customerCrm = retailCrmFromConfig(config, 0.5, retailCrmUrl);
+    const loyaltyCrm = retailCrmFromConfig(config, 0.5, retailCrmUrl);
+    const bonusPlus = bonusPlusFromConfig(config, bonusPlusUrl);
     closers.push(() => customerCrm.close(), () => loyaltyCrm.close(), () => bonusPlus.close());
 
     const outbox = { outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS };
@@ -112,6 +110,7 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
       identitySecret: config.GATEWAY_IDENTITY_SECRET,
       port: config.GATEWAY_PORT,
       host,
+      logger: logger.child({ component: 'gateway' }),
     });
     closers.push(() => gateway.close());
 

@@ -8,7 +8,7 @@ import { bonusPlusRouter } from './bonusplus.api.js';
 import { bonusPlusEmulatorSchema as schemaModule } from './bonusplus.migrations.js';
 import { seedDemoCustomers } from './bonusplus.seed.js';
 import type { BonusPlusEmulatorDb } from './bonusplus.tables.js';
-import { TokenBucketLimiter } from './rate-limiter.js';
+import { SlidingWindowLimiter } from '../kit/rate-limiter.js';
 
 /** The emulator's tables: schema `bonusplus_emulator`. */
 export const bonusPlusEmulatorSchema: SchemaModule = schemaModule;
@@ -49,7 +49,7 @@ export function createBonusPlusEmulator(o: BonusPlusEmulatorOptions): BonusPlusE
   const faults = new FaultSwitches();
   const tokens = new Set(o.apiKeys.map((key) => Buffer.from(key, 'utf8').toString('base64')));
   const rate = o.requestsPerSecond ?? BONUSPLUS_ASSUMED_REQUESTS_PER_SECOND;
-  const limiter = rate > 0 ? new TokenBucketLimiter(rate) : undefined;
+  const limiter = rate > 0 ? new SlidingWindowLimiter(rate) : undefined;
   const router = bonusPlusRouter(db);
 
   const guard = (req: EmulatorRequest): EmulatorResponse | undefined => {
@@ -57,8 +57,8 @@ export function createBonusPlusEmulator(o: BonusPlusEmulatorOptions): BonusPlusE
     const match = /^ApiKey\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     const token = match?.[1];
     if (!token || !tokens.has(token)) return UNAUTHORIZED;
-    const decision = limiter?.take(token);
-    if (decision && !decision.allowed) return rateLimited(decision.retryAfterMs);
+    const slot = limiter?.tryAcquire(token);
+    if (slot && !slot.ok) return rateLimited(slot.retryAfterMs);
     // ASP.NET refuses a body it has no formatter for before the action runs.
     const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (req.body.length > 0 && !JSON_MEDIA_TYPES.has(mediaType)) {

@@ -115,6 +115,16 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  // PGlite hands `numeric` back as a string whatever parser is configured (int8 parses fine), so
+  // percents rendered as "5.00". A float is exact enough for percents like 5, 7.5 or 2.25.
+  '0002_card_type_percents_as_float': {
+    async up(db: Kysely<any>) {
+      await sql`alter table ${sql.table(`${S}.card_types`)}
+        alter column bonus_percent type double precision,
+        alter column max_debit_percent type double precision,
+        alter column discount_percent type double precision`.execute(db);
+    },
+  },
 };
 
 export const bonusPlusEmulatorSchema: SchemaModule = { schema: S, migrations };

@@ -202,7 +202,7 @@ export function parseCustomerPatch(raw: unknown, customFieldTypes: ReadonlyMap<s
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, patch };
 }
 
-/** The state a patch leads to; custom fields and tags merge, everything else is replaced. */
+/** The state a patch leads to; custom fields, the address and tags merge, everything else is replaced. */
 export function applyPatch(before: CustomerState, patch: CustomerPatch, now: Date): CustomerState {
   const customFields: Record<string, unknown> = { ...before.customFields };
   for (const [code, value] of Object.entries(patch.customFields ?? {})) {
@@ -212,6 +212,17 @@ export function applyPatch(before: CustomerState, patch: CustomerPatch, now: Dat
   let tags = patch.tags ? [...new Set(patch.tags)] : [...before.tags];
   if (patch.addTags) tags = [...new Set([...tags, ...patch.addTags])];
   if (patch.removeTags) tags = tags.filter((t) => !patch.removeTags!.includes(t));
+  // The address is one sub-entity: the keys given overwrite, the others stay (null clears one).
+  let address = before.address;
+  if (patch.address === null) address = null;
+  else if (patch.address) {
+    const merged: Record<string, string | number | boolean | null> = { ...(before.address ?? {}) };
+    for (const [key, value] of Object.entries(patch.address)) {
+      if (value === null) delete merged[key];
+      else merged[key] = value;
+    }
+    address = Object.keys(merged).length > 0 ? merged : null;
+  }
   let unsubscribedAt = before.emailMarketingUnsubscribedAt;
   if (patch.subscribed === false && !unsubscribedAt) unsubscribedAt = now;
   if (patch.subscribed === true) unsubscribedAt = null;
@@ -227,7 +238,7 @@ export function applyPatch(before: CustomerState, patch: CustomerPatch, now: Dat
     email: pick('email'),
     birthday: pick('birthday'),
     phones: pick('phones'),
-    address: pick('address'),
+    address,
     discountCardNumber: pick('discountCardNumber'),
     personalDiscount: pick('personalDiscount'),
     vip: pick('vip'),
@@ -299,11 +310,12 @@ export function stateFromRow(row: CustomerRow): CustomerState {
     customFields: row.custom_fields,
     tags: row.tags.map((t) => t.name),
     discountCardNumber: row.discount_card_number,
-    personalDiscount: row.personal_discount,
-    cumulativeDiscount: row.cumulative_discount,
+    // numeric columns: PGlite hands them over as strings, pg (configured) as numbers.
+    personalDiscount: Number(row.personal_discount),
+    cumulativeDiscount: Number(row.cumulative_discount),
     ordersCount: row.orders_count,
-    totalSumm: row.total_summ,
-    averageSumm: row.average_summ,
+    totalSumm: Number(row.total_summ),
+    averageSumm: Number(row.average_summ),
     vip: row.vip,
     bad: row.bad,
     isContact: row.is_contact,

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { demoExternalId } from '../seed/demo-ids.js';
 import { demoLoyalty } from '../seed/demo-loyalty.js';
 import { demoPeople, type DemoPerson } from '../seed/demo-people.js';
 import { applyPatch, blankCustomer, toApiCustomer, type CustomerState } from './retailcrm-customer.model.js';
@@ -11,11 +12,12 @@ const CHUNK = 500;
 export const SEED_MANAGER_ID = 1;
 
 /**
- * Our id of demo person `index` in RetailCRM, or undefined for the one in ten a manager created in
- * the CRM UI (no externalId until the graph attaches one). UUID-shaped, derived from the index.
+ * Demo person `index`'s externalId in RetailCRM (the shared `demoExternalId`), or undefined for the
+ * one in ten (index % 10 = 9) a manager created in the CRM UI: no externalId until the graph
+ * attaches one.
  */
 export function demoCustomerExternalId(index: number): string | undefined {
-  return index % 10 === 9 ? undefined : `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`;
+  return index % 10 === 9 ? undefined : demoExternalId(index);
 }
 
 function seededCustomer(person: DemoPerson, site: string, createdAt: Date): CustomerState {

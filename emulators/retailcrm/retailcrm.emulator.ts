@@ -4,7 +4,7 @@ import type { RunningServer } from '../../platform/http/http-server.js';
 import { Router, startEmulatorServer, type EmulatorRequest, type EmulatorResponse } from '../kit/emulator-server.js';
 import { FaultSwitches } from '../kit/faults.js';
 import { list, map, parseForm, parseQuery, scalar, type PhpParams } from './php-params.js';
-import { SlidingWindowLimiter } from './rate-limiter.js';
+import { SlidingWindowLimiter } from '../kit/rate-limiter.js';
 import {
   applyPatch,
   blankCustomer,
@@ -231,7 +231,7 @@ export function createRetailCrmEmulator(o: RetailCrmEmulatorOptions): RetailCrmE
     };
   };
 
-  const list_ = async (req: EmulatorRequest): Promise<EmulatorResponse> => {
+  const customersList = async (req: EmulatorRequest): Promise<EmulatorResponse> => {
     const params = parseQuery(req.query);
     const page = pageOf(params);
     if (isResponse(page)) return page;
@@ -387,7 +387,7 @@ export function createRetailCrmEmulator(o: RetailCrmEmulatorOptions): RetailCrmE
   };
 
   const router = new Router()
-    .on('GET', '/api/v5/customers', list_)
+    .on('GET', '/api/v5/customers', customersList)
     .on('GET', '/api/v5/customers/history', history)
     .on('POST', '/api/v5/customers/create', create)
     .on('POST', '/api/v5/customers/fix-external-ids', fixExternalIds)

@@ -33,7 +33,8 @@ export function createDatabase(options: DatabaseOptions): Database {
     });
     return new Kysely({ dialect: new PostgresDialect({ pool }) });
   }
-  const pglite = new PGlite(options.dataDir, {
+  const pglite = new PGlite({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
   });
   return new Kysely({ dialect: new PGliteDialect(pglite) });

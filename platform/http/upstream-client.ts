@@ -30,6 +30,9 @@ export interface UpstreamClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** The knobs of the failure policies a connector may pass through from its own options. */
+export type UpstreamResilience = Partial<Pick<UpstreamClientOptions, 'maxRetries' | 'breakerThreshold' | 'breakerHalfOpenAfterMs'>>;
+
 export interface UpstreamRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path with query string, relative to the base URL. */

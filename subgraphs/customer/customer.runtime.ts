@@ -41,7 +41,7 @@ export async function startCustomerRuntime(deps: CustomerDeps, options: Customer
     maxAttempts: options.outboxMaxAttempts,
     pollIntervalMs: options.outboxPollMs,
   });
-  const server = await startSubgraph(buildCustomerSubgraph(deps), { port: options.port, identitySecret: options.identitySecret, ...(options.host ? { host: options.host } : {}) });
+  const server = await startSubgraph(buildCustomerSubgraph(deps), { port: options.port, identitySecret: options.identitySecret, logger: deps.logger, ...(options.host ? { host: options.host } : {}) });
   if (options.background !== false) {
     sync.start();
     relay.task.start();

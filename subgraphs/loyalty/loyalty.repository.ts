@@ -24,7 +24,7 @@ export async function allotCard(db: Db, phone: string, customerId: string): Prom
     .values({
       phone,
       customer_id: customerId,
-      card_number: sql<string>`'2700' || lpad(nextval('loyalty.card_number_seq')::text, 9, '0')`,
+      card_number: sql<string>`'2800' || lpad(nextval('loyalty.card_number_seq')::text, 9, '0')`,
       available: 0,
       pending: 0,
       spent: 0,

@@ -51,7 +51,7 @@ export async function startLoyaltyRuntime(deps: LoyaltyDeps, options: LoyaltyRun
     maxAttempts: options.outboxMaxAttempts,
     pollIntervalMs: options.outboxPollMs,
   });
-  const server = await startSubgraph(buildLoyaltySubgraph(deps), { port: options.port, identitySecret: options.identitySecret, ...(options.host ? { host: options.host } : {}) });
+  const server = await startSubgraph(buildLoyaltySubgraph(deps), { port: options.port, identitySecret: options.identitySecret, logger: deps.logger, ...(options.host ? { host: options.host } : {}) });
   if (options.background !== false) relay.task.start();
   return {
     server,

@@ -79,7 +79,7 @@ describe('who may see what', () => {
     for (const url of [t.graph.urls.loyalty!, t.graph.urls.customer!]) {
       const query = url === t.graph.urls.loyalty ? ENTITIES : `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id phone } } }`;
       const stolen = await subgraph(url, query, { r: [{ __typename: 'Customer', id: bob, phone: '+79032223344' }] }, { [IDENTITY_HEADER]: asAlice });
-      expect(stolen.body.data._entities).toEqual([null]);
+      expect(stolen.body.data?._entities?.[0] ?? null).toBeNull(); // nothing of Bob's leaves the subgraph
       expect(stolen.body.errors[0].extensions.code).toBe('FORBIDDEN');
       const own = await subgraph(url, query, { r: [{ __typename: 'Customer', id: alice, phone: '+79031112233' }] }, { [IDENTITY_HEADER]: asAlice });
       expect(own.body.errors).toBeUndefined();

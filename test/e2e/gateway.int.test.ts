@@ -4,6 +4,7 @@ import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 let t: TestGraph;
 beforeAll(async () => {
   t = await startTestGraph();
+  await t.settle();
 });
 afterAll(async () => t?.close());
 
@@ -33,6 +34,7 @@ describe('the gateway', () => {
     const query = `{ customerByPhone(phone: "+79160000037") { id firstName loyalty { cardNumber } } }`;
     const healthy = await t.gql(query, {}, staff);
     expect(healthy.errors).toBeUndefined();
+    expect(healthy.data.customerByPhone.loyalty.cardNumber).toBe('2600000000001');
     await t.graph.loyalty.server.close();
     const degraded = await t.gql(query, {}, staff);
     expect(degraded.data.customerByPhone.firstName).toBe(healthy.data.customerByPhone.firstName);

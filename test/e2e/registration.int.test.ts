@@ -86,6 +86,7 @@ describe('registration through the gateway (F1, R1–R4)', () => {
     expect(first.errors).toBeUndefined();
     for (const phone of ['89131112233', '9131112233']) {
       const again = await t.gql(REGISTER, { input: { phone, firstName: 'Олег' } });
+      if (again.errors?.[0]?.extensions?.code !== 'CUSTOMER_ALREADY_EXISTS') console.log('DEBUG', JSON.stringify(again));
       expect(again.data).toBeNull();
       expect(again.errors?.[0]?.extensions?.code).toBe('CUSTOMER_ALREADY_EXISTS');
     }

@@ -38,6 +38,8 @@ export async function startTestGraph(overrides: Record<string, string> = {}): Pr
     SEED_ONLINE_CUSTOMERS: '40',
     SEED_SHOWROOM_CUSTOMERS: '10',
     UPSTREAM_TIMEOUT_MS: '2000',
+    // Tests switch faults off and expect the graph to notice at once.
+    UPSTREAM_BREAKER_COOLDOWN_MS: '50',
     ...overrides,
   });
   const graph = await startGraph({ config, db: database.db, emulators: true, background: false });

@@ -1,0 +1,216 @@
+import { z } from 'zod';
+import { badInput } from '../../platform/errors.js';
+import { UpstreamClient, UpstreamUnavailableError, type UpstreamClientOptions, type UpstreamRequest } from '../../platform/http/upstream-client.js';
+import {
+  BonusPlusApiError,
+  type BonusPlusCustomersPort,
+  type BpCardType,
+  type BpCreateCustomer,
+  type BpCustomer,
+  type BpCustomerFilter,
+} from './bonusplus.port.js';
+
+/**
+ * `maxRetries`, `breakerThreshold` and `breakerHalfOpenAfterMs` tune the upstream client (defaults
+ * 3, 5 and 5 s): after an outage the breaker fails calls fast until the half-open time has passed,
+ * which tests that heal a fault and retry at once may want shorter.
+ */
+export interface BonusPlusClientOptions extends Pick<UpstreamClientOptions, 'maxRetries' | 'breakerThreshold' | 'breakerHalfOpenAfterMs'> {
+  /** Without `/api`, e.g. https://bonusplus.pro or the emulator's URL. */
+  readonly baseUrl: string;
+  /** The raw key from the cabinet; the client base64-encodes it as the plugins do. */
+  readonly apiKey: string;
+  /** Per attempt. */
+  readonly timeoutMs: number;
+  /** Client-side spacing; defaults to the emulator's assumed limit of 20 a second; 0 turns it off. */
+  readonly requestsPerSecond?: number;
+}
+
+/**
+ * CUSTOMER_ALREADY_EXISTS as its own class, so callers can catch it by type. It is still a
+ * BonusPlusApiError with that code, which is the port's contract.
+ */
+export class BonusPlusCustomerExistsError extends BonusPlusApiError {
+  constructor(status: number, msg: string) {
+    super(status, 'CUSTOMER_ALREADY_EXISTS', msg);
+    this.name = 'BonusPlusCustomerExistsError';
+  }
+}
+
+const DEFAULT_REQUESTS_PER_SECOND = 20;
+
+/**
+ * The digits-with-country-code form every BonusPlus route takes (`79161234567`): E.164 loses its
+ * `+`, a Russian `8…` trunk prefix becomes 7. Anything else is a caller's bug, refused before a
+ * request is spent on it.
+ */
+export function toBonusPlusPhone(phone: string): string {
+  const compact = phone.replace(/[\s()\-.]/g, '');
+  if (/^\+?7\d{10}$/.test(compact)) return compact.replace(/^\+/, '');
+  if (/^8\d{10}$/.test(compact)) return `7${compact.slice(1)}`;
+  if (/^\+\d{8,15}$/.test(compact)) return compact.slice(1);
+  throw badInput('Not a phone number BonusPlus accepts', { phone });
+}
+
+const customerSchema = z.object({
+  id: z.number().int(),
+  phone: z.string(),
+  person: z.object({ fn: z.string().nullish(), ln: z.string().nullish(), mn: z.string().nullish() }).nullish(),
+  email: z.string().nullish(),
+  availableBonuses: z.number(),
+  notActiveBonuses: z.number(),
+  allBonuses: z.number(),
+  // ASSUMED field (the emulator's); absent from the real API as far as public sources show.
+  debitedBonuses: z.number().nullish(),
+  discountCardName: z.string(),
+  discountCardNumber: z.string(),
+  discountCardTypeId: z.number().int(),
+  nextCardName: z.string().nullish(),
+  purchasesTotalSum: z.number(),
+  purchasesSumToNextCard: z.number().nullish(),
+  baseDiscountPercent: z.number(),
+  baseBonusDebitPercent: z.number(),
+  bonusDebitDenided: z.boolean(),
+  multiplicityDebitBonus: z.number(),
+});
+
+const cardTypeSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  bonusPercent: z.number(),
+  maxDebitPercent: z.number(),
+  purchasesSumFrom: z.number(),
+});
+
+const errorBodySchema = z.object({ code: z.string().optional(), msg: z.string().optional(), Message: z.string().optional() });
+
+function toCustomer(c: z.infer<typeof customerSchema>): BpCustomer {
+  const person: { fn?: string; ln?: string; mn?: string } = {};
+  if (c.person?.fn) person.fn = c.person.fn;
+  if (c.person?.ln) person.ln = c.person.ln;
+  if (c.person?.mn) person.mn = c.person.mn;
+  return {
+    id: c.id,
+    phone: c.phone,
+    person,
+    ...(c.email ? { email: c.email } : {}),
+    availableBonuses: c.availableBonuses,
+    notActiveBonuses: c.notActiveBonuses,
+    allBonuses: c.allBonuses,
+    debitedBonuses: c.debitedBonuses ?? 0,
+    discountCardName: c.discountCardName,
+    discountCardNumber: c.discountCardNumber,
+    discountCardTypeId: c.discountCardTypeId,
+    nextCardName: c.nextCardName ?? null,
+    purchasesTotalSum: c.purchasesTotalSum,
+    purchasesSumToNextCard: c.purchasesSumToNextCard ?? null,
+    baseDiscountPercent: c.baseDiscountPercent,
+    baseBonusDebitPercent: c.baseBonusDebitPercent,
+    bonusDebitDenided: c.bonusDebitDenided,
+    multiplicityDebitBonus: c.multiplicityDebitBonus,
+  };
+}
+
+function apiError(status: number, text: string): BonusPlusApiError {
+  let body: z.infer<typeof errorBodySchema> = {};
+  try {
+    const parsed = errorBodySchema.safeParse(JSON.parse(text));
+    if (parsed.success) body = parsed.data;
+  } catch {
+    // Not JSON (a proxy's page): keep the status alone.
+  }
+  const msg = body.msg ?? body.Message ?? text.slice(0, 200);
+  if (status === 412 && body.code === 'CUSTOMER_ALREADY_EXISTS') return new BonusPlusCustomerExistsError(status, msg);
+  // Framework-level answers (401, 404, 415) carry `{Message}` and no code.
+  return new BonusPlusApiError(status, body.code ?? `HTTP_${status}`, msg);
+}
+
+const BODY_METHODS = new Set<UpstreamRequest['method']>(['POST', 'PUT', 'PATCH']);
+
+/**
+ * BonusPlus customers over HTTP, sending what the public plugins send: `Authorization: ApiKey
+ * <base64(key)>`, `Content-Type: application/json` on every request, JSON bodies, `Content-Length: 0`
+ * on a body-less write. Every call here is safe to repeat (reads, a card type set, a create keyed by
+ * phone), so the upstream client retries all of them after timeouts and 5xx.
+ */
+export function createBonusPlusClient(o: BonusPlusClientOptions): BonusPlusCustomersPort & { readonly upstream: UpstreamClient; close(): Promise<void> } {
+  const upstream = new UpstreamClient({
+    system: 'bonusplus',
+    baseUrl: `${o.baseUrl.replace(/\/+$/, '')}/api`,
+    timeoutMs: o.timeoutMs,
+    requestsPerSecond: o.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND,
+    ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
+    ...(o.breakerThreshold !== undefined ? { breakerThreshold: o.breakerThreshold } : {}),
+    ...(o.breakerHalfOpenAfterMs !== undefined ? { breakerHalfOpenAfterMs: o.breakerHalfOpenAfterMs } : {}),
+    headers: {
+      Authorization: `ApiKey ${Buffer.from(o.apiKey, 'utf8').toString('base64')}`,
+      'Content-Type': 'application/json',
+    },
+  });
+
+  async function call<T>(method: UpstreamRequest['method'], path: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const headers = text === undefined && BODY_METHODS.has(method) ? { 'Content-Length': '0' } : undefined;
+    const response = await upstream.send({ method, path, idempotent: true, ...(text !== undefined ? { body: text } : {}), ...(headers ? { headers } : {}) });
+    if (response.status >= 400) throw apiError(response.status, response.text);
+    let json: unknown;
+    try {
+      json = JSON.parse(response.text);
+    } catch {
+      throw new UpstreamUnavailableError('bonusplus', `${method} ${path} answered ${response.status} with a body that is not JSON`, response.status);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      throw new UpstreamUnavailableError('bonusplus', `${method} ${path} answered an unexpected shape (${problems})`, response.status);
+    }
+    return parsed.data;
+  }
+
+  return {
+    upstream,
+
+    async findCustomer(phone) {
+      try {
+        return toCustomer(await call('GET', `/customer?phone=${toBonusPlusPhone(phone)}`, undefined, customerSchema));
+      } catch (error) {
+        if (error instanceof BonusPlusApiError && error.status === 412 && error.code === 'CUSTOMER_NOT_FOUND') return undefined;
+        throw error;
+      }
+    },
+
+    async createCustomer(input: BpCreateCustomer) {
+      const body = {
+        phone: toBonusPlusPhone(input.phone),
+        ...(input.fn !== undefined ? { fn: input.fn } : {}),
+        ...(input.ln !== undefined ? { ln: input.ln } : {}),
+        ...(input.mn !== undefined ? { mn: input.mn } : {}),
+        ...(input.email !== undefined ? { email: input.email } : {}),
+        ...(input.card !== undefined ? { card: input.card } : {}),
+        ...(input.regBonus !== undefined ? { regBonus: input.regBonus } : {}),
+      };
+      return toCustomer(await call('POST', '/customer', body, customerSchema));
+    },
+
+    async changeCardType(phone, cardTypeName) {
+      return toCustomer(await call('PATCH', `/customer/${toBonusPlusPhone(phone)}`, { newCard: cardTypeName }, customerSchema));
+    },
+
+    async listCustomers(filter: BpCustomerFilter) {
+      const body = {
+        ...(filter.phone ? { phone: filter.phone.map(toBonusPlusPhone) } : {}),
+        ...(filter.cardNumber ? { cardNumber: [...filter.cardNumber] } : {}),
+        ...(filter.email ? { email: [...filter.email] } : {}),
+        ...(filter.startRow !== undefined ? { startRow: filter.startRow } : {}),
+        ...(filter.rowCount !== undefined ? { rowCount: filter.rowCount } : {}),
+      };
+      return (await call('POST', '/customer/list', body, z.array(customerSchema))).map(toCustomer);
+    },
+
+    async listCardTypes(): Promise<BpCardType[]> {
+      return call('GET', '/discountCardType', undefined, z.array(cardTypeSchema));
+    },
+
+    close: () => upstream.close(),
+  };
+}

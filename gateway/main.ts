@@ -1,0 +1,18 @@
+import { createJwtVerifier } from '../platform/identity.js';
+import { runService } from '../platform/service-main.js';
+import { readSupergraph } from '../scripts/supergraph.js';
+import { startGateway } from './gateway.js';
+
+// The gateway as its own process (docker-compose); `npm start` runs it in-process instead.
+await runService('gateway', async (config) => {
+  const gateway = await startGateway({
+    supergraphSdl: await readSupergraph(),
+    subgraphUrls: { customer: config.CUSTOMER_URL, loyalty: config.LOYALTY_URL },
+    verifyToken: createJwtVerifier({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    identitySecret: config.GATEWAY_IDENTITY_SECRET,
+    introspection: config.NODE_ENV !== 'production',
+    port: config.GATEWAY_PORT,
+    host: config.HOST,
+  });
+  return { banner: [`gateway at ${gateway.url}/graphql, playground at ${gateway.url}/`], close: () => gateway.close() };
+});

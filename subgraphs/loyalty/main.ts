@@ -1,0 +1,30 @@
+import { bonusPlusFromConfig, retailCrmFromConfig } from '../../connectors/connectors.js';
+import { migrateAll } from '../../platform/db/migrate.js';
+import { platformSchema } from '../../platform/platform.migrations.js';
+import { runService } from '../../platform/service-main.js';
+import { loyaltySchema } from './loyalty.migrations.js';
+import { startLoyaltyRuntime } from './loyalty.runtime.js';
+
+// The loyalty subgraph as its own process (docker-compose); `npm start` runs it in-process instead.
+await runService('loyalty', async (config, db, logger) => {
+  await migrateAll(db, [platformSchema, loyaltySchema]);
+  const crm = retailCrmFromConfig(config);
+  const bonusPlus = bonusPlusFromConfig(config);
+  const runtime = await startLoyaltyRuntime(
+    {
+      db,
+      crm,
+      bonusPlus,
+      logger,
+      settings: { welcomeBonus: config.LOYALTY_WELCOME_BONUS, defaultCardType: config.LOYALTY_DEFAULT_CARD_TYPE, readModelTtlMs: config.LOYALTY_READ_MODEL_TTL_MS },
+    },
+    { port: config.LOYALTY_PORT, host: config.HOST, identitySecret: config.GATEWAY_IDENTITY_SECRET, outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS },
+  );
+  return {
+    banner: [`loyalty subgraph at ${runtime.server.url}`],
+    close: async () => {
+      await runtime.close();
+      await Promise.all([crm.close(), bonusPlus.close()]);
+    },
+  };
+});
