@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CUSTOMER_HISTORY_CURSOR } from '../../subgraphs/customer/customer-sync.service.js';
+import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
+
+let t: TestGraph;
+let staff: string;
+
+beforeAll(async () => {
+  t = await startTestGraph();
+  await t.settle();
+  staff = await t.staffToken('manager');
+});
+afterAll(async () => t?.close());
+
+const REGISTER = `mutation($i: RegisterCustomerInput!) { registerCustomer(input: $i) { customer { id phone } } }`;
+const PAGE = `query($s: String, $first: Int, $after: String) {
+  customers(search: $s, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id createdAt } } }
+}`;
+
+async function crmCustomersWithPhone(digits: string) {
+  const res = await fetch(`${t.graph.urls.retailCrm}/api/v5/customers?filter[name]=${digits}&apiKey=${t.config.RETAILCRM_API_KEY}`);
+  return ((await res.json()) as { customers: unknown[] }).customers;
+}
+
+describe('customer reads for staff', () => {
+  it('pages through every seeded customer, newest first, with no overlap', async () => {
+    const seen: string[] = [];
+    const dates: string[] = [];
+    let after: string | null = null;
+    let total = 0;
+    for (let guard = 0; guard < 20; guard++) {
+      const page: any = await t.gql(PAGE, { first: 7, after }, staff);
+      expect(page.errors).toBeUndefined();
+      total = page.data.customers.totalCount;
+      for (const edge of page.data.customers.edges) {
+        seen.push(edge.node.id);
+        dates.push(edge.node.createdAt);
+      }
+      if (!page.data.customers.pageInfo.hasNextPage) break;
+      after = page.data.customers.pageInfo.endCursor;
+    }
+    expect(total).toBe(t.config.SEED_ONLINE_CUSTOMERS);
+    expect(new Set(seen).size).toBe(total);
+    expect([...dates].sort().reverse()).toEqual(dates);
+  });
+
+  it('searches by name, phone in any form and e-mail', async () => {
+    const byPhone = await t.gql(PAGE, { s: '8 916 000-00-37' }, staff);
+    expect(byPhone.data.customers.totalCount).toBe(1);
+    const id = byPhone.data.customers.edges[0].node.id;
+    const full = await t.gql(`query($id: ID!) { customer(id: $id) { lastName email } }`, { id }, staff);
+    const byName = await t.gql(PAGE, { s: full.data.customer.lastName }, staff);
+    expect(byName.data.customers.edges.map((e: any) => e.node.id)).toContain(id);
+    const byEmail = await t.gql(PAGE, { s: full.data.customer.email.toUpperCase() }, staff);
+    expect(byEmail.data.customers.edges.map((e: any) => e.node.id)).toEqual([id]);
+  });
+
+  it('refuses malformed paging with BAD_USER_INPUT', async () => {
+    for (const variables of [{ first: 0 }, { first: 101 }, { after: 'not-a-cursor' }, { s: 'x'.repeat(101) }]) {
+      const result = await t.gql(PAGE, variables, staff);
+      expect(result.errors?.[0]?.extensions?.code, JSON.stringify(variables)).toBe('BAD_USER_INPUT');
+    }
+    const phone = await t.gql(`{ customerByPhone(phone: "not a phone") { id } }`, {}, staff);
+    expect(phone.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('RetailCRM failures', () => {
+  it('registration while RetailCRM is down is UPSTREAM_UNAVAILABLE, leaves nothing behind, and works once it is back', async () => {
+    t.graph.emulators!.retailCrm.faults.set({ failStatus: 500 });
+    const failed = await t.gql(REGISTER, { i: { phone: '+79201234567', firstName: 'Фёдор' } });
+    expect(failed.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(JSON.stringify(failed.errors)).not.toMatch(/127\.0\.0\.1|api\/v5/);
+    t.graph.emulators!.retailCrm.faults.clear();
+    const registrations = await t.database.db.selectFrom('customer.registrations').selectAll().execute();
+    expect(registrations).toEqual([]);
+    await new Promise((r) => setTimeout(r, 60)); // the breaker's cool-down in tests
+    const ok = await t.gql(REGISTER, { i: { phone: '+79201234567', firstName: 'Фёдор' } });
+    expect(ok.errors).toBeUndefined();
+    expect(await crmCustomersWithPhone('79201234567')).toHaveLength(1);
+  });
+
+  it('a create that RetailCRM applied but whose reply was lost yields one customer', async () => {
+    t.graph.emulators!.retailCrm.faults.set({ dropAfterApply: true, dropCount: 1, pathPattern: 'customers/create' });
+    const result = await t.gql(REGISTER, { i: { phone: '+79207654321', firstName: 'Лев' } });
+    t.graph.emulators!.retailCrm.faults.clear();
+    expect(result.errors).toBeUndefined();
+    const crm = (await crmCustomersWithPhone('79207654321')) as { externalId: string }[];
+    expect(crm).toHaveLength(1);
+    expect(crm[0]!.externalId).toBe(result.data.registerCustomer.customer.id);
+  });
+
+  it('the history sync records a failure, keeps its cursor, and the graph keeps answering from the read model', async () => {
+    const before = await t.database.db.selectFrom('platform.sync_cursors').selectAll().where('name', '=', CUSTOMER_HISTORY_CURSOR).executeTakeFirstOrThrow();
+    t.graph.emulators!.retailCrm.faults.set({ down: true });
+    await expect(t.graph.customer.sync.runNow()).rejects.toThrow();
+    const failed = await t.database.db.selectFrom('platform.sync_cursors').selectAll().where('name', '=', CUSTOMER_HISTORY_CURSOR).executeTakeFirstOrThrow();
+    expect(failed.cursor).toBe(before.cursor);
+    expect(failed.last_error).toMatch(/retailcrm/);
+    const answer = await t.gql(`{ customerByPhone(phone: "+79160000037") { id firstName } }`, {}, staff);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data.customerByPhone.firstName).toBeTruthy();
+    t.graph.emulators!.retailCrm.faults.clear();
+    await new Promise((r) => setTimeout(r, 60));
+    await t.graph.customer.sync.runNow();
+    const recovered = await t.database.db.selectFrom('platform.sync_cursors').selectAll().where('name', '=', CUSTOMER_HISTORY_CURSOR).executeTakeFirstOrThrow();
+    expect(recovered.last_error).toBeNull();
+  });
+
+  it('an edit made in RetailCRM reaches the graph with the next sync', async () => {
+    const found = await t.gql(`{ customerByPhone(phone: "+79160000074") { id } }`, {}, staff);
+    const id = found.data.customerByPhone.id;
+    const body = new URLSearchParams({ apiKey: t.config.RETAILCRM_API_KEY, by: 'externalId', site: t.config.RETAILCRM_SITE, customer: JSON.stringify({ email: 'new.address@example.ru', lastName: 'Новикова' }) });
+    const edit = (await (await fetch(`${t.graph.urls.retailCrm}/api/v5/customers/${id}/edit`, { method: 'POST', body })).json()) as { success: boolean };
+    expect(edit.success).toBe(true);
+    await t.graph.customer.sync.runNow();
+    const after = await t.gql(`query($id: ID!) { customer(id: $id) { email lastName } }`, { id }, staff);
+    expect(after.data.customer).toEqual({ email: 'new.address@example.ru', lastName: 'Новикова' });
+  });
+});
