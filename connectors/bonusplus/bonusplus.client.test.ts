@@ -1,60 +1,26 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../platform/errors.js';
 import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
+import { CaptureServer, type CapturedRequest } from '../../test/support/capture-server.js';
 import { BonusPlusCustomerExistsError, createBonusPlusClient } from './bonusplus.client.js';
 import { BonusPlusApiError, type BpCustomer } from './bonusplus.port.js';
 
 const RAW_KEY = 'raw-key-из-кабинета';
 const AUTHORIZATION = `ApiKey ${Buffer.from(RAW_KEY, 'utf8').toString('base64')}`;
 
-interface Captured {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A canned answer; `drop` closes the connection without one. */
-type Canned = { status: number; body?: unknown; headers?: Record<string, string> } | { drop: true };
-
-let server: Server;
-let baseUrl: string;
-let captured: Captured[] = [];
-let replies: Canned[] = [];
+const capture = new CaptureServer();
+const captured = capture.requests;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      captured.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      const reply = replies.shift() ?? { status: 500, body: { Message: 'no canned reply' } };
-      if ('drop' in reply) {
-        req.socket.destroy();
-        return;
-      }
-      const text = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-      res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
-      res.end(text);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await capture.start();
 });
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => capture.stop());
 
 let client: ReturnType<typeof createBonusPlusClient>;
 beforeEach(() => {
-  captured = [];
-  replies = [];
+  capture.reset();
   // A fresh client per test: the circuit breaker must not carry failures from one test to the next.
-  client = createBonusPlusClient({ baseUrl: `${baseUrl}/`, apiKey: RAW_KEY, timeoutMs: 1_000, requestsPerSecond: 0 });
+  client = createBonusPlusClient({ baseUrl: `${capture.url}/`, apiKey: RAW_KEY, timeoutMs: 1_000, requestsPerSecond: 0 });
 });
 afterEach(() => client.close());
 
@@ -101,7 +67,7 @@ const domainCustomer: BpCustomer = {
 };
 
 /** The parts of a request the API cares about. */
-const request = (c: Captured) => ({
+const request = (c: CapturedRequest) => ({
   method: c.method,
   url: c.url,
   authorization: c.headers.authorization,
@@ -112,7 +78,7 @@ const request = (c: Captured) => ({
 
 describe('requests', () => {
   it('findCustomer: GET customer?phone= with the phone as digits, the base64 key and the JSON content type', async () => {
-    replies.push({ status: 200, body: wireCustomer });
+    capture.enqueue({ status: 200, body: wireCustomer });
     expect(await client.findCustomer('+79161234567')).toEqual(domainCustomer);
     expect(captured.map(request)).toEqual([
       { method: 'GET', url: '/api/customer?phone=79161234567', authorization: AUTHORIZATION, contentType: 'application/json', contentLength: undefined, body: '' },
@@ -120,7 +86,7 @@ describe('requests', () => {
   });
 
   it('createCustomer: POST customer with exactly the given fields', async () => {
-    replies.push({ status: 200, body: wireCustomer });
+    capture.enqueue({ status: 200, body: wireCustomer });
     const created = await client.createCustomer({ phone: '+79161234567', fn: 'Анна', ln: 'Смирнова', email: 'anna@example.ru', card: '2600000000042', regBonus: 500 });
     expect(created).toEqual(domainCustomer);
     const body = '{"phone":"79161234567","fn":"Анна","ln":"Смирнова","email":"anna@example.ru","card":"2600000000042","regBonus":500}';
@@ -130,7 +96,7 @@ describe('requests', () => {
   });
 
   it('changeCardType: PATCH customer/{phone} with {newCard}', async () => {
-    replies.push({ status: 200, body: { ...wireCustomer, discountCardName: 'Gold', discountCardTypeId: 2 } });
+    capture.enqueue({ status: 200, body: { ...wireCustomer, discountCardName: 'Gold', discountCardTypeId: 2 } });
     const changed = await client.changeCardType('8 916 123-45-67', 'Gold');
     expect(changed).toEqual({ ...domainCustomer, discountCardName: 'Gold', discountCardTypeId: 2 });
     expect(captured.map(request)).toEqual([
@@ -139,7 +105,7 @@ describe('requests', () => {
   });
 
   it('listCustomers: POST customer/list with the filter, phones as digits', async () => {
-    replies.push({ status: 200, body: [wireCustomer, { ...wireCustomer, id: 43, phone: '79161234568', person: null }] });
+    capture.enqueue({ status: 200, body: [wireCustomer, { ...wireCustomer, id: 43, phone: '79161234568', person: null }] });
     const list = await client.listCustomers({ phone: ['+79161234567', '79161234568'], cardNumber: ['2600000000042'], startRow: 1, rowCount: 2 });
     expect(list).toEqual([domainCustomer, { ...domainCustomer, id: 43, phone: '79161234568', person: {} }]);
     const body = '{"phone":["79161234567","79161234568"],"cardNumber":["2600000000042"],"startRow":1,"rowCount":2}';
@@ -150,7 +116,7 @@ describe('requests', () => {
 
   it('listCardTypes: GET discountCardType', async () => {
     const types = [{ id: 1, name: 'Silver', bonusPercent: 5, maxDebitPercent: 30, purchasesSumFrom: 0 }];
-    replies.push({ status: 200, body: types });
+    capture.enqueue({ status: 200, body: types });
     expect(await client.listCardTypes()).toEqual(types);
     expect(captured.map(request)).toEqual([
       { method: 'GET', url: '/api/discountCardType', authorization: AUTHORIZATION, contentType: 'application/json', contentLength: undefined, body: '' },
@@ -167,12 +133,12 @@ describe('requests', () => {
 
 describe('answers', () => {
   it('maps 412 CUSTOMER_NOT_FOUND on find to undefined', async () => {
-    replies.push({ status: 412, body: { code: 'CUSTOMER_NOT_FOUND', msg: 'Клиент не найден' } });
+    capture.enqueue({ status: 412, body: { code: 'CUSTOMER_NOT_FOUND', msg: 'Клиент не найден' } });
     expect(await client.findCustomer('79161234567')).toBeUndefined();
   });
 
   it('maps CUSTOMER_ALREADY_EXISTS to its own class, still a BonusPlusApiError with the code', async () => {
-    replies.push({ status: 412, body: { code: 'CUSTOMER_ALREADY_EXISTS', msg: 'exists' } });
+    capture.enqueue({ status: 412, body: { code: 'CUSTOMER_ALREADY_EXISTS', msg: 'exists' } });
     const error = await client.createCustomer({ phone: '79161234567' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BonusPlusCustomerExistsError);
     expect(error).toBeInstanceOf(BonusPlusApiError);
@@ -180,15 +146,15 @@ describe('answers', () => {
   });
 
   it('maps other 4xx to BonusPlusApiError, framework answers without a code to HTTP_<status>', async () => {
-    replies.push({ status: 412, body: { code: 'CARD_TYPE_NOT_FOUND', msg: 'no such card' } });
+    capture.enqueue({ status: 412, body: { code: 'CARD_TYPE_NOT_FOUND', msg: 'no such card' } });
     await expect(client.changeCardType('79161234567', 'Diamond')).rejects.toMatchObject({ name: 'BonusPlusApiError', status: 412, code: 'CARD_TYPE_NOT_FOUND', msg: 'no such card' });
-    replies.push({ status: 401, body: { Message: 'Authorization has been denied for this request.' } });
+    capture.enqueue({ status: 401, body: { Message: 'Authorization has been denied for this request.' } });
     await expect(client.findCustomer('79161234567')).rejects.toMatchObject({ status: 401, code: 'HTTP_401', msg: 'Authorization has been denied for this request.' });
     expect(captured).toHaveLength(2);
   });
 
   it('retries a create whose reply was lost; the retry answering CUSTOMER_ALREADY_EXISTS surfaces as such', async () => {
-    replies.push({ drop: true }, { status: 412, body: { code: 'CUSTOMER_ALREADY_EXISTS', msg: 'exists' } });
+    capture.enqueue({ drop: true }, { status: 412, body: { code: 'CUSTOMER_ALREADY_EXISTS', msg: 'exists' } });
     await expect(client.createCustomer({ phone: '79161234567', regBonus: 500 })).rejects.toBeInstanceOf(BonusPlusCustomerExistsError);
     const body = '{"phone":"79161234567","regBonus":500}';
     const sent = { method: 'POST', url: '/api/customer', authorization: AUTHORIZATION, contentType: 'application/json', contentLength: String(body.length), body };
@@ -196,31 +162,31 @@ describe('answers', () => {
   });
 
   it('retries reads after a 5xx and after a 429, honouring Retry-After', async () => {
-    replies.push({ status: 500, body: { Message: 'An error has occurred.' } }, { status: 429, headers: { 'retry-after': '0' }, body: { code: 'TOO_MANY_REQUESTS', msg: 'slow down' } }, { status: 200, body: wireCustomer });
+    capture.enqueue({ status: 500, body: { Message: 'An error has occurred.' } }, { status: 429, headers: { 'retry-after': '0' }, body: { code: 'TOO_MANY_REQUESTS', msg: 'slow down' } }, { status: 200, body: wireCustomer });
     expect(await client.findCustomer('79161234567')).toEqual(domainCustomer);
     expect(captured).toHaveLength(3);
     expect(client.upstream.requestCount).toBe(3);
   });
 
   it('gives UpstreamUnavailableError when BonusPlus keeps failing or answers nonsense', async () => {
-    replies.push(...Array.from({ length: 4 }, () => ({ status: 503, body: { Message: 'An error has occurred.' } })));
+    capture.enqueue(...Array.from({ length: 4 }, () => ({ status: 503, body: { Message: 'An error has occurred.' } })));
     await expect(client.listCardTypes()).rejects.toBeInstanceOf(UpstreamUnavailableError);
     expect(captured).toHaveLength(4);
-    replies.push({ status: 200, body: { ...wireCustomer, availableBonuses: 'many' } });
+    capture.enqueue({ status: 200, body: { ...wireCustomer, availableBonuses: 'many' } });
     await expect(client.findCustomer('79161234567')).rejects.toThrow(/unexpected shape \(availableBonuses: /);
-    replies.push({ status: 200, body: '<html>maintenance</html>' });
+    capture.enqueue({ status: 200, body: '<html>maintenance</html>' });
     await expect(client.findCustomer('79161234567')).rejects.toBeInstanceOf(UpstreamUnavailableError);
   });
 
   it('fails fast while the circuit is open, and tries again after the half-open time', async () => {
-    const fragile = createBonusPlusClient({ baseUrl, apiKey: RAW_KEY, timeoutMs: 1_000, requestsPerSecond: 0, maxRetries: 0, breakerThreshold: 2, breakerHalfOpenAfterMs: 150 });
+    const fragile = createBonusPlusClient({ baseUrl: capture.url, apiKey: RAW_KEY, timeoutMs: 1_000, requestsPerSecond: 0, maxRetries: 0, breakerThreshold: 2, breakerHalfOpenAfterMs: 150 });
     try {
-      replies.push({ status: 503, body: {} }, { status: 503, body: {} });
+      capture.enqueue({ status: 503, body: {} }, { status: 503, body: {} });
       for (let i = 0; i < 2; i++) await expect(fragile.listCardTypes()).rejects.toBeInstanceOf(UpstreamUnavailableError);
       await expect(fragile.listCardTypes()).rejects.toThrow(/circuit open/);
       expect(captured).toHaveLength(2);
       await new Promise((r) => setTimeout(r, 200));
-      replies.push({ status: 200, body: [] });
+      capture.enqueue({ status: 200, body: [] });
       expect(await fragile.listCardTypes()).toEqual([]);
       expect(captured).toHaveLength(3);
     } finally {

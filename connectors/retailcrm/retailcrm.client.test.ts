@@ -1,64 +1,8 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
+import { CaptureServer } from '../../test/support/capture-server.js';
 import { createRetailCrmClient } from './retailcrm.client.js';
 import { RetailCrmApiError } from './retailcrm.port.js';
-
-interface Captured {
-  method: string;
-  /** Path as sent (still percent-encoded). */
-  rawPath: string;
-  /** Decoded query pairs, in order. */
-  query: [string, string][];
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-interface Canned {
-  status: number;
-  body: string;
-  headers?: Record<string, string>;
-}
-
-/** Records every request and answers from a queue of canned responses. */
-class CaptureServer {
-  readonly requests: Captured[] = [];
-  private readonly queue: Canned[] = [];
-  private server!: Server;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const url = new URL(req.url ?? '/', 'http://capture');
-        this.requests.push({ method: req.method ?? '', rawPath: url.pathname, query: [...url.searchParams.entries()], headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-        const next = this.queue.shift() ?? { status: 500, body: '{"success":false,"errorMsg":"no canned response"}' };
-        res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers });
-        res.end(next.body);
-      });
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  reply(status: number, body: unknown, headers?: Record<string, string>): this {
-    this.queue.push({ status, body: typeof body === 'string' ? body : JSON.stringify(body), headers });
-    return this;
-  }
-
-  reset(): void {
-    this.requests.length = 0;
-    this.queue.length = 0;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 const capture = new CaptureServer();
 const clients: ReturnType<typeof createRetailCrmClient>[] = [];
