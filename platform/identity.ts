@@ -9,7 +9,9 @@ export type StaffRole = (typeof STAFF_ROLES)[number];
 export type Identity =
   | { readonly kind: 'anonymous' }
   | { readonly kind: 'customer'; readonly customerId: string }
-  | { readonly kind: 'staff'; readonly staffId: string; readonly roles: readonly StaffRole[] };
+  | { readonly kind: 'staff'; readonly staffId: string; readonly roles: readonly StaffRole[] }
+  /** Another subgraph calling an internal operation (stock holds for checkout, say). Never from a caller's token. */
+  | { readonly kind: 'service'; readonly service: string };
 
 export const ANONYMOUS: Identity = Object.freeze({ kind: 'anonymous' });
 
@@ -96,6 +98,7 @@ const identitySchema: z.ZodType<Identity> = z.union([
   z.object({ kind: z.literal('anonymous') }),
   z.object({ kind: z.literal('customer'), customerId: z.string().min(1) }),
   z.object({ kind: z.literal('staff'), staffId: z.string().min(1), roles: z.array(z.enum(STAFF_ROLES)).min(1) }),
+  z.object({ kind: z.literal('service'), service: z.string().min(1) }),
 ]);
 
 /** Verifies the gateway's signature on the identity header; throws UNAUTHENTICATED otherwise. */
@@ -126,6 +129,11 @@ export function requireStaff(identity: Identity, ...roles: StaffRole[]): void {
 export function requireSelfOrStaff(identity: Identity, customerId: string): void {
   if (identity.kind === 'anonymous') throw unauthenticated();
   if (identity.kind === 'customer' && identity.customerId !== customerId) throw forbidden('A customer sees only their own data');
+}
+
+/** Internal operations: only another subgraph, with a service identity signed by the shared secret. */
+export function requireService(identity: Identity): void {
+  if (identity.kind !== 'service') throw forbidden('Internal operation');
 }
 
 export const canSee = (identity: Identity, customerId: string): boolean =>

@@ -1,4 +1,4 @@
-import { Migrator, sql, type Migration } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import type { Database } from './database.js';
 
 /** A module's tables: its Postgres schema and its migrations, in order of their names. */
@@ -27,4 +27,14 @@ export async function migrateSchema(db: Database, module: SchemaModule): Promise
 
 export async function migrateAll(db: Database, modules: readonly SchemaModule[]): Promise<void> {
   for (const module of modules) await migrateSchema(db, module);
+}
+
+/**
+ * Runs a migration script statement by statement (PGlite's extended protocol takes one statement
+ * per query). Statements end with `;` at the end of a line; keep semicolons out of their bodies.
+ */
+export async function runScript(db: Kysely<any>, script: string): Promise<void> {
+  for (const statement of script.split(/;\s*$/m).map((s) => s.trim()).filter(Boolean)) {
+    await sql.raw(statement).execute(db);
+  }
 }

@@ -1,0 +1,50 @@
+import { sql, type Kysely } from 'kysely';
+import type { InventoryDb } from './inventory.table.js';
+
+type Db = Kysely<InventoryDb>;
+
+export interface StockFigures {
+  readonly offerId: string;
+  readonly warehouseId: string;
+  readonly inHand: number;
+  readonly reserved: number;
+  readonly held: number;
+}
+
+/**
+ * Units held by checkouts: active holds that have not expired, and committed holds that the last
+ * stock snapshot from 1C cannot include yet (committed after that snapshot started).
+ */
+const heldLines = (offerIds: readonly string[]) => sql`
+  select l.offer_id, l.warehouse_id, sum(l.quantity)::int as held
+    from inventory.stock_hold_lines l
+    join inventory.stock_holds h on h.id = l.hold_id
+   where l.offer_id = any(${offerIds}::text[])
+     and ((h.status = 'ACTIVE' and h.expires_at > now())
+       or (h.status = 'COMMITTED' and h.updated_at > coalesce(
+             (select max(started_at) from inventory.sync_runs where kind = 'STOCK' and status = 'SUCCEEDED'), '-infinity')))
+   group by l.offer_id, l.warehouse_id`;
+
+/**
+ * Stock of each offer in every warehouse (zeros included), with what checkouts hold: one query for
+ * any number of offers.
+ */
+export async function stockOfOffers(db: Db, offerIds: readonly string[]): Promise<StockFigures[]> {
+  if (offerIds.length === 0) return [];
+  const result = await sql<{ offer_id: string; warehouse_id: string; in_hand: number; reserved: number; held: number }>`
+    select o.offer_id, w.id as warehouse_id,
+           coalesce(s.in_hand, 0) as in_hand, coalesce(s.reserved, 0) as reserved, coalesce(h.held, 0) as held
+      from unnest(${offerIds}::text[]) as o(offer_id)
+     cross join inventory.warehouses w
+      left join inventory.stock s on s.offer_id = o.offer_id and s.warehouse_id = w.id
+      left join (${heldLines(offerIds)}) h on h.offer_id = o.offer_id and h.warehouse_id = w.id
+     order by o.offer_id, w.hold_priority, w.name`.execute(db);
+  return result.rows.map((r) => ({ offerId: r.offer_id, warehouseId: r.warehouse_id, inHand: r.in_hand, reserved: r.reserved, held: r.held }));
+}
+
+/** Locks the stock rows of these offers (in a fixed order, so two checkouts never deadlock). */
+export async function lockStock(trx: Db, offerIds: readonly string[]): Promise<void> {
+  await sql`select 1 from inventory.stock where offer_id = any(${offerIds}::text[]) order by offer_id, warehouse_id for update`.execute(trx);
+}
+
+export const availableOf = (f: Pick<StockFigures, 'inHand' | 'reserved' | 'held'>): number => Math.max(0, f.inHand - f.reserved - f.held);
