@@ -26,6 +26,14 @@ const config: CodegenConfig = {
       LoyaltyAccount: '../loyalty.model.js#LoyaltyAccount as LoyaltyAccountModel',
       LoyaltyTier: '../loyalty.model.js#LoyaltyTier as LoyaltyTierModel',
     }),
+    'subgraphs/inventory/__generated__/resolvers-types.ts': subgraph('inventory', {
+      Product: '../inventory.model.js#Product as ProductModel',
+      Offer: '../inventory.model.js#Offer as OfferModel',
+      Warehouse: '../inventory.model.js#Warehouse as WarehouseModel',
+      StockLevel: '../stock.repository.js#StockFigures',
+      StockHold: '../stock-hold.service.js#StockHold as StockHoldModel',
+      SyncRun: '../inventory.table.js#SyncRunRow',
+    }),
   },
 };
 

@@ -1,17 +1,17 @@
 import { badInput } from './errors.js';
 
-/** Opaque keyset cursor over (timestamp, id). */
-export function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
+/** Opaque keyset cursor over the sort key of a row, e.g. (created_at, id) or (name, id). */
+export function encodeCursor(...key: string[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): { at: Date; id: string } {
+/** The sort key back; BAD_USER_INPUT when the cursor was not made by `encodeCursor` with `size` parts. */
+export function decodeCursor(cursor: string, size: number): string[] {
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    const date = new Date(String(at));
-    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
-    return { at: date, id };
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(key) && key.length === size && key.every((k) => typeof k === 'string')) return key as string[];
   } catch {
-    throw badInput('Malformed cursor');
+    // fall through
   }
+  throw badInput('Malformed cursor');
 }

@@ -31,6 +31,13 @@ async function loadCustomer(ctx: CustomerContext, id: string): Promise<Customer 
   return ctx.customerById.load(id);
 }
 
+function afterCustomer(cursor: string): { createdAt: Date; id: string } {
+  const [at, id] = decodeCursor(cursor, 2) as [string, string];
+  const createdAt = new Date(at);
+  if (Number.isNaN(createdAt.getTime())) throw badInput('Malformed cursor');
+  return { createdAt, id };
+}
+
 export const customerResolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
@@ -54,13 +61,8 @@ export const customerResolvers: Resolvers = {
       requireStaff(ctx.identity);
       if (first < 1 || first > MAX_PAGE) throw badInput(`first must be between 1 and ${MAX_PAGE}`);
       if (search && search.length > MAX_SEARCH) throw badInput(`search must be at most ${MAX_SEARCH} characters`);
-      const cursor = after ? decodeCursor(after) : undefined;
-      const page = await searchCustomers(ctx.deps.db as Kysely<CustomerDb>, {
-        search: search ?? undefined,
-        first,
-        after: cursor ? { createdAt: cursor.at, id: cursor.id } : undefined,
-      });
-      const edges = page.rows.map((row) => ({ cursor: encodeCursor(row.created_at, row.id), node: customerFromRow(row) }));
+      const page = await searchCustomers(ctx.deps.db as Kysely<CustomerDb>, { search: search ?? undefined, first, after: after ? afterCustomer(after) : undefined });
+      const edges = page.rows.map((row) => ({ cursor: encodeCursor(row.created_at.toISOString(), row.id), node: customerFromRow(row) }));
       return { edges, totalCount: page.totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
     },
   },

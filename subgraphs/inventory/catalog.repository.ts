@@ -1,0 +1,94 @@
+import { sql, type Kysely } from 'kysely';
+import type { InventoryDb, OfferRow, ProductRow, WarehouseRow } from './inventory.table.js';
+
+type Db = Kysely<InventoryDb>;
+type OfferWithArticle = OfferRow & { article: string };
+
+export async function findProducts(db: Db, ids: readonly string[]): Promise<ProductRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('inventory.products').selectAll().where('id', 'in', [...ids]).execute();
+}
+
+export async function findProductByArticle(db: Db, article: string): Promise<ProductRow | undefined> {
+  return db.selectFrom('inventory.products').selectAll().where('article', '=', article).orderBy('id').executeTakeFirst();
+}
+
+const offers = (db: Db) =>
+  db
+    .selectFrom('inventory.offers as o')
+    .innerJoin('inventory.products as p', 'p.id', 'o.product_id')
+    .select(['o.id', 'o.product_id', 'o.size', 'o.colour', 'o.barcode', 'o.price', 'p.article']);
+
+export async function findOffers(db: Db, ids: readonly string[]): Promise<OfferWithArticle[]> {
+  if (ids.length === 0) return [];
+  return offers(db).where('o.id', 'in', [...ids]).execute();
+}
+
+export async function findOfferByBarcode(db: Db, barcode: string): Promise<OfferWithArticle | undefined> {
+  return offers(db).where('o.barcode', '=', barcode).executeTakeFirst();
+}
+
+/** Offers of several products, by colour then size, in one query. */
+export async function findOffersOfProducts(db: Db, productIds: readonly string[]): Promise<OfferWithArticle[]> {
+  if (productIds.length === 0) return [];
+  return offers(db).where('o.product_id', 'in', [...productIds]).orderBy('o.product_id').orderBy('o.colour').orderBy(sql`length(o.size)`).orderBy('o.size').execute();
+}
+
+export async function listWarehouses(db: Db): Promise<WarehouseRow[]> {
+  return db.selectFrom('inventory.warehouses').selectAll().orderBy('hold_priority').orderBy('name').execute();
+}
+
+export interface ProductSearch {
+  readonly text?: string | null;
+  readonly brand?: string | null;
+  readonly category?: string | null;
+  readonly size?: string | null;
+  readonly colour?: string | null;
+  readonly inStockAtWarehouse?: string | null;
+  readonly inStockInCity?: string | null;
+  readonly first: number;
+  readonly after?: { name: string; id: string } | undefined;
+}
+
+/** Products by name, keyset-paginated on (name, id); offer and stock filters are EXISTS subqueries. */
+export async function searchProducts(db: Db, search: ProductSearch): Promise<{ rows: ProductRow[]; hasNextPage: boolean }> {
+  let query = db.selectFrom('inventory.products as p').selectAll('p');
+  if (search.text) {
+    for (const word of search.text.toLowerCase().split(/\s+/).filter(Boolean)) {
+      query = query.where('p.search_text', 'like', `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    }
+  }
+  if (search.brand) query = query.where('p.brand', '=', search.brand);
+  if (search.category) query = query.where('p.category', '=', search.category);
+  const stockFilter = search.inStockAtWarehouse || search.inStockInCity;
+  if (search.size || search.colour || stockFilter) {
+    query = query.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('inventory.offers as o')
+          .select(sql`1`.as('one'))
+          .whereRef('o.product_id', '=', 'p.id')
+          .$if(!!search.size, (q) => q.where('o.size', '=', search.size!))
+          .$if(!!search.colour, (q) => q.where('o.colour', '=', search.colour!))
+          .$if(!!stockFilter, (q) =>
+            q.where(({ exists: stockExists, selectFrom: from }) =>
+              stockExists(
+                from('inventory.stock as s')
+                  .innerJoin('inventory.warehouses as w', 'w.id', 's.warehouse_id')
+                  .select(sql`1`.as('one'))
+                  .whereRef('s.offer_id', '=', 'o.id')
+                  .where(sql<boolean>`s.in_hand - s.reserved > 0`)
+                  .$if(!!search.inStockAtWarehouse, (s) => s.where('w.id', '=', search.inStockAtWarehouse!))
+                  .$if(!!search.inStockInCity, (s) => s.where('w.city', '=', search.inStockInCity!)),
+              ),
+            ),
+          ),
+      ),
+    );
+  }
+  if (search.after) {
+    const { name, id } = search.after;
+    query = query.where((eb) => eb.or([eb('p.name', '>', name), eb.and([eb('p.name', '=', name), eb('p.id', '>', id)])]));
+  }
+  const rows = await query.orderBy('p.name').orderBy('p.id').limit(search.first + 1).execute();
+  return { rows: rows.slice(0, search.first), hasNextPage: rows.length > search.first };
+}

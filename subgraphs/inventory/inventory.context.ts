@@ -1,0 +1,58 @@
+import DataLoader from 'dataloader';
+import type { Kysely } from 'kysely';
+import type { Identity } from '../../platform/identity.js';
+import type { Logger } from '../../platform/logger.js';
+import type { BaseSubgraphContext } from '../../platform/subgraph-server.js';
+import { findOffers, findOffersOfProducts, findProducts, listWarehouses } from './catalog.repository.js';
+import { offerFromRow, productFromRow, warehouseFromRow, type Offer, type Product, type Warehouse } from './inventory.model.js';
+import type { InventoryDb, SyncRunRow } from './inventory.table.js';
+import { stockOfOffers, type StockFigures } from './stock.repository.js';
+import { lastSucceededRun } from './sync-run.repository.js';
+
+/** What the inventory subgraph needs from the outside world. */
+export interface InventoryDeps {
+  readonly db: Kysely<any>;
+  readonly logger: Logger;
+  /** Starts a catalog run now (the admin mutation); resolves when the run is registered, not when it ends. */
+  readonly startCatalogSync: () => Promise<SyncRunRow>;
+}
+
+export interface InventoryContext extends BaseSubgraphContext {
+  readonly deps: InventoryDeps;
+  readonly productById: DataLoader<string, Product | undefined>;
+  readonly offerById: DataLoader<string, Offer | undefined>;
+  readonly offersByProduct: DataLoader<string, Offer[]>;
+  /** Stock of an offer in every warehouse, one SQL query per batch of offers. */
+  readonly stockByOffer: DataLoader<string, StockFigures[]>;
+  readonly warehouseById: DataLoader<string, Warehouse | undefined>;
+  /** When the stock figures were read from 1C: the last successful stock run, read once per request. */
+  readonly stockAsOf: () => Promise<Date | null>;
+}
+
+const byKey = <K, V>(keys: readonly K[], rows: readonly V[], keyOf: (row: V) => K) => {
+  const map = new Map(rows.map((r) => [keyOf(r), r]));
+  return keys.map((k) => map.get(k));
+};
+
+export function createInventoryContext(deps: InventoryDeps, identity: Identity): InventoryContext {
+  const db = deps.db as Kysely<InventoryDb>;
+  let asOf: Promise<Date | null> | undefined;
+  return {
+    identity,
+    deps,
+    productById: new DataLoader(async (ids) => byKey(ids, (await findProducts(db, ids)).map(productFromRow), (p) => p.id)),
+    offerById: new DataLoader(async (ids) => byKey(ids, (await findOffers(db, ids)).map(offerFromRow), (o) => o.id)),
+    offersByProduct: new DataLoader(async (productIds) => {
+      const offers = (await findOffersOfProducts(db, productIds)).map(offerFromRow);
+      return productIds.map((id) => offers.filter((o) => o.productId === id));
+    }),
+    stockByOffer: new DataLoader(async (offerIds) => {
+      const figures = await stockOfOffers(db, offerIds);
+      const grouped = new Map<string, StockFigures[]>();
+      for (const f of figures) grouped.set(f.offerId, [...(grouped.get(f.offerId) ?? []), f]);
+      return offerIds.map((id) => grouped.get(id) ?? []);
+    }),
+    warehouseById: new DataLoader(async (ids) => byKey(ids, (await listWarehouses(db)).map(warehouseFromRow), (w) => w.id)),
+    stockAsOf: () => (asOf ??= lastSucceededRun(db, 'STOCK').then((run) => run?.finished_at ?? null)),
+  };
+}

@@ -1,0 +1,129 @@
+import type { Kysely } from 'kysely';
+import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
+import { badInput, notFound, unauthenticated } from '../../platform/errors.js';
+import { requireService, requireStaff } from '../../platform/identity.js';
+import { DateTimeScalar } from '../../platform/scalars.js';
+import type { Resolvers } from './__generated__/resolvers-types.js';
+import { findOfferByBarcode, findProductByArticle, listWarehouses, searchProducts } from './catalog.repository.js';
+import type { InventoryContext } from './inventory.context.js';
+import { offerFromRow, productFromRow, warehouseFromRow } from './inventory.model.js';
+import type { InventoryDb } from './inventory.table.js';
+import { availableOf } from './stock.repository.js';
+import { commitStockHold, holdStock, releaseStockHold } from './stock-hold.service.js';
+import { listRuns } from './sync-run.repository.js';
+
+const MAX_PAGE = 100;
+const MAX_TEXT = 100;
+
+const db = (ctx: InventoryContext) => ctx.deps.db as Kysely<InventoryDb>;
+
+function text(name: string, value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  if (value.length > MAX_TEXT) throw badInput(`${name} must be at most ${MAX_TEXT} characters`);
+  return value.trim() || null;
+}
+
+function id(value: string): string {
+  if (value.length === 0 || value.length > 100) throw badInput('Malformed id');
+  return value;
+}
+
+export const inventoryResolvers: Resolvers = {
+  DateTime: DateTimeScalar,
+  Query: {
+    product: async (_p, args, ctx) => (await ctx.productById.load(id(args.id))) ?? null,
+    productByArticle: async (_p, { article }, ctx) => {
+      const row = await findProductByArticle(db(ctx), text('article', article) ?? '');
+      return row ? productFromRow(row) : null;
+    },
+    offer: async (_p, args, ctx) => (await ctx.offerById.load(id(args.id))) ?? null,
+    offerByBarcode: async (_p, { barcode }, ctx) => {
+      if (!/^\d{8,14}$/.test(barcode)) throw badInput('A barcode is 8 to 14 digits');
+      const row = await findOfferByBarcode(db(ctx), barcode);
+      return row ? offerFromRow(row) : null;
+    },
+    products: async (_p, { filter, first, after }, ctx) => {
+      if (first < 1 || first > MAX_PAGE) throw badInput(`first must be between 1 and ${MAX_PAGE}`);
+      const cursor = after ? (decodeCursor(after, 2) as [string, string]) : undefined;
+      const page = await searchProducts(db(ctx), {
+        text: text('text', filter?.text),
+        brand: text('brand', filter?.brand),
+        category: text('category', filter?.category),
+        size: text('size', filter?.size),
+        colour: text('colour', filter?.colour),
+        inStockAtWarehouse: text('inStockAtWarehouse', filter?.inStockAtWarehouse),
+        inStockInCity: text('inStockInCity', filter?.inStockInCity),
+        first,
+        after: cursor ? { name: cursor[0], id: cursor[1] } : undefined,
+      });
+      const edges = page.rows.map((row) => ({ cursor: encodeCursor(row.name, row.id), node: productFromRow(row) }));
+      return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+    },
+    warehouses: async (_p, _a, ctx) => (await listWarehouses(db(ctx))).map(warehouseFromRow),
+    inventorySyncRuns: async (_p, { last }, ctx) => {
+      requireStaff(ctx.identity);
+      if (last < 1 || last > 100) throw badInput('last must be between 1 and 100');
+      return listRuns(db(ctx), last);
+    },
+  },
+  Mutation: {
+    syncCatalog: async (_p, _a, ctx) => {
+      requireStaff(ctx.identity, 'admin');
+      return ctx.deps.startCatalogSync();
+    },
+    holdStock: async (_p, args, ctx) => {
+      requireService(ctx.identity);
+      return holdStock(ctx.deps.db, args);
+    },
+    releaseStockHold: async (_p, { holdId }, ctx) => {
+      requireService(ctx.identity);
+      return releaseStockHold(ctx.deps.db, holdId);
+    },
+    commitStockHold: async (_p, { holdId }, ctx) => {
+      requireService(ctx.identity);
+      return commitStockHold(ctx.deps.db, holdId);
+    },
+  },
+  Product: {
+    __resolveReference: async (ref, ctx) => (await ctx.productById.load(ref.id)) ?? null,
+    offers: (product, _a, ctx) => ctx.offersByProduct.load(product.id),
+  },
+  Offer: {
+    __resolveReference: async (ref, ctx) => (await ctx.offerById.load(ref.id)) ?? null,
+    product: async (offer, _a, ctx) => {
+      const product = await ctx.productById.load(offer.productId);
+      if (!product) throw notFound('The offer has no product');
+      return product;
+    },
+    inStock: async (offer, _a, ctx) => (await ctx.stockByOffer.load(offer.id)).some((f) => availableOf(f) > 0),
+    stock: async (offer, { warehouseId, city }, ctx) => {
+      if (ctx.identity.kind === 'anonymous') throw unauthenticated('Sign in to see stock by warehouse');
+      const figures = await ctx.stockByOffer.load(offer.id);
+      if (!warehouseId && !city) return figures;
+      const warehouses = await ctx.warehouseById.loadMany(figures.map((f) => f.warehouseId));
+      return figures.filter((f, i) => {
+        const w = warehouses[i];
+        return !(w instanceof Error) && w && (!warehouseId || w.id === warehouseId) && (!city || w.city === city);
+      });
+    },
+  },
+  Warehouse: {
+    __resolveReference: async (ref, ctx) => (await ctx.warehouseById.load(ref.id)) ?? null,
+  },
+  StockLevel: {
+    warehouse: async (figures, _a, ctx) => {
+      const warehouse = await ctx.warehouseById.load(figures.warehouseId);
+      if (!warehouse) throw notFound('Unknown warehouse');
+      return warehouse;
+    },
+    available: (figures) => availableOf(figures),
+    asOf: (_f, _a, ctx) => ctx.stockAsOf(),
+  },
+  SyncRun: {
+    id: (run) => String(run.id),
+    rowsRead: (run) => run.rows_read,
+    startedAt: (run) => run.started_at,
+    finishedAt: (run) => run.finished_at,
+  },
+  StockHold: {},
+};
