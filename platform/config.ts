@@ -30,6 +30,7 @@ const schema = z.object({
 
   CUSTOMER_URL: url('http://127.0.0.1:4001/graphql'),
   LOYALTY_URL: url('http://127.0.0.1:4003/graphql'),
+  INVENTORY_URL: url('http://127.0.0.1:4004/graphql'),
 
   RETAILCRM_URL: url('http://127.0.0.1:4101'),
   RETAILCRM_API_KEY: z.string().min(1).default('demo-retailcrm-key'),
@@ -37,6 +38,9 @@ const schema = z.object({
   RETAILCRM_RPS: z.coerce.number().positive().default(10),
   BONUSPLUS_URL: url('http://127.0.0.1:4102'),
   BONUSPLUS_API_KEY: z.string().min(1).default('demo-bonusplus-key'),
+  ONEC_URL: url('http://127.0.0.1:4103/trade'),
+  ONEC_LOGIN: z.string().min(1).default('integration'),
+  ONEC_PASSWORD: z.string().min(1).default('demo-1c-password'),
   UPSTREAM_TIMEOUT_MS: ms(5000),
   /** How long a connector fails fast after repeated failures before it tries the upstream again. */
   UPSTREAM_BREAKER_COOLDOWN_MS: ms(5000),
@@ -46,6 +50,9 @@ const schema = z.object({
   LOYALTY_READ_MODEL_TTL_MS: ms(60_000),
 
   CUSTOMER_SYNC_INTERVAL_MS: ms(2_000),
+  INVENTORY_CATALOG_SYNC_INTERVAL_MS: ms(3 * 3600_000),
+  INVENTORY_STOCK_SYNC_INTERVAL_MS: ms(60_000),
+  INVENTORY_SYNC_PAGE_SIZE: z.coerce.number().int().min(10).max(5000).default(1000),
   OUTBOX_POLL_INTERVAL_MS: ms(500),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12),
 
@@ -55,6 +62,7 @@ const schema = z.object({
     .transform((v) => v === 'true'),
   SEED_ONLINE_CUSTOMERS: z.coerce.number().int().min(0).default(300),
   SEED_SHOWROOM_CUSTOMERS: z.coerce.number().int().min(0).default(120),
+  SEED_CATALOG_PRODUCTS: z.coerce.number().int().min(0).default(600),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;

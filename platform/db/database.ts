@@ -1,12 +1,14 @@
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite.dialect.js';
 
 /** Where the data lives: a real Postgres by URL, or PGlite in a folder or in memory. */
 export type DatabaseOptions = Readonly<
-  | { kind: 'postgres'; url: string; poolSize?: number }
-  | { kind: 'pglite'; dataDir?: string }
+  ({ kind: 'postgres'; url: string; poolSize?: number } | { kind: 'pglite'; dataDir?: string }) & {
+    /** Called for every query run (tests and benchmarks count them). */
+    onQuery?: (event: LogEvent) => void;
+  }
 >;
 
 /**
@@ -31,13 +33,13 @@ export function createDatabase(options: DatabaseOptions): Database {
           oid === INT8_OID || oid === NUMERIC_OID ? toNumber : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
       },
     });
-    return new Kysely({ dialect: new PostgresDialect({ pool }) });
+    return new Kysely({ dialect: new PostgresDialect({ pool }), ...(options.onQuery ? { log: options.onQuery } : {}) });
   }
   const pglite = new PGlite({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
   });
-  return new Kysely({ dialect: new PGliteDialect(pglite) });
+  return new Kysely({ dialect: new PGliteDialect(pglite), ...(options.onQuery ? { log: options.onQuery } : {}) });
 }
 
 /** Reads the database choice from `DATABASE_URL`; PGlite in `dataDir` (or memory) otherwise. */

@@ -6,6 +6,8 @@ export interface TestDatabase {
   readonly db: Database;
   /** The URL of the fresh Postgres database, when the suite runs on Postgres. */
   readonly url: string | undefined;
+  /** Queries run so far on this database (reset it to count a span). */
+  readonly queries: { count: number };
   close(): Promise<void>;
 }
 
@@ -16,9 +18,11 @@ export interface TestDatabase {
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = process.env.DATABASE_URL;
+  const queries = { count: 0 };
+  const onQuery = () => void queries.count++;
   if (!adminUrl) {
-    const db = createDatabase({ kind: 'pglite' });
-    return { db, url: undefined, close: () => db.destroy() };
+    const db = createDatabase({ kind: 'pglite', onQuery });
+    return { db, url: undefined, queries, close: () => db.destroy() };
   }
   const name = `retail_graph_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -27,10 +31,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const db = createDatabase({ kind: 'postgres', url: url.toString(), poolSize: 20 });
+  const db = createDatabase({ kind: 'postgres', url: url.toString(), poolSize: 20, onQuery });
   return {
     db,
     url: url.toString(),
+    queries,
     async close() {
       await db.destroy();
       const dropper = new pg.Client({ connectionString: adminUrl });

@@ -280,6 +280,8 @@ export type SyncRun = {
   id: Scalars['ID']['output'];
   /** CATALOG (products, offers, prices, barcodes, warehouses) or STOCK. */
   kind: SyncKind;
+  /** What the run is reading now: warehouses, products, offers, prices, barcodes or stock. */
+  phase: Scalars['String']['output'];
   /** Rows read from 1C so far. */
   rowsRead: Scalars['Int']['output'];
   /** When the run started. */
@@ -587,6 +589,7 @@ export type SyncRunResolvers<ContextType = InventoryContext, ParentType extends 
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['SyncKind'], ParentType, ContextType>;
+  phase?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   rowsRead?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['SyncStatus'], ParentType, ContextType>;

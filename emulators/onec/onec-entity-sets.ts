@@ -1,0 +1,388 @@
+import { sql, type RawBuilder } from 'kysely';
+import { parseFilter, FilterSyntaxError } from './odata-filter.js';
+import { compileFilter, ODataQueryError, type EdmType, type PropertyDef, type ShapeDef, type TablePartDef } from './odata-sql.js';
+import { ODataRequestError, type FunctionParam } from './odata-request.js';
+
+/**
+ * What the emulated УТ 11 base publishes over OData: each entity set's properties (1C names) and
+ * the columns behind them, and the two virtual tables. Field lists follow public integration code
+ * (shared/reference/systems-of-record.md §3.2); README.md marks every field that is ASSUMED.
+ */
+
+export const EMPTY_REF = '00000000-0000-0000-0000-000000000000';
+const S = 'onec_emulator';
+
+export interface EntitySetDef extends ShapeDef {
+  readonly name: string;
+  readonly source: RawBuilder<unknown>;
+  /** Objects addressable as `Set(guid'…')` by this property. */
+  readonly refKey?: string;
+}
+
+export interface VirtualTable {
+  readonly shape: ShapeDef;
+  readonly source: RawBuilder<unknown>;
+}
+
+export interface VirtualTableDef {
+  /** `Balance`, `SliceLast`. */
+  readonly name: string;
+  readonly allowedParams: readonly string[];
+  build(params: ReadonlyMap<string, FunctionParam>): VirtualTable;
+}
+
+const p = (name: string, type: EdmType, column: string): PropertyDef => ({ name, type, sql: column });
+
+const CATALOG_HEAD = [
+  p('Ref_Key', 'Edm.Guid', 't.ref'),
+  p('DataVersion', 'Edm.String', 't.data_version'),
+  p('DeletionMark', 'Edm.Boolean', 't.deletion_mark'),
+];
+const HIERARCHY = [p('Parent_Key', 'Edm.Guid', 't.parent_ref'), p('IsFolder', 'Edm.Boolean', 't.is_folder')];
+const CODE = p('Code', 'Edm.String', 't.code');
+const DESCRIPTION = p('Description', 'Edm.String', 't.description');
+const PREDEFINED = [p('Predefined', 'Edm.Boolean', 't.predefined'), p('PredefinedDataName', 'Edm.String', `''::text`)];
+
+/** An attribute kept in `catalog_objects.attrs`. */
+function attr(name: string, type: EdmType): PropertyDef {
+  const raw = `(t.attrs->>'${name}')`;
+  switch (type) {
+    case 'Edm.Guid':
+      return p(name, type, `coalesce(${raw}::uuid, '${EMPTY_REF}'::uuid)`);
+    case 'Edm.Boolean':
+      return p(name, type, `coalesce(${raw}::boolean, false)`);
+    case 'Edm.Double':
+    case 'Edm.Int64':
+      return p(name, type, `coalesce(${raw}::float8, 0)`);
+    case 'Edm.DateTime':
+      return p(name, type, `coalesce(${raw}::timestamp, '0001-01-01T00:00:00'::timestamp)`);
+    case 'Edm.String':
+      return p(name, type, `coalesce(${raw}, '')`);
+  }
+}
+
+function attrTablePart(name: string, columns: TablePartDef['columns']): TablePartDef {
+  return { name, sql: `coalesce(t.attrs->'${name}', '[]'::jsonb)`, columns };
+}
+
+const catalogObjects = (set: string) => sql`(select * from ${sql.table(`${S}.catalog_objects`)} where entity_set = ${set})`;
+
+function smallCatalog(name: string, properties: PropertyDef[], tableParts: TablePartDef[] = []): EntitySetDef {
+  return { name, entityType: name, source: catalogObjects(name), refKey: 'Ref_Key', key: ['Ref_Key'], properties, tableParts };
+}
+
+const col = (name: string, type: EdmType) => ({ name, type });
+
+const CONTACT_INFO = attrTablePart('КонтактнаяИнформация', [
+  col('Ref_Key', 'Edm.Guid'),
+  col('LineNumber', 'Edm.Int64'),
+  col('Тип', 'Edm.String'),
+  col('Вид_Key', 'Edm.Guid'),
+  col('Представление', 'Edm.String'),
+  col('Значение', 'Edm.String'),
+  col('Страна', 'Edm.String'),
+  col('Регион', 'Edm.String'),
+  col('Город', 'Edm.String'),
+  col('АдресЭП', 'Edm.String'),
+  col('НомерТелефона', 'Edm.String'),
+]);
+
+const EXTRA_ATTRIBUTES_COLUMNS = [
+  col('Ref_Key', 'Edm.Guid'),
+  col('LineNumber', 'Edm.Int64'),
+  col('Свойство_Key', 'Edm.Guid'),
+  col('Значение', 'Edm.String'),
+  col('Значение_Type', 'Edm.String'),
+  col('ТекстоваяСтрока', 'Edm.String'),
+];
+
+export const CHARACTERISTIC_OWNER_TYPE = 'StandardODATA.Catalog_Номенклатура';
+export const PROPERTY_VALUE_TYPE = 'StandardODATA.Catalog_ЗначенияСвойствОбъектов';
+export const PRICE_RECORDER_TYPE = 'StandardODATA.Document_УстановкаЦенНоменклатуры';
+const PRICE = `(t.price_kopecks / 100.0)::float8`;
+
+export const ENTITY_SETS: readonly EntitySetDef[] = [
+  {
+    name: 'Catalog_Номенклатура',
+    entityType: 'Catalog_Номенклатура',
+    source: sql.table(`${S}.products`),
+    refKey: 'Ref_Key',
+    key: ['Ref_Key'],
+    properties: [
+      ...CATALOG_HEAD,
+      ...HIERARCHY,
+      CODE,
+      DESCRIPTION,
+      p('Артикул', 'Edm.String', 't.article'),
+      p('НаименованиеПолное', 'Edm.String', 't.full_name'),
+      p('ВидНоменклатуры_Key', 'Edm.Guid', 't.kind_ref'),
+      p('ТипНоменклатуры', 'Edm.String', 't.product_type'),
+      p('ЕдиницаИзмерения_Key', 'Edm.Guid', 't.unit_ref'),
+      p('Марка_Key', 'Edm.Guid', 't.brand_ref'),
+      p('ИспользоватьХарактеристики', 'Edm.Boolean', 't.uses_characteristics'),
+      ...PREDEFINED,
+    ],
+    tableParts: [],
+  },
+  {
+    name: 'Catalog_ХарактеристикиНоменклатуры',
+    entityType: 'Catalog_ХарактеристикиНоменклатуры',
+    source: sql.table(`${S}.characteristics`),
+    refKey: 'Ref_Key',
+    key: ['Ref_Key'],
+    properties: [
+      ...CATALOG_HEAD,
+      // Owner is composite (a product or a product kind): the value, and its type beside it.
+      p('Owner', 'Edm.Guid', 't.owner_ref'),
+      p('Owner_Type', 'Edm.String', 't.owner_type'),
+      DESCRIPTION,
+      p('НаименованиеДляПечати', 'Edm.String', 't.print_name'),
+      ...PREDEFINED,
+    ],
+    tableParts: [{ name: 'ДополнительныеРеквизиты', sql: 't.extra_attributes', columns: EXTRA_ATTRIBUTES_COLUMNS }],
+  },
+  smallCatalog('Catalog_Склады', [
+    ...CATALOG_HEAD,
+    ...HIERARCHY,
+    CODE,
+    DESCRIPTION,
+    attr('ТипСклада', 'Edm.String'),
+    attr('Подразделение_Key', 'Edm.Guid'),
+    attr('БизнесРегион_Key', 'Edm.Guid'),
+    attr('Комментарий', 'Edm.String'),
+    ...PREDEFINED,
+  ], [CONTACT_INFO]),
+  smallCatalog('Catalog_Марки', [...CATALOG_HEAD, CODE, DESCRIPTION, ...PREDEFINED]),
+  smallCatalog('Catalog_ВидыНоменклатуры', [
+    ...CATALOG_HEAD,
+    ...HIERARCHY,
+    DESCRIPTION,
+    attr('ТипНоменклатуры', 'Edm.String'),
+    attr('ИспользоватьХарактеристики', 'Edm.Boolean'),
+    attr('НаборСвойствХарактеристик_Key', 'Edm.Guid'),
+    ...PREDEFINED,
+  ]),
+  smallCatalog('Catalog_ВидыЦен', [
+    ...CATALOG_HEAD,
+    CODE,
+    DESCRIPTION,
+    attr('ВалютаЦены_Key', 'Edm.Guid'),
+    attr('ЦенаВключаетНДС', 'Edm.Boolean'),
+    attr('ИспользоватьПриПродаже', 'Edm.Boolean'),
+    ...PREDEFINED,
+  ]),
+  smallCatalog('Catalog_Валюты', [...CATALOG_HEAD, CODE, DESCRIPTION, attr('НаименованиеПолное', 'Edm.String'), ...PREDEFINED]),
+  smallCatalog('Catalog_УпаковкиЕдиницыИзмерения', [...CATALOG_HEAD, CODE, DESCRIPTION, attr('НаименованиеПолное', 'Edm.String'), ...PREDEFINED]),
+  smallCatalog('ChartOfCharacteristicTypes_ДополнительныеРеквизитыИСведения', [
+    ...CATALOG_HEAD,
+    DESCRIPTION,
+    attr('Заголовок', 'Edm.String'),
+    attr('Имя', 'Edm.String'),
+    attr('ЭтоДополнительноеСведение', 'Edm.Boolean'),
+    attr('ДополнительныеЗначенияИспользуются', 'Edm.Boolean'),
+    attr('ВладелецДополнительныхЗначений_Key', 'Edm.Guid'),
+    ...PREDEFINED,
+  ]),
+  smallCatalog('Catalog_ЗначенияСвойствОбъектов', [
+    ...CATALOG_HEAD,
+    ...HIERARCHY,
+    attr('Owner_Key', 'Edm.Guid'),
+    CODE,
+    DESCRIPTION,
+    ...PREDEFINED,
+  ]),
+  {
+    name: 'InformationRegister_ЦеныНоменклатуры25',
+    entityType: 'InformationRegister_ЦеныНоменклатуры25',
+    source: sql.table(`${S}.prices`),
+    key: ['Recorder', 'LineNumber'],
+    properties: [
+      p('Period', 'Edm.DateTime', 't.period'),
+      p('Recorder', 'Edm.Guid', 't.recorder'),
+      p('Recorder_Type', 'Edm.String', `'${PRICE_RECORDER_TYPE}'::text`),
+      p('LineNumber', 'Edm.Int64', 't.line_number'),
+      p('Active', 'Edm.Boolean', 't.active'),
+      p('ВидЦены_Key', 'Edm.Guid', 't.price_type_ref'),
+      p('Номенклатура_Key', 'Edm.Guid', 't.product_ref'),
+      p('Характеристика_Key', 'Edm.Guid', 't.characteristic_ref'),
+      p('Цена', 'Edm.Double', PRICE),
+      p('Упаковка_Key', 'Edm.Guid', 't.package_ref'),
+      p('Валюта_Key', 'Edm.Guid', 't.currency_ref'),
+    ],
+    tableParts: [],
+  },
+  {
+    name: 'InformationRegister_ШтрихкодыНоменклатуры',
+    entityType: 'InformationRegister_ШтрихкодыНоменклатуры',
+    source: sql.table(`${S}.barcodes`),
+    key: ['Штрихкод'],
+    properties: [
+      p('Штрихкод', 'Edm.String', 't.barcode'),
+      p('Номенклатура_Key', 'Edm.Guid', 't.product_ref'),
+      p('Характеристика_Key', 'Edm.Guid', 't.characteristic_ref'),
+      p('Упаковка_Key', 'Edm.Guid', 't.package_ref'),
+    ],
+    tableParts: [],
+  },
+];
+
+// ---- Virtual tables ------------------------------------------------------------------------------
+
+function condition(params: ReadonlyMap<string, FunctionParam>, dims: ShapeDef): RawBuilder<unknown> {
+  const c = params.get('Condition');
+  if (!c) return sql`true`;
+  if (c.type !== 'string') throw new ODataRequestError('option', 'Параметр Condition должен быть строкой в кавычках');
+  try {
+    return compileFilter(parseFilter(c.value), dims);
+  } catch (error) {
+    if (error instanceof FilterSyntaxError) throw new ODataRequestError('option', `Ошибка разбора параметра Condition (позиция ${error.position + 1}): ${error.message}`);
+    throw error;
+  }
+}
+
+function period(params: ReadonlyMap<string, FunctionParam>): string | undefined {
+  const value = params.get('Period');
+  if (!value) return undefined;
+  if (value.type !== 'datetime') throw new ODataRequestError('option', "Параметр Period должен быть литералом datetime'…'");
+  return value.value;
+}
+
+const FREE_STOCK_DIMS = [
+  { dimension: 'Номенклатура', property: p('Номенклатура_Key', 'Edm.Guid', 't.product_ref'), column: 'product_ref' },
+  { dimension: 'Характеристика', property: p('Характеристика_Key', 'Edm.Guid', 't.characteristic_ref'), column: 'characteristic_ref' },
+  { dimension: 'Склад', property: p('Склад_Key', 'Edm.Guid', 't.warehouse_ref'), column: 'warehouse_ref' },
+];
+const FREE_STOCK_RESOURCES = [
+  { property: p('ВНаличииBalance', 'Edm.Double', 't.in_hand'), column: 'in_hand' },
+  { property: p('ВРезервеСоСкладаBalance', 'Edm.Double', 't.reserved'), column: 'reserved' },
+  { property: p('ВРезервеПодЗаказBalance', 'Edm.Double', 't.reserved_for_order'), column: 'reserved_for_order' },
+];
+const FREE_STOCK_DIMS_SHAPE: ShapeDef = {
+  entityType: 'AccumulationRegister_СвободныеОстатки',
+  properties: FREE_STOCK_DIMS.map((d) => d.property),
+  tableParts: [],
+  key: [],
+};
+
+/**
+ * `AccumulationRegister_СвободныеОстатки/Balance(Period=…, Condition=…, Dimensions=…)`: balances
+ * at the start of `Period` (movements strictly before it; now when absent), over the chosen
+ * dimensions, only rows with a non-zero resource. `Condition` filters the dimensions first.
+ */
+const freeStockBalance: VirtualTableDef = {
+  name: 'Balance',
+  allowedParams: ['Period', 'Condition', 'Dimensions'],
+  build(params) {
+    const at = period(params);
+    const dimsParam = params.get('Dimensions');
+    let dims = FREE_STOCK_DIMS;
+    if (dimsParam) {
+      const names = dimsParam.value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      for (const n of names) if (!FREE_STOCK_DIMS.some((d) => d.dimension === n)) throw new ODataQueryError('property', `Не найдено измерение '${n}' регистра 'СвободныеОстатки'`);
+      dims = FREE_STOCK_DIMS.filter((d) => names.includes(d.dimension));
+    }
+    const where = condition(params, FREE_STOCK_DIMS_SHAPE);
+    const shape: ShapeDef = {
+      entityType: 'AccumulationRegister_СвободныеОстатки_Balance',
+      properties: [...dims.map((d) => d.property), ...FREE_STOCK_RESOURCES.map((r) => r.property)],
+      tableParts: [],
+      key: dims.map((d) => d.property.name),
+    };
+    if (at === undefined && dims.length === FREE_STOCK_DIMS.length) {
+      return { shape, source: sql`(select * from ${sql.table(`${S}.stock_balances`)} as t where ${where})` };
+    }
+    const base =
+      at === undefined
+        ? sql`(select * from ${sql.table(`${S}.stock_balances`)} as t where ${where})`
+        : sql`(select * from ${sql.table(`${S}.stock_movements`)} as t where t.period < ${at}::timestamp and ${where})`;
+    const dimColumns = dims.map((d) => sql.ref(`t.${d.column}`));
+    const sums = FREE_STOCK_RESOURCES.map((r) => sql`sum(${sql.ref(`t.${r.column}`)}) as ${sql.id(r.column)}`);
+    const groupBy = dimColumns.length > 0 ? sql`group by ${sql.join(dimColumns)}` : sql``;
+    const nonZero = sql.join(FREE_STOCK_RESOURCES.map((r) => sql`sum(${sql.ref(`t.${r.column}`)}) <> 0`), sql` or `);
+    return { shape, source: sql`(select ${sql.join([...dimColumns, ...sums])} from ${base} as t ${groupBy} having ${nonZero})` };
+  },
+};
+
+const PRICE_DIMS_SHAPE: ShapeDef = {
+  entityType: 'InformationRegister_ЦеныНоменклатуры25',
+  properties: [p('ВидЦены_Key', 'Edm.Guid', 't.price_type_ref'), p('Номенклатура_Key', 'Edm.Guid', 't.product_ref'), p('Характеристика_Key', 'Edm.Guid', 't.characteristic_ref')],
+  tableParts: [],
+  key: [],
+};
+
+const SLICE_LAST_SHAPE: ShapeDef = {
+  entityType: 'InformationRegister_ЦеныНоменклатуры25_SliceLast',
+  properties: [
+    p('Period', 'Edm.DateTime', 't.period'),
+    ...PRICE_DIMS_SHAPE.properties,
+    p('Цена', 'Edm.Double', PRICE),
+    p('Упаковка_Key', 'Edm.Guid', 't.package_ref'),
+    p('Валюта_Key', 'Edm.Guid', 't.currency_ref'),
+  ],
+  tableParts: [],
+  key: ['ВидЦены_Key', 'Номенклатура_Key', 'Характеристика_Key'],
+};
+
+/**
+ * `InformationRegister_ЦеныНоменклатуры25/SliceLast(Period=…, Condition=…)`: per price type,
+ * product and characteristic, the last active record at or before `Period` (the last of all when
+ * absent). `Condition` filters the dimensions first.
+ */
+const priceSliceLast: VirtualTableDef = {
+  name: 'SliceLast',
+  allowedParams: ['Period', 'Condition'],
+  build(params) {
+    const at = period(params);
+    const where = condition(params, PRICE_DIMS_SHAPE);
+    if (at === undefined) return { shape: SLICE_LAST_SHAPE, source: sql`(select * from ${sql.table(`${S}.price_slice_last`)} as t where ${where})` };
+    return {
+      shape: SLICE_LAST_SHAPE,
+      source: sql`(select distinct on (t.price_type_ref, t.product_ref, t.characteristic_ref) * from ${sql.table(`${S}.prices`)} as t
+        where t.active and t.period <= ${at}::timestamp and ${where}
+        order by t.price_type_ref, t.product_ref, t.characteristic_ref, t.period desc, t.recorder desc, t.line_number desc)`,
+    };
+  },
+};
+
+export const VIRTUAL_TABLES: Readonly<Record<string, readonly VirtualTableDef[]>> = {
+  AccumulationRegister_СвободныеОстатки: [freeStockBalance],
+  InformationRegister_ЦеныНоменклатуры25: [priceSliceLast],
+};
+
+/** Every published name: entity sets, and the registers that exist only through their virtual tables. */
+export const PUBLISHED_NAMES: readonly string[] = [...ENTITY_SETS.map((s) => s.name), 'AccumulationRegister_СвободныеОстатки'];
+
+export const entitySet = (name: string) => ENTITY_SETS.find((s) => s.name === name);
+
+const edmx = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+
+function entityTypeXml(shape: ShapeDef): string {
+  const props = shape.properties.map((q) => `<Property Name="${edmx(q.name)}" Type="${q.type}" Nullable="${q.type === 'Edm.String' ? 'true' : 'false'}"/>`);
+  const parts = shape.tableParts.map((t) => `<Property Name="${edmx(t.name)}" Type="Collection(StandardODATA.${edmx(shape.entityType)}_${edmx(t.name)}_RowType)" Nullable="false"/>`);
+  const key = shape.key.length > 0 ? `<Key>${shape.key.map((k) => `<PropertyRef Name="${edmx(k)}"/>`).join('')}</Key>` : '';
+  const rowTypes = shape.tableParts.map(
+    (t) => `<ComplexType Name="${edmx(shape.entityType)}_${edmx(t.name)}_RowType">${t.columns.map((c) => `<Property Name="${edmx(c.name)}" Type="${c.type}" Nullable="true"/>`).join('')}</ComplexType>`,
+  );
+  return `${rowTypes.join('')}<EntityType Name="${edmx(shape.entityType)}">${key}${[...props, ...parts].join('')}</EntityType>`;
+}
+
+/** A minimal CSDL document: entity types, entity sets, and the virtual tables as function imports. */
+export function metadataXml(): string {
+  const balance = freeStockBalance.build(new Map()).shape;
+  const types = [...ENTITY_SETS, balance, SLICE_LAST_SHAPE].map(entityTypeXml).join('');
+  const sets = ENTITY_SETS.map((s) => `<EntitySet Name="${edmx(s.name)}" EntityType="StandardODATA.${edmx(s.entityType)}"/>`).join('');
+  const functions = [
+    `<FunctionImport Name="Balance" ReturnType="Collection(StandardODATA.${edmx(balance.entityType)})" IsBindable="true" m:IsAlwaysBindable="true"><Parameter Name="bindingParameter" Type="StandardODATA.AccumulationRegister_СвободныеОстатки"/><Parameter Name="Period" Type="Edm.DateTime" Nullable="true"/><Parameter Name="Condition" Type="Edm.String" Nullable="true"/><Parameter Name="Dimensions" Type="Edm.String" Nullable="true"/></FunctionImport>`,
+    `<FunctionImport Name="SliceLast" ReturnType="Collection(StandardODATA.${edmx(SLICE_LAST_SHAPE.entityType)})" IsBindable="true" m:IsAlwaysBindable="true"><Parameter Name="bindingParameter" Type="Collection(StandardODATA.InformationRegister_ЦеныНоменклатуры25)"/><Parameter Name="Period" Type="Edm.DateTime" Nullable="true"/><Parameter Name="Condition" Type="Edm.String" Nullable="true"/></FunctionImport>`,
+  ].join('');
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    '<edmx:Edmx Version="1.0" xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx">' +
+    '<edmx:DataServices m:DataServiceVersion="3.0" xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata">' +
+    '<Schema Namespace="StandardODATA" xmlns="http://schemas.microsoft.com/ado/2009/11/edm">' +
+    types +
+    '<EntityType Name="AccumulationRegister_СвободныеОстатки"><Key><PropertyRef Name="Recorder"/></Key><Property Name="Recorder" Type="Edm.Guid" Nullable="false"/></EntityType>' +
+    `<EntityContainer Name="StandardODATA" m:IsDefaultEntityContainer="true">${sets}${functions}</EntityContainer>` +
+    '</Schema></edmx:DataServices></edmx:Edmx>'
+  );
+}

@@ -1,0 +1,40 @@
+import { loadConfig } from '../platform/config.js';
+import { issueToken } from '../platform/identity.js';
+
+// `npm run sync:catalog`: asks the running graph for a full catalog sync from 1C now (as an admin)
+// and shows its progress until it ends. Works the same on PGlite and on Postgres, since the run
+// happens inside the inventory subgraph.
+const config = loadConfig();
+const url = process.env.GATEWAY_URL ?? `http://127.0.0.1:${config.GATEWAY_PORT}/graphql`;
+const token = await issueToken(config.JWT_SECRET, 'sync-catalog-command', ['admin'], '1h');
+
+async function gql<T>(query: string): Promise<T> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+  const body = (await res.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+  if (body.errors?.length) throw new Error(body.errors.map((e) => `${e.extensions?.code ?? ''} ${e.message}`).join('; '));
+  return body.data!;
+}
+
+type Run = { id: string; kind: string; status: string; phase: string; rowsRead: number; startedAt: string; finishedAt: string | null; error: string | null };
+const FIELDS = 'id kind status phase rowsRead startedAt finishedAt error';
+
+try {
+  const { syncCatalog } = await gql<{ syncCatalog: Run }>(`mutation { syncCatalog { ${FIELDS} } }`);
+  console.log(`catalog sync run ${syncCatalog.id} started (${url})`);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 500));
+    const { inventorySyncRuns } = await gql<{ inventorySyncRuns: Run[] }>(`{ inventorySyncRuns(last: 20) { ${FIELDS} } }`);
+    const run = inventorySyncRuns.find((r) => r.id === syncCatalog.id);
+    if (!run) throw new Error(`run ${syncCatalog.id} is gone`);
+    const seconds = ((Date.parse(run.finishedAt ?? new Date().toISOString()) - Date.parse(run.startedAt)) / 1000).toFixed(1);
+    process.stdout.write(`\r${run.status.padEnd(9)} ${run.phase.padEnd(10)} ${String(run.rowsRead).padStart(9)} rows read from 1C  ${seconds} s   `);
+    if (run.status !== 'RUNNING') {
+      process.stdout.write('\n');
+      if (run.status === 'FAILED') throw new Error(run.error ?? 'failed');
+      break;
+    }
+  }
+} catch (error) {
+  console.error(`\ncatalog sync failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}

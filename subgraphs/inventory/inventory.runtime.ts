@@ -1,0 +1,85 @@
+import type { Kysely } from 'kysely';
+import type { RunningServer } from '../../platform/http/http-server.js';
+import type { Logger } from '../../platform/logger.js';
+import { createPeriodicTask, type PeriodicTask } from '../../platform/periodic-task.js';
+import { startSubgraph } from '../../platform/subgraph-server.js';
+import type { CatalogSource } from './catalog-source.js';
+import { buildInventorySubgraph } from './inventory.subgraph.js';
+import type { InventoryDb, SyncRunRow } from './inventory.table.js';
+import { claimRun, continueRun, runInventorySync, type InventorySyncDeps } from './inventory-sync.service.js';
+import { expireStockHolds } from './stock-hold.service.js';
+import { lastSucceededRun } from './sync-run.repository.js';
+
+export interface InventoryRuntimeOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly identitySecret: string;
+  readonly catalogIntervalMs: number;
+  readonly stockIntervalMs: number;
+  readonly pageSize: number;
+  readonly background?: boolean;
+}
+
+export interface InventoryRuntime {
+  readonly server: RunningServer;
+  readonly catalogSync: PeriodicTask<SyncRunRow>;
+  readonly stockSync: PeriodicTask<SyncRunRow>;
+  readonly holdExpiry: PeriodicTask<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * The inventory subgraph as a running service: the HTTP server, a full catalog sync on a schedule
+ * (and at once when the read model has never been filled), a frequent stock sync, and the expiry
+ * of abandoned stock holds.
+ */
+export async function startInventoryRuntime(
+  deps: { db: Kysely<any>; source: CatalogSource; logger: Logger },
+  options: InventoryRuntimeOptions,
+): Promise<InventoryRuntime> {
+  const syncDeps: InventorySyncDeps = { db: deps.db, source: deps.source, logger: deps.logger, pageSize: options.pageSize };
+  const catalogSync = createPeriodicTask('inventory catalog sync', options.catalogIntervalMs, () => runInventorySync(syncDeps, 'CATALOG'), deps.logger);
+  const stockSync = createPeriodicTask(
+    'inventory stock sync',
+    options.stockIntervalMs,
+    async () => {
+      // Stock of a catalog we never read has nowhere to go: the catalog comes first.
+      if (!(await lastSucceededRun(deps.db as Kysely<InventoryDb>, 'CATALOG'))) return catalogSync.runNow();
+      return runInventorySync(syncDeps, 'STOCK');
+    },
+    deps.logger,
+  );
+  const holdExpiry = createPeriodicTask('stock hold expiry', 30_000, () => expireStockHolds(deps.db), deps.logger);
+
+  const startCatalogSync = async () => {
+    const claim = await claimRun(syncDeps, 'CATALOG');
+    if (claim.state !== 'live') {
+      continueRun(syncDeps, claim.run).catch((error: unknown) => deps.logger.warn({ error: String(error) }, 'catalog sync started on demand failed'));
+    }
+    return claim.run;
+  };
+
+  const server = await startSubgraph(buildInventorySubgraph({ db: deps.db, logger: deps.logger, startCatalogSync }), {
+    port: options.port,
+    identitySecret: options.identitySecret,
+    logger: deps.logger,
+    ...(options.host ? { host: options.host } : {}),
+  });
+  let scheduledCatalog: NodeJS.Timeout | undefined;
+  if (options.background !== false) {
+    stockSync.start(); // runs the first catalog sync when there has been none
+    holdExpiry.start();
+    scheduledCatalog = setTimeout(() => catalogSync.start(), options.catalogIntervalMs);
+  }
+  return {
+    server,
+    catalogSync,
+    stockSync,
+    holdExpiry,
+    async close() {
+      clearTimeout(scheduledCatalog);
+      await Promise.all([catalogSync.stop(), stockSync.stop(), holdExpiry.stop()]);
+      await server.close();
+    },
+  };
+}
