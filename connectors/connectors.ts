@@ -1,5 +1,6 @@
 import type { Config } from '../platform/config.js';
 import { createBonusPlusClient } from './bonusplus/bonusplus.client.js';
+import { createOneCClient } from './onec/onec.client.js';
 import { createRetailCrmClient } from './retailcrm/retailcrm.client.js';
 
 /**
@@ -18,3 +19,6 @@ export const retailCrmFromConfig = (config: Config, share = 0.5, baseUrl = confi
 
 export const bonusPlusFromConfig = (config: Config, baseUrl = config.BONUSPLUS_URL) =>
   createBonusPlusClient({ baseUrl, apiKey: config.BONUSPLUS_API_KEY, timeoutMs: config.UPSTREAM_TIMEOUT_MS, breakerHalfOpenAfterMs: config.UPSTREAM_BREAKER_COOLDOWN_MS });
+
+export const oneCFromConfig = (config: Config, baseUrl = config.ONEC_URL) =>
+  createOneCClient({ baseUrl, login: config.ONEC_LOGIN, password: config.ONEC_PASSWORD, timeoutMs: config.UPSTREAM_TIMEOUT_MS, breakerHalfOpenAfterMs: config.UPSTREAM_BREAKER_COOLDOWN_MS });

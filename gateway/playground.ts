@@ -22,7 +22,8 @@ export function playgroundHtml(): string {
     endpoint: '/graphql',
     defaultQuery: EXAMPLE,
     headerEditorEnabled: true,
-    headers: JSON.stringify({ Authorization: 'Bearer <paste a token>' }, null, 2),
+    // Empty, so the schema loads for the docs panel before a token is pasted.
+    headers: '{}',
     shouldPersistHeaders: true,
   } as Parameters<typeof renderGraphiQL>[0]);
   return cached;

@@ -41,6 +41,8 @@ const schema = z.object({
   ONEC_URL: url('http://127.0.0.1:4103/trade'),
   ONEC_LOGIN: z.string().min(1).default('integration'),
   ONEC_PASSWORD: z.string().min(1).default('demo-1c-password'),
+  /** Code or name of the 1C warehouse that serves the online shop. */
+  ONEC_ONLINE_WAREHOUSE: z.string().min(1).default('Интернет-магазин'),
   UPSTREAM_TIMEOUT_MS: ms(5000),
   /** How long a connector fails fast after repeated failures before it tries the upstream again. */
   UPSTREAM_BREAKER_COOLDOWN_MS: ms(5000),

@@ -1,4 +1,5 @@
-import { bonusPlusFromConfig, retailCrmFromConfig } from '../connectors/connectors.js';
+import { bonusPlusFromConfig, oneCFromConfig, retailCrmFromConfig } from '../connectors/connectors.js';
+import { createOneCEmulator, oneCEmulatorSchema, type OneCEmulator } from '../emulators/onec/onec.emulator.js';
 import { createBonusPlusEmulator, bonusPlusEmulatorSchema, type BonusPlusEmulator } from '../emulators/bonusplus/bonusplus.emulator.js';
 import { createRetailCrmEmulator, retailCrmEmulatorSchema, type RetailCrmEmulator } from '../emulators/retailcrm/retailcrm.emulator.js';
 import { startGateway } from '../gateway/gateway.js';
@@ -12,11 +13,14 @@ import { platformSchema } from '../platform/platform.migrations.js';
 import { readSupergraph } from './supergraph.js';
 import { customerSchema } from '../subgraphs/customer/customer.migrations.js';
 import { startCustomerRuntime, type CustomerRuntime } from '../subgraphs/customer/customer.runtime.js';
+import { inventorySchema } from '../subgraphs/inventory/inventory.migrations.js';
+import { startInventoryRuntime, type InventoryRuntime } from '../subgraphs/inventory/inventory.runtime.js';
+import { oneCCatalogSource } from '../subgraphs/inventory/onec-catalog-source.js';
 import { loyaltySchema } from '../subgraphs/loyalty/loyalty.migrations.js';
 import { startLoyaltyRuntime, type LoyaltyRuntime } from '../subgraphs/loyalty/loyalty.runtime.js';
 
-export const GRAPH_SCHEMAS = [platformSchema, customerSchema, loyaltySchema] as const;
-export const EMULATOR_SCHEMAS = [retailCrmEmulatorSchema, bonusPlusEmulatorSchema] as const;
+export const GRAPH_SCHEMAS = [platformSchema, customerSchema, loyaltySchema, inventorySchema] as const;
+export const EMULATOR_SCHEMAS = [retailCrmEmulatorSchema, bonusPlusEmulatorSchema, oneCEmulatorSchema] as const;
 
 export interface GraphOptions {
   readonly config: Config;
@@ -31,14 +35,16 @@ export interface GraphOptions {
 export interface RunningGraph {
   readonly gatewayUrl: string;
   readonly urls: Readonly<Record<string, string>>;
-  readonly emulators?: { readonly retailCrm: RetailCrmEmulator; readonly bonusPlus: BonusPlusEmulator };
+  readonly emulators?: { readonly retailCrm: RetailCrmEmulator; readonly bonusPlus: BonusPlusEmulator; readonly oneC: OneCEmulator };
   readonly customer: CustomerRuntime;
   readonly loyalty: LoyaltyRuntime;
+  readonly inventory: InventoryRuntime;
   /** The connectors' HTTP clients, for counting upstream calls. */
   readonly upstream: {
     readonly customerCrm: ReturnType<typeof retailCrmFromConfig>;
     readonly loyaltyCrm: ReturnType<typeof retailCrmFromConfig>;
     readonly bonusPlus: ReturnType<typeof bonusPlusFromConfig>;
+    readonly oneC: ReturnType<typeof oneCFromConfig>;
   };
   close(): Promise<void>;
 }
@@ -61,27 +67,34 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
 
     let retailCrmUrl = config.RETAILCRM_URL;
     let bonusPlusUrl = config.BONUSPLUS_URL;
+    let oneCUrl = config.ONEC_URL;
     let emulators: RunningGraph['emulators'];
     if (options.emulators) {
       const retailCrm = createRetailCrmEmulator({ db, apiKeys: [config.RETAILCRM_API_KEY], sites: [config.RETAILCRM_SITE] });
       const bonusPlus = createBonusPlusEmulator({ db, apiKeys: [config.BONUSPLUS_API_KEY] });
+      const oneC = createOneCEmulator({ db, users: [{ login: config.ONEC_LOGIN, password: config.ONEC_PASSWORD }] });
       if (config.SEED_DEMO) {
         await retailCrm.seed({ onlineCustomers: config.SEED_ONLINE_CUSTOMERS });
         await bonusPlus.seed({ onlineCustomers: config.SEED_ONLINE_CUSTOMERS, showroomCustomers: config.SEED_SHOWROOM_CUSTOMERS });
+        await oneC.seed({ products: config.SEED_CATALOG_PRODUCTS });
       }
       const crmServer = await retailCrm.start(config.RETAILCRM_EMULATOR_PORT, host);
       closers.push(() => crmServer.close());
       const bpServer = await bonusPlus.start(config.BONUSPLUS_EMULATOR_PORT, host);
       closers.push(() => bpServer.close());
+      const oneCServer = await oneC.start(config.ONEC_EMULATOR_PORT, host);
+      closers.push(() => oneCServer.close());
       retailCrmUrl = crmServer.url;
       bonusPlusUrl = bpServer.url;
-      emulators = { retailCrm, bonusPlus };
+      oneCUrl = `${oneCServer.url}/trade`;
+      emulators = { retailCrm, bonusPlus, oneC };
     }
 
     const customerCrm = retailCrmFromConfig(config, 0.5, retailCrmUrl);
     const loyaltyCrm = retailCrmFromConfig(config, 0.5, retailCrmUrl);
     const bonusPlus = bonusPlusFromConfig(config, bonusPlusUrl);
-    closers.push(() => customerCrm.close(), () => loyaltyCrm.close(), () => bonusPlus.close());
+    const oneCClient = oneCFromConfig(config, oneCUrl);
+    closers.push(() => customerCrm.close(), () => loyaltyCrm.close(), () => bonusPlus.close(), () => oneCClient.close());
 
     const outbox = { outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS };
     const background = options.background ?? true;
@@ -102,7 +115,21 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
     );
     closers.push(() => loyalty.close());
 
-    const subgraphUrls = { customer: customer.server.url, loyalty: loyalty.server.url };
+    const inventory = await startInventoryRuntime(
+      { db, source: oneCCatalogSource(oneCClient, { onlineWarehouse: config.ONEC_ONLINE_WAREHOUSE }), logger: logger.child({ subgraph: 'inventory' }) },
+      {
+        port: config.INVENTORY_PORT,
+        host,
+        identitySecret: config.GATEWAY_IDENTITY_SECRET,
+        catalogIntervalMs: config.INVENTORY_CATALOG_SYNC_INTERVAL_MS,
+        stockIntervalMs: config.INVENTORY_STOCK_SYNC_INTERVAL_MS,
+        pageSize: config.INVENTORY_SYNC_PAGE_SIZE,
+        background,
+      },
+    );
+    closers.push(() => inventory.close());
+
+    const subgraphUrls = { customer: customer.server.url, loyalty: loyalty.server.url, inventory: inventory.server.url };
     const gateway = await startGateway({
       supergraphSdl: await readSupergraph(),
       subgraphUrls,
@@ -116,11 +143,12 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
 
     return {
       gatewayUrl: `${gateway.url}/graphql`,
-      urls: { gateway: `${gateway.url}/graphql`, playground: `${gateway.url}/`, ...subgraphUrls, retailCrm: retailCrmUrl, bonusPlus: bonusPlusUrl },
+      urls: { gateway: `${gateway.url}/graphql`, playground: `${gateway.url}/`, ...subgraphUrls, retailCrm: retailCrmUrl, bonusPlus: bonusPlusUrl, oneC: oneCUrl },
       ...(emulators ? { emulators } : {}),
       customer,
       loyalty,
-      upstream: { customerCrm, loyaltyCrm, bonusPlus },
+      inventory,
+      upstream: { customerCrm, loyaltyCrm, bonusPlus, oneC: oneCClient },
       close: closeAll,
     };
   } catch (error) {

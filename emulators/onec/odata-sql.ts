@@ -250,7 +250,8 @@ export async function queryPage(db: Database, req: PageRequest): Promise<Page> {
   const limit = options.top !== undefined ? sql`limit ${options.top}` : sql``;
   const offset = options.skip > 0 ? sql`offset ${options.skip}` : sql``;
 
-  const result = await sql<Record<string, unknown>>`select ${sql.join(columns)} from ${req.source} as t ${where} order by ${sql.join(order)} ${limit} ${offset}`.execute(db);
+  const orderBy = order.length > 0 ? sql`order by ${sql.join(order)}` : sql``;
+  const result = await sql<Record<string, unknown>>`select ${sql.join(columns)} from ${req.source} as t ${where} ${orderBy} ${limit} ${offset}`.execute(db);
   const rows = result.rows.map((raw) => {
     const out: Record<string, unknown> = {};
     chosen.properties.forEach((p, i) => (out[p.name] = renderValue(p.type, raw[`c${i}`])));

@@ -42,6 +42,8 @@ const HIERARCHY = [p('Parent_Key', 'Edm.Guid', 't.parent_ref'), p('IsFolder', 'E
 const CODE = p('Code', 'Edm.String', 't.code');
 const DESCRIPTION = p('Description', 'Edm.String', 't.description');
 const PREDEFINED = [p('Predefined', 'Edm.Boolean', 't.predefined'), p('PredefinedDataName', 'Edm.String', `''::text`)];
+/** The big catalogs hold no predefined items. */
+const NOT_PREDEFINED = [p('Predefined', 'Edm.Boolean', 'false'), p('PredefinedDataName', 'Edm.String', `''::text`)];
 
 /** An attribute kept in `catalog_objects.attrs`. */
 function attr(name: string, type: EdmType): PropertyDef {
@@ -120,7 +122,7 @@ export const ENTITY_SETS: readonly EntitySetDef[] = [
       p('ЕдиницаИзмерения_Key', 'Edm.Guid', 't.unit_ref'),
       p('Марка_Key', 'Edm.Guid', 't.brand_ref'),
       p('ИспользоватьХарактеристики', 'Edm.Boolean', 't.uses_characteristics'),
-      ...PREDEFINED,
+      ...NOT_PREDEFINED,
     ],
     tableParts: [],
   },
@@ -137,7 +139,7 @@ export const ENTITY_SETS: readonly EntitySetDef[] = [
       p('Owner_Type', 'Edm.String', 't.owner_type'),
       DESCRIPTION,
       p('НаименованиеДляПечати', 'Edm.String', 't.print_name'),
-      ...PREDEFINED,
+      ...NOT_PREDEFINED,
     ],
     tableParts: [{ name: 'ДополнительныеРеквизиты', sql: 't.extra_attributes', columns: EXTRA_ATTRIBUTES_COLUMNS }],
   },

@@ -259,8 +259,8 @@ export const DEMO_WAREHOUSES: readonly DemoWarehouse[] = [
   { ...SHOWROOM, name: 'Шоурум Москва, Сити', city: 'Москва', region: 'Москва', address: '123112, Москва г, Пресненская наб, дом 2, ТЦ «Афимолл Сити»' },
   { ...SHOWROOM, name: 'Шоурум Санкт-Петербург, Невский', city: 'Санкт-Петербург', region: 'Санкт-Петербург', address: '191186, Санкт-Петербург г, Невский пр-кт, дом 48' },
   { ...SHOWROOM, name: 'Шоурум Казань, Баумана', city: 'Казань', region: 'Татарстан Респ', address: '420111, Татарстан Респ, Казань г, Баумана ул, дом 44' },
-  { ...STOCKROOM, role: 'central', name: 'Центральный склад', city: 'Подольск', region: 'Московская обл', address: '142103, Московская обл, Подольск г, Поливановская ул, дом 9, строение 3' },
-  { ...STOCKROOM, role: 'online', name: 'Интернет-магазин', city: 'Подольск', region: 'Московская обл', address: '142103, Московская обл, Подольск г, Поливановская ул, дом 9, строение 4' },
+  { ...STOCKROOM, role: 'central' as const, name: 'Центральный склад', city: 'Подольск', region: 'Московская обл', address: '142103, Московская обл, Подольск г, Поливановская ул, дом 9, строение 3' },
+  { ...STOCKROOM, role: 'online' as const, name: 'Интернет-магазин', city: 'Подольск', region: 'Московская обл', address: '142103, Московская обл, Подольск г, Поливановская ул, дом 9, строение 4' },
 ].map((w, index) => ({ ...w, index, ref: demoRef('warehouse', index), code: String(index + 1).padStart(9, '0') }));
 
 /** The two additional attributes (`ChartOfCharacteristicTypes_ДополнительныеРеквизитыИСведения`). */

@@ -163,7 +163,9 @@ async function swapCatalog(trx: Trx, runId: number): Promise<void> {
       from inventory.staging_offers o
       join inventory.products pr on pr.id = o.product_id
       left join lateral (select barcode from inventory.staging_barcodes b where b.run_id = ${runId} and b.offer_id = o.id order by barcode limit 1) b on true
-      left join lateral (select price from inventory.staging_prices p where p.run_id = ${runId} and p.offer_id = o.id limit 1) p on true
+      -- The offer's own price, else one set for its product as a whole.
+      left join lateral (select price from inventory.staging_prices p where p.run_id = ${runId} and p.offer_id in (o.id, o.product_id)
+                          order by (p.offer_id = o.id) desc limit 1) p on true
      where o.run_id = ${runId}
     on conflict (id) do update set product_id = excluded.product_id, size = excluded.size, colour = excluded.colour, barcode = excluded.barcode, price = excluded.price`.execute(trx);
   await sql`delete from inventory.offers t where not exists (select 1 from inventory.staging_offers s where s.run_id = ${runId} and s.id = t.id)`.execute(trx);

@@ -7,7 +7,7 @@ import { findOffers, findOffersOfProducts, findProducts, listWarehouses } from '
 import { offerFromRow, productFromRow, warehouseFromRow, type Offer, type Product, type Warehouse } from './inventory.model.js';
 import type { InventoryDb, SyncRunRow } from './inventory.table.js';
 import { stockOfOffers, type StockFigures } from './stock.repository.js';
-import { lastSucceededRun } from './sync-run.repository.js';
+import { lastStockSnapshot } from './sync-run.repository.js';
 
 /** What the inventory subgraph needs from the outside world. */
 export interface InventoryDeps {
@@ -53,6 +53,6 @@ export function createInventoryContext(deps: InventoryDeps, identity: Identity):
       return offerIds.map((id) => grouped.get(id) ?? []);
     }),
     warehouseById: new DataLoader(async (ids) => byKey(ids, (await listWarehouses(db)).map(warehouseFromRow), (w) => w.id)),
-    stockAsOf: () => (asOf ??= lastSucceededRun(db, 'STOCK').then((run) => run?.finished_at ?? null)),
+    stockAsOf: () => (asOf ??= lastStockSnapshot(db).then((run) => run?.finished_at ?? null)),
   };
 }

@@ -22,7 +22,7 @@ const heldLines = (offerIds: readonly string[]) => sql`
    where l.offer_id = any(${offerIds}::text[])
      and ((h.status = 'ACTIVE' and h.expires_at > now())
        or (h.status = 'COMMITTED' and h.updated_at > coalesce(
-             (select max(started_at) from inventory.sync_runs where kind = 'STOCK' and status = 'SUCCEEDED'), '-infinity')))
+             (select max(started_at) from inventory.sync_runs where status = 'SUCCEEDED'), '-infinity')))
    group by l.offer_id, l.warehouse_id`;
 
 /**

@@ -7,6 +7,11 @@ export async function lastSucceededRun(db: Db, kind: SyncRunKind): Promise<SyncR
   return db.selectFrom('inventory.sync_runs').selectAll().where('kind', '=', kind).where('status', '=', 'SUCCEEDED').orderBy('id', 'desc').limit(1).executeTakeFirst();
 }
 
+/** The last run that brought stock in: a stock run, or a catalog run (which reads stock too). */
+export async function lastStockSnapshot(db: Db): Promise<SyncRunRow | undefined> {
+  return db.selectFrom('inventory.sync_runs').selectAll().where('status', '=', 'SUCCEEDED').orderBy('finished_at', 'desc').limit(1).executeTakeFirst();
+}
+
 export async function listRuns(db: Db, last: number): Promise<SyncRunRow[]> {
   return db.selectFrom('inventory.sync_runs').selectAll().orderBy('id', 'desc').limit(last).execute();
 }

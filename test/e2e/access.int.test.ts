@@ -90,7 +90,7 @@ describe('who may see what', () => {
   it('no operation in the graph changes a bonus balance by hand, for any role (R12)', async () => {
     const schema = await t.gql(`{ __schema { mutationType { fields { name } } } }`, {}, await t.staffToken('admin'));
     const mutations = schema.data.__schema.mutationType.fields.map((f: { name: string }) => f.name);
-    expect(mutations).toEqual(['registerCustomer']);
+    expect(mutations.sort()).toEqual(['registerCustomer', 'syncCatalog']);
   });
 
   it('a seeded online customer sees their own loyalty figures from BonusPlus', async () => {

@@ -71,10 +71,9 @@ describe('RetailCRM failures', () => {
     const failed = await t.gql(REGISTER, { i: { phone: '+79201234567', firstName: 'Фёдор' } });
     expect(failed.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
     expect(JSON.stringify(failed.errors)).not.toMatch(/127\.0\.0\.1|api\/v5/);
-    t.graph.emulators!.retailCrm.faults.clear();
+    await t.healUpstreams();
     const registrations = await t.database.db.selectFrom('customer.registrations').selectAll().execute();
     expect(registrations).toEqual([]);
-    await new Promise((r) => setTimeout(r, 60)); // the breaker's cool-down in tests
     const ok = await t.gql(REGISTER, { i: { phone: '+79201234567', firstName: 'Фёдор' } });
     expect(ok.errors).toBeUndefined();
     expect(await crmCustomersWithPhone('79201234567')).toHaveLength(1);
@@ -83,7 +82,7 @@ describe('RetailCRM failures', () => {
   it('a create that RetailCRM applied but whose reply was lost yields one customer', async () => {
     t.graph.emulators!.retailCrm.faults.set({ dropAfterApply: true, dropCount: 1, pathPattern: 'customers/create' });
     const result = await t.gql(REGISTER, { i: { phone: '+79207654321', firstName: 'Лев' } });
-    t.graph.emulators!.retailCrm.faults.clear();
+    await t.healUpstreams();
     expect(result.errors).toBeUndefined();
     const crm = (await crmCustomersWithPhone('79207654321')) as { externalId: string }[];
     expect(crm).toHaveLength(1);
@@ -100,8 +99,7 @@ describe('RetailCRM failures', () => {
     const answer = await t.gql(`{ customerByPhone(phone: "+79160000037") { id firstName } }`, {}, staff);
     expect(answer.errors).toBeUndefined();
     expect(answer.data.customerByPhone.firstName).toBeTruthy();
-    t.graph.emulators!.retailCrm.faults.clear();
-    await new Promise((r) => setTimeout(r, 60));
+    await t.healUpstreams();
     await t.graph.customer.sync.runNow();
     const recovered = await t.database.db.selectFrom('platform.sync_cursors').selectAll().where('name', '=', CUSTOMER_HISTORY_CURSOR).executeTakeFirstOrThrow();
     expect(recovered.last_error).toBeNull();

@@ -149,7 +149,7 @@ describe('registration through the gateway (F1, R1–R4)', () => {
     expect(whileDown.data.me.id).toBe(id);
     expect(whileDown.data.me.loyalty).toBeNull(); // not enrolled yet: no account, not an error
 
-    t.graph.emulators!.bonusPlus.faults.clear();
+    await t.healUpstreams();
     // The failed attempt is due again after its backoff.
     await t.database.db.updateTable('platform.outbox').set({ available_at: new Date() }).where('status', '=', 'pending').execute();
     await t.settle();
@@ -170,7 +170,7 @@ describe('registration through the gateway (F1, R1–R4)', () => {
     const id = registered.data.registerCustomer.customer.id;
     t.graph.emulators!.bonusPlus.faults.set({ dropAfterApply: true, dropCount: 1, pathPattern: '^POST /api/customer$' });
     await t.settle();
-    t.graph.emulators!.bonusPlus.faults.clear();
+    await t.healUpstreams();
     await t.database.db.updateTable('platform.outbox').set({ available_at: new Date() }).where('status', '=', 'pending').execute();
     await t.settle();
     const bp = await bonusPlusCustomer('79168889900');

@@ -19,6 +19,8 @@ export interface TestGraph {
   staffToken(...roles: StaffRole[]): Promise<string>;
   /** Runs background work by hand until nothing is left: history sync, then both outbox relays. */
   settle(): Promise<void>;
+  /** Clears every emulator's fault switches and waits out the connectors' circuit-breaker cool-down. */
+  healUpstreams(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,8 +35,11 @@ export async function startTestGraph(overrides: Record<string, string> = {}): Pr
     GATEWAY_PORT: '0',
     CUSTOMER_PORT: '0',
     LOYALTY_PORT: '0',
+    INVENTORY_PORT: '0',
     RETAILCRM_EMULATOR_PORT: '0',
     BONUSPLUS_EMULATOR_PORT: '0',
+    ONEC_EMULATOR_PORT: '0',
+    SEED_CATALOG_PRODUCTS: '40',
     SEED_ONLINE_CUSTOMERS: '40',
     SEED_SHOWROOM_CUSTOMERS: '10',
     UPSTREAM_TIMEOUT_MS: '2000',
@@ -65,6 +70,10 @@ export async function startTestGraph(overrides: Record<string, string> = {}): Pr
     customerToken: (customerId) => issueToken(config.JWT_SECRET, customerId),
     staffToken: (...roles) => issueToken(config.JWT_SECRET, `staff-${roles.join('-')}`, roles.length ? roles : ['manager']),
     settle,
+    async healUpstreams() {
+      for (const emulator of Object.values(graph.emulators ?? {})) emulator.faults.clear();
+      await new Promise((r) => setTimeout(r, Number(config.UPSTREAM_BREAKER_COOLDOWN_MS) + 20));
+    },
     async close() {
       await graph.close();
       await database.close();

@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateSchema } from '../../platform/db/migrate.js';
+import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { DEMO_PRODUCTS, demoProducts } from '../seed/demo-catalog.js';
+import { createOneCEmulator, oneCEmulatorSchema } from './onec.emulator.js';
+import type { OneCEmulatorDb } from './onec-emulator.tables.js';
+
+let testDb: TestDatabase;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  await migrateSchema(testDb.db, oneCEmulatorSchema);
+});
+
+afterAll(async () => {
+  await testDb?.close();
+});
+
+describe('seeding the demo catalog', () => {
+  it('loads the demo size in under 2 s, exactly what the generator makes, and only once', async () => {
+    const emulator = createOneCEmulator({ db: testDb.db, users: [] });
+    const started = performance.now();
+    await emulator.seed({ products: DEMO_PRODUCTS });
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeLessThan(2_000);
+
+    const products = [...demoProducts(0, DEMO_PRODUCTS)];
+    const offers = products.flatMap((p) => p.offers);
+    const expected = {
+      products: DEMO_PRODUCTS + 15,
+      characteristics: offers.length,
+      barcodes: offers.length,
+      prices: offers.length + products.length + products.filter((p) => p.markedDown).reduce((n, p) => n + p.offers.length, 0),
+      price_slice_last: offers.length + products.length,
+      stock_balances: offers.reduce((n, o) => n + o.stock.length, 0),
+      stock_movements: offers.reduce((n, o) => n + o.stock.length, 0),
+      catalog_objects: 16 + 3 + 2 + 1 + 1 + 2 + 24 + 15 + 8,
+    };
+    const db = testDb.db as Kysely<OneCEmulatorDb>;
+    const count = async (table: keyof typeof expected) =>
+      Number((await db.selectFrom(`onec_emulator.${table}` as 'onec_emulator.products').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const counts = async () => Object.fromEntries(await Promise.all((Object.keys(expected) as (keyof typeof expected)[]).map(async (t) => [t, await count(t)])));
+    expect(await counts()).toEqual(expected);
+
+    await emulator.seed({ products: 5 });
+    expect(await counts()).toEqual(expected);
+    console.info(`seeded ${DEMO_PRODUCTS} products (${offers.length} offers) in ${Math.round(elapsed)} ms on ${testDb.url ? 'Postgres' : 'PGlite'}`);
+  });
+});
