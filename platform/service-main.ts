@@ -20,7 +20,7 @@ export async function runService(name: string, start: (config: Config, db: Datab
   try {
     const config = loadConfig();
     if (!config.DATABASE_URL) await mkdir(config.PGLITE_DATA_DIR, { recursive: true });
-    db = createDatabase(databaseOptionsFrom(config.DATABASE_URL, config.PGLITE_DATA_DIR));
+    db = createDatabase({ ...databaseOptionsFrom(config.DATABASE_URL, config.PGLITE_DATA_DIR), onPoolError: (error) => logger.warn({ error: error.message }, 'idle database connection failed') });
     const service = await start(config, db, logger);
     process.stdout.write(`${service.banner.join('\n')}\n`);
     const shutdown = async (signal: string) => {

@@ -8,6 +8,8 @@ export type DatabaseOptions = Readonly<
   ({ kind: 'postgres'; url: string; poolSize?: number } | { kind: 'pglite'; dataDir?: string }) & {
     /** Called for every query run (tests and benchmarks count them). */
     onQuery?: (event: LogEvent) => void;
+    /** Called when an idle pooled connection fails (logged by services; the pool recovers by itself). */
+    onPoolError?: (error: Error) => void;
   }
 >;
 
@@ -33,6 +35,9 @@ export function createDatabase(options: DatabaseOptions): Database {
           oid === INT8_OID || oid === NUMERIC_OID ? toNumber : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
       },
     });
+    // An idle connection the server closes (a restart, a failover) must not take the process down:
+    // the pool drops it and opens another on the next query.
+    pool.on('error', (error) => options.onPoolError?.(error));
     return new Kysely({ dialect: new PostgresDialect({ pool }), ...(options.onQuery ? { log: options.onQuery } : {}) });
   }
   const pglite = new PGlite({

@@ -1,0 +1,84 @@
+import { createOneCClient } from '../connectors/onec/onec.client.js';
+import { createOneCEmulator, oneCEmulatorSchema } from '../emulators/onec/onec.emulator.js';
+import { DEMO_SCALE_PRODUCTS, demoProduct } from '../emulators/seed/demo-catalog.js';
+import { migrateAll } from '../platform/db/migrate.js';
+import { IDENTITY_HEADER, signInternalIdentity } from '../platform/identity.js';
+import { createLogger } from '../platform/logger.js';
+import { platformSchema } from '../platform/platform.migrations.js';
+import { startSubgraph } from '../platform/subgraph-server.js';
+import { buildInventorySubgraph } from '../subgraphs/inventory/inventory.subgraph.js';
+import { runInventorySync } from '../subgraphs/inventory/inventory-sync.service.js';
+import { inventorySchema } from '../subgraphs/inventory/inventory.migrations.js';
+import { oneCCatalogSource } from '../subgraphs/inventory/onec-catalog-source.js';
+import { createTestDatabase } from '../test/support/test-database.js';
+
+/**
+ * Inventory on the scale set: seeds 1C with DEMO_SCALE_PRODUCTS products (100k+ offers × 7
+ * warehouses), times a full catalog sync and a stock sync through the real connector, then the
+ * latency of the inventory subgraph's queries. Prints figures; asserts nothing.
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:inventory [-- products]
+ */
+const products = Number(process.argv[2] ?? DEMO_SCALE_PRODUCTS);
+const REQUESTS = 300;
+const logger = createLogger('bench', 'silent');
+const secret = 'bench-secret-that-is-long-enough-0123456789';
+
+const database = await createTestDatabase();
+const db = database.db;
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+const rows: string[][] = [];
+try {
+  await migrateAll(db, [platformSchema, inventorySchema, oneCEmulatorSchema]);
+  const emulator = createOneCEmulator({ db, users: [{ login: 'bench', password: 'bench' }] });
+  let started = performance.now();
+  await emulator.seed({ products });
+  rows.push(['1C seed (emulator, not ours)', `${products} products`, `${seconds(performance.now() - started)} s`]);
+  const server = await emulator.start(0);
+  const client = createOneCClient({ baseUrl: `${server.url}/trade`, login: 'bench', password: 'bench', timeoutMs: 60_000 });
+  const source = oneCCatalogSource(client, { onlineWarehouse: 'Интернет-магазин' });
+
+  started = performance.now();
+  const catalog = await runInventorySync({ db, source, logger, pageSize: 1000 }, 'CATALOG');
+  const offers = Number((await db.selectFrom('inventory.offers').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const cells = Number((await db.selectFrom('inventory.stock').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  rows.push(['full catalog sync (1C → read model)', `${offers} offers, ${cells} stock cells, ${catalog.rows_read} rows, ${client.upstream.requestCount} requests`, `${seconds(performance.now() - started)} s`]);
+  await emulator.simulateStockChanges({ count: 500, seed: 1 });
+  started = performance.now();
+  const stock = await runInventorySync({ db, source, logger, pageSize: 1000 }, 'STOCK');
+  rows.push(['stock sync', `${stock.rows_read} rows`, `${seconds(performance.now() - started)} s`]);
+
+  const subgraph = await startSubgraph(buildInventorySubgraph({ db, logger, startCatalogSync: async () => catalog }), { port: 0, identitySecret: secret });
+  const staff = await signInternalIdentity({ kind: 'staff', staffId: 'bench', roles: ['manager'] }, secret);
+  const post = async (query: string, variables: Record<string, unknown>) => {
+    const res = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: staff }, body: JSON.stringify({ query, variables }) });
+    const body = (await res.json()) as { errors?: unknown[] };
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+  };
+  const latency = async (name: string, query: string, variablesOf: (i: number) => Record<string, unknown>) => {
+    for (let i = 0; i < 20; i++) await post(query, variablesOf(i)); // warm-up
+    const times: number[] = [];
+    for (let i = 0; i < REQUESTS; i++) {
+      const t = performance.now();
+      await post(query, variablesOf(i));
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(1);
+    rows.push([`query: ${name}`, `${REQUESTS} sequential requests`, `p50 ${p(0.5)} / p95 ${p(0.95)} / p99 ${p(0.99)} ms`]);
+  };
+  const pick = (i: number) => demoProduct((i * 7919) % products);
+  await latency('product by article', `query($a: String!) { productByArticle(article: $a) { id name offers { id size colour price } } }`, (i) => ({ a: pick(i).article }));
+  await latency('call-centre (every offer × warehouse)', `query($a: String!) { productByArticle(article: $a) { offers { size colour stock { warehouse { name } inHand reserved available asOf } } } }`, (i) => ({ a: pick(i).article }));
+  await latency('offer by barcode', `query($b: String!) { offerByBarcode(barcode: $b) { id inStock price } }`, (i) => ({ b: pick(i).offers[0]!.barcode }));
+  await latency('search: size + city, 20 per page', `query($s: String!) { products(filter: { size: $s, inStockInCity: "Москва" }, first: 20) { edges { node { id name } } } }`, (i) => ({ s: ['44', '46', '48', 'M', '38'][i % 5] }));
+  await latency('stock of 100 offers', `query($f: ProductFilter) { products(filter: $f, first: 25) { edges { node { offers { inStock stock { available } } } } } }`, (i) => ({ f: { category: pick(i).category.name } }));
+  await subgraph.close();
+  await client.close();
+  await server.close();
+} finally {
+  await database.close();
+}
+console.log(`\ninventory on ${products} products (${database.url ? 'Postgres' : 'PGlite'}), ${new Date().toISOString().slice(0, 10)}`);
+console.log('| what | size | figure |\n|---|---|---|');
+for (const row of rows) console.log(`| ${row.join(' | ')} |`);
