@@ -157,17 +157,21 @@ async function swapCatalog(trx: Trx, runId: number): Promise<void> {
     insert into inventory.products (id, article, name, brand, category, search_text)
     select distinct on (id) id, article, name, brand, category, search_text from inventory.staging_products where run_id = ${runId}
     on conflict (id) do update set article = excluded.article, name = excluded.name, brand = excluded.brand, category = excluded.category, search_text = excluded.search_text`.execute(trx);
+  // Hash joins over the run's staged rows: one pass each, whatever the catalog's size.
   await sql`
     insert into inventory.offers (id, product_id, size, colour, barcode, price)
-    select distinct on (o.id) o.id, o.product_id, o.size, o.colour, b.barcode, p.price
+    select distinct on (o.id) o.id, o.product_id, o.size, o.colour, b.barcode, coalesce(own.price, whole.price)
       from inventory.staging_offers o
       join inventory.products pr on pr.id = o.product_id
-      left join lateral (select barcode from inventory.staging_barcodes b where b.run_id = ${runId} and b.offer_id = o.id order by barcode limit 1) b on true
+      left join (select distinct on (offer_id) offer_id, barcode from inventory.staging_barcodes where run_id = ${runId} order by offer_id, barcode) b on b.offer_id = o.id
       -- The offer's own price, else one set for its product as a whole.
-      left join lateral (select price from inventory.staging_prices p where p.run_id = ${runId} and p.offer_id in (o.id, o.product_id)
-                          order by (p.offer_id = o.id) desc limit 1) p on true
+      left join (select distinct on (offer_id) offer_id, price from inventory.staging_prices where run_id = ${runId} order by offer_id) own on own.offer_id = o.id
+      left join (select distinct on (offer_id) offer_id, price from inventory.staging_prices where run_id = ${runId} order by offer_id) whole on whole.offer_id = o.product_id
      where o.run_id = ${runId}
-    on conflict (id) do update set product_id = excluded.product_id, size = excluded.size, colour = excluded.colour, barcode = excluded.barcode, price = excluded.price`.execute(trx);
+     order by o.id
+    on conflict (id) do update set product_id = excluded.product_id, size = excluded.size, colour = excluded.colour, barcode = excluded.barcode, price = excluded.price
+     where (inventory.offers.product_id, inventory.offers.size, inventory.offers.colour, inventory.offers.barcode, inventory.offers.price)
+           is distinct from (excluded.product_id, excluded.size, excluded.colour, excluded.barcode, excluded.price)`.execute(trx);
   await sql`delete from inventory.offers t where not exists (select 1 from inventory.staging_offers s where s.run_id = ${runId} and s.id = t.id)`.execute(trx);
   await sql`delete from inventory.products t where not exists (select 1 from inventory.staging_products s where s.run_id = ${runId} and s.id = t.id)`.execute(trx);
   await sql`delete from inventory.warehouses t where not exists (select 1 from inventory.staging_warehouses s where s.run_id = ${runId} and s.id = t.id)`.execute(trx);

@@ -93,6 +93,19 @@ const migrations: Record<string, Migration> = {
       );
     },
   },
+  '0002_staging_lookups': {
+    async up(db: Kysely<any>) {
+      // The swap's "what did this run not see" deletes look rows up by (run, key).
+      await runScript(
+        db,
+        `
+        create index staging_products_key_idx on inventory.staging_products (run_id, id);
+        create index staging_offers_key_idx on inventory.staging_offers (run_id, id);
+        create index staging_warehouses_key_idx on inventory.staging_warehouses (run_id, id);
+      `,
+      );
+    },
+  },
 };
 
 export const inventorySchema: SchemaModule = { schema: 'inventory', migrations };
