@@ -129,6 +129,8 @@ export async function continueRun(deps: InventorySyncDeps, claimed: SyncRunRow):
       await dropStaging(trx, run.id);
       return trx.updateTable('inventory.sync_runs').set({ status: 'SUCCEEDED', finished_at: sql`now()`, heartbeat_at: sql`now()` }).where('id', '=', run.id).returningAll().executeTakeFirstOrThrow();
     });
+    // Fresh statistics after a bulk change, or the planner keeps plans made for an empty catalog.
+    if (run.kind === 'CATALOG') await sql`analyze inventory.warehouses, inventory.products, inventory.offers, inventory.stock`.execute(db);
     deps.onProgress?.(run);
     deps.logger.info({ runId: run.id, kind: run.kind, rows: run.rows_read }, 'inventory sync finished');
     return run;

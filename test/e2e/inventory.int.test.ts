@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OneCStockCursor, OneCStockRow } from '../../connectors/onec/onec.port.js';
 import { DEMO_WAREHOUSES, demoProduct } from '../../emulators/seed/demo-catalog.js';
+import { IDENTITY_HEADER, signInternalIdentity, type Identity } from '../../platform/identity.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 
 let t: TestGraph;
@@ -183,5 +184,28 @@ describe('inventory over 1C (R14, R16, F9)', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('the on-demand run did not finish');
+  });
+
+  it('stock holds are for the order subgraph only: a service identity holds, staff are refused', async () => {
+    const product = demoProduct(8);
+    const offer = product.offers.find((o) => o.stock.some((c) => c.inHand - c.reserved > 0))!;
+    const call = async (identity: Identity, query: string) => {
+      const res = await fetch(t.graph.urls.inventory!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: await signInternalIdentity(identity, t.config.GATEWAY_IDENTITY_SECRET) },
+        body: JSON.stringify({ query }),
+      });
+      return (await res.json()) as any;
+    };
+    const hold = `mutation { holdStock(idempotencyKey: "e2e-hold-0001", ttlSeconds: 300, lines: [{ offerId: "${offer.ref}", quantity: 1 }]) { id status lines { offerId quantity } } }`;
+    const refused = await call({ kind: 'staff', staffId: 's', roles: ['admin'] }, hold);
+    expect(refused.errors[0].extensions.code).toBe('FORBIDDEN');
+    const held = await call({ kind: 'service', service: 'order' }, hold);
+    expect(held.errors).toBeUndefined();
+    expect(held.data.holdStock).toMatchObject({ status: 'ACTIVE', lines: [{ offerId: offer.ref, quantity: 1 }] });
+    const stock = await t.gql(`query($id: ID!) { offer(id: $id) { stock { held } } }`, { id: offer.ref }, staff);
+    expect(stock.data.offer.stock.reduce((sum: number, s: { held: number }) => sum + s.held, 0)).toBe(1);
+    const released = await call({ kind: 'service', service: 'order' }, `mutation { releaseStockHold(holdId: "${held.data.holdStock.id}") { status } }`);
+    expect(released.data.releaseStockHold.status).toBe('RELEASED');
   });
 });
