@@ -2,11 +2,17 @@ import type { IncomingMessage } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { DocumentNode } from 'graphql';
+import { readFileSync } from 'node:fs';
+import { parse, type DocumentNode } from 'graphql';
 import { formatError, toGraphQLError, AppError } from './errors.js';
 import { IDENTITY_HEADER, verifyInternalIdentity, type Identity } from './identity.js';
 import type { Logger } from './logger.js';
 import { apolloHandler, listen, sendJson, type RunningServer } from './http/http-server.js';
+
+/** A subgraph's SDL from `schema/<name>.graphql`, parsed. */
+export function subgraphTypeDefs(name: string): DocumentNode {
+  return parse(readFileSync(new URL(`../schema/${name}.graphql`, import.meta.url), 'utf8'));
+}
 
 /** What every subgraph resolver sees: the caller's identity plus the subgraph's own per-request state. */
 export interface BaseSubgraphContext {

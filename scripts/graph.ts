@@ -1,7 +1,8 @@
 import { bonusPlusFromConfig, oneCFromConfig, retailCrmFromConfig } from '../connectors/connectors.js';
-import { createOneCEmulator, oneCEmulatorSchema, type OneCEmulator } from '../emulators/onec/onec.emulator.js';
-import { createBonusPlusEmulator, bonusPlusEmulatorSchema, type BonusPlusEmulator } from '../emulators/bonusplus/bonusplus.emulator.js';
-import { createRetailCrmEmulator, retailCrmEmulatorSchema, type RetailCrmEmulator } from '../emulators/retailcrm/retailcrm.emulator.js';
+import type { OneCEmulator } from '../emulators/onec/onec.emulator.js';
+import type { BonusPlusEmulator } from '../emulators/bonusplus/bonusplus.emulator.js';
+import { startEmulators, type RunningEmulators } from '../emulators/emulators.js';
+import type { RetailCrmEmulator } from '../emulators/retailcrm/retailcrm.emulator.js';
 import { startGateway } from '../gateway/gateway.js';
 import type { Config } from '../platform/config.js';
 import type { Database } from '../platform/db/database.js';
@@ -20,7 +21,6 @@ import { loyaltySchema } from '../subgraphs/loyalty/loyalty.migrations.js';
 import { startLoyaltyRuntime, type LoyaltyRuntime } from '../subgraphs/loyalty/loyalty.runtime.js';
 
 export const GRAPH_SCHEMAS = [platformSchema, customerSchema, loyaltySchema, inventorySchema] as const;
-export const EMULATOR_SCHEMAS = [retailCrmEmulatorSchema, bonusPlusEmulatorSchema, oneCEmulatorSchema] as const;
 
 export interface GraphOptions {
   readonly config: Config;
@@ -63,37 +63,20 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
   };
 
   try {
-    await migrateAll(db, [...GRAPH_SCHEMAS, ...(options.emulators ? EMULATOR_SCHEMAS : [])]);
+    await migrateAll(db, GRAPH_SCHEMAS);
 
-    let retailCrmUrl = config.RETAILCRM_URL;
-    let bonusPlusUrl = config.BONUSPLUS_URL;
-    let oneCUrl = config.ONEC_URL;
-    let emulators: RunningGraph['emulators'];
+    let urls = { retailCrm: config.RETAILCRM_URL, bonusPlus: config.BONUSPLUS_URL, oneC: config.ONEC_URL };
+    let emulators: RunningEmulators | undefined;
     if (options.emulators) {
-      const retailCrm = createRetailCrmEmulator({ db, apiKeys: [config.RETAILCRM_API_KEY], sites: [config.RETAILCRM_SITE] });
-      const bonusPlus = createBonusPlusEmulator({ db, apiKeys: [config.BONUSPLUS_API_KEY] });
-      const oneC = createOneCEmulator({ db, users: [{ login: config.ONEC_LOGIN, password: config.ONEC_PASSWORD }] });
-      if (config.SEED_DEMO) {
-        await retailCrm.seed({ onlineCustomers: config.SEED_ONLINE_CUSTOMERS });
-        await bonusPlus.seed({ onlineCustomers: config.SEED_ONLINE_CUSTOMERS, showroomCustomers: config.SEED_SHOWROOM_CUSTOMERS });
-        await oneC.seed({ products: config.SEED_CATALOG_PRODUCTS });
-      }
-      const crmServer = await retailCrm.start(config.RETAILCRM_EMULATOR_PORT, host);
-      closers.push(() => crmServer.close());
-      const bpServer = await bonusPlus.start(config.BONUSPLUS_EMULATOR_PORT, host);
-      closers.push(() => bpServer.close());
-      const oneCServer = await oneC.start(config.ONEC_EMULATOR_PORT, host);
-      closers.push(() => oneCServer.close());
-      retailCrmUrl = crmServer.url;
-      bonusPlusUrl = bpServer.url;
-      oneCUrl = `${oneCServer.url}/trade`;
-      emulators = { retailCrm, bonusPlus, oneC };
+      emulators = await startEmulators(config, db);
+      closers.push(() => emulators!.close());
+      urls = emulators.urls;
     }
 
-    const customerCrm = retailCrmFromConfig(config, 0.5, retailCrmUrl);
-    const loyaltyCrm = retailCrmFromConfig(config, 0.5, retailCrmUrl);
-    const bonusPlus = bonusPlusFromConfig(config, bonusPlusUrl);
-    const oneCClient = oneCFromConfig(config, oneCUrl);
+    const customerCrm = retailCrmFromConfig(config, 0.5, urls.retailCrm);
+    const loyaltyCrm = retailCrmFromConfig(config, 0.5, urls.retailCrm);
+    const bonusPlus = bonusPlusFromConfig(config, urls.bonusPlus);
+    const oneCClient = oneCFromConfig(config, urls.oneC);
     closers.push(() => customerCrm.close(), () => loyaltyCrm.close(), () => bonusPlus.close(), () => oneCClient.close());
 
     const outbox = { outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS };
@@ -143,8 +126,8 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
 
     return {
       gatewayUrl: `${gateway.url}/graphql`,
-      urls: { gateway: `${gateway.url}/graphql`, playground: `${gateway.url}/`, ...subgraphUrls, retailCrm: retailCrmUrl, bonusPlus: bonusPlusUrl, oneC: oneCUrl },
-      ...(emulators ? { emulators } : {}),
+      urls: { gateway: `${gateway.url}/graphql`, playground: `${gateway.url}/`, ...subgraphUrls, ...urls },
+      ...(emulators ? { emulators: { retailCrm: emulators.retailCrm, bonusPlus: emulators.bonusPlus, oneC: emulators.oneC } } : {}),
       customer,
       loyalty,
       inventory,

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
-import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
+import { subgraphTypeDefs, type SubgraphDefinition } from '../../platform/subgraph-server.js';
 import { createCustomerContext, type CustomerContext, type CustomerDeps } from './customer.context.js';
 import { customerResolvers } from './customer.resolvers.js';
 
-const typeDefs = parse(readFileSync(new URL('../../schema/customer.graphql', import.meta.url), 'utf8'));
+const typeDefs = subgraphTypeDefs('customer');
 
 /** The customer subgraph as data: schema, resolvers and per-request context. No ports, no timers. */
 export function buildCustomerSubgraph(deps: CustomerDeps): SubgraphDefinition<CustomerContext> {

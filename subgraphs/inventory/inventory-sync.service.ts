@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from '../../platform/logger.js';
 import type { CatalogSource, SourcePage } from './catalog-source.js';
 import type { InventoryDb, SyncRunKind, SyncRunRow } from './inventory.table.js';
-import { abandonedRun, liveRun } from './sync-run.repository.js';
+import { unfinishedRun } from './sync-run.repository.js';
 
 type Db = Kysely<InventoryDb>;
 type Trx = Transaction<InventoryDb>;
@@ -77,10 +77,10 @@ export async function claimRun(deps: InventorySyncDeps, kind: SyncRunKind): Prom
   return db.transaction().execute(async (trx) => {
     // One claimer at a time per kind, across processes.
     await sql`select pg_advisory_xact_lock(hashtext(${`inventory-sync-${kind}`}))`.execute(trx);
-    const live = await liveRun(trx, kind, stale);
-    if (live) return { state: 'live', run: live };
-    const dead = await abandonedRun(trx, kind, stale);
-    if (dead) {
+    const unfinished = await unfinishedRun(trx, kind, stale);
+    if (unfinished?.live) return { state: 'live', run: unfinished.run };
+    if (unfinished) {
+      const dead = unfinished.run;
       const run = await trx.updateTable('inventory.sync_runs').set({ heartbeat_at: sql`now()` }).where('id', '=', dead.id).returningAll().executeTakeFirstOrThrow();
       deps.logger.warn({ runId: dead.id, kind, phase: dead.phase }, 'resuming an interrupted inventory sync');
       return { state: 'resumed', run };

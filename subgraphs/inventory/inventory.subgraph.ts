@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
-import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
+import { subgraphTypeDefs, type SubgraphDefinition } from '../../platform/subgraph-server.js';
 import { createInventoryContext, type InventoryContext, type InventoryDeps } from './inventory.context.js';
 import { inventoryResolvers } from './inventory.resolvers.js';
 
-const typeDefs = parse(readFileSync(new URL('../../schema/inventory.graphql', import.meta.url), 'utf8'));
+const typeDefs = subgraphTypeDefs('inventory');
 
 /** The inventory subgraph as data: schema, resolvers and per-request context. */
 export function buildInventorySubgraph(deps: InventoryDeps): SubgraphDefinition<InventoryContext> {

@@ -17,30 +17,20 @@ export async function listRuns(db: Db, last: number): Promise<SyncRunRow[]> {
 }
 
 /**
- * The unfinished run of this kind whose process has stopped beating (it died): the next run
- * resumes it instead of starting over.
+ * The unfinished run of this kind, if any: `live` when its process wrote progress within
+ * `staleAfterMs`, `abandoned` when it stopped beating (it died) — the next run resumes it.
  */
-export async function abandonedRun(db: Db, kind: SyncRunKind, staleAfterMs: number): Promise<SyncRunRow | undefined> {
-  return db
+export async function unfinishedRun(db: Db, kind: SyncRunKind, staleAfterMs: number): Promise<{ run: SyncRunRow; live: boolean } | undefined> {
+  const row = await db
     .selectFrom('inventory.sync_runs')
     .selectAll()
+    .select(sql<boolean>`heartbeat_at >= now() - ${`${staleAfterMs} milliseconds`}::interval`.as('live'))
     .where('kind', '=', kind)
     .where('status', '=', 'RUNNING')
-    .where('heartbeat_at', '<', sql<Date>`now() - ${`${staleAfterMs} milliseconds`}::interval`)
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
-}
-
-/** A run of this kind still in progress in a live process. */
-export async function liveRun(db: Db, kind: SyncRunKind, staleAfterMs: number): Promise<SyncRunRow | undefined> {
-  return db
-    .selectFrom('inventory.sync_runs')
-    .selectAll()
-    .where('kind', '=', kind)
-    .where('status', '=', 'RUNNING')
-    .where('heartbeat_at', '>=', sql<Date>`now() - ${`${staleAfterMs} milliseconds`}::interval`)
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  if (!row) return undefined;
+  const { live, ...run } = row;
+  return { run, live };
 }

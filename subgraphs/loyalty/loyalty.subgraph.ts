@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
-import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
+import { subgraphTypeDefs, type SubgraphDefinition } from '../../platform/subgraph-server.js';
 import { createLoyaltyContext, type LoyaltyContext } from './loyalty.context.js';
 import type { LoyaltyDeps } from './loyalty.deps.js';
 import { loyaltyResolvers } from './loyalty.resolvers.js';
 
-const typeDefs = parse(readFileSync(new URL('../../schema/loyalty.graphql', import.meta.url), 'utf8'));
+const typeDefs = subgraphTypeDefs('loyalty');
 
 /** The loyalty subgraph as data: schema, resolvers and per-request context. */
 export function buildLoyaltySubgraph(deps: LoyaltyDeps): SubgraphDefinition<LoyaltyContext> {
