@@ -6,7 +6,7 @@ import { migrateSchema } from '../../platform/db/migrate.js';
 import type { RunningServer } from '../../platform/http/http-server.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { BonusPlusCustomerExistsError, createBonusPlusClient } from './bonusplus.client.js';
-import { BonusPlusApiError } from './bonusplus.port.js';
+import { BonusPlusApiError, BonusPlusRetailError } from './bonusplus.port.js';
 
 const KEY = 'connector-int-key';
 
@@ -125,5 +125,69 @@ describe('BonusPlus connector against the emulator', () => {
     } finally {
       await stranger.close();
     }
+  });
+});
+
+describe('BonusPlus receipts end to end', () => {
+  it('calc → reserve → sale consuming the reserve (replayed) → pay activates → partial and full return', async () => {
+    const instant = createBonusPlusEmulator({ db: testDb.db, apiKeys: [KEY], requestsPerSecond: 0, bonusActivationDays: 0 });
+    const instantServer = await instant.start(0);
+    const paid = createBonusPlusClient({ baseUrl: instantServer.url, apiKey: KEY, timeoutMs: 2_000, requestsPerSecond: 0 });
+    try {
+      const phone = '+79995550010';
+      await paid.createCustomer({ phone, regBonus: 1_000 });
+      const cart = {
+        phone,
+        items: [
+          { ext: 'L1', product: 'offer-1', qnt: 2, priceKopecks: 250_000, sumKopecks: 500_000 },
+          { ext: 'L2', product: 'offer-2', qnt: 1, priceKopecks: 99_990, sumKopecks: 99_990 },
+        ],
+        bonusDebit: 300,
+      };
+      const quote = await paid.calculate(cart);
+      expect(quote).toEqual({
+        lines: [
+          { ext: 'L1', earned: 237, debited: 250, discountKopecks: 0 },
+          { ext: 'L2', earned: 47, debited: 50, discountKopecks: 0 },
+        ],
+        maxDebitBonuses: 1_000,
+        debitMultiple: 10,
+        bonusDebit: 300,
+        earnedTotal: 284,
+      });
+      expect((await paid.calculate({ ...cart, bonusDebit: 1_010 })).debitProblem).toBe('NOT_ENOUGH_BONUSES');
+
+      await paid.reserve(phone, 'order-e2e', 300);
+      await paid.reserve(phone, 'order-e2e', 300);
+      await expect(paid.reserve(phone, 'order-other', 800)).rejects.toMatchObject({ name: 'BonusPlusRetailError', code: 'NOT_ENOUGH_BONUSES' });
+      expect((await paid.findCustomer(phone))?.availableBonuses).toBe(700);
+
+      const receipt = await paid.registerSale({ ...cart, externalId: 'order-e2e', reserveId: 'order-e2e' });
+      expect(receipt.customer).toMatchObject({ availableBonuses: 984, notActiveBonuses: 0, debitedBonuses: 300, purchasesTotalSum: 5_999.9 });
+      expect(await paid.registerSale({ ...cart, externalId: 'order-e2e', reserveId: 'order-e2e' })).toEqual(receipt);
+      await paid.release(phone, 'order-e2e', 300);
+      expect((await paid.findCustomer(phone))?.availableBonuses).toBe(984);
+
+      const half = await paid.registerReturn({ externalId: 'return-e2e-1', receiptExternalId: 'order-e2e', items: [{ ext: 'L1', qnt: 1 }] });
+      expect(half).toMatchObject({ lines: [{ ext: 'L1', qnt: 1, earnedReversed: 119, debitedRefunded: 125 }], unrecovered: 0 });
+      const rest = await paid.registerReturn({ externalId: 'return-e2e-2', receiptExternalId: 'order-e2e', items: [{ ext: 'L1', qnt: 1 }, { ext: 'L2', qnt: 1 }] });
+      expect(rest.customer).toMatchObject({ availableBonuses: 1_000, purchasesTotalSum: 0 });
+      const error = await paid.registerReturn({ externalId: 'return-e2e-3', receiptExternalId: 'order-e2e', items: [{ ext: 'L2', qnt: 1 }] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BonusPlusRetailError);
+      expect(error).toMatchObject({ status: 412, code: 'RETURN_QUANTITY_EXCEEDED' });
+    } finally {
+      await paid.close();
+      await instantServer.close();
+    }
+  });
+
+  it('keeps a sale\'s accrual pending under the program delay until the emulator activates it', async () => {
+    const phone = '+79995550011';
+    await client.createCustomer({ phone });
+    await client.registerSale({ phone, items: [{ ext: '1', product: 'p', qnt: 1, priceKopecks: 100_000, sumKopecks: 100_000 }], bonusDebit: 0, externalId: 'order-pending' });
+    expect(await client.findCustomer(phone)).toMatchObject({ availableBonuses: 0, notActiveBonuses: 50 });
+    const res = await fetch(`${server.url}/__emulator/activate`, { method: 'POST', body: JSON.stringify({ phone }) });
+    expect(await res.json()).toEqual({ activated: 50 });
+    expect(await client.findCustomer(phone)).toMatchObject({ availableBonuses: 50, notActiveBonuses: 0 });
   });
 });

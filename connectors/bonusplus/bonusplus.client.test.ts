@@ -3,7 +3,7 @@ import { AppError } from '../../platform/errors.js';
 import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
 import { CaptureServer, type CapturedRequest } from '../../test/support/capture-server.js';
 import { BonusPlusCustomerExistsError, createBonusPlusClient } from './bonusplus.client.js';
-import { BonusPlusApiError, type BpCustomer } from './bonusplus.port.js';
+import { BonusPlusApiError, BonusPlusRetailError, type BpCustomer } from './bonusplus.port.js';
 
 const RAW_KEY = 'raw-key-из-кабинета';
 const AUTHORIZATION = `ApiKey ${Buffer.from(RAW_KEY, 'utf8').toString('base64')}`;
@@ -192,5 +192,97 @@ describe('answers', () => {
     } finally {
       await fragile.close();
     }
+  });
+});
+
+describe('receipts', () => {
+  const sale = {
+    phone: '+79161234567',
+    items: [
+      { ext: 'L1', product: 'offer-1', qnt: 2, priceKopecks: 50_000, sumKopecks: 100_000 },
+      { ext: 'L2', product: 'offer-2', qnt: 1, priceKopecks: 33_333, sumKopecks: 33_333, discountKopecks: 1_050, category: 'coats' },
+    ],
+    bonusDebit: 300,
+    store: 'online',
+    date: new Date('2025-03-01T10:00:00.000Z'),
+  };
+  const wireItems = [
+    { ext: 'L1', product: 'offer-1', qnt: 2, price: 500, sum: 1000 },
+    { ext: 'L2', product: 'offer-2', qnt: 1, price: 333.33, sum: 333.33, ds: 10.5, cat: 'coats' },
+  ];
+  const sent = (method: string, url: string, body: string) => ({ method, url, authorization: AUTHORIZATION, contentType: 'application/json', contentLength: String(Buffer.byteLength(body)), body });
+
+  it('calculate: PUT retail/calc with roubles, answered in whole bonuses and kopecks', async () => {
+    capture.reply(200, {
+      discount: [
+        { ext: 'L1', cb: 38, db: 225, ds: 0, dp: 0, ids: 0, idp: 0, cbp: 5, dbp: 22.5, messages: [] },
+        { ext: 'L2', cb: 12, db: 75, ds: 10.5, dp: 0, ids: 0, idp: 0, cbp: 5, dbp: 22.5, messages: [] },
+      ],
+      maxDebitBonuses: 390,
+      multiplicityDebitBonus: 10,
+      bonusDebit: 300,
+      debitError: null,
+    });
+    expect(await client.calculate(sale)).toEqual({
+      lines: [
+        { ext: 'L1', earned: 38, debited: 225, discountKopecks: 0 },
+        { ext: 'L2', earned: 12, debited: 75, discountKopecks: 1_050 },
+      ],
+      maxDebitBonuses: 390,
+      debitMultiple: 10,
+      bonusDebit: 300,
+      earnedTotal: 50,
+    });
+    const body = JSON.stringify({ phone: '79161234567', items: wireItems, bonusDebit: 300, store: 'online', date: '2025-03-01T10:00:00.000Z' });
+    expect(captured.map(request)).toEqual([sent('PUT', '/api/retail/calc', body)]);
+  });
+
+  it('calculate reports a debit that was not allowed as asked', async () => {
+    capture.reply(200, { discount: [], maxDebitBonuses: 0, multiplicityDebitBonus: 10, bonusDebit: 0, debitError: { code: 'NOT_ENOUGH_BONUSES', msg: 'мало' } });
+    expect((await client.calculate({ ...sale, items: [] })).debitProblem).toBe('NOT_ENOUGH_BONUSES');
+  });
+
+  it('reserve and release: PATCH customer/{phone}/balance/reserve with {id, ±amount}, 204', async () => {
+    capture.reply(204, undefined).reply(204, undefined);
+    await client.reserve('+79161234567', 'order-1', 300);
+    await client.release('+79161234567', 'order-1', 300);
+    expect(captured.map(request)).toEqual([
+      sent('PATCH', '/api/customer/79161234567/balance/reserve', '{"id":"order-1","amount":300}'),
+      sent('PATCH', '/api/customer/79161234567/balance/reserve', '{"id":"order-1","amount":-300}'),
+    ]);
+    await expect(client.reserve('+79161234567', 'order-1', 0)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(captured).toHaveLength(2);
+  });
+
+  it('maps 412 codes of the receipt routes to BonusPlusRetailError', async () => {
+    capture.reply(412, { code: 'NOT_ENOUGH_BONUSES', msg: 'Недостаточно бонусов: доступно 10' });
+    const error = await client.reserve('79161234567', 'order-2', 300).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BonusPlusRetailError);
+    expect(error).toBeInstanceOf(BonusPlusApiError);
+    expect({ ...(error as BonusPlusRetailError) }).toMatchObject({ status: 412, code: 'NOT_ENOUGH_BONUSES', msg: 'Недостаточно бонусов: доступно 10' });
+  });
+
+  it('registerSale: POST retail with externalId and reserveId; retried after a lost reply', async () => {
+    capture.enqueue({ drop: true }, { status: 200, body: { id: 7, orderUid: '0b6b5c2e-7d3a-4c55-9c1e-2f1f7f0a7a11', orderUrl: null, customer: wireCustomer } });
+    expect(await client.registerSale({ ...sale, externalId: 'order-1', reserveId: 'order-1', desc: 'заказ', cashier: 'site' })).toEqual({
+      id: 7,
+      orderUid: '0b6b5c2e-7d3a-4c55-9c1e-2f1f7f0a7a11',
+      customer: domainCustomer,
+    });
+    const body = JSON.stringify({ phone: '79161234567', items: wireItems, bonusDebit: 300, store: 'online', date: '2025-03-01T10:00:00.000Z', externalId: 'order-1', reserveId: 'order-1', desc: 'заказ', cashier: 'site' });
+    expect(captured.map(request)).toEqual([sent('POST', '/api/retail', body), sent('POST', '/api/retail', body)]);
+  });
+
+  it('registerReturn: POST retail/return (ASSUMED route)', async () => {
+    capture.reply(200, { id: 3, externalId: 'ret-1', receiptId: 7, items: [{ ext: 'L1', qnt: 1, cb: 19, db: 113 }], cb: 19, db: 113, unrecovered: 0, customer: wireCustomer });
+    expect(await client.registerReturn({ externalId: 'ret-1', receiptExternalId: 'order-1', items: [{ ext: 'L1', qnt: 1 }] })).toEqual({
+      id: 3,
+      lines: [{ ext: 'L1', qnt: 1, earnedReversed: 19, debitedRefunded: 113 }],
+      earnedReversed: 19,
+      debitedRefunded: 113,
+      unrecovered: 0,
+      customer: domainCustomer,
+    });
+    expect(captured.map(request)).toEqual([sent('POST', '/api/retail/return', '{"externalId":"ret-1","receiptExternalId":"order-1","items":[{"ext":"L1","qnt":1}]}')]);
   });
 });

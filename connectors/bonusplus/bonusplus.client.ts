@@ -3,7 +3,12 @@ import { badInput } from '../../platform/errors.js';
 import { UpstreamClient, UpstreamUnavailableError, type UpstreamClientOptions, type UpstreamRequest } from '../../platform/http/upstream-client.js';
 import {
   BonusPlusApiError,
+  BonusPlusRetailError,
   type BonusPlusCustomersPort,
+  type BonusPlusRetailPort,
+  type BpRetailErrorCode,
+  type BpDebitProblem,
+  type BpSale,
   type BpCardType,
   type BpCreateCustomer,
   type BpCustomer,
@@ -121,19 +126,75 @@ function apiError(status: number, text: string): BonusPlusApiError {
   }
   const msg = body.msg ?? body.Message ?? text.slice(0, 200);
   if (status === 412 && body.code === 'CUSTOMER_ALREADY_EXISTS') return new BonusPlusCustomerExistsError(status, msg);
+  if (status === 412 && body.code && RETAIL_CODES.has(body.code)) return new BonusPlusRetailError(status, body.code as BpRetailErrorCode, msg);
   // Framework-level answers (401, 404, 415) carry `{Message}` and no code.
   return new BonusPlusApiError(status, body.code ?? `HTTP_${status}`, msg);
+}
+
+const RETAIL_CODES = new Set<string>([
+  'NOT_ENOUGH_BONUSES',
+  'BONUS_DEBIT_ABOVE_MAX',
+  'BONUS_DEBIT_NOT_MULTIPLE',
+  'CUSTOMER_NOT_FOUND',
+  'RESERVE_AMOUNT_MISMATCH',
+  'RESERVE_CLOSED',
+  'RESERVE_NOT_FOUND',
+  'RECEIPT_NOT_FOUND',
+  'RECEIPT_LINE_NOT_FOUND',
+  'RETURN_QUANTITY_EXCEEDED',
+] satisfies BpRetailErrorCode[]);
+const DEBIT_PROBLEMS = new Set(['NOT_ENOUGH_BONUSES', 'BONUS_DEBIT_ABOVE_MAX', 'BONUS_DEBIT_NOT_MULTIPLE']);
+
+const calcSchema = z.object({
+  discount: z.array(z.object({ ext: z.union([z.string(), z.number()]).transform(String), cb: z.number(), db: z.number(), ds: z.number().nullish() })),
+  maxDebitBonuses: z.number(),
+  multiplicityDebitBonus: z.number(),
+  // ASSUMED fields (the emulator's): the debit used and why the requested one was not.
+  bonusDebit: z.number().nullish(),
+  debitError: z.object({ code: z.string() }).nullish(),
+});
+const saleResultSchema = z.object({ id: z.number().int(), orderUid: z.string(), orderUrl: z.string().nullish(), customer: customerSchema });
+const returnResultSchema = z.object({
+  id: z.number().int(),
+  items: z.array(z.object({ ext: z.string(), qnt: z.number().int(), cb: z.number().int(), db: z.number().int() })),
+  cb: z.number().int(),
+  db: z.number().int(),
+  unrecovered: z.number().int(),
+  customer: customerSchema,
+});
+
+/** Kopecks to the roubles BonusPlus takes, and back (exact for whole kopecks). */
+const toRoubles = (kopecks: number) => kopecks / 100;
+const toKopecks = (roubles: number) => Math.round(roubles * 100);
+
+function saleBody(sale: BpSale) {
+  return {
+    phone: toBonusPlusPhone(sale.phone),
+    items: sale.items.map((i) => ({
+      ext: i.ext,
+      product: i.product,
+      qnt: i.qnt,
+      price: toRoubles(i.priceKopecks),
+      sum: toRoubles(i.sumKopecks),
+      ...(i.discountKopecks !== undefined ? { ds: toRoubles(i.discountKopecks) } : {}),
+      ...(i.category !== undefined ? { cat: i.category } : {}),
+    })),
+    bonusDebit: sale.bonusDebit,
+    ...(sale.store !== undefined ? { store: sale.store } : {}),
+    ...(sale.date !== undefined ? { date: sale.date.toISOString() } : {}),
+  };
 }
 
 const BODY_METHODS = new Set<UpstreamRequest['method']>(['POST', 'PUT', 'PATCH']);
 
 /**
- * BonusPlus customers over HTTP, sending what the public plugins send: `Authorization: ApiKey
+ * BonusPlus customers and receipts over HTTP, sending what the public plugins send: `Authorization: ApiKey
  * <base64(key)>`, `Content-Type: application/json` on every request, JSON bodies, `Content-Length: 0`
  * on a body-less write. Every call here is safe to repeat (reads, a card type set, a create keyed by
- * phone), so the upstream client retries all of them after timeouts and 5xx.
+ * phone, reserves keyed by order id, sales and returns keyed by externalId), so the upstream client
+ * retries all of them after timeouts and 5xx. Money crosses the wire in roubles, kopecks here.
  */
-export function createBonusPlusClient(o: BonusPlusClientOptions): BonusPlusCustomersPort & { readonly upstream: UpstreamClient; close(): Promise<void> } {
+export function createBonusPlusClient(o: BonusPlusClientOptions): BonusPlusCustomersPort & BonusPlusRetailPort & { readonly upstream: UpstreamClient; close(): Promise<void> } {
   const upstream = new UpstreamClient({
     system: 'bonusplus',
     baseUrl: `${o.baseUrl.replace(/\/+$/, '')}/api`,
@@ -148,11 +209,18 @@ export function createBonusPlusClient(o: BonusPlusClientOptions): BonusPlusCusto
     },
   });
 
-  async function call<T>(method: UpstreamRequest['method'], path: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+  // Every call this client makes is a read or carries a natural key (phone, order id, externalId),
+  // so all of them are sent as idempotent, retried after timeouts and 5xx.
+  async function send(method: UpstreamRequest['method'], path: string, body: unknown) {
     const text = body === undefined ? undefined : JSON.stringify(body);
     const headers = text === undefined && BODY_METHODS.has(method) ? { 'Content-Length': '0' } : undefined;
     const response = await upstream.send({ method, path, idempotent: true, ...(text !== undefined ? { body: text } : {}), ...(headers ? { headers } : {}) });
     if (response.status >= 400) throw apiError(response.status, response.text);
+    return response;
+  }
+
+  async function call<T>(method: UpstreamRequest['method'], path: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+    const response = await send(method, path, body);
     let json: unknown;
     try {
       json = JSON.parse(response.text);
@@ -209,6 +277,55 @@ export function createBonusPlusClient(o: BonusPlusClientOptions): BonusPlusCusto
 
     async listCardTypes(): Promise<BpCardType[]> {
       return call('GET', '/discountCardType', undefined, z.array(cardTypeSchema));
+    },
+
+    async calculate(sale) {
+      const calc = await call('PUT', '/retail/calc', saleBody(sale), calcSchema);
+      const lines = calc.discount.map((d) => ({ ext: d.ext, earned: d.cb, debited: d.db, discountKopecks: toKopecks(d.ds ?? 0) }));
+      const problem = calc.debitError?.code;
+      return {
+        lines,
+        maxDebitBonuses: calc.maxDebitBonuses,
+        debitMultiple: calc.multiplicityDebitBonus,
+        bonusDebit: calc.bonusDebit ?? lines.reduce((a, l) => a + l.debited, 0),
+        earnedTotal: lines.reduce((a, l) => a + l.earned, 0),
+        ...(problem && DEBIT_PROBLEMS.has(problem) ? { debitProblem: problem as BpDebitProblem } : {}),
+      };
+    },
+
+    async reserve(phone, orderId, amount) {
+      if (!Number.isInteger(amount) || amount <= 0) throw badInput('A reserve is a positive whole number of bonuses', { amount });
+      await send('PATCH', `/customer/${toBonusPlusPhone(phone)}/balance/reserve`, { id: orderId, amount });
+    },
+
+    async release(phone, orderId, amount) {
+      if (!Number.isInteger(amount) || amount <= 0) throw badInput('A release is a positive whole number of bonuses', { amount });
+      await send('PATCH', `/customer/${toBonusPlusPhone(phone)}/balance/reserve`, { id: orderId, amount: -amount });
+    },
+
+    async registerSale(sale) {
+      const body = {
+        ...saleBody(sale),
+        externalId: sale.externalId,
+        ...(sale.reserveId !== undefined ? { reserveId: sale.reserveId } : {}),
+        ...(sale.desc !== undefined ? { desc: sale.desc } : {}),
+        ...(sale.cashier !== undefined ? { cashier: sale.cashier } : {}),
+      };
+      const result = await call('POST', '/retail', body, saleResultSchema);
+      return { id: result.id, orderUid: result.orderUid, ...(result.orderUrl ? { orderUrl: result.orderUrl } : {}), customer: toCustomer(result.customer) };
+    },
+
+    async registerReturn(input) {
+      const body = { externalId: input.externalId, receiptExternalId: input.receiptExternalId, items: input.items.map((i) => ({ ext: i.ext, qnt: i.qnt })) };
+      const result = await call('POST', '/retail/return', body, returnResultSchema);
+      return {
+        id: result.id,
+        lines: result.items.map((i) => ({ ext: i.ext, qnt: i.qnt, earnedReversed: i.cb, debitedRefunded: i.db })),
+        earnedReversed: result.cb,
+        debitedRefunded: result.db,
+        unrecovered: result.unrecovered,
+        customer: toCustomer(result.customer),
+      };
     },
 
     close: () => upstream.close(),

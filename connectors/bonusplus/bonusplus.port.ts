@@ -102,3 +102,140 @@ export interface BonusPlusCustomersPort {
   /** The program's card types (tiers), cheapest first. ASSUMED route; see the emulator README. */
   listCardTypes(): Promise<BpCardType[]>;
 }
+
+/** A receipt line. Money in kopecks; the client sends roubles. */
+export interface BpSaleItem {
+  /** Unique line id within the receipt; returns name lines by it. */
+  readonly ext: string;
+  /** Our product (offer) id. */
+  readonly product: string;
+  /** Whole units. */
+  readonly qnt: number;
+  readonly priceKopecks: number;
+  /** Line total before bonuses (after any shop discount). */
+  readonly sumKopecks: number;
+  readonly discountKopecks?: number;
+  readonly category?: string;
+}
+
+export interface BpSale {
+  readonly phone: string;
+  readonly items: readonly BpSaleItem[];
+  /** Bonuses to spend on the whole receipt. */
+  readonly bonusDebit: number;
+  readonly store?: string;
+  readonly date?: Date;
+}
+
+export interface BpCalculatedLine {
+  readonly ext: string;
+  /** Bonuses the line earns (on what is paid after bonuses), `cb`. */
+  readonly earned: number;
+  /** Bonuses debited on the line, `db`. */
+  readonly debited: number;
+  readonly discountKopecks: number;
+}
+
+/** Why a requested debit cannot be made as asked (the emulator's codes; ASSUMED for the real API). */
+export type BpDebitProblem = 'NOT_ENOUGH_BONUSES' | 'BONUS_DEBIT_ABOVE_MAX' | 'BONUS_DEBIT_NOT_MULTIPLE';
+
+export interface BpCalculation {
+  readonly lines: readonly BpCalculatedLine[];
+  /** The most bonuses this customer may spend on this receipt, already a multiple of `debitMultiple`. */
+  readonly maxDebitBonuses: number;
+  readonly debitMultiple: number;
+  /** The debit the lines were calculated with: the requested one, or the most allowed below it. */
+  readonly bonusDebit: number;
+  readonly earnedTotal: number;
+  /** Set when the requested debit was not allowed as asked. */
+  readonly debitProblem?: BpDebitProblem;
+}
+
+export interface BpRegisterSale extends BpSale {
+  /** Our receipt id (the order id): the natural key that makes the call safe to repeat. */
+  readonly externalId: string;
+  /** The order id a reserve was made under; its bonuses become the sale's debit. */
+  readonly reserveId?: string;
+  readonly desc?: string;
+  readonly cashier?: string;
+}
+
+export interface BpSaleReceipt {
+  readonly id: number;
+  readonly orderUid: string;
+  readonly orderUrl?: string;
+  /** The customer after the sale. */
+  readonly customer: BpCustomer;
+}
+
+export interface BpRegisterReturn {
+  /** Our return id: the natural key that makes the call safe to repeat. */
+  readonly externalId: string;
+  readonly receiptExternalId: string;
+  readonly items: readonly { readonly ext: string; readonly qnt: number }[];
+}
+
+export interface BpReturnReceipt {
+  readonly id: number;
+  readonly lines: readonly { readonly ext: string; readonly qnt: number; readonly earnedReversed: number; readonly debitedRefunded: number }[];
+  readonly earnedReversed: number;
+  readonly debitedRefunded: number;
+  /** Earned bonuses the customer had already spent: not taken (no balance goes below zero). */
+  readonly unrecovered: number;
+  readonly customer: BpCustomer;
+}
+
+/** 412 codes of the receipt routes (most ASSUMED; see emulators/bonusplus/README.md). */
+export type BpRetailErrorCode =
+  | BpDebitProblem
+  | 'CUSTOMER_NOT_FOUND'
+  | 'RESERVE_AMOUNT_MISMATCH'
+  | 'RESERVE_CLOSED'
+  | 'RESERVE_NOT_FOUND'
+  | 'RECEIPT_NOT_FOUND'
+  | 'RECEIPT_LINE_NOT_FOUND'
+  | 'RETURN_QUANTITY_EXCEEDED';
+
+/** A 412 of a receipt route with a known code; still a BonusPlusApiError. */
+export class BonusPlusRetailError extends BonusPlusApiError {
+  constructor(
+    status: number,
+    override readonly code: BpRetailErrorCode,
+    msg: string,
+  ) {
+    super(status, code, msg);
+    this.name = 'BonusPlusRetailError';
+  }
+}
+
+/**
+ * Receipts: calculation, reserves, sales and returns. Bonuses are whole points; money is kopecks.
+ * Refusals with a known code throw BonusPlusRetailError; other 4xx BonusPlusApiError; an
+ * unreachable BonusPlus UpstreamUnavailableError. Every call is safe to retry: calc is a read,
+ * reserves are keyed by order id, sales and returns by their externalId.
+ */
+export interface BonusPlusRetailPort {
+  /** What a sale would debit and earn per line, and the most spendable. Changes nothing. */
+  calculate(sale: BpSale): Promise<BpCalculation>;
+  /**
+   * Holds `amount` bonuses for the order. Repeating it with the same amount holds nothing more.
+   * NOT_ENOUGH_BONUSES when fewer are available; RESERVE_AMOUNT_MISMATCH when the order holds
+   * another amount; RESERVE_CLOSED when its reserve was released or sold.
+   */
+  reserve(phone: string, orderId: string, amount: number): Promise<void>;
+  /** Gives the order's hold back. No-op when nothing is held for it (unknown, released, sold). */
+  release(phone: string, orderId: string, amount: number): Promise<void>;
+  /**
+   * Records the paid sale with its lines: debits `bonusDebit` (consuming the reserve named by
+   * `reserveId`, never debiting twice), accrues the earned bonuses (pending for the program's
+   * delay), counts the purchase. A repeat of the externalId returns the first result, changing nothing.
+   */
+  registerSale(sale: BpRegisterSale): Promise<BpSaleReceipt>;
+  /**
+   * Returns units of a receipt's lines: earned bonuses taken back (rounded up), spent ones given back
+   * (rounded down), cumulative per line, so partial returns add up to the full one and never create
+   * bonuses. RETURN_QUANTITY_EXCEEDED past what was bought. A repeat of the externalId returns the
+   * first result. ASSUMED route: BonusPlus documents none.
+   */
+  registerReturn(input: BpRegisterReturn): Promise<BpReturnReceipt>;
+}

@@ -115,6 +115,63 @@ export async function debitBonuses(trx: Trx, input: DebitInput): Promise<DebitRe
   return { ok: true, transactionId: transaction.id };
 }
 
+export interface TakeBackInput {
+  readonly customerId: number;
+  readonly amount: number;
+  readonly reference: string;
+  /** The lot to draw first whether active or not yet (the receipt's own accrual). */
+  readonly firstLotId: number | null;
+}
+
+/**
+ * Takes back earned bonuses (a return): the given lot first, then active lots soonest-expiring
+ * first, then lots not active yet. Never more than is there: it takes what it can and reports it;
+ * the rest is the caller's to record. Needs a transaction, like `debitBonuses`.
+ */
+export async function takeBackBonuses(trx: Trx, input: TakeBackInput): Promise<{ readonly taken: number }> {
+  if (!Number.isInteger(input.amount) || input.amount < 0) throw new RangeError(`take-back amount must be a non-negative integer, got ${input.amount}`);
+  await trx.selectFrom('bonusplus_emulator.customers').select('id').where('id', '=', input.customerId).forUpdate().executeTakeFirstOrThrow();
+  if (input.amount === 0) return { taken: 0 };
+  const lots = await trx
+    .selectFrom('bonusplus_emulator.bonus_lots')
+    .select(['id', 'remaining'])
+    .where('customer_id', '=', input.customerId)
+    .where('remaining', '>', 0)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
+    .orderBy(sql`id = ${input.firstLotId ?? -1} desc`)
+    .orderBy(sql`active_from > now()`)
+    .orderBy(sql`expires_at asc nulls last`)
+    .orderBy('id')
+    .execute();
+  const allocations: { lot_id: number; amount: number }[] = [];
+  let left = input.amount;
+  for (const lot of lots) {
+    if (left === 0) break;
+    const take = Math.min(lot.remaining, left);
+    allocations.push({ lot_id: lot.id, amount: take });
+    left -= take;
+  }
+  const taken = input.amount - left;
+  if (taken === 0) return { taken };
+  const transaction = await trx
+    .insertInto('bonusplus_emulator.bonus_transactions')
+    .values({ customer_id: input.customerId, kind: 'debit', reason: 'return', amount: taken, lot_id: null, reference: input.reference })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('bonusplus_emulator.bonus_debit_allocations')
+    .values(allocations.map((a) => ({ transaction_id: transaction.id, ...a })))
+    .execute();
+  for (const a of allocations) {
+    await trx
+      .updateTable('bonusplus_emulator.bonus_lots')
+      .set((eb) => ({ remaining: eb('remaining', '-', a.amount) }))
+      .where('id', '=', a.lot_id)
+      .execute();
+  }
+  return { taken };
+}
+
 export interface BonusFigures {
   /** Spendable now. */
   readonly available: number;
@@ -144,7 +201,9 @@ export async function bonusFiguresOf(db: Db, customerIds: readonly number[]): Pr
       .select(['customer_id', sql<number>`sum(amount)`.as('debited')])
       .where('customer_id', 'in', customerIds)
       .where('kind', '=', 'debit')
-      .where('reason', '!=', 'expiry')
+      // Spending only: expiry, reserves (held, not spent; a consumed reserve is released and
+      // re-debited as a purchase) and earned bonuses taken back by a return are not spending.
+      .where('reason', 'not in', ['expiry', 'reserve', 'return'])
       .groupBy('customer_id')
       .execute(),
   ]);

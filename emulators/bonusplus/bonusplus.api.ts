@@ -4,6 +4,7 @@ import { Router, type EmulatorRequest, type EmulatorResponse } from '../kit/emul
 import { creditBonuses } from './bonus-ledger.repository.js';
 import type { BonusPlusEmulatorDb, CardTypeRow, ProgramRow } from './bonusplus.tables.js';
 import { cardTypes, changeCardType, findCustomer, insertCustomer, listCustomers, program, type CustomerRecord } from './customer.repository.js';
+import { calculate, Refusal, registerReturn, registerSale, release, reserve, type Calculation, type SaleLine } from './receipt.service.js';
 
 /**
  * The BonusPlus HTTP API (customer part) over the emulator's tables. Shapes follow
@@ -150,10 +151,96 @@ const customerFilterBody = z.object({
 export const LIST_DEFAULT_ROW_COUNT = 100;
 export const LIST_MAX_ROW_COUNT = 1000;
 
-export function bonusPlusRouter(db: Db): Router {
+// Receipt routes (§2.4). Sums are roubles with kopecks as decimals, as BonusPlus sends them.
+const money = z.number().min(0).max(10_000_000);
+const idLike = z.union([z.string().min(1).max(100), z.number().int().transform(String)]);
+const retailItem = z.object({
+  sum: money,
+  // ASSUMED restriction: whole units (a fashion retailer sells pieces); returns count units.
+  qnt: z.number().int().min(1).max(100_000),
+  product: idLike,
+  price: money,
+  ds: money.nullish(),
+  ext: idLike,
+  cat: idLike.nullish(),
+});
+const uniqueExts = (items: readonly { ext: string }[]) => new Set(items.map((i) => i.ext)).size === items.length;
+const saleBody = z.object({
+  phone: z.string({ error: 'phone обязателен' }),
+  items: z.array(retailItem).min(1, 'items: нужна хотя бы одна позиция').max(1000).refine(uniqueExts, 'items: ext должен быть уникален в чеке'),
+  bonusDebit: intLike.pipe(z.number().int().min(0, 'bonusDebit не может быть отрицательным')),
+  store: text(200),
+  date: z.iso.datetime({ offset: true, local: true }).nullish(),
+});
+const doRetailBody = saleBody.extend({
+  externalId: idLike.nullish(),
+  reserveId: idLike.nullish(),
+  desc: text(1000),
+  cashier: text(200),
+});
+const reserveBody = z.object({ id: idLike, amount: intLike.pipe(z.number().int().refine((n) => n !== 0, 'amount не может быть 0')) });
+// ASSUMED route and body: the public sources show no return by receipt.
+const returnBody = z.object({
+  externalId: idLike,
+  receiptExternalId: idLike,
+  items: z
+    .array(z.object({ ext: idLike, qnt: z.number().int().min(1) }))
+    .min(1)
+    .refine(uniqueExts, 'items: ext должен быть уникален'),
+});
+
+const kopecks = (roubles: number) => Math.round(roubles * 100);
+
+function saleLines(items: z.infer<typeof retailItem>[]): SaleLine[] {
+  return items.map((i) => ({ ext: i.ext, product: i.product, qnt: i.qnt, priceKopecks: kopecks(i.price), sumKopecks: kopecks(i.sum), discountKopecks: kopecks(i.ds ?? 0) }));
+}
+
+/** CalcResult (§2.4) plus ASSUMED `bonusDebit`, `availableBonuses`, `messages` and `debitError`. */
+function calcJson(calc: Calculation) {
+  const messages = calc.problem ? [calc.problem.msg] : [];
+  return {
+    discount: calc.lines.map((l) => ({
+      ext: l.ext,
+      cb: l.earned,
+      db: l.debited,
+      ds: roubles(l.discountKopecks),
+      dp: 0,
+      ids: 0,
+      idp: 0,
+      cbp: l.bonusPercent,
+      dbp: l.debitPercent,
+      messages,
+    })),
+    maxDebitBonuses: calc.maxDebit,
+    multiplicityDebitBonus: calc.multiple,
+    bonusDebit: calc.applied,
+    availableBonuses: calc.available,
+    messages,
+    debitError: calc.problem ? { code: calc.problem.code, msg: calc.problem.msg } : null,
+  };
+}
+
+export interface BonusPlusRouterOptions {
+  /** Days a sale's accrual stays "not active"; the program's `bonus_activation_days` when absent. */
+  readonly bonusActivationDays?: number;
+}
+
+export function bonusPlusRouter(db: Db, options: BonusPlusRouterOptions = {}): Router {
   const render = async (records: readonly CustomerRecord[]) => {
     const [types, settings] = await Promise.all([cardTypes(db), program(db)]);
     return records.map((r) => customerJson(r, types, settings));
+  };
+  const renderOne = async (executor: Db, customerId: number) => {
+    const [types, settings, record] = await Promise.all([cardTypes(executor), program(executor), findCustomer(executor, { id: customerId })]);
+    return customerJson(record!, types, settings);
+  };
+  const refused = async (work: () => Promise<EmulatorResponse>): Promise<EmulatorResponse> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof Refusal) return businessError(error.code, error.msg);
+      throw error;
+    }
   };
 
   const router = new Router();
@@ -239,6 +326,69 @@ export function bonusPlusRouter(db: Db): Router {
       limit: rowCount,
     });
     return { status: 200, body: await render(records) };
+  });
+
+  router.on('PUT', '/api/retail/calc', async (req) => {
+    const parsed = parseBody(req, saleBody);
+    if (!parsed.ok) return parsed.response;
+    const phone = normalisePhone(parsed.value.phone);
+    if (!phone) return validationError(PHONE_MSG);
+    const record = await findCustomer(db, { phone });
+    if (!record) return customerNotFound();
+    const [types, settings] = await Promise.all([cardTypes(db), program(db)]);
+    const card = types.find((t) => t.id === record.row.card_type_id)!;
+    const calc = calculate(saleLines(parsed.value.items), parsed.value.bonusDebit, record.figures.available, card, settings, record.row.bonus_debit_denied);
+    return { status: 200, body: calcJson(calc) };
+  });
+
+  router.on('POST', '/api/retail', async (req) => {
+    const parsed = parseBody(req, doRetailBody);
+    if (!parsed.ok) return parsed.response;
+    const input = parsed.value;
+    const phone = normalisePhone(input.phone);
+    if (!phone) return validationError(PHONE_MSG);
+    const [types, settings] = await Promise.all([cardTypes(db), program(db)]);
+    return refused(async () => {
+      const result = await registerSale(
+        db,
+        {
+          phone,
+          items: saleLines(input.items),
+          bonusDebit: input.bonusDebit,
+          externalId: input.externalId ?? null,
+          reserveId: input.reserveId ?? null,
+          store: input.store ?? null,
+          description: input.desc ?? null,
+          cashier: input.cashier ?? null,
+          soldAt: input.date ? new Date(input.date) : new Date(),
+          activationDays: options.bonusActivationDays ?? settings.bonus_activation_days,
+        },
+        types,
+        settings,
+        renderOne,
+      );
+      return { status: 200, body: result };
+    });
+  });
+
+  router.on('PATCH', '/api/customer/:phone/balance/reserve', async (req) => {
+    const phone = normalisePhone(req.params.phone ?? '');
+    if (!phone) return validationError(PHONE_MSG);
+    const parsed = parseBody(req, reserveBody);
+    if (!parsed.ok) return parsed.response;
+    const { id, amount } = parsed.value;
+    return refused(async () => {
+      if (amount > 0) await reserve(db, phone, id, amount);
+      else await release(db, phone, id, -amount);
+      return { status: 204 };
+    });
+  });
+
+  // ASSUMED route: BonusPlus publishes none for returns (§2.4).
+  router.on('POST', '/api/retail/return', async (req) => {
+    const parsed = parseBody(req, returnBody);
+    if (!parsed.ok) return parsed.response;
+    return refused(async () => ({ status: 200, body: await registerReturn(db, parsed.value, renderOne) }));
   });
 
   // ASSUMED route and shape: the public sources show no card type listing.

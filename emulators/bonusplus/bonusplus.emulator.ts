@@ -2,9 +2,11 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../platform/db/database.js';
 import type { SchemaModule } from '../../platform/db/migrate.js';
 import type { RunningServer } from '../../platform/http/http-server.js';
-import { startEmulatorServer, type EmulatorRequest, type EmulatorResponse } from '../kit/emulator-server.js';
+import { z } from 'zod';
+import { Router, startEmulatorServer, type EmulatorRequest, type EmulatorResponse } from '../kit/emulator-server.js';
 import { FaultSwitches } from '../kit/faults.js';
-import { bonusPlusRouter } from './bonusplus.api.js';
+import { bonusPlusRouter, normalisePhone } from './bonusplus.api.js';
+import { activatePending } from './receipt.service.js';
 import { bonusPlusEmulatorSchema as schemaModule } from './bonusplus.migrations.js';
 import { seedDemoCustomers } from './bonusplus.seed.js';
 import type { BonusPlusEmulatorDb } from './bonusplus.tables.js';
@@ -22,6 +24,11 @@ export interface BonusPlusEmulatorOptions {
   readonly apiKeys: readonly string[];
   /** Per key; 0 turns the limit off. Defaults to BONUSPLUS_ASSUMED_REQUESTS_PER_SECOND. */
   readonly requestsPerSecond?: number;
+  /**
+   * Days a sale's accrual stays "not active" (`notActiveBonuses`); the program's
+   * `bonus_activation_days` (14) when absent. 0 makes a sale's bonuses active at once.
+   */
+  readonly bonusActivationDays?: number;
 }
 
 export interface BonusPlusEmulator {
@@ -50,7 +57,25 @@ export function createBonusPlusEmulator(o: BonusPlusEmulatorOptions): BonusPlusE
   const tokens = new Set(o.apiKeys.map((key) => Buffer.from(key, 'utf8').toString('base64')));
   const rate = o.requestsPerSecond ?? BONUSPLUS_ASSUMED_REQUESTS_PER_SECOND;
   const limiter = rate > 0 ? new SlidingWindowLimiter(rate) : undefined;
-  const router = bonusPlusRouter(db);
+  const router = bonusPlusRouter(db, o.bonusActivationDays !== undefined ? { bonusActivationDays: o.bonusActivationDays } : {});
+
+  // Test control: `POST /__emulator/activate {phone?, externalId?}` makes pending accruals active
+  // now (all of them, one customer's, or one receipt's) and answers `{activated: <bonuses>}`.
+  const activateBody = z.object({ phone: z.string().optional(), externalId: z.string().optional() });
+  const control = new Router().on('POST', '/activate', async (req) => {
+    let json: unknown = {};
+    try {
+      json = req.body.trim() ? JSON.parse(req.body) : {};
+    } catch {
+      return { status: 400, body: { error: 'body is not JSON' } };
+    }
+    const parsed = activateBody.safeParse(json);
+    if (!parsed.success) return { status: 400, body: { error: parsed.error.issues.map((i) => i.message).join('; ') } };
+    const phone = parsed.data.phone === undefined ? undefined : normalisePhone(parsed.data.phone);
+    if (parsed.data.phone !== undefined && !phone) return { status: 400, body: { error: 'phone is not a phone number' } };
+    const activated = await activatePending(db, { ...(phone ? { phone } : {}), ...(parsed.data.externalId !== undefined ? { externalId: parsed.data.externalId } : {}) });
+    return { status: 200, body: { activated } };
+  });
 
   const guard = (req: EmulatorRequest): EmulatorResponse | undefined => {
     if (!req.path.startsWith('/api/')) return undefined;
@@ -77,6 +102,7 @@ export function createBonusPlusEmulator(o: BonusPlusEmulatorOptions): BonusPlusE
           router,
           faults,
           guard,
+          control,
           errors: {
             notFound: (req) => ({
               status: 404,

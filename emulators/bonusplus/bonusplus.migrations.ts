@@ -125,6 +125,95 @@ const migrations: Record<string, Migration> = {
         alter column discount_percent type double precision`.execute(db);
     },
   },
+  // Receipts, reserves and returns. The ledger learns three reasons: `reserve` (a debit holding
+  // bonuses for an order), `release` (its credit back) and `return` (earned bonuses taken back).
+  '0003_receipts_reserves_returns': {
+    async up(db: Kysely<any>) {
+      const reasons = sql.raw(`('registration', 'purchase', 'manual', 'refund', 'expiry', 'reserve', 'release', 'return')`);
+      for (const table of ['bonus_lots', 'bonus_transactions']) {
+        await sql`alter table ${sql.table(`${S}.${table}`)}
+          drop constraint ${sql.id(`${table}_reason_check`)},
+          add constraint ${sql.id(`${table}_reason_check`)} check (reason in ${reasons})`.execute(db);
+      }
+
+      await db.schema
+        .withSchema(S)
+        .createTable('reserves')
+        .addColumn('id', 'bigint', (c) => c.primaryKey().generatedAlwaysAsIdentity())
+        .addColumn('customer_id', 'bigint', (c) => c.notNull().references(`${S}.customers.id`))
+        .addColumn('order_id', 'text', (c) => c.notNull())
+        .addColumn('amount', 'integer', (c) => c.notNull().check(sql`amount > 0`))
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('held', 'released', 'consumed')`))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('closed_at', 'timestamptz')
+        .addUniqueConstraint('reserves_customer_order_key', ['customer_id', 'order_id'])
+        .execute();
+
+      await db.schema
+        .withSchema(S)
+        .createTable('receipts')
+        .addColumn('id', 'bigint', (c) => c.primaryKey().generatedAlwaysAsIdentity())
+        .addColumn('customer_id', 'bigint', (c) => c.notNull().references(`${S}.customers.id`))
+        .addColumn('external_id', 'text', (c) => c.unique())
+        .addColumn('order_uid', 'uuid', (c) => c.notNull().unique())
+        .addColumn('reserve_id', 'bigint', (c) => c.unique().references(`${S}.reserves.id`))
+        .addColumn('store', 'text')
+        .addColumn('description', 'text')
+        .addColumn('cashier', 'text')
+        .addColumn('sold_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('total_kopecks', 'bigint', (c) => c.notNull().check(sql`total_kopecks >= 0`))
+        .addColumn('bonus_debit', 'integer', (c) => c.notNull().check(sql`bonus_debit >= 0`))
+        .addColumn('bonus_credit', 'integer', (c) => c.notNull().check(sql`bonus_credit >= 0`))
+        .addColumn('credit_lot_id', 'bigint', (c) => c.references(`${S}.bonus_lots.id`))
+        // The answer given to the POST, replayed verbatim to a repeat of the same externalId.
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await sql`create index receipts_customer_idx on ${sql.table(`${S}.receipts`)} (customer_id)`.execute(db);
+
+      await db.schema
+        .withSchema(S)
+        .createTable('receipt_lines')
+        .addColumn('receipt_id', 'bigint', (c) => c.notNull().references(`${S}.receipts.id`))
+        .addColumn('ext', 'text', (c) => c.notNull())
+        .addColumn('line_no', 'integer', (c) => c.notNull())
+        .addColumn('product', 'text', (c) => c.notNull())
+        .addColumn('qnt', 'integer', (c) => c.notNull().check(sql`qnt > 0`))
+        .addColumn('price_kopecks', 'bigint', (c) => c.notNull().check(sql`price_kopecks >= 0`))
+        .addColumn('sum_kopecks', 'bigint', (c) => c.notNull().check(sql`sum_kopecks >= 0`))
+        .addColumn('earned', 'integer', (c) => c.notNull().check(sql`earned >= 0`))
+        .addColumn('debited', 'integer', (c) => c.notNull().check(sql`debited >= 0`))
+        .addPrimaryKeyConstraint('receipt_lines_pk', ['receipt_id', 'ext'])
+        .execute();
+
+      await db.schema
+        .withSchema(S)
+        .createTable('receipt_returns')
+        .addColumn('id', 'bigint', (c) => c.primaryKey().generatedAlwaysAsIdentity())
+        .addColumn('receipt_id', 'bigint', (c) => c.notNull().references(`${S}.receipts.id`))
+        .addColumn('external_id', 'text', (c) => c.notNull().unique())
+        .addColumn('earned_reversed', 'integer', (c) => c.notNull().check(sql`earned_reversed >= 0`))
+        .addColumn('debited_refunded', 'integer', (c) => c.notNull().check(sql`debited_refunded >= 0`))
+        // Earned bonuses the customer had already spent: recorded, not taken (the balance never goes below zero).
+        .addColumn('unrecovered', 'integer', (c) => c.notNull().check(sql`unrecovered >= 0`))
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+
+      await db.schema
+        .withSchema(S)
+        .createTable('receipt_return_lines')
+        .addColumn('return_id', 'bigint', (c) => c.notNull().references(`${S}.receipt_returns.id`))
+        .addColumn('receipt_id', 'bigint', (c) => c.notNull())
+        .addColumn('ext', 'text', (c) => c.notNull())
+        .addColumn('qnt', 'integer', (c) => c.notNull().check(sql`qnt > 0`))
+        .addColumn('earned_reversed', 'integer', (c) => c.notNull().check(sql`earned_reversed >= 0`))
+        .addColumn('debited_refunded', 'integer', (c) => c.notNull().check(sql`debited_refunded >= 0`))
+        .addPrimaryKeyConstraint('receipt_return_lines_pk', ['return_id', 'ext'])
+        .addForeignKeyConstraint('receipt_return_lines_line_fk', ['receipt_id', 'ext'], `${S}.receipt_lines`, ['receipt_id', 'ext'])
+        .execute();
+    },
+  },
 };
 
 export const bonusPlusEmulatorSchema: SchemaModule = { schema: S, migrations };

@@ -6,7 +6,7 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
  */
 
 /** Why bonuses moved. The CHECK constraints name the same set; a later migration widens both. */
-export const LEDGER_REASONS = ['registration', 'purchase', 'manual', 'refund', 'expiry'] as const;
+export const LEDGER_REASONS = ['registration', 'purchase', 'manual', 'refund', 'expiry', 'reserve', 'release', 'return'] as const;
 export type LedgerReason = (typeof LEDGER_REASONS)[number];
 
 /** The loyalty program itself: one row. */
@@ -82,7 +82,76 @@ export interface BonusDebitAllocationsTable {
   amount: number;
 }
 
+/** Bonuses held for an online order (`PATCH customer/{phone}/balance/reserve`), one per (customer, order id). */
+export interface ReservesTable {
+  id: Generated<number>;
+  customer_id: number;
+  order_id: string;
+  amount: number;
+  status: 'held' | 'released' | 'consumed';
+  created_at: Generated<Date>;
+  closed_at: Date | null;
+}
+
+/** A sale (`POST retail`). */
+export interface ReceiptsTable {
+  id: Generated<number>;
+  customer_id: number;
+  /** Our receipt id; unique, the key that makes a repeated POST a replay. */
+  external_id: string | null;
+  order_uid: string;
+  reserve_id: number | null;
+  store: string | null;
+  description: string | null;
+  cashier: string | null;
+  sold_at: Date;
+  total_kopecks: number;
+  bonus_debit: number;
+  bonus_credit: number;
+  credit_lot_id: number | null;
+  /** The RetailResult JSON first answered. */
+  result: string;
+  created_at: Generated<Date>;
+}
+
+export interface ReceiptLinesTable {
+  receipt_id: number;
+  ext: string;
+  line_no: number;
+  product: string;
+  qnt: number;
+  price_kopecks: number;
+  sum_kopecks: number;
+  earned: number;
+  debited: number;
+}
+
+export interface ReceiptReturnsTable {
+  id: Generated<number>;
+  receipt_id: number;
+  external_id: string;
+  earned_reversed: number;
+  debited_refunded: number;
+  unrecovered: number;
+  result: string;
+  created_at: Generated<Date>;
+}
+
+export interface ReceiptReturnLinesTable {
+  return_id: number;
+  receipt_id: number;
+  ext: string;
+  qnt: number;
+  earned_reversed: number;
+  debited_refunded: number;
+}
+
 export interface BonusPlusEmulatorDb {
+  'bonusplus_emulator.reserves': ReservesTable;
+  'bonusplus_emulator.receipts': ReceiptsTable;
+  'bonusplus_emulator.receipt_lines': ReceiptLinesTable;
+  'bonusplus_emulator.receipt_returns': ReceiptReturnsTable;
+  'bonusplus_emulator.receipt_return_lines': ReceiptReturnLinesTable;
   'bonusplus_emulator.program': ProgramTable;
   'bonusplus_emulator.card_types': CardTypesTable;
   'bonusplus_emulator.customers': CustomersTable;
