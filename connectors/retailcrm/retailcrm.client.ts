@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { UpstreamClient, UpstreamUnavailableError, type UpstreamResilience } from '../../platform/http/upstream-client.js';
+import { UpstreamClient, type UpstreamResilience } from '../../platform/http/upstream-client.js';
+import { createCall, EMPTY_PAGE, isDuplicateExternalId, optionalString, paginationSchema, queryString } from './retailcrm.transport.js';
+import { retailCrmOrders } from './retailcrm-orders.client.js';
+import type { RetailCrmOrdersPort } from './retailcrm-orders.port.js';
 import {
   RetailCrmApiError,
   type CrmBy,
@@ -25,36 +28,9 @@ export interface RetailCrmClientOptions {
   readonly resilience?: UpstreamResilience;
 }
 
-const API = '/api/v5';
-
-// ---- PHP-style encoding, as the official clients send it -------------------------------------
-
-type QueryValue = string | number | readonly (string | number)[] | undefined;
-
-/** `key=v` pairs, lists as repeated `key[]=v`, keys and values percent-encoded. */
-function queryString(params: Readonly<Record<string, QueryValue>>): string {
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(params)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) {
-      for (const item of value) parts.push(`${encodeURIComponent(`${key}[]`)}=${encodeURIComponent(String(item))}`);
-    } else {
-      parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
-    }
-  }
-  return parts.length > 0 ? `?${parts.join('&')}` : '';
-}
-
-/** `application/x-www-form-urlencoded`; nested entities travel as JSON in one field. */
-function formBody(fields: Readonly<Record<string, string | undefined>>): string {
-  const form = new URLSearchParams();
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined) form.append(key, value);
-  return form.toString();
-}
 
 // ---- Response shapes: only what we read; RetailCRM omits absent fields, some clients send null ------
 
-const optionalString = z.string().nullish().transform((v) => v ?? undefined);
 
 const customerSchema = z.object({
   id: z.number().int(),
@@ -79,12 +55,6 @@ const customerSchema = z.object({
   discountCardNumber: optionalString,
 });
 
-const paginationSchema = z.object({
-  limit: z.number(),
-  totalCount: z.number(),
-  currentPage: z.number(),
-  totalPageCount: z.number(),
-});
 
 // Loose: creation and deletion records carry the whole customer in the same field.
 const customerRefSchema = z.looseObject({
@@ -153,28 +123,13 @@ function toHistoryRecord(r: z.infer<typeof historyRecordSchema>): CrmCustomerHis
   };
 }
 
-/** `errors` is a map keyed by field, or (PHP list) an array: flattened to field → message. */
-function errorsOf(errors: unknown): Record<string, string> {
-  if (errors === null || typeof errors !== 'object') return {};
-  const entries = Array.isArray(errors) ? errors.map((v, i) => [String(i), v] as const) : Object.entries(errors);
-  return Object.fromEntries(entries.map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
-}
-
-const EMPTY_PAGE = (limit: number): CrmPagination => ({ limit, totalCount: 0, currentPage: 1, totalPageCount: 0 });
-
-/** RetailCRM's answer to a create whose externalId is taken (wording seen in its bulk-upload errors). */
-function isDuplicateExternalId(error: RetailCrmApiError): boolean {
-  const messages = [error.errorMsg, ...Object.entries(error.errors).map(([k, v]) => `${k} ${v}`)];
-  return error.status === 400 && messages.some((m) => /externalId/i.test(m) && /already exists/i.test(m));
-}
-
 /**
- * The RetailCRM API v5 connector, customers part, on UpstreamClient (timeouts, retries, rate
+ * The RetailCRM API v5 connector (customers and orders parts), on UpstreamClient (timeouts, retries, rate
  * limit, circuit breaker). Requests are shaped as the official clients shape them: `X-API-KEY`
  * header, bracketed query parameters, form bodies with the entity as JSON in one field.
  * `success: false` answers throw RetailCrmApiError; outages throw UpstreamUnavailableError.
  */
-export function createRetailCrmClient(o: RetailCrmClientOptions): RetailCrmCustomersPort & { readonly upstream: UpstreamClient; close(): Promise<void> } {
+export function createRetailCrmClient(o: RetailCrmClientOptions): RetailCrmCustomersPort & RetailCrmOrdersPort & { readonly upstream: UpstreamClient; close(): Promise<void> } {
   const options = Object.freeze({ ...o });
   const upstream = new UpstreamClient({
     system: 'retailcrm',
@@ -185,35 +140,7 @@ export function createRetailCrmClient(o: RetailCrmClientOptions): RetailCrmCusto
     ...options.resilience,
   });
 
-  async function call<T>(
-    schema: z.ZodType<T>,
-    req: { method: 'GET' | 'POST'; path: string; form?: Record<string, string | undefined>; idempotent: boolean },
-  ): Promise<T> {
-    const response = await upstream.send({
-      method: req.method,
-      path: `${API}${req.path}`,
-      ...(req.form ? { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: formBody(req.form) } : {}),
-      idempotent: req.idempotent,
-    });
-    let body: unknown;
-    try {
-      body = JSON.parse(response.text);
-    } catch {
-      // An HTML page instead of JSON: nginx answering for an account that does not exist (as both official clients read it).
-      if (response.status >= 400) throw new RetailCrmApiError(response.status, 'Account does not exist.', {});
-      throw new UpstreamUnavailableError('retailcrm', `answered ${response.status} with a body that is not JSON`, response.status);
-    }
-    const envelope = body as { success?: unknown; errorMsg?: unknown; errors?: unknown } | null;
-    if (response.status >= 400 || envelope?.success !== true) {
-      const errorMsg = typeof envelope?.errorMsg === 'string' ? envelope.errorMsg : `HTTP ${response.status}`;
-      throw new RetailCrmApiError(response.status, errorMsg, errorsOf(envelope?.errors));
-    }
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) {
-      throw new UpstreamUnavailableError('retailcrm', `unexpected response to ${req.method} ${req.path.split('?')[0]}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, response.status);
-    }
-    return parsed.data;
-  }
+  const call = createCall(upstream);
 
   const customerPath = (id: string | number) => `/customers/${encodeURIComponent(String(id))}`;
 
@@ -229,6 +156,7 @@ export function createRetailCrmClient(o: RetailCrmClientOptions): RetailCrmCusto
 
   return {
     upstream,
+    ...retailCrmOrders(call, options.site),
 
     async listCustomers(filter: CrmCustomerFilter, page: { limit?: CrmPageLimit; page?: number } = {}) {
       if (filter.ids?.length === 0 || filter.externalIds?.length === 0) return { customers: [], pagination: EMPTY_PAGE(page.limit ?? 20) };

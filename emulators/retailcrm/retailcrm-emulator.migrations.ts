@@ -85,6 +85,69 @@ const migrations: Record<string, Migration> = {
       await sql`create index history_created_at_idx on retailcrm_emulator.history (created_at)`.execute(db);
     },
   },
+  '0002_orders': {
+    async up(db: Kysely<any>) {
+      const schema = db.schema.withSchema('retailcrm_emulator');
+      // Money columns hold kopecks (the API prints roubles with two decimals).
+      await schema
+        .createTable('orders')
+        .addColumn('id', 'serial', (c) => c.primaryKey())
+        .addColumn('external_id', 'text')
+        .addColumn('site', 'text', (c) => c.notNull())
+        .addColumn('number', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('status_updated_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('customer_id', 'integer')
+        .addColumn('first_name', 'text')
+        .addColumn('last_name', 'text')
+        .addColumn('phone', 'text')
+        .addColumn('email', 'text')
+        .addColumn('items', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addColumn('delivery', 'jsonb')
+        .addColumn('custom_fields', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .addColumn('total_summ', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('full_paid_at', 'timestamptz')
+        .execute();
+      await sql`create unique index orders_site_external_id_uq on retailcrm_emulator.orders (site, external_id) where external_id is not null`.execute(db);
+      await sql`create index orders_customer_idx on retailcrm_emulator.orders (customer_id)`.execute(db);
+      await sql`create sequence retailcrm_emulator.order_item_ids`.execute(db);
+
+      await schema
+        .createTable('payments')
+        .addColumn('id', 'serial', (c) => c.primaryKey())
+        .addColumn('order_id', 'integer', (c) => c.notNull().references('retailcrm_emulator.orders.id'))
+        .addColumn('external_id', 'text')
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('amount', 'bigint', (c) => c.notNull())
+        .addColumn('paid_at', 'timestamptz')
+        .addColumn('comment', 'text')
+        .execute();
+      await sql`create unique index payments_external_id_uq on retailcrm_emulator.payments (external_id) where external_id is not null`.execute(db);
+      await sql`create index payments_order_idx on retailcrm_emulator.payments (order_id)`.execute(db);
+
+      await schema
+        .createTable('order_history')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('order_id', 'integer', (c) => c.notNull())
+        .addColumn('created', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('deleted', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'integer')
+        .addColumn('api_key', 'text')
+        .addColumn('field', 'text', (c) => c.notNull())
+        .addColumn('old_value', 'jsonb')
+        .addColumn('new_value', 'jsonb')
+        .addColumn('order', 'jsonb', (c) => c.notNull())
+        .addColumn('item', 'jsonb')
+        .addColumn('payment', 'jsonb')
+        .execute();
+      await sql`create index order_history_order_idx on retailcrm_emulator.order_history (order_id, id)`.execute(db);
+      await sql`create index order_history_created_at_idx on retailcrm_emulator.order_history (created_at)`.execute(db);
+    },
+  },
 };
 
 export const retailCrmEmulatorSchema: SchemaModule = { schema: 'retailcrm_emulator', migrations };

@@ -68,7 +68,86 @@ export interface HistoryTable {
   customer: Json<Record<string, unknown>>;
 }
 
+/** An order line as stored (jsonb); money in kopecks. */
+export interface OrderItemData {
+  id: number;
+  offer: { id?: number; externalId?: string; xmlId?: string; name?: string };
+  productName: string | null;
+  quantity: number;
+  initialPrice: number;
+  /** Per unit, as the API means it. */
+  discountManualAmount: number;
+  /** For the whole line. */
+  bonusesChargeTotal: number;
+  bonusesCreditTotal: number;
+  status: string;
+  createdAt: string;
+}
+
+export interface OrderDeliveryData {
+  code?: string;
+  /** Kopecks. */
+  cost: number;
+  address?: CrmAddress;
+}
+
+/** One order of the emulated account. */
+export interface OrdersTable {
+  id: Generated<number>;
+  external_id: string | null;
+  site: string;
+  number: string;
+  status: string;
+  status_updated_at: Date;
+  created_at: Date;
+  customer_id: number | null;
+  first_name: string | null;
+  last_name: string | null;
+  phone: string | null;
+  email: string | null;
+  items: Json<OrderItemData[]>;
+  delivery: Json<OrderDeliveryData> | null;
+  custom_fields: Json<Record<string, unknown>>;
+  /** Kopecks; kept for the customer's sums and the fully-paid check. */
+  total_summ: ColumnType<string | number, number, number>;
+  full_paid_at: Date | null;
+}
+
+export interface PaymentsTable {
+  id: Generated<number>;
+  order_id: number;
+  external_id: string | null;
+  type: string;
+  status: string;
+  /** Kopecks. */
+  amount: ColumnType<string | number, number, number>;
+  paid_at: Date | null;
+  comment: string | null;
+}
+
+/** The change feed behind `orders/history`. */
+export interface OrderHistoryTable {
+  id: Generated<number>;
+  created_at: Date;
+  order_id: number;
+  created: boolean;
+  deleted: boolean;
+  source: string;
+  user_id: number | null;
+  api_key: string | null;
+  field: string;
+  old_value: Json<unknown> | null;
+  new_value: Json<unknown> | null;
+  /** `{id, externalId, site, status}`, or the whole order on creation records. */
+  order: Json<Record<string, unknown>>;
+  item: Json<Record<string, unknown>> | null;
+  payment: Json<Record<string, unknown>> | null;
+}
+
 export interface RetailCrmEmulatorDb {
+  'retailcrm_emulator.orders': OrdersTable;
+  'retailcrm_emulator.payments': PaymentsTable;
+  'retailcrm_emulator.order_history': OrderHistoryTable;
   'retailcrm_emulator.customers': CustomersTable;
   'retailcrm_emulator.custom_fields': CustomFieldsTable;
   'retailcrm_emulator.history': HistoryTable;
@@ -79,3 +158,7 @@ export type CustomerInsert = Insertable<CustomersTable>;
 export type CustomFieldRow = Selectable<CustomFieldsTable>;
 export type HistoryRow = Selectable<HistoryTable>;
 export type HistoryInsert = Insertable<HistoryTable>;
+export type OrderRow = Selectable<OrdersTable>;
+export type PaymentRow = Selectable<PaymentsTable>;
+export type OrderHistoryRow = Selectable<OrderHistoryTable>;
+export type OrderHistoryInsert = Insertable<OrderHistoryTable>;

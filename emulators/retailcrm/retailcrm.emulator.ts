@@ -45,6 +45,9 @@ import {
   validationErrors,
 } from './retailcrm-envelope.js';
 import { seedCustomers } from './retailcrm-seed.js';
+import { clearOrders } from './retailcrm-orders.repository.js';
+import { addOrderRoutes } from './retailcrm-orders.routes.js';
+import { apiKeyOf, byOf, INTEGER, isResponse, json, pageOf, pagination, unsupportedFilters } from './retailcrm-request.js';
 
 export { retailCrmEmulatorSchema } from './retailcrm-emulator.migrations.js';
 export { demoCustomerExternalId } from './retailcrm-seed.js';
@@ -63,37 +66,13 @@ export interface RetailCrmEmulator {
   readonly faults: FaultSwitches;
   /** Idempotent: seeds once (if no customers exist). */
   seed(o: { onlineCustomers: number }): Promise<void>;
-  /** Empties customers and history (custom field definitions stay). For tests. */
+  /** Empties customers, orders, payments and both histories (custom field definitions stay). For tests. */
   reset(): Promise<void>;
   start(port: number, host?: string): Promise<RunningServer>;
 }
 
-const PAGE_LIMITS = new Set([20, 50, 100, 250]);
 const CUSTOMER_FILTERS = new Set(['ids', 'externalIds', 'name', 'email', 'sites']);
 const HISTORY_FILTERS = new Set(['sinceId', 'customerId', 'customerExternalId', 'startDate', 'endDate']);
-const INTEGER = /^\d{1,15}$/;
-
-type Page = { limit: number; page: number };
-
-function pageOf(params: PhpParams): Page | EmulatorResponse {
-  const limit = params.limit === undefined ? 20 : Number(scalar(params.limit));
-  if (!PAGE_LIMITS.has(limit)) return validationErrors({ limit: 'The value you selected is not a valid choice.' });
-  const pageText = params.page === undefined ? '1' : scalar(params.page);
-  if (pageText === undefined || !INTEGER.test(pageText) || Number(pageText) < 1) return validationErrors({ page: 'This value should be greater than or equal to 1.' });
-  return { limit, page: Number(pageText) };
-}
-
-const isResponse = (value: object): value is EmulatorResponse => 'status' in value;
-
-const pagination = ({ limit, page }: Page, total: number) => ({ limit, totalCount: total, currentPage: page, totalPageCount: Math.ceil(total / limit) });
-
-// Filters the emulator does not implement are refused rather than ignored: silently unfiltered
-// results would make a wrong query look right.
-function unsupportedFilters(filter: PhpParams, supported: ReadonlySet<string>): EmulatorResponse | undefined {
-  const extra = Object.keys(filter).filter((k) => !supported.has(k));
-  if (extra.length === 0) return undefined;
-  return validationErrors(Object.fromEntries(extra.map((k) => [`filter[${k}]`, 'This filter is not supported by the emulator.'])));
-}
 
 function customerFilterOf(params: PhpParams): CustomerFilter | EmulatorResponse {
   const filter = map(params.filter) ?? {};
@@ -147,22 +126,6 @@ function historyFilterOf(params: PhpParams): HistoryFilter | EmulatorResponse {
   return Object.keys(errors).length > 0 ? validationErrors(errors) : result;
 }
 
-function byOf(params: PhpParams): By | EmulatorResponse {
-  const by = params.by === undefined ? 'externalId' : scalar(params.by);
-  if (by === 'id' || by === 'externalId') return by;
-  return validationErrors({ by: 'The value you selected is not a valid choice.' });
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** The key the request carries: `X-API-KEY` header, else `apiKey` in the query, else in a POST form. */
-function apiKeyOf(req: EmulatorRequest): string | undefined {
-  const key = headerValue(req.headers['x-api-key']) || req.query.get('apiKey') || (req.method === 'POST' ? scalar(parseForm(req.body).apiKey) : undefined);
-  return key || undefined;
-}
-
 function historyRecord(row: HistoryRow, callerKey: string | undefined): Record<string, unknown> {
   return {
     id: row.id,
@@ -179,7 +142,6 @@ function historyRecord(row: HistoryRow, callerKey: string | undefined): Record<s
   };
 }
 
-const json = (value: unknown) => JSON.stringify(value ?? null);
 
 /** Parses `customer=<json>`: missing, malformed and invalid are the API's three different answers. */
 async function customerPatchOf(db: Kysely<RetailCrmEmulatorDb>, form: PhpParams): Promise<CustomerPatch | EmulatorResponse> {
@@ -394,6 +356,11 @@ export function createRetailCrmEmulator(o: RetailCrmEmulatorOptions): RetailCrmE
     .on('GET', '/api/v5/customers/:externalId', get)
     .on('POST', '/api/v5/customers/:externalId/edit', edit);
 
+  const reset = async () => {
+    await clearOrders(db);
+    await clearCustomers(db);
+  };
+
   const seed = async ({ onlineCustomers }: { onlineCustomers: number }) => {
     await seedCustomers(db, options.sites[0]!, onlineCustomers);
   };
@@ -406,14 +373,15 @@ export function createRetailCrmEmulator(o: RetailCrmEmulatorOptions): RetailCrmE
       return { status: 200, body: { seeded: true } };
     })
     .on('POST', '/reset', async () => {
-      await clearCustomers(db);
+      await reset();
       return { status: 200, body: { reset: true } };
     });
+  addOrderRoutes(router, control, { db, sites: options.sites, siteOf });
 
   return {
     faults,
     seed,
-    reset: () => clearCustomers(db),
+    reset,
     start: (port, host) =>
       startEmulatorServer(
         {
