@@ -14,6 +14,7 @@ import {
   type OneCStockRow,
   type OneCWarehouse,
 } from './onec.port.js';
+import type { OneCOrder, OneCOrderDraft, OneCOrderState, OneCOrderStateChange, OneCOrdersPort, OneCPostingRefused, OneCReturn, OneCReturnDraft } from './onec-orders.port.js';
 
 export interface OneCClientOptions extends Pick<UpstreamClientOptions, 'maxRetries' | 'breakerThreshold' | 'breakerHalfOpenAfterMs'> {
   /** Up to and including the publication, e.g. `http://127.0.0.1:4103/trade`. */
@@ -129,6 +130,46 @@ const stockRow = z.object({
   ВРезервеСоСкладаBalance: quantity,
   ВРезервеПодЗаказBalance: quantity,
 });
+const money = z.union([z.number(), z.string()]).nullish().transform((v) => toKopecks(Number(v ?? 0)));
+const orderRow = z.object({
+  Ref_Key: guidSchema,
+  Number: z.string(),
+  Date: z.string(),
+  Posted: z.boolean(),
+  DataVersion: z.string(),
+  Статус: z.string(),
+  Склад_Key: guidSchema,
+  НомерПоДаннымКлиента: z.string(),
+  СуммаДокумента: money,
+  Товары: z.array(
+    z.object({
+      LineNumber: z.union([z.string(), z.number()]).transform(Number),
+      Номенклатура_Key: guidSchema,
+      Характеристика_Key: guidSchema,
+      Количество: quantity,
+      Цена: money,
+      СуммаРучнойСкидки: money,
+      Сумма: money,
+      Отменено: z.boolean().nullish(),
+    }),
+  ),
+});
+const ORDER_SELECT = 'Ref_Key,Number,Date,Posted,DataVersion,Статус,Склад_Key,НомерПоДаннымКлиента,СуммаДокумента,Товары';
+const returnRow = z.object({ Ref_Key: guidSchema, Number: z.string(), Posted: z.boolean(), ДокументРеализации_Key: guidSchema, НомерВходящегоДокумента: z.string(), СуммаДокумента: money });
+const RETURN_SELECT = 'Ref_Key,Number,Posted,ДокументРеализации_Key,НомерВходящегоДокумента,СуммаДокумента';
+const stateRow = z.object({ Заказ_Key: guidSchema, Состояние: z.string(), ДатаИзменения: z.string() });
+const refRow = z.object({ Ref_Key: guidSchema });
+
+/** `Состояние` values of СостоянияЗаказовКлиентов (ASSUMED names, as the emulator writes them). */
+const ORDER_STATES: Readonly<Record<string, OneCOrderState>> = {
+  ОжидаетсяСогласование: 'awaiting-approval',
+  ГотовКОтгрузке: 'ready-to-ship',
+  Отгружен: 'shipped',
+  Доставлен: 'delivered',
+  Возвращен: 'returned',
+  Отменен: 'cancelled',
+};
+
 const errorBody = z.object({ 'odata.error': z.object({ code: z.union([z.string(), z.number()]).transform(String), message: z.object({ value: z.string() }) }) });
 
 const WAREHOUSE_TYPES: Readonly<Record<string, OneCWarehouse['type']>> = {
@@ -155,10 +196,11 @@ export const toKopecks = (roubles: number) => Math.round(roubles * 100);
  * 1C's standard OData interface over HTTP, sending what a real OData client sends: HTTP Basic with
  * the 1C user (UTF-8), `Accept: application/json`, `$format=json`, the entity set and virtual table
  * names percent-encoded in the path, `$filter` with `guid'…'` literals, `$select` of exactly the
- * fields read, `$orderby` on the keyset columns and `$top`. Every call is a read, so the upstream
- * client retries all of them after timeouts and 5xx.
+ * fields read, `$orderby` on the keyset columns and `$top`. Reads, posting, unposting and PATCH of a
+ * status are safe to repeat, so the upstream client retries them after timeouts and 5xx; a create
+ * (`POST <Set>`) is not, and is made retry-safe by searching for our number before each attempt.
  */
-export function createOneCClient(o: OneCClientOptions): OneCCatalogPort & { readonly upstream: UpstreamClient; close(): Promise<void> } {
+export function createOneCClient(o: OneCClientOptions): OneCCatalogPort & OneCOrdersPort & { readonly upstream: UpstreamClient; close(): Promise<void> } {
   const upstream = new UpstreamClient({
     system: 'onec',
     baseUrl: `${o.baseUrl.replace(/\/+$/, '')}/odata/standard.odata`,
@@ -176,23 +218,34 @@ export function createOneCClient(o: OneCClientOptions): OneCCatalogPort & { read
   const colourName = o.colourPropertyName ?? 'Цвет';
   const retailName = o.retailPriceTypeName ?? 'Розничная';
 
-  async function get<T>(resource: string, options: readonly (readonly [string, string | number | undefined])[], schema: z.ZodType<T>): Promise<T> {
-    const path = `/${resource}${odataQuery(options)}`;
-    const response = await upstream.send({ method: 'GET', path, idempotent: true });
+  /**
+   * One request, its answer checked: 4xx → OneCApiError, a body that is not the expected JSON →
+   * UpstreamUnavailableError. `idempotent` lets the upstream client retry it after a lost reply.
+   */
+  async function call<T>(req: { method: 'GET' | 'POST' | 'PATCH'; resource: string; options?: readonly (readonly [string, string | number | undefined])[]; body?: unknown; idempotent: boolean }, schema: z.ZodType<T>): Promise<T> {
+    const path = `/${req.resource}${odataQuery(req.options ?? [])}`;
+    const response = await upstream.send({
+      method: req.method,
+      path,
+      idempotent: req.idempotent,
+      ...(req.body === undefined ? {} : { body: JSON.stringify(req.body), headers: { 'Content-Type': 'application/json' } }),
+    });
     if (response.status >= 400) throw apiError(response.status, response.text);
     let json: unknown;
     try {
-      json = JSON.parse(response.text);
+      json = response.text === '' ? undefined : JSON.parse(response.text);
     } catch {
-      throw new UpstreamUnavailableError('onec', `GET ${resource} answered ${response.status} with a body that is not JSON`, response.status);
+      throw new UpstreamUnavailableError('onec', `${req.method} ${req.resource} answered ${response.status} with a body that is not JSON`, response.status);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const problems = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      throw new UpstreamUnavailableError('onec', `GET ${resource} answered an unexpected shape (${problems})`, response.status);
+      throw new UpstreamUnavailableError('onec', `${req.method} ${req.resource} answered an unexpected shape (${problems})`, response.status);
     }
     return parsed.data;
   }
+
+  const get = <T>(resource: string, options: readonly (readonly [string, string | number | undefined])[], schema: z.ZodType<T>) => call({ method: 'GET', resource, options, idempotent: true }, schema);
 
   const set = (name: string) => encodePathSegment(name);
 
@@ -258,8 +311,154 @@ export function createOneCClient(o: OneCClientOptions): OneCCatalogPort & { read
     return retailPriceType;
   }
 
+  const ORDERS = 'Document_ЗаказКлиента';
+  const SALES = 'Document_РеализацияТоваровУслуг';
+  const RETURNS = 'Document_ВозвратТоваровОтКлиента';
+  const objectPath = (setName: string, key: string, action?: 'Post' | 'Unpost') => `${set(setName)}(guid'${guid(key)}')${action ? `/${action}` : ''}`;
+  const roubles = (kopecks: number) => kopecks / 100;
+  const attempts = Math.max(1, o.maxRetries ?? 3);
+
+  const toOrder = (r: z.infer<typeof orderRow>): OneCOrder => ({
+    ref: r.Ref_Key,
+    number: r.Number,
+    date: r.Date,
+    externalNumber: r.НомерПоДаннымКлиента,
+    posted: r.Posted,
+    status: r.Статус,
+    warehouseRef: r.Склад_Key,
+    totalKopecks: r.СуммаДокумента,
+    dataVersion: r.DataVersion,
+    lines: r.Товары.map((l) => ({
+      lineNumber: l.LineNumber,
+      productRef: l.Номенклатура_Key,
+      ...optional('characteristicRef', ref(l.Характеристика_Key)),
+      quantity: l.Количество,
+      priceKopecks: l.Цена,
+      discountKopecks: l.СуммаРучнойСкидки,
+      amountKopecks: l.Сумма,
+      cancelled: l.Отменено ?? false,
+    })),
+  });
+  const toReturn = (r: z.infer<typeof returnRow>): OneCReturn => ({ ref: r.Ref_Key, number: r.Number, saleRef: r.ДокументРеализации_Key, externalId: r.НомерВходящегоДокумента, posted: r.Posted, totalKopecks: r.СуммаДокумента });
+
+  /** Finds by the natural key, else creates; a create whose reply was lost is looked for again before a second try. */
+  async function findOrCreate<T>(find: () => Promise<T | undefined>, create: () => Promise<T>): Promise<{ value: T; created: boolean }> {
+    for (let attempt = 1; ; attempt++) {
+      const existing = await find();
+      if (existing !== undefined) return { value: existing, created: false };
+      try {
+        return { value: await create(), created: true };
+      } catch (error) {
+        if (!(error instanceof UpstreamUnavailableError) || attempt >= attempts) throw error;
+      }
+    }
+  }
+
+  /** Posts a document; 1C refusing to post (400) is the caller's typed result. */
+  async function post(setName: string, key: string): Promise<{ ok: true } | OneCPostingRefused> {
+    try {
+      await call({ method: 'POST', resource: objectPath(setName, key, 'Post'), idempotent: true }, z.unknown());
+      return { ok: true };
+    } catch (error) {
+      if (error instanceof OneCApiError && error.status === 400) return { ok: false, code: 'POSTING_REFUSED', message: error.message };
+      throw error;
+    }
+  }
+
+  const findOrder = async (externalNumber: string): Promise<OneCOrder | undefined> => {
+    const rows = await get(set(ORDERS), [['$select', ORDER_SELECT], ['$filter', `НомерПоДаннымКлиента eq ${str(externalNumber)} and DeletionMark eq false`], ['$orderby', 'Date,Ref_Key'], ['$top', 1]], list(orderRow));
+    return rows.value[0] && toOrder(rows.value[0]);
+  };
+  const findReturn = async (externalId: string): Promise<OneCReturn | undefined> => {
+    const rows = await get(set(RETURNS), [['$select', RETURN_SELECT], ['$filter', `НомерВходящегоДокумента eq ${str(externalId)} and DeletionMark eq false`], ['$orderby', 'Date,Ref_Key'], ['$top', 1]], list(returnRow));
+    return rows.value[0] && toReturn(rows.value[0]);
+  };
+
   return {
     upstream,
+
+    findOrderByExternalNumber: findOrder,
+
+    async createOrder(draft: OneCOrderDraft) {
+      const body = {
+        ...(draft.partnerRef ? { Партнер_Key: guid(draft.partnerRef) } : {}),
+        ...(draft.counterpartyRef ? { Контрагент_Key: guid(draft.counterpartyRef) } : {}),
+        Склад_Key: guid(draft.warehouseRef),
+        Статус: 'КОтгрузке',
+        ХозяйственнаяОперация: 'РеализацияКлиенту',
+        НомерПоДаннымКлиента: draft.externalNumber,
+        ...(draft.deliveryAddress ? { АдресДоставки: draft.deliveryAddress } : {}),
+        ...(draft.comment ? { Комментарий: draft.comment } : {}),
+        Товары: draft.lines.map((l, i) => ({
+          LineNumber: String(i + 1),
+          Номенклатура_Key: guid(l.productRef),
+          Характеристика_Key: l.characteristicRef ? guid(l.characteristicRef) : ONEC_EMPTY_REF,
+          Количество: l.quantity,
+          Цена: roubles(l.priceKopecks),
+          СуммаРучнойСкидки: roubles(l.discountKopecks ?? 0),
+          Сумма: roubles(l.quantity * l.priceKopecks - (l.discountKopecks ?? 0)),
+          ВариантОбеспечения: 'СоСклада',
+        })),
+      };
+      const { value, created } = await findOrCreate(
+        () => findOrder(draft.externalNumber),
+        async () => toOrder(await call({ method: 'POST', resource: set(ORDERS), body, idempotent: false }, orderRow)),
+      );
+      return { order: value, created };
+    },
+
+    postOrder: (orderRef) => post(ORDERS, orderRef),
+
+    async cancelOrder(orderRef) {
+      await call({ method: 'PATCH', resource: objectPath(ORDERS, orderRef), body: { Статус: 'Закрыт' }, idempotent: true }, z.unknown());
+    },
+
+    async orderStatusChanges(since, top = 500): Promise<OneCOrderStateChange[]> {
+      if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(since)) throw new TypeError(`not a 1C date-time: ${since}`);
+      const rows = await get(
+        set('InformationRegister_СостоянияЗаказовКлиентов'),
+        [
+          ['$select', 'Заказ_Key,Состояние,ДатаИзменения'],
+          ['$filter', `ДатаИзменения ge datetime'${since}'`],
+          ['$orderby', 'ДатаИзменения,Заказ_Key'],
+          ['$top', top],
+        ],
+        list(stateRow),
+      );
+      return rows.value.map((r) => ({ orderRef: r.Заказ_Key, state: ORDER_STATES[r.Состояние] ?? 'unknown', rawState: r.Состояние, changedAt: r.ДатаИзменения }));
+    },
+
+    async createReturn(draft: OneCReturnDraft) {
+      let sale: string | undefined;
+      const { value, created } = await findOrCreate(
+        () => findReturn(draft.externalId),
+        async () => {
+          const sales = await get(set(SALES), [['$select', 'Ref_Key'], ['$filter', `ЗаказКлиента_Key eq guid'${guid(draft.orderRef)}' and Posted eq true`], ['$top', 1]], list(refRow));
+          sale = sales.value[0]?.Ref_Key;
+          if (sale === undefined) return undefined;
+          const body = {
+            ДокументРеализации_Key: sale,
+            НомерВходящегоДокумента: draft.externalId,
+            ...(draft.comment ? { Комментарий: draft.comment } : {}),
+            Товары: draft.lines.map((l, i) => ({
+              LineNumber: String(i + 1),
+              Номенклатура_Key: guid(l.productRef),
+              Характеристика_Key: l.characteristicRef ? guid(l.characteristicRef) : ONEC_EMPTY_REF,
+              Количество: l.quantity,
+              Цена: roubles(l.priceKopecks),
+              Сумма: roubles(l.quantity * l.priceKopecks),
+            })),
+          };
+          return toReturn(await call({ method: 'POST', resource: set(RETURNS), body, idempotent: false }, returnRow));
+        },
+      );
+      if (value === undefined) return { ok: false as const, code: 'NOT_SHIPPED' as const, message: `order ${draft.orderRef} has no posted sale in 1C` };
+      if (!value.posted) {
+        const posted = await post(RETURNS, value.ref);
+        if (!posted.ok) return posted;
+      }
+      return { ok: true as const, return: { ...value, posted: true }, created };
+    },
 
     async listWarehouses(): Promise<OneCWarehouse[]> {
       const rows = await get(

@@ -133,6 +133,46 @@ const migrations: Record<string, Migration> = {
       await sql`create index stock_balances_warehouse_idx on ${sql.table(`${S}.stock_balances`)} (warehouse_ref, product_ref, characteristic_ref)`.execute(db);
     },
   },
+  '0002_order_documents': {
+    async up(db: Kysely<any>) {
+      const schema = db.schema.withSchema(S);
+      // Orders, sales and returns in one table, as `catalog_objects` holds the small catalogs:
+      // header attributes under their 1C names in `attrs`, the table part Товары in `lines`.
+      await schema
+        .createTable('documents')
+        .addColumn('ref', 'uuid', (c) => c.primaryKey())
+        .addColumn('entity_set', 'text', (c) => c.notNull())
+        .addColumn('number', 'text', (c) => c.notNull())
+        .addColumn('date', sql`timestamp(0)`, (c) => c.notNull())
+        .addColumn('posted', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('deletion_mark', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('data_version', 'text', (c) => c.notNull())
+        .addColumn('attrs', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .addColumn('lines', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addUniqueConstraint('documents_number_uq', ['entity_set', 'number'])
+        .execute();
+      // The integration's lookups: our order number, the sale of an order, the return of ours.
+      await sql`create index documents_customer_number_idx on ${sql.table(`${S}.documents`)} (entity_set, (coalesce(attrs->>'НомерПоДаннымКлиента', '')))`.execute(db);
+      await sql`create index documents_incoming_number_idx on ${sql.table(`${S}.documents`)} (entity_set, (coalesce(attrs->>'НомерВходящегоДокумента', '')))`.execute(db);
+      await sql`create index documents_order_idx on ${sql.table(`${S}.documents`)} (entity_set, (coalesce((attrs->>'ЗаказКлиента_Key')::uuid, ${EMPTY})))`.execute(db);
+
+      await schema
+        .createTable('document_counters')
+        .addColumn('entity_set', 'text', (c) => c.primaryKey())
+        .addColumn('last_number', 'integer', (c) => c.notNull())
+        .execute();
+
+      await schema
+        .createTable('order_states')
+        .addColumn('order_ref', 'uuid', (c) => c.primaryKey())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('changed_at', sql`timestamp(0)`, (c) => c.notNull())
+        .addColumn('delivered', 'boolean', (c) => c.notNull().defaultTo(false))
+        .execute();
+      await sql`create index order_states_changed_idx on ${sql.table(`${S}.order_states`)} (changed_at, order_ref)`.execute(db);
+    },
+  },
 };
 
 /** The emulator's tables: schema `onec_emulator`. */

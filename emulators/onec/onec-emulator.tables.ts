@@ -117,6 +117,37 @@ export interface StockBalancesTable {
   reserved_for_order: number;
 }
 
+/**
+ * `Document_ЗаказКлиента`, `Document_РеализацияТоваровУслуг`, `Document_ВозвратТоваровОтКлиента`:
+ * header attributes in `attrs` and the table part Товары in `lines`, under their 1C names.
+ */
+export interface DocumentsTable {
+  ref: string;
+  entity_set: string;
+  number: string;
+  date: ColumnType<Date, string, string>;
+  posted: Generated<boolean>;
+  deletion_mark: Generated<boolean>;
+  version: number;
+  data_version: string;
+  attrs: ColumnType<Record<string, unknown>, string, string>;
+  lines: ColumnType<Record<string, unknown>[], string, string>;
+}
+
+/** The last number given per document kind. */
+export interface DocumentCountersTable {
+  entity_set: string;
+  last_number: number;
+}
+
+/** `InformationRegister_СостоянияЗаказовКлиентов`: one row per order, its current state and when it changed. */
+export interface OrderStatesTable {
+  order_ref: string;
+  state: string;
+  changed_at: ColumnType<Date, string, string>;
+  delivered: Generated<boolean>;
+}
+
 export interface OneCEmulatorDb {
   'onec_emulator.seed_state': SeedStateTable;
   'onec_emulator.catalog_objects': CatalogObjectsTable;
@@ -127,4 +158,7 @@ export interface OneCEmulatorDb {
   'onec_emulator.price_slice_last': PriceSliceLastTable;
   'onec_emulator.stock_movements': StockMovementsTable;
   'onec_emulator.stock_balances': StockBalancesTable;
+  'onec_emulator.documents': DocumentsTable;
+  'onec_emulator.document_counters': DocumentCountersTable;
+  'onec_emulator.order_states': OrderStatesTable;
 }

@@ -103,6 +103,124 @@ export const PROPERTY_VALUE_TYPE = 'StandardODATA.Catalog_ЗначенияСво
 export const PRICE_RECORDER_TYPE = 'StandardODATA.Document_УстановкаЦенНоменклатуры';
 const PRICE = `(t.price_kopecks / 100.0)::float8`;
 
+// ---- Documents ----------------------------------------------------------------------------------
+
+/** One attribute of a document header or of a row of its table part Товары. */
+export interface DocumentFieldDef {
+  readonly name: string;
+  readonly type: EdmType;
+  /** Enum values accepted (1C enums travel as their value names). */
+  readonly values?: readonly string[];
+  readonly required?: boolean;
+  /** Computed by the base (sums): printed, never written. */
+  readonly readOnly?: boolean;
+  readonly default?: string | number | boolean;
+}
+
+export interface DocumentDef {
+  readonly name: string;
+  /** `Recorder_Type` of its register records. */
+  readonly recorderType: string;
+  /** Writable over OData (`POST`, `PATCH`, `/Post`, `/Unpost`); sales are made by the warehouse. */
+  readonly writable: boolean;
+  readonly header: readonly DocumentFieldDef[];
+  /** Columns of Товары besides LineNumber. */
+  readonly lines: readonly DocumentFieldDef[];
+}
+
+/** `Статус` of Document_ЗаказКлиента (УТ 11 enum СтатусыЗаказовКлиентов). */
+export const ORDER_STATUSES = ['НеСогласован', 'КОбеспечению', 'КОтгрузке', 'Закрыт'] as const;
+/** Statuses under which a posted order reserves its lines. */
+export const RESERVING_STATUSES: readonly string[] = ['КОбеспечению', 'КОтгрузке'];
+
+const f = (name: string, type: EdmType, extra: Omit<DocumentFieldDef, 'name' | 'type'> = {}): DocumentFieldDef => ({ name, type, ...extra });
+const PARTIES = [f('Организация_Key', 'Edm.Guid'), f('Партнер_Key', 'Edm.Guid'), f('Контрагент_Key', 'Edm.Guid'), f('Валюта_Key', 'Edm.Guid')];
+const GOODS = [f('Номенклатура_Key', 'Edm.Guid', { required: true }), f('Характеристика_Key', 'Edm.Guid'), f('Количество', 'Edm.Double', { required: true }), f('Цена', 'Edm.Double', { default: 0 }), f('Сумма', 'Edm.Double')];
+
+export const ORDER_DOC: DocumentDef = {
+  name: 'Document_ЗаказКлиента',
+  recorderType: 'StandardODATA.Document_ЗаказКлиента',
+  writable: true,
+  header: [
+    ...PARTIES,
+    f('Соглашение_Key', 'Edm.Guid'),
+    f('Склад_Key', 'Edm.Guid', { required: true }),
+    f('Статус', 'Edm.String', { values: ORDER_STATUSES, default: 'НеСогласован' }),
+    f('ХозяйственнаяОперация', 'Edm.String', { values: ['РеализацияКлиенту'], default: 'РеализацияКлиенту' }),
+    f('ЦенаВключаетНДС', 'Edm.Boolean', { default: true }),
+    f('СуммаДокумента', 'Edm.Double', { readOnly: true }),
+    f('НомерПоДаннымКлиента', 'Edm.String'),
+    f('ДатаПоДаннымКлиента', 'Edm.DateTime'),
+    f('ДатаОтгрузки', 'Edm.DateTime'),
+    f('АдресДоставки', 'Edm.String'),
+    f('Комментарий', 'Edm.String'),
+  ],
+  lines: [...GOODS, f('СуммаРучнойСкидки', 'Edm.Double', { default: 0 }), f('ВариантОбеспечения', 'Edm.String', { values: ['Отгрузить', 'СоСклада', 'НеТребуется'], default: 'СоСклада' }), f('Отменено', 'Edm.Boolean', { default: false })],
+};
+
+export const SALE_DOC: DocumentDef = {
+  name: 'Document_РеализацияТоваровУслуг',
+  recorderType: 'StandardODATA.Document_РеализацияТоваровУслуг',
+  writable: false,
+  header: [
+    ...PARTIES,
+    f('Склад_Key', 'Edm.Guid'),
+    f('ЗаказКлиента_Key', 'Edm.Guid'),
+    f('ХозяйственнаяОперация', 'Edm.String'),
+    f('СуммаДокумента', 'Edm.Double', { readOnly: true }),
+    f('Комментарий', 'Edm.String'),
+  ],
+  lines: [...GOODS, f('СуммаРучнойСкидки', 'Edm.Double'), f('ЗаказКлиента_Key', 'Edm.Guid')],
+};
+
+export const RETURN_DOC: DocumentDef = {
+  name: 'Document_ВозвратТоваровОтКлиента',
+  recorderType: 'StandardODATA.Document_ВозвратТоваровОтКлиента',
+  writable: true,
+  header: [
+    ...PARTIES,
+    f('Склад_Key', 'Edm.Guid'),
+    f('ДокументРеализации_Key', 'Edm.Guid', { required: true }),
+    f('ХозяйственнаяОперация', 'Edm.String', { values: ['ВозвратОтКлиента'], default: 'ВозвратОтКлиента' }),
+    f('СуммаДокумента', 'Edm.Double', { readOnly: true }),
+    f('НомерВходящегоДокумента', 'Edm.String'),
+    f('ДатаВходящегоДокумента', 'Edm.DateTime'),
+    f('Комментарий', 'Edm.String'),
+  ],
+  lines: GOODS,
+};
+
+export const DOCUMENT_DEFS: readonly DocumentDef[] = [ORDER_DOC, SALE_DOC, RETURN_DOC];
+export const documentDef = (name: string) => DOCUMENT_DEFS.find((d) => d.name === name);
+
+function documentSet(def: DocumentDef): EntitySetDef {
+  return {
+    name: def.name,
+    entityType: def.name,
+    source: sql`(select * from ${sql.table(`${S}.documents`)} where entity_set = ${def.name})`,
+    refKey: 'Ref_Key',
+    key: ['Ref_Key'],
+    properties: [
+      ...CATALOG_HEAD,
+      p('Number', 'Edm.String', 't.number'),
+      p('Date', 'Edm.DateTime', 't.date'),
+      p('Posted', 'Edm.Boolean', 't.posted'),
+      ...def.header.map((h) => attr(h.name, h.type)),
+    ],
+    tableParts: [{ name: 'Товары', sql: 't.lines', columns: [col('LineNumber', 'Edm.Int64'), ...def.lines.map((l) => col(l.name, l.type))] }],
+  };
+}
+
+/** The order states the integration polls: `ДатаИзменения ge datetime'…'` picks up changes since a moment. */
+export const ORDER_STATES_SET: EntitySetDef = {
+  name: 'InformationRegister_СостоянияЗаказовКлиентов',
+  entityType: 'InformationRegister_СостоянияЗаказовКлиентов',
+  source: sql.table(`${S}.order_states`),
+  key: ['Заказ_Key'],
+  properties: [p('Заказ_Key', 'Edm.Guid', 't.order_ref'), p('Состояние', 'Edm.String', 't.state'), p('ДатаИзменения', 'Edm.DateTime', 't.changed_at')],
+  tableParts: [],
+};
+
 export const ENTITY_SETS: readonly EntitySetDef[] = [
   {
     name: 'Catalog_Номенклатура',
@@ -226,6 +344,8 @@ export const ENTITY_SETS: readonly EntitySetDef[] = [
     ],
     tableParts: [],
   },
+  ...DOCUMENT_DEFS.map(documentSet),
+  ORDER_STATES_SET,
 ];
 
 // ---- Virtual tables ------------------------------------------------------------------------------

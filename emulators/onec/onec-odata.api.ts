@@ -1,14 +1,18 @@
 import type { Database } from '../../platform/db/database.js';
 import { Router, type EmulatorRequest, type EmulatorResponse } from '../kit/emulator-server.js';
-import { PUBLISHED_NAMES, VIRTUAL_TABLES, entitySet, metadataXml } from './onec-entity-sets.js';
+import { PUBLISHED_NAMES, VIRTUAL_TABLES, documentDef, entitySet, metadataXml, type EntitySetDef } from './onec-entity-sets.js';
+import { createDocument, patchDocument, postDocument, unpostDocument, type WriteResult } from './onec-documents.repository.js';
+import { isGuid } from './odata-filter.js';
 import { ODataQueryError, countRows, queryPage } from './odata-sql.js';
 import { ODataRequestError, parseQueryOptions, parseResourcePath, type QueryOptions } from './odata-request.js';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { OneCEmulatorDb } from './onec-emulator.tables.js';
 
 /**
- * 1C's standard OData interface (v3) over the emulator's tables, read-only: the service document,
+ * 1C's standard OData interface (v3) over the emulator's tables: the service document,
  * `$metadata`, entity sets with `$filter/$select/$orderby/$top/$skip/$inlinecount`, one object by
- * key, `Set/$count`, and the virtual tables. Errors are `odata.error` bodies; the codes other than
+ * key, `Set/$count`, and the virtual tables; writes of the order and return documents (`POST Set`,
+`PATCH Set(guid'…')`, `POST Set(guid'…')/Post|Unpost`, see onec-documents.repository.ts). Errors are `odata.error` bodies; the codes other than
  * -1 are ASSUMED (see README.md).
  */
 
@@ -22,6 +26,8 @@ export const ODATA_ERROR = {
   BAD_QUERY: '14',
   UNKNOWN_PROPERTY: '15',
   TYPE_MISMATCH: '16',
+  WRITE_FAILED: '20',
+  POSTING_FAILED: '21',
 } as const;
 
 export function odataError(status: number, code: string, message: string): EmulatorResponse {
@@ -97,16 +103,7 @@ export function oneCODataRouter(db: Database, publication: string): Router {
       }
       if (resource.key !== undefined) {
         if (!set.refKey) return odataError(400, ODATA_ERROR.BAD_QUERY, `Обращение по ключу guid'…' к '${set.name}' не поддерживается`);
-        const keySql = set.properties.find((q) => q.name === set.refKey)!.sql;
-        const page = await queryPage(db, {
-          shape: set,
-          source: set.source,
-          options: { ...options, filter: undefined, orderBy: [], top: 1, skip: 0, inlineCount: false },
-          where: sql`${sql.raw(keySql)} = ${resource.key}::uuid`,
-        });
-        const row = page.rows[0];
-        if (!row) return odataError(404, ODATA_ERROR.OBJECT_NOT_FOUND, `Не найден объект '${set.name}' с ключом guid'${resource.key}'`);
-        return { status: 200, headers: JSON_HEADERS, body: options.noMetadata ? row : { 'odata.metadata': `${base}/$metadata#${metadataFragment(set.name, options, true)}`, ...row } };
+        return readOne(set, resource.key, options, base);
       }
       const page = await queryPage(db, { shape: set, source: set.source, options });
       return { status: 200, headers: JSON_HEADERS, body: listBody(page.rows, page.count, options, `${base}/$metadata#${metadataFragment(set.name, options)}`) };
@@ -117,7 +114,64 @@ export function oneCODataRouter(db: Database, publication: string): Router {
     }
   };
 
+  const readOne = async (set: EntitySetDef, key: string, options: QueryOptions, base: string, status = 200): Promise<EmulatorResponse> => {
+    const keySql = set.properties.find((q) => q.name === set.refKey)!.sql;
+    const page = await queryPage(db, {
+      shape: set,
+      source: set.source,
+      options: { ...options, filter: undefined, orderBy: [], top: 1, skip: 0, inlineCount: false },
+      where: sql`${sql.raw(keySql)} = ${key}::uuid`,
+    });
+    const row = page.rows[0];
+    if (!row) return odataError(404, ODATA_ERROR.OBJECT_NOT_FOUND, `Не найден объект '${set.name}' с ключом guid'${key}'`);
+    return { status, headers: JSON_HEADERS, body: options.noMetadata ? row : { 'odata.metadata': `${base}/$metadata#${metadataFragment(set.name, options, true)}`, ...row } };
+  };
+
+  const emulatorDb = db as Kysely<OneCEmulatorDb>;
+  const write = async (req: EmulatorRequest): Promise<EmulatorResponse> => {
+    let path: string;
+    try {
+      path = decodeURIComponent(req.path.slice(prefix.length));
+    } catch {
+      return odataError(400, ODATA_ERROR.BAD_QUERY, 'Неверная кодировка адреса запроса');
+    }
+    const m = /^\/([^/(]+)(?:\((.*?)\))?(?:\/(.+))?$/su.exec(path);
+    if (!m) return odataError(404, ODATA_ERROR.UNKNOWN_RESOURCE, `Не найден ресурс '${path}'`);
+    const [, name, keyText, action] = m as unknown as [string, string, string | undefined, string | undefined];
+    const def = documentDef(name);
+    if (!def) {
+      if (!PUBLISHED_NAMES.includes(name)) return odataError(404, ODATA_ERROR.UNKNOWN_RESOURCE, `Не найден ресурс '${name}'`);
+      return odataError(405, ODATA_ERROR.METHOD_NOT_ALLOWED, `Метод ${req.method} не поддерживается эмулятором для '${name}': записываются только документы заказов и возвратов`);
+    }
+    let key: string | undefined;
+    if (keyText !== undefined) {
+      const k = /^guid'([^']*)'$/.exec(keyText.trim());
+      if (!k || !isGuid(k[1]!)) return odataError(400, ODATA_ERROR.BAD_QUERY, `Неверный ключ объекта '${keyText}': ожидается guid'…'`);
+      key = k[1]!.toLowerCase();
+    }
+    let options: QueryOptions;
+    try {
+      options = { ...parseQueryOptions(new URLSearchParams([...req.query].filter(([n]) => n.startsWith('$'))), req.headers.accept), json: true };
+    } catch (error) {
+      if (error instanceof ODataRequestError) return requestError(error);
+      throw error;
+    }
+    const base = `http://${req.headers.host ?? 'localhost'}${prefix}`;
+    const set = entitySet(def.name)!;
+    const answer = async (result: WriteResult, status: number, body: boolean): Promise<EmulatorResponse> => {
+      if (!result.ok) return odataError(result.status, ODATA_ERROR[result.code], result.message);
+      return body ? readOne(set, result.ref, options, base, status) : { status, headers: { DataServiceVersion: '3.0' } };
+    };
+    if (req.method === 'POST' && key === undefined && action === undefined) return answer(await createDocument(emulatorDb, def, req.body), 201, true);
+    if (req.method === 'PATCH' && key !== undefined && action === undefined) return answer(await patchDocument(emulatorDb, def, key, req.body), 200, true);
+    if (req.method === 'POST' && key !== undefined && action === 'Post') return answer(await postDocument(emulatorDb, def, key), 200, false);
+    if (req.method === 'POST' && key !== undefined && action === 'Unpost') return answer(await unpostDocument(emulatorDb, def, key), 200, false);
+    if (action !== undefined && action !== 'Post' && action !== 'Unpost') return odataError(404, ODATA_ERROR.UNKNOWN_RESOURCE, `Не найдено действие '${action}' объекта '${def.name}'`);
+    return odataError(405, ODATA_ERROR.METHOD_NOT_ALLOWED, `Метод ${req.method} не поддерживается для '${path.slice(1)}'`);
+  };
+
   const router = new Router().on('GET', prefix, handle).on('GET', `${prefix}/`, handle);
+  for (const method of ['POST', 'PATCH']) router.on(method, `${prefix}/:s1`, write).on(method, `${prefix}/:s1/:s2`, write);
   // The kit's router matches whole segments; virtual table parameters may hold a `/`.
   let path = prefix;
   for (let depth = 1; depth <= 8; depth++) {

@@ -66,6 +66,27 @@ async function validateCell(trx: Transaction<OneCEmulatorDb>, cell: StockCell): 
   return undefined;
 }
 
+const cellColumns = (cell: StockCell) => ({ product_ref: cell.productRef, characteristic_ref: cell.characteristicRef, warehouse_ref: cell.warehouseRef });
+
+/** Writes a cell's new current balance; a cell with nothing left is deleted. */
+async function storeBalance(trx: Transaction<OneCEmulatorDb>, cell: StockCell, after: StockFigures): Promise<void> {
+  if (after.inHand === 0 && after.reserved === 0 && after.reservedForOrder === 0) {
+    await trx
+      .deleteFrom('onec_emulator.stock_balances')
+      .where('product_ref', '=', cell.productRef)
+      .where('characteristic_ref', '=', cell.characteristicRef)
+      .where('warehouse_ref', '=', cell.warehouseRef)
+      .execute();
+    return;
+  }
+  const figures = { in_hand: after.inHand, reserved: after.reserved, reserved_for_order: after.reservedForOrder };
+  await trx
+    .insertInto('onec_emulator.stock_balances')
+    .values({ ...cellColumns(cell), ...figures })
+    .onConflict((oc) => oc.columns(['product_ref', 'characteristic_ref', 'warehouse_ref']).doUpdateSet(figures))
+    .execute();
+}
+
 const isQuantity = (n: number) => Number.isInteger(n) && n >= 0 && n <= 1_000_000;
 
 /**
@@ -95,26 +116,11 @@ export async function setStock(
     const delta = { in_hand: after.inHand - before.inHand, reserved: after.reserved - before.reserved, reserved_for_order: after.reservedForOrder - before.reservedForOrder };
     if (delta.in_hand === 0 && delta.reserved === 0 && delta.reserved_for_order === 0) return { ok: true, before, after };
 
-    const dims = { product_ref: cell.productRef, characteristic_ref: cell.characteristicRef, warehouse_ref: cell.warehouseRef };
     await trx
       .insertInto('onec_emulator.stock_movements')
-      .values({ ...dims, ...delta, period: sql<Date>`${period}::timestamp`, recorder: randomUUID(), recorder_type: recorderType })
+      .values({ ...cellColumns(cell), ...delta, period: sql<Date>`${period}::timestamp`, recorder: randomUUID(), recorder_type: recorderType })
       .execute();
-    if (after.inHand === 0 && after.reserved === 0 && after.reservedForOrder === 0) {
-      await trx
-        .deleteFrom('onec_emulator.stock_balances')
-        .where('product_ref', '=', cell.productRef)
-        .where('characteristic_ref', '=', cell.characteristicRef)
-        .where('warehouse_ref', '=', cell.warehouseRef)
-        .execute();
-    } else {
-      const figures = { in_hand: after.inHand, reserved: after.reserved, reserved_for_order: after.reservedForOrder };
-      await trx
-        .insertInto('onec_emulator.stock_balances')
-        .values({ ...dims, ...figures })
-        .onConflict((oc) => oc.columns(['product_ref', 'characteristic_ref', 'warehouse_ref']).doUpdateSet(figures))
-        .execute();
-    }
+    await storeBalance(trx, cell, after);
     return { ok: true, before, after };
   });
 }
@@ -187,4 +193,64 @@ export async function simulateStockChanges(db: Db, o: { count: number; seed?: nu
     changes.push({ productRef: cell.productRef, offerRef: cell.characteristicRef, warehouseRef: cell.warehouseRef, inHand: result.after.inHand, reserved: result.after.reserved });
   }
   return changes;
+}
+
+/** A signed change of one cell's resources, as a document's register record. */
+export interface StockDelta extends StockCell {
+  readonly inHand: number;
+  readonly reserved: number;
+  readonly reservedForOrder: number;
+}
+
+export type MovementsResult = { ok: true } | { ok: false; cell: StockCell; before: StockFigures; after: StockFigures };
+
+const cellKey = (c: StockCell) => `${c.productRef}/${c.characteristicRef}/${c.warehouseRef}`;
+
+/**
+ * Applies deltas to balances (cells locked in key order, so two documents touching the same cells
+ * queue instead of deadlocking). Refuses, changing nothing it has not already changed inside the
+ * caller's transaction, when a cell would hold less than nothing or reserve more than it holds:
+ * the caller rolls back.
+ */
+async function applyDeltas(trx: Transaction<OneCEmulatorDb>, deltas: readonly StockDelta[]): Promise<MovementsResult> {
+  const merged = new Map<string, StockDelta>();
+  for (const d of deltas) {
+    const key = cellKey(d);
+    const prev = merged.get(key);
+    merged.set(key, prev ? { ...d, inHand: prev.inHand + d.inHand, reserved: prev.reserved + d.reserved, reservedForOrder: prev.reservedForOrder + d.reservedForOrder } : d);
+  }
+  for (const key of [...merged.keys()].sort()) {
+    const d = merged.get(key)!;
+    const before = await lockCell(trx, d);
+    const after = { inHand: before.inHand + d.inHand, reserved: before.reserved + d.reserved, reservedForOrder: before.reservedForOrder + d.reservedForOrder };
+    if (after.inHand < 0 || after.reserved < 0 || after.reservedForOrder < 0 || after.reserved > after.inHand) return { ok: false, cell: d, before, after };
+    await storeBalance(trx, d, after);
+  }
+  return { ok: true };
+}
+
+/** Writes a document's movements (recorder = the document) and the balances they change, in the caller's transaction. */
+export async function writeMovements(trx: Transaction<OneCEmulatorDb>, recorder: { ref: string; type: string; period: string }, deltas: readonly StockDelta[]): Promise<MovementsResult> {
+  const nonZero = deltas.filter((d) => d.inHand !== 0 || d.reserved !== 0 || d.reservedForOrder !== 0);
+  if (nonZero.length === 0) return { ok: true };
+  const applied = await applyDeltas(trx, nonZero);
+  if (!applied.ok) return applied;
+  await trx
+    .insertInto('onec_emulator.stock_movements')
+    .values(nonZero.map((d) => ({ ...cellColumns(d), in_hand: d.inHand, reserved: d.reserved, reserved_for_order: d.reservedForOrder, period: sql<Date>`${recorder.period}::timestamp`, recorder: recorder.ref, recorder_type: recorder.type })))
+    .execute();
+  return { ok: true };
+}
+
+/** Deletes a document's movements and takes them back out of the balances (1C's unposting), in the caller's transaction. */
+export async function removeMovements(trx: Transaction<OneCEmulatorDb>, recorder: string): Promise<MovementsResult> {
+  const rows = await trx.selectFrom('onec_emulator.stock_movements').selectAll().where('recorder', '=', recorder).execute();
+  if (rows.length === 0) return { ok: true };
+  const applied = await applyDeltas(
+    trx,
+    rows.map((r) => ({ productRef: r.product_ref, characteristicRef: r.characteristic_ref, warehouseRef: r.warehouse_ref, inHand: -r.in_hand, reserved: -r.reserved, reservedForOrder: -r.reserved_for_order })),
+  );
+  if (!applied.ok) return applied;
+  await trx.deleteFrom('onec_emulator.stock_movements').where('recorder', '=', recorder).execute();
+  return { ok: true };
 }

@@ -517,9 +517,9 @@ describe('odata.error answers', () => {
     expect({ status: reply.status, body: reply.body }).toEqual({ status, body: odataError(code, message) });
   });
 
-  it('refuses writes with 405', async () => {
+  it('refuses writes of catalogs with 405', async () => {
     const res = await fetch(`${server.url}${SERVICE}/${encodeURI('Catalog_Номенклатура')}?$format=json`, { method: 'POST', headers: { authorization: basic(LOGIN, PASSWORD) }, body: '{}' });
-    expect({ status: res.status, body: await res.json() }).toEqual({ status: 405, body: odataError('3', 'Метод POST не поддерживается эмулятором: он публикует данные только для чтения') });
+    expect({ status: res.status, body: await res.json() }).toEqual({ status: 405, body: odataError('3', "Метод POST не поддерживается эмулятором для 'Catalog_Номенклатура': записываются только документы заказов и возвратов") });
   });
 });
 

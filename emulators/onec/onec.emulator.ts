@@ -10,6 +10,7 @@ import { oneCEmulatorSchema as schemaModule } from './onec-emulator.migrations.j
 import type { OneCEmulatorDb } from './onec-emulator.tables.js';
 import { INTERNAL_ERROR, ODATA_ERROR, odataError, oneCODataRouter } from './onec-odata.api.js';
 import { seedDemoCatalog } from './onec-seed.js';
+import { markDelivered, shipOrder } from './onec-documents.repository.js';
 import { setStock as setStockCell, simulateStockChanges as simulate } from './onec-stock.repository.js';
 
 /** The emulator's tables: schema `onec_emulator`. */
@@ -36,6 +37,13 @@ export interface OneCEmulator {
   simulateStockChanges(o: { count: number; seed?: number }): Promise<{ productRef: string; offerRef: string; warehouseRef: string; inHand: number; reserved: number }[]>;
   /** Sets one offer's stock in one warehouse (tests); `reserved` is kept (cut down to inHand) when not given. Throws on an unknown cell or a bad quantity. */
   setStock(o: { productRef: string; characteristicRef: string; warehouseRef: string; inHand: number; reserved?: number }): Promise<void>;
+  /**
+   * The warehouse ships a posted order: a posted РеализацияТоваровУслуг (its ref returned), stock
+   * out of hand and out of the reserve, the order's state Отгружен. Throws when it cannot.
+   */
+  shipOrder(orderRef: string): Promise<string>;
+  /** A shipped order reached the customer: its state becomes Доставлен. Throws when not shipped. */
+  markDelivered(orderRef: string): Promise<void>;
   /** `url` is the server root; the OData service is at `${url}/<publication>/odata/standard.odata`. */
   start(port: number, host?: string): Promise<RunningServer>;
 }
@@ -96,6 +104,15 @@ export function createOneCEmulator(o: OneCEmulatorOptions): OneCEmulator {
       const result = await setStockCell(db, s, { inHand: s.inHand, ...(s.reserved !== undefined ? { reserved: s.reserved } : {}) });
       if (!result.ok) throw new Error(`${result.code}: ${result.message}`);
     },
+    async shipOrder(orderRef) {
+      const result = await shipOrder(db, orderRef.toLowerCase());
+      if (!result.ok) throw new Error(`${result.code}: ${result.message}`);
+      return result.ref;
+    },
+    async markDelivered(orderRef) {
+      const result = await markDelivered(db, orderRef.toLowerCase());
+      if (!result.ok) throw new Error(`${result.code}: ${result.message}`);
+    },
     start: (port, host) =>
       startEmulatorServer(
         {
@@ -107,7 +124,7 @@ export function createOneCEmulator(o: OneCEmulatorOptions): OneCEmulator {
           errors: {
             // Outside the publication the web server answers, not 1C.
             notFound: (req) => (req.path.startsWith(publicationPrefix) ? odataError(404, ODATA_ERROR.UNKNOWN_RESOURCE, `Не найден ресурс '${req.path}'`) : { status: 404, body: 'Not Found' }),
-            methodNotAllowed: (req) => odataError(405, ODATA_ERROR.METHOD_NOT_ALLOWED, `Метод ${req.method} не поддерживается эмулятором: он публикует данные только для чтения`),
+            methodNotAllowed: (req) => odataError(405, ODATA_ERROR.METHOD_NOT_ALLOWED, `Метод ${req.method} не поддерживается эмулятором: записываются только документы (POST, PATCH)`),
             injected: (status) =>
               status === 500
                 ? INTERNAL_ERROR
@@ -144,6 +161,15 @@ export function createOneCEmulator(o: OneCEmulatorOptions): OneCEmulator {
       if (!result.ok) return { status: result.code === 'INVALID_QUANTITY' ? 400 : 404, body: { error: result.code, message: result.message } };
       return { status: 200, body: { before: result.before, after: result.after } };
     });
+
+  const orderRoute = (change: typeof shipOrder) => async (req: EmulatorRequest): Promise<EmulatorResponse> => {
+    const ref = req.params.ref ?? '';
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref)) return { status: 400, body: { error: 'INVALID_REF', message: 'ref must be a GUID' } };
+    const result = await change(db, ref.toLowerCase());
+    if (!result.ok) return { status: result.status, body: { error: result.code, message: result.message } };
+    return { status: 200, body: { orderRef: ref.toLowerCase(), ...(change === shipOrder ? { saleRef: result.ref } : {}) } };
+  };
+  control.on('POST', '/orders/:ref/ship', orderRoute(shipOrder)).on('POST', '/orders/:ref/deliver', orderRoute(markDelivered));
 
   return emulator;
 }
