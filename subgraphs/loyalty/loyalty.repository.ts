@@ -46,34 +46,41 @@ export type FiguresChange = { phone: string; customerId: string | null; changed:
 export async function saveBonusPlusFigures(db: Db, customers: readonly { phone: string; customerId?: string | null; bp: BpCustomer }[]): Promise<FiguresChange[]> {
   if (customers.length === 0) return [];
   const before = new Map((await findAccountsByPhones(db, customers.map((c) => c.phone))).map((r) => [r.phone, r]));
-  const changes: FiguresChange[] = [];
-  for (const { phone, customerId, bp } of customers) {
-    const figures = accountFiguresFromBonusPlus(bp);
-    const old = before.get(phone);
-    const row = await db
-      .insertInto('loyalty.accounts')
-      .values({ phone, customer_id: customerId ?? null, ...figures, status: 'active', synced_at: new Date() })
-      .onConflict((oc) =>
-        oc.column('phone').doUpdateSet({
-          ...figures,
-          customer_id: sql`coalesce(excluded.customer_id, loyalty.accounts.customer_id)`,
-          status: 'active',
-          synced_at: new Date(),
-        }),
-      )
-      .returning(['customer_id'])
-      .executeTakeFirstOrThrow();
+  const now = new Date();
+  const rows = customers.map(({ phone, customerId, bp }) => ({ phone, customer_id: customerId ?? null, ...accountFiguresFromBonusPlus(bp), status: 'active' as const, synced_at: now }));
+  // One statement for the whole batch.
+  const saved = await db
+    .insertInto('loyalty.accounts')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.column('phone').doUpdateSet((eb) => ({
+        bonusplus_id: eb.ref('excluded.bonusplus_id'),
+        card_number: eb.ref('excluded.card_number'),
+        card_type_id: eb.ref('excluded.card_type_id'),
+        available: eb.ref('excluded.available'),
+        pending: eb.ref('excluded.pending'),
+        spent: eb.ref('excluded.spent'),
+        purchases_total: eb.ref('excluded.purchases_total'),
+        customer_id: sql`coalesce(excluded.customer_id, loyalty.accounts.customer_id)`,
+        status: 'active',
+        synced_at: eb.ref('excluded.synced_at'),
+      })),
+    )
+    .returning(['phone', 'customer_id'])
+    .execute();
+  const customerOf = new Map(saved.map((r) => [r.phone, r.customer_id]));
+  return rows.map((row) => {
+    const old = before.get(row.phone);
     const changed =
       !old ||
       old.status !== 'active' ||
-      old.card_number !== figures.card_number ||
-      old.card_type_id !== figures.card_type_id ||
-      old.available !== figures.available ||
-      old.pending !== figures.pending ||
-      old.spent !== figures.spent;
-    changes.push({ phone, customerId: row.customer_id, changed });
-  }
-  return changes;
+      old.card_number !== row.card_number ||
+      old.card_type_id !== row.card_type_id ||
+      old.available !== row.available ||
+      old.pending !== row.pending ||
+      old.spent !== row.spent;
+    return { phone: row.phone, customerId: customerOf.get(row.phone) ?? null, changed };
+  });
 }
 
 export async function listCardTypes(db: Db): Promise<CardTypeRow[]> {
