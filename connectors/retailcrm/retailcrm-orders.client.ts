@@ -8,7 +8,7 @@ import type {
   CrmPaymentInput,
   RetailCrmOrdersPort,
 } from './retailcrm-orders.port.js';
-import { EMPTY_PAGE, isDuplicateExternalId, optionalString, paginationSchema, queryString, type CrmCall } from './retailcrm.transport.js';
+import { EMPTY_PAGE, historyRecordBaseSchema, isDuplicateExternalId, optionalString, paginationSchema, queryString, type CrmCall } from './retailcrm.transport.js';
 
 // ---- Money: roubles on the wire, kopecks here ---------------------------------------------------
 
@@ -96,17 +96,7 @@ const orderSchema = z.object({
 
 const orderRefSchema = z.looseObject({ id: z.number().int(), externalId: idString, site: optionalString, status: optionalString });
 
-const historyRecordSchema = z.object({
-  id: z.number().int(),
-  createdAt: z.string(),
-  created: z.boolean().optional(),
-  deleted: z.boolean().optional(),
-  source: z.string(),
-  field: z.string(),
-  oldValue: z.unknown(),
-  newValue: z.unknown(),
-  apiKey: z.object({ current: z.boolean() }).optional(),
-  user: z.object({ id: z.number().int() }).optional(),
+const historyRecordSchema = historyRecordBaseSchema.extend({
   order: orderRefSchema,
   item: z.looseObject({ id: z.number().int() }).optional(),
   payment: z.looseObject({ id: z.number().int(), externalId: idString, type: optionalString }).optional(),

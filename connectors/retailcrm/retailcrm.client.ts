@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UpstreamClient, type UpstreamResilience } from '../../platform/http/upstream-client.js';
-import { createCall, EMPTY_PAGE, isDuplicateExternalId, optionalString, paginationSchema, queryString } from './retailcrm.transport.js';
+import { createCall, EMPTY_PAGE, historyRecordBaseSchema, isDuplicateExternalId, optionalString, paginationSchema, queryString } from './retailcrm.transport.js';
 import { retailCrmOrders } from './retailcrm-orders.client.js';
 import type { RetailCrmOrdersPort } from './retailcrm-orders.port.js';
 import {
@@ -11,7 +11,6 @@ import {
   type CrmCustomerHistoryRecord,
   type CrmCustomerInput,
   type CrmPageLimit,
-  type CrmPagination,
   type RetailCrmCustomersPort,
 } from './retailcrm.port.js';
 
@@ -63,17 +62,7 @@ const customerRefSchema = z.looseObject({
   site: optionalString,
 });
 
-const historyRecordSchema = z.object({
-  id: z.number().int(),
-  createdAt: z.string(),
-  created: z.boolean().optional(),
-  deleted: z.boolean().optional(),
-  source: z.string(),
-  field: z.string(),
-  oldValue: z.unknown(),
-  newValue: z.unknown(),
-  apiKey: z.object({ current: z.boolean() }).optional(),
-  user: z.object({ id: z.number().int() }).optional(),
+const historyRecordSchema = historyRecordBaseSchema.extend({
   customer: customerRefSchema,
 });
 

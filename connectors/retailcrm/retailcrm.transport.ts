@@ -47,6 +47,20 @@ function errorsOf(errors: unknown): Record<string, string> {
   return Object.fromEntries(entries.map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
 }
 
+/** The fields every history record has, in both `customers/history` and `orders/history`. */
+export const historyRecordBaseSchema = z.object({
+  id: z.number().int(),
+  createdAt: z.string(),
+  created: z.boolean().optional(),
+  deleted: z.boolean().optional(),
+  source: z.string(),
+  field: z.string(),
+  oldValue: z.unknown(),
+  newValue: z.unknown(),
+  apiKey: z.object({ current: z.boolean() }).optional(),
+  user: z.object({ id: z.number().int() }).optional(),
+});
+
 export const EMPTY_PAGE = (limit: number): CrmPagination => ({ limit, totalCount: 0, currentPage: 1, totalPageCount: 0 });
 
 /** RetailCRM's answer to a create whose externalId is taken (wording seen in its bulk-upload errors). */

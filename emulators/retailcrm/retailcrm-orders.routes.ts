@@ -3,8 +3,8 @@ import type { EmulatorRequest, EmulatorResponse, Router } from '../kit/emulator-
 import { list, map, parseForm, parseQuery, scalar, type PhpParams } from './php-params.js';
 import { toApiCustomer } from './retailcrm-customer.model.js';
 import { findCustomer } from './retailcrm-customers.repository.js';
-import type { OrderHistoryInsert, OrderHistoryRow, RetailCrmEmulatorDb } from './retailcrm-emulator.table.js';
-import { entityErrors, formatCrmDateTime, missingParameter, notFound, ok, parseCrmDateTime, validationErrors } from './retailcrm-envelope.js';
+import type { OrderHistoryInsert, RetailCrmEmulatorDb } from './retailcrm-emulator.table.js';
+import { entityErrors, formatCrmDateTime, missingParameter, notFound, ok, validationErrors } from './retailcrm-envelope.js';
 import {
   applyItems,
   diffOrder,
@@ -42,7 +42,7 @@ import {
   type OrderHistoryFilter,
 } from './retailcrm-orders.repository.js';
 import { lockWrites } from './retailcrm-customers.repository.js';
-import { apiKeyOf, byOf, INTEGER, isResponse, json, pageOf, pagination, unsupportedFilters, type By } from './retailcrm-request.js';
+import { apiKeyOf, byOf, historyFilterOf, historyRecordBase, INTEGER, isResponse, json, pageOf, pagination, unsupportedFilters, type By } from './retailcrm-request.js';
 
 type Db = Kysely<RetailCrmEmulatorDb>;
 
@@ -59,7 +59,6 @@ export interface OrderRoutesContext {
 }
 
 const ORDER_FILTERS = new Set(['ids', 'externalIds', 'numbers', 'customerId', 'customerExternalId', 'extendedStatus', 'sites']);
-const HISTORY_FILTERS = new Set(['sinceId', 'orderId', 'orderExternalId', 'startDate', 'endDate']);
 
 // An order has a `status` too: a failed save is told apart by its `body`.
 const isFailure = (value: object): value is EmulatorResponse => 'body' in value;
@@ -94,52 +93,7 @@ function orderFilterOf(params: PhpParams): OrderFilter | EmulatorResponse {
   return Object.keys(errors).length > 0 ? validationErrors(errors) : result;
 }
 
-function historyFilterOf(params: PhpParams): OrderHistoryFilter | EmulatorResponse {
-  const filter = map(params.filter) ?? {};
-  const refused = unsupportedFilters(filter, HISTORY_FILTERS);
-  if (refused) return refused;
-  const errors: Record<string, string> = {};
-  const integer = (key: string): number | undefined => {
-    if (filter[key] === undefined) return undefined;
-    const text = scalar(filter[key]);
-    if (text !== undefined && INTEGER.test(text)) return Number(text);
-    errors[`filter[${key}]`] = 'This value is not valid.';
-    return undefined;
-  };
-  const date = (key: string): Date | undefined => {
-    if (filter[key] === undefined) return undefined;
-    const text = scalar(filter[key]);
-    const parsed = text === undefined ? undefined : parseCrmDateTime(text);
-    if (!parsed) errors[`filter[${key}]`] = 'This value is not a valid datetime.';
-    return parsed;
-  };
-  const result: OrderHistoryFilter = {
-    sinceId: integer('sinceId'),
-    orderId: integer('orderId'),
-    orderExternalId: scalar(filter.orderExternalId),
-    startDate: date('startDate'),
-    endDate: date('endDate'),
-  };
-  return Object.keys(errors).length > 0 ? validationErrors(errors) : result;
-}
 
-function historyRecord(row: OrderHistoryRow, callerKey: string | undefined): Record<string, unknown> {
-  return {
-    id: row.id,
-    createdAt: formatCrmDateTime(row.created_at),
-    ...(row.created ? { created: true } : {}),
-    ...(row.deleted ? { deleted: true } : {}),
-    source: row.source,
-    ...(row.user_id !== null ? { user: { id: row.user_id } } : {}),
-    field: row.field,
-    ...(row.source === 'api' ? { apiKey: { current: row.api_key !== null && row.api_key === callerKey } } : {}),
-    oldValue: row.old_value ?? null,
-    newValue: row.new_value ?? null,
-    order: row.order,
-    ...(row.item ? { item: row.item } : {}),
-    ...(row.payment ? { payment: row.payment } : {}),
-  };
-}
 
 function record(order: OrderState, change: OrderChange & { payment?: Record<string, unknown> }, actor: Actor, now: Date): OrderHistoryInsert {
   return {
@@ -375,12 +329,17 @@ export function addOrderRoutes(router: Router, control: Router, ctx: OrderRoutes
     const params = parseQuery(req.query);
     const page = pageOf(params);
     if (isResponse(page)) return page;
-    const filter = historyFilterOf(params);
-    if (isResponse(filter)) return filter;
+    const fields = historyFilterOf(params, 'order');
+    if (isResponse(fields)) return fields;
+    const filter: OrderHistoryFilter = { sinceId: fields.sinceId, orderId: fields.entityId, orderExternalId: fields.entityExternalId, startDate: fields.startDate, endDate: fields.endDate };
     const generatedAt = formatCrmDateTime(new Date());
     const { records, total } = await listOrderHistory(db, filter, page.limit, page.page);
     const callerKey = apiKeyOf(req);
-    return ok({ generatedAt, history: records.map((r) => historyRecord(r, callerKey)), pagination: pagination(page, total) });
+    return ok({
+      generatedAt,
+      history: records.map((r) => ({ ...historyRecordBase(r, callerKey), order: r.order, ...(r.item ? { item: r.item } : {}), ...(r.payment ? { payment: r.payment } : {}) })),
+      pagination: pagination(page, total),
+    });
   };
 
   const statuses = async (req: EmulatorRequest): Promise<EmulatorResponse> => {

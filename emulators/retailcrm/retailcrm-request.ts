@@ -1,6 +1,6 @@
 import type { EmulatorRequest, EmulatorResponse } from '../kit/emulator-server.js';
-import { parseForm, scalar, type PhpParams } from './php-params.js';
-import { validationErrors } from './retailcrm-envelope.js';
+import { map, parseForm, scalar, type PhpParams } from './php-params.js';
+import { formatCrmDateTime, parseCrmDateTime, validationErrors } from './retailcrm-envelope.js';
 
 /** Request plumbing shared by the customers and orders routes: paging, `by`, the caller's key. */
 
@@ -48,3 +48,75 @@ export function apiKeyOf(req: EmulatorRequest): string | undefined {
 }
 
 export const json = (value: unknown) => JSON.stringify(value ?? null);
+
+/** What both history feeds filter on, with the entity's own names mapped by the caller. */
+export interface HistoryFilterFields {
+  readonly sinceId?: number;
+  readonly entityId?: number;
+  readonly entityExternalId?: string;
+  readonly startDate?: Date;
+  readonly endDate?: Date;
+}
+
+/**
+ * `filter[sinceId]`, `filter[<entity>Id]`, `filter[<entity>ExternalId]`, `filter[startDate]`,
+ * `filter[endDate]` of `customers/history` and `orders/history`; anything else is refused.
+ */
+export function historyFilterOf(params: PhpParams, entity: 'customer' | 'order'): HistoryFilterFields | EmulatorResponse {
+  const filter = map(params.filter) ?? {};
+  const refused = unsupportedFilters(filter, new Set(['sinceId', `${entity}Id`, `${entity}ExternalId`, 'startDate', 'endDate']));
+  if (refused) return refused;
+  const errors: Record<string, string> = {};
+  const integer = (key: string): number | undefined => {
+    if (filter[key] === undefined) return undefined;
+    const text = scalar(filter[key]);
+    if (text !== undefined && INTEGER.test(text)) return Number(text);
+    errors[`filter[${key}]`] = 'This value is not valid.';
+    return undefined;
+  };
+  const date = (key: string): Date | undefined => {
+    if (filter[key] === undefined) return undefined;
+    const text = scalar(filter[key]);
+    const parsed = text === undefined ? undefined : parseCrmDateTime(text);
+    if (!parsed) errors[`filter[${key}]`] = 'This value is not a valid datetime.';
+    return parsed;
+  };
+  const result: HistoryFilterFields = {
+    sinceId: integer('sinceId'),
+    entityId: integer(`${entity}Id`),
+    entityExternalId: scalar(filter[`${entity}ExternalId`]),
+    startDate: date('startDate'),
+    endDate: date('endDate'),
+  };
+  return Object.keys(errors).length > 0 ? validationErrors(errors) : result;
+}
+
+/** The part of a history record both feeds share; the caller adds the entity (and item, payment). */
+export function historyRecordBase(
+  row: {
+    id: number;
+    created_at: Date;
+    created: boolean;
+    deleted: boolean;
+    source: string;
+    user_id: number | null;
+    field: string;
+    api_key: string | null;
+    old_value: unknown;
+    new_value: unknown;
+  },
+  callerKey: string | undefined,
+): Record<string, unknown> {
+  return {
+    id: row.id,
+    createdAt: formatCrmDateTime(row.created_at),
+    ...(row.created ? { created: true } : {}),
+    ...(row.deleted ? { deleted: true } : {}),
+    source: row.source,
+    ...(row.user_id !== null ? { user: { id: row.user_id } } : {}),
+    field: row.field,
+    ...(row.source === 'api' ? { apiKey: { current: row.api_key !== null && row.api_key === callerKey } } : {}),
+    oldValue: row.old_value ?? null,
+    newValue: row.new_value ?? null,
+  };
+}

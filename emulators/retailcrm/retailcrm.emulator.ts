@@ -27,11 +27,10 @@ import {
   listHistory,
   lockWrites,
   updateCustomer,
-  type By,
   type CustomerFilter,
   type HistoryFilter,
 } from './retailcrm-customers.repository.js';
-import type { HistoryInsert, HistoryRow, RetailCrmEmulatorDb } from './retailcrm-emulator.table.js';
+import type { HistoryInsert, RetailCrmEmulatorDb } from './retailcrm-emulator.table.js';
 import {
   ERROR,
   entityErrors,
@@ -41,13 +40,12 @@ import {
   missingParameter,
   notFound,
   ok,
-  parseCrmDateTime,
   validationErrors,
 } from './retailcrm-envelope.js';
 import { seedCustomers } from './retailcrm-seed.js';
 import { clearOrders } from './retailcrm-orders.repository.js';
 import { addOrderRoutes } from './retailcrm-orders.routes.js';
-import { apiKeyOf, byOf, INTEGER, isResponse, json, pageOf, pagination, unsupportedFilters } from './retailcrm-request.js';
+import { apiKeyOf, byOf, historyFilterOf, historyRecordBase, INTEGER, isResponse, json, pageOf, pagination, unsupportedFilters } from './retailcrm-request.js';
 
 export { retailCrmEmulatorSchema } from './retailcrm-emulator.migrations.js';
 export { demoCustomerExternalId } from './retailcrm-seed.js';
@@ -72,7 +70,6 @@ export interface RetailCrmEmulator {
 }
 
 const CUSTOMER_FILTERS = new Set(['ids', 'externalIds', 'name', 'email', 'sites']);
-const HISTORY_FILTERS = new Set(['sinceId', 'customerId', 'customerExternalId', 'startDate', 'endDate']);
 
 function customerFilterOf(params: PhpParams): CustomerFilter | EmulatorResponse {
   const filter = map(params.filter) ?? {};
@@ -97,50 +94,7 @@ function customerFilterOf(params: PhpParams): CustomerFilter | EmulatorResponse 
   return Object.keys(errors).length > 0 ? validationErrors(errors) : result;
 }
 
-function historyFilterOf(params: PhpParams): HistoryFilter | EmulatorResponse {
-  const filter = map(params.filter) ?? {};
-  const refused = unsupportedFilters(filter, HISTORY_FILTERS);
-  if (refused) return refused;
-  const errors: Record<string, string> = {};
-  const integer = (key: string): number | undefined => {
-    if (filter[key] === undefined) return undefined;
-    const text = scalar(filter[key]);
-    if (text !== undefined && INTEGER.test(text)) return Number(text);
-    errors[`filter[${key}]`] = 'This value is not valid.';
-    return undefined;
-  };
-  const date = (key: string): Date | undefined => {
-    if (filter[key] === undefined) return undefined;
-    const text = scalar(filter[key]);
-    const parsed = text === undefined ? undefined : parseCrmDateTime(text);
-    if (!parsed) errors[`filter[${key}]`] = 'This value is not a valid datetime.';
-    return parsed;
-  };
-  const result: HistoryFilter = {
-    sinceId: integer('sinceId'),
-    customerId: integer('customerId'),
-    customerExternalId: scalar(filter.customerExternalId),
-    startDate: date('startDate'),
-    endDate: date('endDate'),
-  };
-  return Object.keys(errors).length > 0 ? validationErrors(errors) : result;
-}
 
-function historyRecord(row: HistoryRow, callerKey: string | undefined): Record<string, unknown> {
-  return {
-    id: row.id,
-    createdAt: formatCrmDateTime(row.created_at),
-    ...(row.created ? { created: true } : {}),
-    ...(row.deleted ? { deleted: true } : {}),
-    source: row.source,
-    ...(row.user_id !== null ? { user: { id: row.user_id } } : {}),
-    field: row.field,
-    ...(row.source === 'api' ? { apiKey: { current: row.api_key !== null && row.api_key === callerKey } } : {}),
-    oldValue: row.old_value ?? null,
-    newValue: row.new_value ?? null,
-    customer: row.customer,
-  };
-}
 
 
 /** Parses `customer=<json>`: missing, malformed and invalid are the API's three different answers. */
@@ -207,12 +161,13 @@ export function createRetailCrmEmulator(o: RetailCrmEmulatorOptions): RetailCrmE
     const params = parseQuery(req.query);
     const page = pageOf(params);
     if (isResponse(page)) return page;
-    const filter = historyFilterOf(params);
-    if (isResponse(filter)) return filter;
+    const fields = historyFilterOf(params, 'customer');
+    if (isResponse(fields)) return fields;
+    const filter: HistoryFilter = { sinceId: fields.sinceId, customerId: fields.entityId, customerExternalId: fields.entityExternalId, startDate: fields.startDate, endDate: fields.endDate };
     const generatedAt = formatCrmDateTime(new Date());
     const { records, total } = await listHistory(db, filter, page.limit, page.page);
     const callerKey = apiKeyOf(req);
-    return ok({ generatedAt, history: records.map((r) => historyRecord(r, callerKey)), pagination: pagination(page, total) });
+    return ok({ generatedAt, history: records.map((r) => ({ ...historyRecordBase(r, callerKey), customer: r.customer })), pagination: pagination(page, total) });
   };
 
   const get = async (req: EmulatorRequest): Promise<EmulatorResponse> => {
