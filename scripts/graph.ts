@@ -7,7 +7,6 @@ import { startGateway } from '../gateway/gateway.js';
 import type { Config } from '../platform/config.js';
 import type { Database } from '../platform/db/database.js';
 import { migrateAll } from '../platform/db/migrate.js';
-import type { RunningServer } from '../platform/http/http-server.js';
 import { createJwtVerifier } from '../platform/identity.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { platformSchema } from '../platform/platform.migrations.js';

@@ -11,7 +11,7 @@ import { normalizePhone, phoneDigits } from '../../platform/phone.js';
 import { customerFromRow, type Customer } from './customer.model.js';
 import { findCustomerByPhone, releasePhone, reservePhone, rowFromCrm, upsertCustomers } from './customer.repository.js';
 import type { CustomerDb } from './customer.table.js';
-import { ENROLL_TOPIC, enrollmentMessage } from './enrollment.message.js';
+import { enrollmentMessage } from './enrollment.message.js';
 
 const name = (max: number) =>
   z

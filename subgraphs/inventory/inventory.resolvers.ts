@@ -101,7 +101,7 @@ export const inventoryResolvers: Resolvers = {
       const figures = await ctx.stockByOffer.load(offer.id);
       if (!warehouseId && !city) return figures;
       const warehouses = await ctx.warehouseById.loadMany(figures.map((f) => f.warehouseId));
-      return figures.filter((f, i) => {
+      return figures.filter((_figure, i) => {
         const w = warehouses[i];
         return !(w instanceof Error) && w && (!warehouseId || w.id === warehouseId) && (!city || w.city === city);
       });
