@@ -3,7 +3,10 @@ import { migrateSchema } from '../../platform/db/migrate.js';
 import type { RunningServer } from '../../platform/http/http-server.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { demoProduct } from '../seed/demo-catalog.js';
-import { createRetailCrmEmulator, retailCrmEmulatorSchema, type RetailCrmEmulator } from './retailcrm.emulator.js';
+import { demoOrdersOf, type DemoOrder } from '../seed/demo-orders.js';
+import { demoPerson } from '../seed/demo-people.js';
+import { formatCrmDateTime } from './retailcrm-envelope.js';
+import { createRetailCrmEmulator, demoCustomerExternalId, retailCrmEmulatorSchema, type RetailCrmEmulator } from './retailcrm.emulator.js';
 
 const KEY = 'key-shop';
 const OTHER_KEY = 'key-1c';
@@ -174,5 +177,149 @@ describe('history, control routes and references', () => {
     expect([s.statuses.complete.group, s.statuses['cancel-other'].group, s.statuses.return.group, s.statuses.new.group]).toEqual(['complete', 'cancel', 'cancel', 'new']);
     const { body: p } = await call('GET', '/api/v5/reference/payment-statuses');
     expect([p.paymentStatuses.paid.paymentComplete, p.paymentStatuses['not-paid'].paymentComplete, p.paymentStatuses.fail.paymentComplete]).toEqual([true, false, false]);
+  });
+});
+
+describe('seeded orders', () => {
+  const NOW = new Date('2026-11-20T09:30:00Z');
+  const CUSTOMERS = 300;
+  const CANCEL_GROUP = new Set(['no-call', 'no-product', 'already-buyed', 'delyvery-did-not-suit', 'prices-did-not-suit', 'cancel-other', 'return']);
+  const at = (secondsAgo: number) => formatCrmDateTime(new Date(NOW.getTime() - secondsAgo * 1000));
+  const kopecks = (roubles: number) => Math.round(roubles * 100);
+
+  async function pages(path: string, key: 'orders' | 'history'): Promise<any[]> {
+    const out: any[] = [];
+    for (let page = 1; ; page++) {
+      const res = await call('GET', `${path}${path.includes('?') ? '&' : '?'}limit=100&page=${page}`);
+      out.push(...res.body[key]);
+      if (page >= res.body.pagination.totalPageCount) return out;
+    }
+  }
+
+  /** What GET orders prints for a generated order, given the ids the emulator assigned. */
+  function expectedOrder(o: DemoOrder, actual: any, customer: unknown) {
+    const p = demoPerson(o.customerIndex);
+    const lineKopecks = o.lines.map((l) => Math.max(0, (l.priceKopecks - l.discountKopecks) * l.quantity - l.bonusesChargeKopecks));
+    const summ = lineKopecks.reduce((a, b) => a + b, 0);
+    const total = summ + o.deliveryKopecks;
+    const paymentId = Object.keys(actual.payments)[0];
+    return {
+      bonusesCreditTotal: o.lines.reduce((t, l) => t + l.bonusesCreditKopecks, 0) / 100,
+      bonusesChargeTotal: o.lines.reduce((t, l) => t + l.bonusesChargeKopecks, 0) / 100,
+      id: actual.id,
+      number: `${actual.id}A`,
+      externalId: `site-${o.customerIndex}-${o.n}`,
+      orderType: 'eshop-individual',
+      orderMethod: 'shopping-cart',
+      createdAt: at(o.createdSecondsAgo),
+      statusUpdatedAt: at(o.statusSecondsAgo),
+      summ: summ / 100,
+      totalSumm: total / 100,
+      prepaySum: o.paid ? total / 100 : 0,
+      purchaseSumm: 0,
+      firstName: p.firstName,
+      lastName: p.lastName,
+      phone: `+${p.phoneDigits}`,
+      email: p.email,
+      customer,
+      contact: customer,
+      contragent: { contragentType: 'individual' },
+      delivery: { code: 'courier', cost: o.deliveryKopecks / 100, netCost: 0, address: { countryIso: 'RU', city: p.city } },
+      site: 'online',
+      status: o.status,
+      items: o.lines.map((l, i) => ({
+        id: actual.items[i].id,
+        initialPrice: l.priceKopecks / 100,
+        discountManualAmount: l.discountKopecks / 100,
+        discountTotal: Math.round(l.discountKopecks + l.bonusesChargeKopecks / l.quantity) / 100,
+        prices: [{ price: Math.round(l.priceKopecks - l.discountKopecks - l.bonusesChargeKopecks / l.quantity) / 100, quantity: l.quantity }],
+        bonusesChargeTotal: l.bonusesChargeKopecks / 100,
+        bonusesCreditTotal: l.bonusesCreditKopecks / 100,
+        createdAt: at(o.createdSecondsAgo),
+        quantity: l.quantity,
+        status: o.status === 'complete' ? 'completed' : o.status === 'new' || CANCEL_GROUP.has(o.status) ? 'new' : 'in-reserve',
+        offer: { externalId: l.offerRef, xmlId: l.offerRef, name: l.productName },
+        productName: l.productName,
+      })),
+      payments: o.paid ? { [paymentId!]: { id: Number(paymentId), status: 'paid', type: 'bank-card', amount: total / 100, paidAt: at(o.statusSecondsAgo) } } : {},
+      ...(o.paid ? { fullPaidAt: at(o.statusSecondsAgo) } : {}),
+      fromApi: true,
+      shipped: false,
+      currency: 'RUB',
+      customFields: [],
+    };
+  }
+
+  it('seeds each customer its generated orders, whole, in well under a second', async () => {
+    const started = Date.now();
+    await emulator.seed({ onlineCustomers: CUSTOMERS, now: NOW });
+    expect(Date.now() - started).toBeLessThan(1_000);
+
+    // A customer with an externalId, a few orders, a discount and bonuses on its lines.
+    const index = Array.from({ length: CUSTOMERS }, (_v, i) => i).find((i) => {
+      const orders = demoOrdersOf(i);
+      return demoCustomerExternalId(i) && orders.length >= 3 && orders.some((o) => o.paid && o.lines.some((l) => l.discountKopecks > 0 || l.bonusesChargeKopecks > 0));
+    })!;
+    const generated = demoOrdersOf(index);
+    const externalId = demoCustomerExternalId(index)!;
+    const res = await call('GET', `/api/v5/orders?filter[customerExternalId]=${externalId}&limit=100`);
+    const customer = (await call('GET', `/api/v5/customers/${externalId}?site=online`)).body.customer;
+    expect(res.body.orders.map((o: { externalId: string }) => o.externalId)).toEqual(generated.map((o) => o.externalId));
+    for (const [i, o] of generated.entries()) expect(res.body.orders[i]).toEqual(expectedOrder(o, res.body.orders[i], customer));
+    const richest = generated.findIndex((o) => o.paid && o.lines.some((l) => l.discountKopecks > 0 || l.bonusesChargeKopecks > 0));
+    expect(Object.keys(res.body.orders[richest].payments)).toHaveLength(1);
+  });
+
+  it('keeps totals, payments and the customers\' figures consistent, with a meaningful mix of statuses', async () => {
+    await emulator.seed({ onlineCustomers: CUSTOMERS, now: NOW });
+    const orders = await pages('/api/v5/orders', 'orders');
+    const customers = await pages('/api/v5/customers', 'customers' as 'orders');
+    expect(orders.length).toBe(Array.from({ length: CUSTOMERS }, (_v, i) => demoOrdersOf(i).length).reduce((a, b) => a + b, 0));
+    const byCustomer = new Map<number, any[]>(customers.map((c) => [c.id, []]));
+    for (const o of orders) {
+      byCustomer.get(o.customer.id)!.push(o);
+      expect(kopecks(o.totalSumm)).toBe(kopecks(o.summ) + kopecks(o.delivery.cost));
+      expect(o.createdAt > o.customer.createdAt && o.createdAt < formatCrmDateTime(NOW)).toBe(true);
+      expect(o.items.length).toBeGreaterThanOrEqual(1);
+      expect(o.items.length).toBeLessThanOrEqual(4);
+      const payments = Object.values(o.payments) as { amount: number; status: string }[];
+      if (o.status === 'complete') expect([payments.map((p) => [p.status, p.amount]), o.prepaySum, typeof o.fullPaidAt]).toEqual([[['paid', o.totalSumm]], o.totalSumm, 'string']);
+      if (CANCEL_GROUP.has(o.status)) expect([payments, o.prepaySum, o.fullPaidAt]).toEqual([[], 0, undefined]);
+    }
+    for (const c of customers) {
+      const own = byCustomer.get(c.id)!;
+      const counted = own.filter((o) => !CANCEL_GROUP.has(o.status));
+      const total = counted.reduce((t, o) => t + kopecks(o.totalSumm), 0);
+      expect({ id: c.id, ordersCount: c.ordersCount, totalSumm: c.totalSumm, averageSumm: c.averageSumm }).toEqual({
+        id: c.id,
+        ordersCount: own.length,
+        totalSumm: total / 100,
+        averageSumm: counted.length ? Math.round(total / counted.length) / 100 : 0,
+      });
+    }
+    const share = (f: (o: any) => boolean) => orders.filter(f).length / orders.length;
+    expect(share((o) => o.status === 'complete')).toBeGreaterThan(0.6);
+    expect(share((o) => CANCEL_GROUP.has(o.status))).toBeGreaterThan(0.08);
+    expect(share((o) => ['new', 'assembling', 'delivering'].includes(o.status))).toBeGreaterThan(0);
+    expect(share((o) => o.bonusesChargeTotal > 0)).toBeGreaterThan(0);
+    expect(share((o) => o.bonusesCreditTotal > 0)).toBeGreaterThan(0);
+    expect(customers.filter((c) => c.ordersCount === 0).length).toBeGreaterThan(0);
+    expect(Math.max(...customers.map((c) => c.ordersCount))).toBeLessThanOrEqual(8);
+  });
+
+  it('writes one creation record per seeded order, in id order, and seeds only once', async () => {
+    await emulator.seed({ onlineCustomers: CUSTOMERS, now: NOW });
+    const orders = await pages('/api/v5/orders', 'orders');
+    const history = await pages('/api/v5/orders/history?filter[sinceId]=0', 'history');
+    expect(history.map((r) => [r.created, r.field, r.order.id])).toEqual(orders.map((o) => [true, 'status', o.id]));
+    expect(history.map((r) => r.createdAt)).toEqual(orders.map((o) => o.createdAt));
+    // The record holds the order as created, payments as a list; its customer as before its orders.
+    const [first] = orders;
+    const { customer: _c, contact: _k, ...rest } = first;
+    expect(history[0]).toMatchObject({ source: 'api', apiKey: { current: false }, newValue: { code: first.status }, order: { ...rest, payments: Object.values(first.payments) } });
+
+    await emulator.seed({ onlineCustomers: CUSTOMERS, now: NOW });
+    expect((await call('GET', '/api/v5/orders?limit=20')).body.pagination.totalCount).toBe(orders.length);
+    expect((await call('GET', '/api/v5/orders/history?limit=20')).body.pagination.totalCount).toBe(history.length);
   });
 });

@@ -120,34 +120,72 @@ export async function updatePayment(db: Db, p: PaymentState): Promise<void> {
     .execute();
 }
 
-/** Keeps the customer's `ordersCount`, `totalSumm`, `averageSumm` in step with its orders (cancelled ones do not count towards the sums). */
-export async function refreshCustomerSums(db: Db, customerId: number | null): Promise<void> {
-  if (customerId === null) return;
+/**
+ * Keeps the customers' `ordersCount`, `totalSumm`, `averageSumm` in step with their orders (orders
+ * of the cancel group count in `ordersCount` but not towards the sums). One statement for any
+ * number of customers, so that the seed recomputes hundreds at once.
+ */
+export async function refreshCustomerSums(db: Db, customerIds: readonly (number | null)[]): Promise<void> {
+  const ids = [...new Set(customerIds.filter((id): id is number => id !== null))];
+  if (ids.length === 0) return;
   const cancel = [...STATUS_GROUP].filter(([, g]) => g === 'cancel').map(([s]) => s);
-  const row = await db
-    .selectFrom('retailcrm_emulator.orders')
-    .select((eb) => [
-      eb.fn.countAll<string>().as('count'),
-      sql<string>`coalesce(sum(total_summ) filter (where status not in (${sql.join(cancel)})), 0)`.as('total'),
-      sql<string>`count(*) filter (where status not in (${sql.join(cancel)}))`.as('counted'),
-    ])
-    .where('customer_id', '=', customerId)
-    .executeTakeFirstOrThrow();
-  const totalKopecks = Number(row.total);
-  const counted = Number(row.counted);
-  await db
-    .updateTable('retailcrm_emulator.customers')
-    .set({
-      orders_count: Number(row.count),
-      total_summ: totalKopecks / 100,
-      average_summ: counted > 0 ? Math.round(totalKopecks / counted) / 100 : 0,
-    })
-    .where('id', '=', customerId)
-    .execute();
+  const counted = sql`o.status not in (${sql.join(cancel)})`;
+  await sql`
+    update retailcrm_emulator.customers c
+    set orders_count = s.count,
+        total_summ = s.total / 100,
+        average_summ = case when s.counted > 0 then round(s.total / s.counted) / 100 else 0 end
+    from (
+      select c2.id,
+             count(o.id) as count,
+             coalesce(sum(o.total_summ) filter (where ${counted}), 0)::numeric as total,
+             count(o.id) filter (where ${counted}) as counted
+      from retailcrm_emulator.customers c2
+      left join retailcrm_emulator.orders o on o.customer_id = c2.id
+      where c2.id in (${sql.join(ids)})
+      group by c2.id
+    ) s
+    where c.id = s.id`.execute(db);
+}
+
+/** Reserves `count` order ids, ascending (the orders' serial sequence). */
+export async function reserveOrderIds(db: Db, count: number): Promise<number[]> {
+  if (count === 0) return [];
+  const { rows } = await sql<{ id: string | number }>`select nextval(pg_get_serial_sequence('retailcrm_emulator.orders', 'id')) as id from generate_series(1, ${count})`.execute(db);
+  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+}
+
+/** Reserves `count` order line ids, ascending. */
+export async function reserveItemIds(db: Db, count: number): Promise<number[]> {
+  if (count === 0) return [];
+  const { rows } = await sql<{ id: string | number }>`select nextval('retailcrm_emulator.order_item_ids') as id from generate_series(1, ${count})`.execute(db);
+  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+}
+
+const CHUNK = 500;
+
+/** Inserts orders whose ids were reserved (reserveOrderIds), in multi-row batches. */
+export async function insertOrders(db: Db, states: readonly OrderState[]): Promise<void> {
+  for (let i = 0; i < states.length; i += CHUNK) {
+    await db.insertInto('retailcrm_emulator.orders').values(states.slice(i, i + CHUNK).map((s) => ({ ...orderRowFromState(s), id: s.id }))).execute();
+  }
+}
+
+/** Inserts payments in multi-row batches; returns them with their ids, in the order given. */
+export async function insertPayments(db: Db, payments: readonly Omit<PaymentState, 'id'>[]): Promise<PaymentState[]> {
+  const out: PaymentState[] = [];
+  for (let i = 0; i < payments.length; i += CHUNK) {
+    const rows = await db
+      .insertInto('retailcrm_emulator.payments')
+      .values(payments.slice(i, i + CHUNK).map((p) => ({ order_id: p.orderId, external_id: p.externalId, type: p.type, status: p.status, amount: p.amount, paid_at: p.paidAt, comment: p.comment })))
+      .returningAll()
+      .execute();
+    out.push(...rows.map(stateFromPaymentRow).sort((a, b) => a.id - b.id));
+  }
+  return out;
 }
 
 export async function insertOrderHistory(db: Db, records: readonly OrderHistoryInsert[]): Promise<void> {
-  const CHUNK = 500;
   for (let i = 0; i < records.length; i += CHUNK) await db.insertInto('retailcrm_emulator.order_history').values(records.slice(i, i + CHUNK)).execute();
 }
 

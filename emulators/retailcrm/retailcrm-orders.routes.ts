@@ -242,8 +242,7 @@ export function addOrderRoutes(router: Router, control: Router, ctx: OrderRoutes
       records.push(...changes.map((c) => record(order, c, actor, now)));
     }
     await insertOrderHistory(trx, records);
-    await refreshCustomerSums(trx, order.customerId);
-    if (before && before.customerId !== order.customerId) await refreshCustomerSums(trx, before.customerId);
+    await refreshCustomerSums(trx, [order.customerId, before?.customerId ?? null]);
     return order;
   };
 

@@ -3,6 +3,7 @@ import { migrateSchema } from '../../platform/db/migrate.js';
 import type { RunningServer } from '../../platform/http/http-server.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { demoLoyalty } from '../seed/demo-loyalty.js';
+import { demoOrdersOf } from '../seed/demo-orders.js';
 import { demoPerson } from '../seed/demo-people.js';
 import { createRetailCrmEmulator, demoCustomerExternalId, retailCrmEmulatorSchema, type RetailCrmEmulator } from './retailcrm.emulator.js';
 
@@ -51,7 +52,20 @@ const create = (customer: Record<string, unknown>, site = 'online', key = KEY) =
 
 const q = (params: [string, string][]) => new URLSearchParams(params).toString();
 
-/** What the API prints for demo person `i` as seeded. */
+const CANCELLED = new Set(['cancel-other', 'no-product', 'already-buyed', 'delyvery-did-not-suit']);
+
+/** The customer's figures worked out from its generated orders: the cancel group counts in ordersCount only. */
+function demoSums(i: number) {
+  const orders = demoOrdersOf(i);
+  const counted = orders.filter((o) => !CANCELLED.has(o.status));
+  const kopecks = counted.reduce(
+    (t, o) => t + o.deliveryKopecks + o.lines.reduce((s, l) => s + Math.max(0, (l.priceKopecks - l.discountKopecks) * l.quantity - l.bonusesChargeKopecks), 0),
+    0,
+  );
+  return { ordersCount: orders.length, totalSumm: kopecks / 100, marginSumm: kopecks / 100, averageSumm: counted.length > 0 ? Math.round(kopecks / counted.length) / 100 : 0 };
+}
+
+/** What the API prints for demo person `i` as seeded (with its seeded orders' figures). */
 function seededCustomer(i: number, id: number) {
   const p = demoPerson(i);
   const l = demoLoyalty(i);
@@ -67,10 +81,7 @@ function seededCustomer(i: number, id: number) {
     site: 'online',
     contragent: { contragentType: 'individual' },
     tags: [],
-    marginSumm: 0,
-    totalSumm: 0,
-    averageSumm: 0,
-    ordersCount: 0,
+    ...demoSums(i),
     costSumm: 0,
     customFields: {
       bonus_card_number: l.cardNumber,
@@ -347,6 +358,8 @@ describe('seed', () => {
     const records = [...history.body.history, ...more.body.history];
     expect(records.map((r) => r.customer.id).sort((a, b) => a - b)).toEqual(all.map((c) => c.id).sort((a, b) => a - b));
     expect(records.map((r) => r.id)).toEqual(records.map((_r, i) => i + 1));
+    // Creation records carry the customer as created, before any of its orders.
+    const asCreated = (c: Record<string, unknown>) => ({ ...c, ordersCount: 0, totalSumm: 0, marginSumm: 0, averageSumm: 0 });
     const byManager = all.find((c) => c.externalId === undefined)!;
     expect(records.find((r) => r.customer.id === byManager.id)).toEqual({
       id: expect.any(Number),
@@ -357,10 +370,10 @@ describe('seed', () => {
       field: 'id',
       oldValue: null,
       newValue: byManager.id,
-      customer: byManager,
+      customer: asCreated(byManager),
     });
     const byShop = all.find((c) => c.externalId !== undefined)!;
-    expect(records.find((r) => r.customer.id === byShop.id)).toMatchObject({ created: true, source: 'api', apiKey: { current: false }, customer: byShop });
+    expect(records.find((r) => r.customer.id === byShop.id)).toMatchObject({ created: true, source: 'api', apiKey: { current: false }, customer: asCreated(byShop) });
   });
 });
 

@@ -62,8 +62,11 @@ export interface RetailCrmEmulatorOptions {
 
 export interface RetailCrmEmulator {
   readonly faults: FaultSwitches;
-  /** Idempotent: seeds once (if no customers exist). */
-  seed(o: { onlineCustomers: number }): Promise<void>;
+  /**
+   * Idempotent: seeds once (if no customers exist): demo people 0..onlineCustomers-1 and their
+   * orders (demoOrdersOf), dated back from `now` (default: the current time).
+   */
+  seed(o: { onlineCustomers: number; now?: Date }): Promise<void>;
   /** Empties customers, orders, payments and both histories (custom field definitions stay). For tests. */
   reset(): Promise<void>;
   start(port: number, host?: string): Promise<RunningServer>;
@@ -316,8 +319,8 @@ export function createRetailCrmEmulator(o: RetailCrmEmulatorOptions): RetailCrmE
     await clearCustomers(db);
   };
 
-  const seed = async ({ onlineCustomers }: { onlineCustomers: number }) => {
-    await seedCustomers(db, options.sites[0]!, onlineCustomers);
+  const seed = async ({ onlineCustomers, now }: { onlineCustomers: number; now?: Date }) => {
+    await seedCustomers(db, options.sites[0]!, onlineCustomers, now);
   };
 
   const control = new Router()
