@@ -1,9 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { migrateSchema } from '../../platform/db/migrate.js';
-import type { RunningServer } from '../../platform/http/http-server.js';
-import { createRetailCrmEmulator, retailCrmEmulatorSchema, type RetailCrmEmulator } from '../../emulators/retailcrm/retailcrm.emulator.js';
-import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
-import { createRetailCrmClient } from './retailcrm.client.js';
+import { describe, expect, it } from 'vitest';
+import { useRetailCrmEmulator } from './retailcrm.test-support.js';
 import type { CrmOrderInput } from './retailcrm-orders.port.js';
 
 const KEY = 'graph-key';
@@ -11,29 +7,7 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 const DRESS = 'a1b2c3d4-0000-4000-8000-000000000001';
 const SHOES = 'a1b2c3d4-0000-4000-8000-000000000002';
 
-let tdb: TestDatabase;
-let emulator: RetailCrmEmulator;
-let server: RunningServer;
-let crm: ReturnType<typeof createRetailCrmClient>;
-
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  await migrateSchema(tdb.db, retailCrmEmulatorSchema);
-  emulator = createRetailCrmEmulator({ db: tdb.db, apiKeys: [KEY], sites: ['online'], requestsPerSecond: 1_000 });
-  server = await emulator.start(0);
-  crm = createRetailCrmClient({ baseUrl: server.url, apiKey: KEY, site: 'online', timeoutMs: 2_000, requestsPerSecond: 1_000 });
-});
-
-afterAll(async () => {
-  await crm?.close();
-  await server?.close();
-  await tdb?.close();
-});
-
-beforeEach(async () => {
-  emulator.faults.clear();
-  await emulator.reset();
-});
+const env = useRetailCrmEmulator(KEY);
 
 /**
  * Two lines: 2 × 4990.90 with 100.50 off per unit and 300 bonuses charged on the line, 1 × 1500 with 200 bonuses;
@@ -54,9 +28,9 @@ const orderFor = (customerExternalId: string, externalId = 'web-1'): CrmOrderInp
 
 describe('RetailCRM orders connector against the emulator', () => {
   it('creates an order for a customer, pays it in full, cancels it, and reads all of it back and in the history', async () => {
-    const { id: customerId } = await crm.createCustomer({ externalId: 'cust-1', firstName: 'Вера', lastName: 'Смирнова' });
+    const { id: customerId } = await env.crm.createCustomer({ externalId: 'cust-1', firstName: 'Вера', lastName: 'Смирнова' });
 
-    const created = await crm.createOrder(orderFor('cust-1'));
+    const created = await env.crm.createOrder(orderFor('cust-1'));
     expect(created.alreadyExisted).toBeUndefined();
     const orderId = created.order.id;
     const [dress, shoes] = created.order.items;
@@ -102,16 +76,16 @@ describe('RetailCRM orders connector against the emulator', () => {
       customFields: { bonus_hold_id: 'h-1' },
     };
     expect(created.order).toEqual(expected);
-    expect(await crm.getOrder('web-1', 'externalId')).toEqual(expected);
-    expect(await crm.listOrders({ customerExternalId: 'cust-1' })).toEqual({ orders: [expected], pagination: { limit: 20, totalCount: 1, currentPage: 1, totalPageCount: 1 } });
+    expect(await env.crm.getOrder('web-1', 'externalId')).toEqual(expected);
+    expect(await env.crm.listOrders({ customerExternalId: 'cust-1' })).toEqual({ orders: [expected], pagination: { limit: 20, totalCount: 1, currentPage: 1, totalPageCount: 1 } });
 
     // A complete payment for the whole total: the order becomes fully paid.
-    const paymentStatuses = await crm.listPaymentStatuses();
+    const paymentStatuses = await env.crm.listPaymentStatuses();
     expect(paymentStatuses.find((s) => s.code === 'paid')?.paymentComplete).toBe(true);
-    const { id: paymentId } = await crm.createPayment({ externalId: 'web-1' }, { externalId: 'pay-1', type: 'bank-card', status: 'paid', amountKopecks: 1108080 });
+    const { id: paymentId } = await env.crm.createPayment({ externalId: 'web-1' }, { externalId: 'pay-1', type: 'bank-card', status: 'paid', amountKopecks: 1108080 });
     // The same keyed payment again finds the first one.
-    expect(await crm.createPayment({ id: orderId }, { externalId: 'pay-1', type: 'bank-card', status: 'paid', amountKopecks: 1108080 })).toEqual({ id: paymentId, alreadyExisted: true });
-    const paid = await crm.getOrder(orderId, 'id');
+    expect(await env.crm.createPayment({ id: orderId }, { externalId: 'pay-1', type: 'bank-card', status: 'paid', amountKopecks: 1108080 })).toEqual({ id: paymentId, alreadyExisted: true });
+    const paid = await env.crm.getOrder(orderId, 'id');
     expect(paid).toEqual({
       ...expected,
       payments: [{ id: paymentId, externalId: 'pay-1', type: 'bank-card', status: 'paid', amountKopecks: 1108080, paidAt: expect.stringMatching(DATE_TIME) }],
@@ -121,7 +95,7 @@ describe('RetailCRM orders connector against the emulator', () => {
     const ref = { id: orderId, externalId: 'web-1', site: 'online', status: 'new' };
     const payment = { id: paymentId, externalId: 'pay-1', type: 'bank-card' };
     const own = { createdAt: expect.stringMatching(DATE_TIME), source: 'api', apiKey: { current: true } };
-    const afterPayment = await crm.ordersHistory(0, 100);
+    const afterPayment = await env.crm.ordersHistory(0, 100);
     expect(afterPayment.history).toEqual([
       { id: 1, ...own, created: true, field: 'status', oldValue: null, newValue: { code: 'new' }, order: ref, snapshot: expected },
       { id: 2, ...own, field: 'payments.status', oldValue: null, newValue: { code: 'paid' }, order: ref, payment },
@@ -134,37 +108,37 @@ describe('RetailCRM orders connector against the emulator', () => {
     expect(afterPayment.generatedAt).toMatch(DATE_TIME);
 
     // Cancel: a status of the cancel group.
-    const cancel = (await crm.listStatuses()).find((s) => s.group === 'cancel' && s.active);
+    const cancel = (await env.crm.listStatuses()).find((s) => s.group === 'cancel' && s.active);
     expect(cancel).toBeDefined();
-    const cancelled = await crm.editOrder('web-1', 'externalId', { status: cancel!.code });
+    const cancelled = await env.crm.editOrder('web-1', 'externalId', { status: cancel!.code });
     expect(cancelled.status).toBe(cancel!.code);
-    expect((await crm.listOrders({ extendedStatus: ['cancel'] })).orders.map((o) => o.id)).toEqual([orderId]);
-    const tail = await crm.ordersHistory(6, 20);
+    expect((await env.crm.listOrders({ extendedStatus: ['cancel'] })).orders.map((o) => o.id)).toEqual([orderId]);
+    const tail = await env.crm.ordersHistory(6, 20);
     expect(tail.history).toEqual([{ id: 7, ...own, field: 'status', oldValue: { code: 'new' }, newValue: { code: cancel!.code }, order: { ...ref, status: cancel!.code } }]);
   });
 
   it('a keyed create whose reply is lost is retried and leaves exactly one order', async () => {
-    await crm.createCustomer({ externalId: 'cust-2', firstName: 'Эхо' });
-    emulator.faults.set({ dropAfterApply: true, dropCount: 1, pathPattern: '^POST /api/v5/orders/create$' });
-    const before = crm.upstream.requestCount;
-    const result = await crm.createOrder(orderFor('cust-2', 'lost-reply-1'));
+    await env.crm.createCustomer({ externalId: 'cust-2', firstName: 'Эхо' });
+    env.emulator.faults.set({ dropAfterApply: true, dropCount: 1, pathPattern: '^POST /api/v5/orders/create$' });
+    const before = env.crm.upstream.requestCount;
+    const result = await env.crm.createOrder(orderFor('cust-2', 'lost-reply-1'));
     expect(result).toMatchObject({ alreadyExisted: true, order: { externalId: 'lost-reply-1', totalSummKopecks: 1108080, customer: { externalId: 'cust-2' } } });
     // The lost create, its retry (refused as a duplicate), and the lookup.
-    expect(crm.upstream.requestCount - before).toBe(3);
-    const { orders, pagination } = await crm.listOrders({ externalIds: ['lost-reply-1'] });
+    expect(env.crm.upstream.requestCount - before).toBe(3);
+    const { orders, pagination } = await env.crm.listOrders({ externalIds: ['lost-reply-1'] });
     expect([orders.map((o) => o.id), pagination.totalCount]).toEqual([[result.order.id], 1]);
-    expect((await crm.ordersHistory(0, 20)).history.filter((r) => r.created).map((r) => r.order.id)).toEqual([result.order.id]);
+    expect((await env.crm.ordersHistory(0, 20)).history.filter((r) => r.created).map((r) => r.order.id)).toEqual([result.order.id]);
   });
 
   it('maps a refusal to RetailCrmApiError and an unknown order to undefined', async () => {
-    await expect(crm.createOrder({ externalId: 'no-items', firstName: 'Пусто' })).rejects.toMatchObject({
+    await expect(env.crm.createOrder({ externalId: 'no-items', firstName: 'Пусто' })).rejects.toMatchObject({
       name: 'RetailCrmApiError',
       status: 400,
       errorMsg: 'Errors in the entity format',
       errors: { items: 'This value should not be blank.' },
     });
-    expect(await crm.getOrder('nobody', 'externalId')).toBeUndefined();
-    await expect(crm.editOrder('nobody', 'externalId', { status: 'complete' })).rejects.toMatchObject({ name: 'RetailCrmApiError', status: 404, errorMsg: 'Not found' });
-    await expect(crm.editPayment(999, 'id', { status: 'paid' })).rejects.toMatchObject({ name: 'RetailCrmApiError', status: 404 });
+    expect(await env.crm.getOrder('nobody', 'externalId')).toBeUndefined();
+    await expect(env.crm.editOrder('nobody', 'externalId', { status: 'complete' })).rejects.toMatchObject({ name: 'RetailCrmApiError', status: 404, errorMsg: 'Not found' });
+    await expect(env.crm.editPayment(999, 'id', { status: 'paid' })).rejects.toMatchObject({ name: 'RetailCrmApiError', status: 404 });
   });
 });
