@@ -42,7 +42,7 @@ import {
   type OrderHistoryFilter,
 } from './retailcrm-orders.repository.js';
 import { lockWrites } from './retailcrm-customers.repository.js';
-import { apiKeyOf, byOf, historyFilterOf, historyRecordBase, INTEGER, isResponse, json, pageOf, pagination, unsupportedFilters, type By } from './retailcrm-request.js';
+import { apiKeyOf, byOf, filterReader, historyFilterOf, historyRecordBase, INTEGER, isResponse, json, pageOf, pagination, unsupportedFilters, type By } from './retailcrm-request.js';
 
 type Db = Kysely<RetailCrmEmulatorDb>;
 
@@ -70,15 +70,8 @@ function orderFilterOf(params: PhpParams): OrderFilter | EmulatorResponse {
   const filter = map(params.filter) ?? {};
   const refused = unsupportedFilters(filter, ORDER_FILTERS);
   if (refused) return refused;
-  const errors: Record<string, string> = {};
+  const { errors, integer } = filterReader(filter);
   const strings = (key: string): string[] | undefined => (filter[key] === undefined ? undefined : list(filter[key]).filter((v): v is string => typeof v === 'string'));
-  const integer = (key: string): number | undefined => {
-    if (filter[key] === undefined) return undefined;
-    const text = scalar(filter[key]);
-    if (text !== undefined && INTEGER.test(text)) return Number(text);
-    errors[`filter[${key}]`] = 'This value is not valid.';
-    return undefined;
-  };
   const ids = strings('ids');
   if (ids?.some((id) => !INTEGER.test(id))) errors['filter[ids]'] = 'This value is not valid.';
   const result: OrderFilter = {

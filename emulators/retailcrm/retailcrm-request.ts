@@ -49,6 +49,29 @@ export function apiKeyOf(req: EmulatorRequest): string | undefined {
 
 export const json = (value: unknown) => JSON.stringify(value ?? null);
 
+/**
+ * Reads typed values out of a `filter[...]` block, collecting the API's per-field messages in
+ * `errors` instead of stopping at the first bad one.
+ */
+export function filterReader(filter: PhpParams) {
+  const errors: Record<string, string> = {};
+  const integer = (key: string): number | undefined => {
+    if (filter[key] === undefined) return undefined;
+    const text = scalar(filter[key]);
+    if (text !== undefined && INTEGER.test(text)) return Number(text);
+    errors[`filter[${key}]`] = 'This value is not valid.';
+    return undefined;
+  };
+  const date = (key: string): Date | undefined => {
+    if (filter[key] === undefined) return undefined;
+    const text = scalar(filter[key]);
+    const parsed = text === undefined ? undefined : parseCrmDateTime(text);
+    if (!parsed) errors[`filter[${key}]`] = 'This value is not a valid datetime.';
+    return parsed;
+  };
+  return { errors, integer, date };
+}
+
 /** What both history feeds filter on, with the entity's own names mapped by the caller. */
 export interface HistoryFilterFields {
   readonly sinceId?: number;
@@ -66,21 +89,7 @@ export function historyFilterOf(params: PhpParams, entity: 'customer' | 'order')
   const filter = map(params.filter) ?? {};
   const refused = unsupportedFilters(filter, new Set(['sinceId', `${entity}Id`, `${entity}ExternalId`, 'startDate', 'endDate']));
   if (refused) return refused;
-  const errors: Record<string, string> = {};
-  const integer = (key: string): number | undefined => {
-    if (filter[key] === undefined) return undefined;
-    const text = scalar(filter[key]);
-    if (text !== undefined && INTEGER.test(text)) return Number(text);
-    errors[`filter[${key}]`] = 'This value is not valid.';
-    return undefined;
-  };
-  const date = (key: string): Date | undefined => {
-    if (filter[key] === undefined) return undefined;
-    const text = scalar(filter[key]);
-    const parsed = text === undefined ? undefined : parseCrmDateTime(text);
-    if (!parsed) errors[`filter[${key}]`] = 'This value is not a valid datetime.';
-    return parsed;
-  };
+  const { errors, integer, date } = filterReader(filter);
   const result: HistoryFilterFields = {
     sinceId: integer('sinceId'),
     entityId: integer(`${entity}Id`),
