@@ -10,6 +10,19 @@ import type { BonusPlusEmulatorDb, LedgerReason } from './bonusplus.tables.js';
 type Db = Kysely<BonusPlusEmulatorDb>;
 type Trx = Transaction<BonusPlusEmulatorDb>;
 
+/** Takes `amount` from the lots in the order given, each lot at most its remaining; `left` is what they could not cover. */
+function allocate(lots: readonly { id: number; remaining: number }[], amount: number): { allocations: { lot_id: number; amount: number }[]; left: number } {
+  const allocations: { lot_id: number; amount: number }[] = [];
+  let left = amount;
+  for (const lot of lots) {
+    if (left === 0) break;
+    const take = Math.min(lot.remaining, left);
+    allocations.push({ lot_id: lot.id, amount: take });
+    left -= take;
+  }
+  return { allocations, left };
+}
+
 export interface CreditInput {
   readonly customerId: number;
   readonly amount: number;
@@ -84,14 +97,7 @@ export async function debitBonuses(trx: Trx, input: DebitInput): Promise<DebitRe
   const available = lots.reduce((sum, lot) => sum + lot.remaining, 0);
   if (available < input.amount) return { ok: false, code: 'INSUFFICIENT_BONUSES', available };
 
-  const allocations: { lot_id: number; amount: number }[] = [];
-  let left = input.amount;
-  for (const lot of lots) {
-    if (left === 0) break;
-    const take = Math.min(lot.remaining, left);
-    allocations.push({ lot_id: lot.id, amount: take });
-    left -= take;
-  }
+  const { allocations } = allocate(lots, input.amount);
 
   const transaction = await trx
     .insertInto('bonusplus_emulator.bonus_transactions')
@@ -143,14 +149,7 @@ export async function takeBackBonuses(trx: Trx, input: TakeBackInput): Promise<{
     .orderBy(sql`expires_at asc nulls last`)
     .orderBy('id')
     .execute();
-  const allocations: { lot_id: number; amount: number }[] = [];
-  let left = input.amount;
-  for (const lot of lots) {
-    if (left === 0) break;
-    const take = Math.min(lot.remaining, left);
-    allocations.push({ lot_id: lot.id, amount: take });
-    left -= take;
-  }
+  const { allocations, left } = allocate(lots, input.amount);
   const taken = input.amount - left;
   if (taken === 0) return { taken };
   const transaction = await trx
