@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { kopecksFromRoubles, roublesFromKopecks } from '../../platform/money.js';
 import { badInput } from '../../platform/errors.js';
 import { UpstreamClient, UpstreamUnavailableError, type UpstreamClientOptions, type UpstreamRequest } from '../../platform/http/upstream-client.js';
 import {
@@ -164,8 +165,6 @@ const returnResultSchema = z.object({
 });
 
 /** Kopecks to the roubles BonusPlus takes, and back (exact for whole kopecks). */
-const toRoubles = (kopecks: number) => kopecks / 100;
-const toKopecks = (roubles: number) => Math.round(roubles * 100);
 
 function saleBody(sale: BpSale) {
   return {
@@ -174,9 +173,9 @@ function saleBody(sale: BpSale) {
       ext: i.ext,
       product: i.product,
       qnt: i.qnt,
-      price: toRoubles(i.priceKopecks),
-      sum: toRoubles(i.sumKopecks),
-      ...(i.discountKopecks !== undefined ? { ds: toRoubles(i.discountKopecks) } : {}),
+      price: roublesFromKopecks(i.priceKopecks),
+      sum: roublesFromKopecks(i.sumKopecks),
+      ...(i.discountKopecks !== undefined ? { ds: roublesFromKopecks(i.discountKopecks) } : {}),
       ...(i.category !== undefined ? { cat: i.category } : {}),
     })),
     bonusDebit: sale.bonusDebit,
@@ -281,7 +280,7 @@ export function createBonusPlusClient(o: BonusPlusClientOptions): BonusPlusCusto
 
     async calculate(sale) {
       const calc = await call('PUT', '/retail/calc', saleBody(sale), calcSchema);
-      const lines = calc.discount.map((d) => ({ ext: d.ext, earned: d.cb, debited: d.db, discountKopecks: toKopecks(d.ds ?? 0) }));
+      const lines = calc.discount.map((d) => ({ ext: d.ext, earned: d.cb, debited: d.db, discountKopecks: kopecksFromRoubles(d.ds ?? 0) }));
       const problem = calc.debitError?.code;
       return {
         lines,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { kopecksFromRoubles, roublesFromKopecks } from '../../platform/money.js';
 import { UpstreamClient, UpstreamUnavailableError, type UpstreamClientOptions } from '../../platform/http/upstream-client.js';
 import {
   OneCApiError,
@@ -130,7 +131,7 @@ const stockRow = z.object({
   ВРезервеСоСкладаBalance: quantity,
   ВРезервеПодЗаказBalance: quantity,
 });
-const money = z.union([z.number(), z.string()]).nullish().transform((v) => toKopecks(Number(v ?? 0)));
+const money = z.union([z.number(), z.string()]).nullish().transform((v) => kopecksFromRoubles(Number(v ?? 0)));
 const orderRow = z.object({
   Ref_Key: guidSchema,
   Number: z.string(),
@@ -190,7 +191,6 @@ function apiError(status: number, text: string): OneCApiError {
 }
 
 /** Money: 1C keeps decimal roubles; kopecks as an integer. */
-export const toKopecks = (roubles: number) => Math.round(roubles * 100);
 
 /**
  * 1C's standard OData interface over HTTP, sending what a real OData client sends: HTTP Basic with
@@ -200,6 +200,17 @@ export const toKopecks = (roubles: number) => Math.round(roubles * 100);
  * status are safe to repeat, so the upstream client retries them after timeouts and 5xx; a create
  * (`POST <Set>`) is not, and is made retry-safe by searching for our number before each attempt.
  */
+/** The part of a `Товары` row every document shares: line number, item, characteristic, quantity, price. */
+function goodsRow(line: { productRef: string; characteristicRef?: string; quantity: number; priceKopecks: number }, index: number) {
+  return {
+    LineNumber: String(index + 1),
+    Номенклатура_Key: guid(line.productRef),
+    Характеристика_Key: line.characteristicRef ? guid(line.characteristicRef) : ONEC_EMPTY_REF,
+    Количество: line.quantity,
+    Цена: roublesFromKopecks(line.priceKopecks),
+  };
+}
+
 export function createOneCClient(o: OneCClientOptions): OneCCatalogPort & OneCOrdersPort & { readonly upstream: UpstreamClient; close(): Promise<void> } {
   const upstream = new UpstreamClient({
     system: 'onec',
@@ -315,7 +326,6 @@ export function createOneCClient(o: OneCClientOptions): OneCCatalogPort & OneCOr
   const SALES = 'Document_РеализацияТоваровУслуг';
   const RETURNS = 'Document_ВозвратТоваровОтКлиента';
   const objectPath = (setName: string, key: string, action?: 'Post' | 'Unpost') => `${set(setName)}(guid'${guid(key)}')${action ? `/${action}` : ''}`;
-  const roubles = (kopecks: number) => kopecks / 100;
   const attempts = Math.max(1, o.maxRetries ?? 3);
 
   const toOrder = (r: z.infer<typeof orderRow>): OneCOrder => ({
@@ -390,13 +400,9 @@ export function createOneCClient(o: OneCClientOptions): OneCCatalogPort & OneCOr
         ...(draft.deliveryAddress ? { АдресДоставки: draft.deliveryAddress } : {}),
         ...(draft.comment ? { Комментарий: draft.comment } : {}),
         Товары: draft.lines.map((l, i) => ({
-          LineNumber: String(i + 1),
-          Номенклатура_Key: guid(l.productRef),
-          Характеристика_Key: l.characteristicRef ? guid(l.characteristicRef) : ONEC_EMPTY_REF,
-          Количество: l.quantity,
-          Цена: roubles(l.priceKopecks),
-          СуммаРучнойСкидки: roubles(l.discountKopecks ?? 0),
-          Сумма: roubles(l.quantity * l.priceKopecks - (l.discountKopecks ?? 0)),
+          ...goodsRow(l, i),
+          СуммаРучнойСкидки: roublesFromKopecks(l.discountKopecks ?? 0),
+          Сумма: roublesFromKopecks(l.quantity * l.priceKopecks - (l.discountKopecks ?? 0)),
           ВариантОбеспечения: 'СоСклада',
         })),
       };
@@ -441,12 +447,8 @@ export function createOneCClient(o: OneCClientOptions): OneCCatalogPort & OneCOr
             НомерВходящегоДокумента: draft.externalId,
             ...(draft.comment ? { Комментарий: draft.comment } : {}),
             Товары: draft.lines.map((l, i) => ({
-              LineNumber: String(i + 1),
-              Номенклатура_Key: guid(l.productRef),
-              Характеристика_Key: l.characteristicRef ? guid(l.characteristicRef) : ONEC_EMPTY_REF,
-              Количество: l.quantity,
-              Цена: roubles(l.priceKopecks),
-              Сумма: roubles(l.quantity * l.priceKopecks),
+              ...goodsRow(l, i),
+              Сумма: roublesFromKopecks(l.quantity * l.priceKopecks),
             })),
           };
           return toReturn(await call({ method: 'POST', resource: set(RETURNS), body, idempotent: false }, returnRow));
@@ -584,7 +586,7 @@ export function createOneCClient(o: OneCClientOptions): OneCCatalogPort & OneCOr
         productRef: p.Номенклатура_Key,
         ...optional('characteristicRef', ref(p.Характеристика_Key)),
         priceTypeRef: p.ВидЦены_Key,
-        priceKopecks: toKopecks(p.Цена),
+        priceKopecks: kopecksFromRoubles(p.Цена),
         since: p.Period,
       }));
     },

@@ -1,4 +1,5 @@
 import type { BpCardType, BpCustomer } from '../../connectors/bonusplus/bonusplus.port.js';
+import { kopecksFromRoubles } from '../../platform/money.js';
 import type { AccountRow, CardTypeRow } from './loyalty.table.js';
 
 export interface LoyaltyTier {
@@ -18,8 +19,6 @@ export interface LoyaltyAccount {
   readonly purchasesTotal: number;
   readonly updatedAt: Date;
 }
-
-const kopecks = (roubles: number) => Math.round(roubles * 100);
 
 export function accountFromRow(row: AccountRow): LoyaltyAccount {
   return {
@@ -50,7 +49,7 @@ export function accountFiguresFromBonusPlus(customer: BpCustomer) {
     available: Math.floor(customer.availableBonuses),
     pending: Math.floor(customer.notActiveBonuses),
     spent: Math.floor(customer.debitedBonuses ?? 0),
-    purchases_total: kopecks(customer.purchasesTotalSum),
+    purchases_total: kopecksFromRoubles(customer.purchasesTotalSum),
   };
 }
 
@@ -60,6 +59,6 @@ export function cardTypeRowFromBonusPlus(type: BpCardType): Omit<CardTypeRow, 's
     name: type.name,
     bonus_percent: type.bonusPercent,
     max_debit_percent: type.maxDebitPercent,
-    purchases_sum_from: kopecks(type.purchasesSumFrom),
+    purchases_sum_from: kopecksFromRoubles(type.purchasesSumFrom),
   };
 }
