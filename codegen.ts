@@ -34,6 +34,15 @@ const config: CodegenConfig = {
       StockHold: '../stock-hold.service.js#StockHold as StockHoldModel',
       SyncRun: '../inventory.table.js#SyncRunRow',
     }),
+    'subgraphs/order/__generated__/resolvers-types.ts': subgraph('order', {
+      Customer: '../order.model.js#EntityRef',
+      Offer: '../order.model.js#EntityRef',
+      Order: '../order.model.js#Order as OrderModel',
+      OrderLine: '../order.model.js#OrderLine as OrderLineModel',
+      Payment: '../order.model.js#Payment as PaymentModel',
+      CheckoutQuote: '../checkout.service.js#Quote',
+      QuoteLine: '../checkout.service.js#QuoteLine as QuoteLineModel',
+    }),
   },
 };
 

@@ -4,8 +4,18 @@ import { createOneCClient } from './onec/onec.client.js';
 import { createRetailCrmClient } from './retailcrm/retailcrm.client.js';
 
 /**
+ * Each subgraph's part of an account's request limit: RetailCRM's key and BonusPlus's key are shared
+ * by every process that uses them. Orders get the most: checkout cannot wait.
+ */
+export const UPSTREAM_SHARES = {
+  customer: { retailCrm: 0.3 },
+  loyalty: { retailCrm: 0.2, bonusPlus: 0.3 },
+  order: { retailCrm: 0.5, bonusPlus: 0.7 },
+} as const;
+
+/**
  * A RetailCRM client from the config. The account's request limit is shared by every process that
- * uses the key; `share` is this client's part of it (customer and loyalty take half each).
+ * uses the key; `share` is this client's part of it.
  */
 export const retailCrmFromConfig = (config: Config, share = 0.5, baseUrl = config.RETAILCRM_URL) =>
   createRetailCrmClient({
@@ -17,8 +27,9 @@ export const retailCrmFromConfig = (config: Config, share = 0.5, baseUrl = confi
     resilience: { breakerHalfOpenAfterMs: config.UPSTREAM_BREAKER_COOLDOWN_MS },
   });
 
-export const bonusPlusFromConfig = (config: Config, baseUrl = config.BONUSPLUS_URL) =>
-  createBonusPlusClient({ baseUrl, apiKey: config.BONUSPLUS_API_KEY, timeoutMs: config.UPSTREAM_TIMEOUT_MS, breakerHalfOpenAfterMs: config.UPSTREAM_BREAKER_COOLDOWN_MS });
+/** A BonusPlus client from the config; `share` is this client's part of the account's request limit. */
+export const bonusPlusFromConfig = (config: Config, share = 1, baseUrl = config.BONUSPLUS_URL) =>
+  createBonusPlusClient({ baseUrl, apiKey: config.BONUSPLUS_API_KEY, requestsPerSecond: config.BONUSPLUS_RPS * share, timeoutMs: config.UPSTREAM_TIMEOUT_MS, breakerHalfOpenAfterMs: config.UPSTREAM_BREAKER_COOLDOWN_MS });
 
 export const oneCFromConfig = (config: Config, baseUrl = config.ONEC_URL) =>
   createOneCClient({ baseUrl, login: config.ONEC_LOGIN, password: config.ONEC_PASSWORD, timeoutMs: config.UPSTREAM_TIMEOUT_MS, breakerHalfOpenAfterMs: config.UPSTREAM_BREAKER_COOLDOWN_MS });

@@ -23,8 +23,9 @@ export interface RunningEmulators {
  */
 export async function startEmulators(config: Config, db: Database): Promise<RunningEmulators> {
   await migrateAll(db, EMULATOR_SCHEMAS);
-  const retailCrm = createRetailCrmEmulator({ db, apiKeys: [config.RETAILCRM_API_KEY], sites: [config.RETAILCRM_SITE] });
-  const bonusPlus = createBonusPlusEmulator({ db, apiKeys: [config.BONUSPLUS_API_KEY] });
+  // The emulated CRM allows what the account is configured for (RetailCRM's own limit is 10/s).
+  const retailCrm = createRetailCrmEmulator({ db, apiKeys: [config.RETAILCRM_API_KEY], sites: [config.RETAILCRM_SITE], requestsPerSecond: config.RETAILCRM_RPS });
+  const bonusPlus = createBonusPlusEmulator({ db, apiKeys: [config.BONUSPLUS_API_KEY], requestsPerSecond: config.BONUSPLUS_RPS, bonusActivationDays: config.BONUSPLUS_EMULATOR_ACTIVATION_DAYS });
   const oneC = createOneCEmulator({ db, users: [{ login: config.ONEC_LOGIN, password: config.ONEC_PASSWORD }] });
   if (config.SEED_DEMO) {
     await retailCrm.seed({ onlineCustomers: config.SEED_ONLINE_CUSTOMERS });

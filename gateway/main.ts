@@ -7,7 +7,7 @@ import { startGateway } from './gateway.js';
 await runService('gateway', async (config) => {
   const gateway = await startGateway({
     supergraphSdl: await readSupergraph(),
-    subgraphUrls: { customer: config.CUSTOMER_URL, loyalty: config.LOYALTY_URL, inventory: config.INVENTORY_URL },
+    subgraphUrls: { customer: config.CUSTOMER_URL, order: config.ORDER_URL, loyalty: config.LOYALTY_URL, inventory: config.INVENTORY_URL },
     verifyToken: createJwtVerifier({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
     identitySecret: config.GATEWAY_IDENTITY_SECRET,
     introspection: config.NODE_ENV !== 'production',

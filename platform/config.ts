@@ -38,6 +38,13 @@ const schema = z.object({
   RETAILCRM_RPS: z.coerce.number().positive().default(10),
   BONUSPLUS_URL: url('http://127.0.0.1:4102'),
   BONUSPLUS_API_KEY: z.string().min(1).default('demo-bonusplus-key'),
+  /** Requests per second the BonusPlus account allows (ASSUMED: the public docs give no figure). */
+  BONUSPLUS_RPS: z.coerce.number().positive().default(20),
+  /**
+   * The emulated program's delay before a sale's bonuses become active. The graph records a sale
+   * only once the order is fully paid (R8), so the demo program activates them at once.
+   */
+  BONUSPLUS_EMULATOR_ACTIVATION_DAYS: z.coerce.number().int().min(0).default(0),
   ONEC_URL: url('http://127.0.0.1:4103/trade'),
   ONEC_LOGIN: z.string().min(1).default('integration'),
   ONEC_PASSWORD: z.string().min(1).default('demo-1c-password'),
@@ -52,6 +59,15 @@ const schema = z.object({
   LOYALTY_READ_MODEL_TTL_MS: ms(60_000),
 
   CUSTOMER_SYNC_INTERVAL_MS: ms(2_000),
+  ORDER_URL: url('http://127.0.0.1:4002/graphql'),
+  /** How long an order's stock and bonus holds last while it awaits confirmation or payment. */
+  ORDER_HOLD_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(86_400),
+  /** A placement that has not finished after this long (its process died) is finished or undone. */
+  ORDER_PLACEMENT_TIMEOUT_MS: ms(5 * 60_000),
+  /** How often RetailCRM's order history, 1C's order states and lapsed holds are checked. */
+  ORDER_SYNC_INTERVAL_MS: ms(2_000),
+  ORDER_ONEC_POLL_INTERVAL_MS: ms(10_000),
+  ORDER_EXPIRY_INTERVAL_MS: ms(30_000),
   INVENTORY_CATALOG_SYNC_INTERVAL_MS: ms(3 * 3600_000),
   INVENTORY_STOCK_SYNC_INTERVAL_MS: ms(60_000),
   INVENTORY_SYNC_PAGE_SIZE: z.coerce.number().int().min(10).max(5000).default(1000),

@@ -136,5 +136,6 @@ export function requireService(identity: Identity): void {
   if (identity.kind !== 'service') throw forbidden('Internal operation');
 }
 
+/** Staff and internal services see every customer; a customer only themselves. */
 export const canSee = (identity: Identity, customerId: string): boolean =>
-  identity.kind === 'staff' || (identity.kind === 'customer' && identity.customerId === customerId);
+  identity.kind === 'staff' || identity.kind === 'service' || (identity.kind === 'customer' && identity.customerId === customerId);

@@ -1,4 +1,4 @@
-import { bonusPlusFromConfig, oneCFromConfig, retailCrmFromConfig } from '../connectors/connectors.js';
+import { bonusPlusFromConfig, oneCFromConfig, retailCrmFromConfig, UPSTREAM_SHARES } from '../connectors/connectors.js';
 import type { OneCEmulator } from '../emulators/onec/onec.emulator.js';
 import type { BonusPlusEmulator } from '../emulators/bonusplus/bonusplus.emulator.js';
 import { startEmulators, type RunningEmulators } from '../emulators/emulators.js';
@@ -17,9 +17,12 @@ import { inventorySchema } from '../subgraphs/inventory/inventory.migrations.js'
 import { startInventoryRuntime, type InventoryRuntime } from '../subgraphs/inventory/inventory.runtime.js';
 import { oneCCatalogSource } from '../subgraphs/inventory/onec-catalog-source.js';
 import { loyaltySchema } from '../subgraphs/loyalty/loyalty.migrations.js';
+import { graphServices, orderRuntimeOptions, orderSettings } from '../subgraphs/order/order.config.js';
+import { orderSchema } from '../subgraphs/order/order.migrations.js';
+import { startOrderRuntime, type OrderRuntime } from '../subgraphs/order/order.runtime.js';
 import { startLoyaltyRuntime, type LoyaltyRuntime } from '../subgraphs/loyalty/loyalty.runtime.js';
 
-export const GRAPH_SCHEMAS = [platformSchema, customerSchema, loyaltySchema, inventorySchema] as const;
+export const GRAPH_SCHEMAS = [platformSchema, customerSchema, orderSchema, loyaltySchema, inventorySchema] as const;
 
 export interface GraphOptions {
   readonly config: Config;
@@ -38,10 +41,13 @@ export interface RunningGraph {
   readonly customer: CustomerRuntime;
   readonly loyalty: LoyaltyRuntime;
   readonly inventory: InventoryRuntime;
+  readonly order: OrderRuntime;
   /** The connectors' HTTP clients, for counting upstream calls. */
   readonly upstream: {
     readonly customerCrm: ReturnType<typeof retailCrmFromConfig>;
     readonly loyaltyCrm: ReturnType<typeof retailCrmFromConfig>;
+    readonly orderCrm: ReturnType<typeof retailCrmFromConfig>;
+    readonly orderBonusPlus: ReturnType<typeof bonusPlusFromConfig>;
     readonly bonusPlus: ReturnType<typeof bonusPlusFromConfig>;
     readonly oneC: ReturnType<typeof oneCFromConfig>;
   };
@@ -72,11 +78,14 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
       urls = emulators.urls;
     }
 
-    const customerCrm = retailCrmFromConfig(config, 0.5, urls.retailCrm);
-    const loyaltyCrm = retailCrmFromConfig(config, 0.5, urls.retailCrm);
-    const bonusPlus = bonusPlusFromConfig(config, urls.bonusPlus);
+    const customerCrm = retailCrmFromConfig(config, UPSTREAM_SHARES.customer.retailCrm, urls.retailCrm);
+    const loyaltyCrm = retailCrmFromConfig(config, UPSTREAM_SHARES.loyalty.retailCrm, urls.retailCrm);
+    const orderCrm = retailCrmFromConfig(config, UPSTREAM_SHARES.order.retailCrm, urls.retailCrm);
+    const bonusPlus = bonusPlusFromConfig(config, UPSTREAM_SHARES.loyalty.bonusPlus, urls.bonusPlus);
+    const orderBonusPlus = bonusPlusFromConfig(config, UPSTREAM_SHARES.order.bonusPlus, urls.bonusPlus);
     const oneCClient = oneCFromConfig(config, urls.oneC);
-    closers.push(() => customerCrm.close(), () => loyaltyCrm.close(), () => bonusPlus.close(), () => oneCClient.close());
+    const upstreamClients = [customerCrm, loyaltyCrm, orderCrm, bonusPlus, orderBonusPlus, oneCClient];
+    closers.push(...upstreamClients.map((client) => () => client.close()));
 
     const outbox = { outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS };
     const background = options.background ?? true;
@@ -111,7 +120,21 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
     );
     closers.push(() => inventory.close());
 
-    const subgraphUrls = { customer: customer.server.url, loyalty: loyalty.server.url, inventory: inventory.server.url };
+    const order = await startOrderRuntime(
+      {
+        db,
+        crm: orderCrm,
+        bonusPlus: orderBonusPlus,
+        oneC: oneCClient,
+        logger: logger.child({ subgraph: 'order' }),
+        settings: orderSettings(config),
+        ...graphServices(config, { customer: customer.server.url, inventory: inventory.server.url }),
+      },
+      { ...orderRuntimeOptions(config), background },
+    );
+    closers.push(() => order.close());
+
+    const subgraphUrls = { customer: customer.server.url, order: order.server.url, loyalty: loyalty.server.url, inventory: inventory.server.url };
     const gateway = await startGateway({
       supergraphSdl: await readSupergraph(),
       subgraphUrls,
@@ -130,7 +153,8 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
       customer,
       loyalty,
       inventory,
-      upstream: { customerCrm, loyaltyCrm, bonusPlus, oneC: oneCClient },
+      order,
+      upstream: { customerCrm, loyaltyCrm, orderCrm, bonusPlus, orderBonusPlus, oneC: oneCClient },
       close: closeAll,
     };
   } catch (error) {

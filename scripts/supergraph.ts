@@ -12,6 +12,7 @@ export const SUPERGRAPH_FILE = `${SCHEMA_DIR}supergraph.graphql`;
  */
 export const SUBGRAPHS = [
   { name: 'customer', url: 'http://127.0.0.1:4001/graphql' },
+  { name: 'order', url: 'http://127.0.0.1:4002/graphql' },
   { name: 'loyalty', url: 'http://127.0.0.1:4003/graphql' },
   { name: 'inventory', url: 'http://127.0.0.1:4004/graphql' },
 ] as const;

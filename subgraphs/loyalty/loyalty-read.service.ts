@@ -42,7 +42,8 @@ export async function loadAccounts(deps: LoyaltyDeps, phones: readonly string[])
   return result;
 }
 
-async function refreshFromBonusPlus(deps: LoyaltyDeps, phones: readonly string[]): Promise<void> {
+/** Reads the accounts of these phones from BonusPlus now; changed figures are queued for the CRM card. */
+export async function refreshFromBonusPlus(deps: LoyaltyDeps, phones: readonly string[]): Promise<void> {
   const db = deps.db as Kysely<LoyaltyDb>;
   for (let i = 0; i < phones.length; i += BONUSPLUS_LIST_MAX) {
     const batch = phones.slice(i, i + BONUSPLUS_LIST_MAX);

@@ -7,6 +7,8 @@ import { enrollCustomer } from './enrollment.service.js';
 import type { LoyaltyDeps } from './loyalty.deps.js';
 import { LOYALTY_FIELDS_TOPIC } from './loyalty-fields.message.js';
 import { pushLoyaltyFields } from './loyalty-fields.service.js';
+import { refreshFromBonusPlus } from './loyalty-read.service.js';
+import { LOYALTY_REFRESH_TOPIC } from './loyalty-refresh.message.js';
 import { buildLoyaltySubgraph } from './loyalty.subgraph.js';
 
 export interface LoyaltyRuntimeOptions {
@@ -40,6 +42,7 @@ const permanentOnRefusal =
 export const loyaltyOutboxHandlers = (deps: LoyaltyDeps): Record<string, OutboxHandler> => ({
   [ENROLL_TOPIC]: permanentOnRefusal((request: EnrollmentRequest) => enrollCustomer(deps, request)),
   [LOYALTY_FIELDS_TOPIC]: (payload: { phone: string }) => pushLoyaltyFields(deps, payload),
+  [LOYALTY_REFRESH_TOPIC]: (payload: { phone: string }) => refreshFromBonusPlus(deps, [payload.phone]),
 });
 
 /** The loyalty subgraph as a running service: HTTP server and outbox relay. */

@@ -16,7 +16,7 @@ describe('the gateway', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${base()}ready`);
-    expect(await ready.json()).toEqual({ status: 'ready', subgraphs: 3, of: 3 });
+    expect(await ready.json()).toEqual({ status: 'ready', subgraphs: 4, of: 4 });
   });
 
   it('serves a playground that loads nothing from the internet', async () => {

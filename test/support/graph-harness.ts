@@ -34,6 +34,7 @@ export async function startTestGraph(overrides: Record<string, string> = {}): Pr
     NODE_ENV: 'test',
     GATEWAY_PORT: '0',
     CUSTOMER_PORT: '0',
+    ORDER_PORT: '0',
     LOYALTY_PORT: '0',
     INVENTORY_PORT: '0',
     RETAILCRM_EMULATOR_PORT: '0',
@@ -51,7 +52,8 @@ export async function startTestGraph(overrides: Record<string, string> = {}): Pr
   const settle = async () => {
     for (let round = 0; round < 5; round++) {
       await graph.customer.sync.runNow();
-      const handled = (await graph.loyalty.relay.drain()) + (await graph.customer.relay.drain());
+      await graph.order.sync.runNow();
+      const handled = (await graph.order.relay.drain()) + (await graph.loyalty.relay.drain()) + (await graph.customer.relay.drain());
       if (handled === 0) return;
     }
   };

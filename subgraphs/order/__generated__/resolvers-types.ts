@@ -1,0 +1,705 @@
+import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
+import type { EntityRef, Order as OrderModel, OrderLine as OrderLineModel, Payment as PaymentModel } from '../order.model.js';
+import type { Quote, QuoteLine as QuoteLineModel } from '../checkout.service.js';
+import type { OrderContext } from '../order.context.js';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** An instant in time, ISO 8601 with a zone (e.g. 2026-11-23T10:00:00.000Z). */
+  DateTime: { input: Date | string; output: Date | string; }
+  FieldSet: { input: unknown; output: unknown; }
+  link__Import: { input: unknown; output: unknown; }
+  _FieldSet: { input: unknown; output: unknown; }
+};
+
+/** Why the bonuses asked for cannot be spent as asked. */
+export type BonusSpendProblem =
+  /** More than the program allows on this cart. */
+  | 'BONUS_LIMIT_EXCEEDED'
+  /** Not a multiple of the program's step. */
+  | 'BONUS_MULTIPLE_MISMATCH'
+  /** More than the customer's active balance. */
+  | 'INSUFFICIENT_BONUSES';
+
+/** How many of a customer's orders were bought out. */
+export type BuyoutRate = {
+  __typename?: 'BuyoutRate';
+  /** Orders that reached a completed status. */
+  boughtOut: Scalars['Int']['output'];
+  /** Orders still in progress: not counted in the rate. */
+  inProgress: Scalars['Int']['output'];
+  /** boughtOut / (boughtOut + refused); null when no order has finished yet. */
+  rate?: Maybe<Scalars['Float']['output']>;
+  /** Orders cancelled or refused (any status of RetailCRM's cancel group). */
+  refused: Scalars['Int']['output'];
+};
+
+/** An order to cancel. */
+export type CancelOrderInput = {
+  /** A fresh key per cancellation (8–200 characters). */
+  idempotencyKey: Scalars['String']['input'];
+  /** Order id. */
+  orderId: Scalars['ID']['input'];
+};
+
+/** The cancelled order. */
+export type CancelOrderPayload = {
+  __typename?: 'CancelOrderPayload';
+  /** The order, now cancelled; holds are released and RetailCRM and 1C follow within seconds. */
+  order: Order;
+};
+
+/** One line of a cart: an offer and how many units. */
+export type CartLineInput = {
+  /** Offer id (size/colour). */
+  offerId: Scalars['ID']['input'];
+  /** Units, 1–100. */
+  quantity: Scalars['Int']['input'];
+};
+
+/** What a cart would cost and earn, calculated by the loyalty program. */
+export type CheckoutQuote = {
+  __typename?: 'CheckoutQuote';
+  /** True when every line can be held in full now. */
+  allInStock: Scalars['Boolean']['output'];
+  /** Bonuses are spent in multiples of this. */
+  bonusMultiple: Scalars['Int']['output'];
+  /** Why the bonuses asked for cannot be spent; null when they can (or none were asked for). */
+  bonusProblem?: Maybe<BonusSpendProblem>;
+  /** The customer's active bonuses. */
+  bonusesAvailable: Scalars['Int']['output'];
+  /** Bonuses the cart earns once paid. */
+  bonusesEarned: Scalars['Int']['output'];
+  /** Bonuses the quote spends: those asked for when allowed, else the most allowed below them. */
+  bonusesToSpend: Scalars['Int']['output'];
+  /** Sum of the lines before bonuses, in kopecks. */
+  itemsTotal: Scalars['Int']['output'];
+  /** Each line with its price, stock and bonuses. */
+  lines: Array<QuoteLine>;
+  /** False when the loyalty program could not be asked: bonus figures are 0 and none can be spent now. */
+  loyaltyAvailable: Scalars['Boolean']['output'];
+  /** The most bonuses this customer may spend on this cart (already a multiple of `bonusMultiple`). */
+  maxBonusesToSpend: Scalars['Int']['output'];
+  /** What the customer pays, in kopecks: items − bonuses. */
+  total: Scalars['Int']['output'];
+};
+
+/** A customer, as the order history sees them. */
+export type Customer = {
+  __typename?: 'Customer';
+  /**
+   * Share of the customer's finished orders that were bought out rather than refused or cancelled.
+   * Staff only.
+   */
+  buyoutRate: BuyoutRate;
+  /** Our id for the customer. */
+  id: Scalars['ID']['output'];
+  /** The customer's orders, newest first (the account page). The customer themselves, or staff. */
+  orders: OrderConnection;
+};
+
+
+/** A customer, as the order history sees them. */
+export type CustomerOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Cancels an order not yet shipped or paid. Its customer, or staff (manager, admin). */
+  cancelOrder: CancelOrderPayload;
+  /**
+   * Places an order: holds stock and bonuses, creates the order in RetailCRM discounted per line.
+   * Fails with INSUFFICIENT_BONUSES, BONUS_LIMIT_EXCEEDED, BONUS_MULTIPLE_MISMATCH or OUT_OF_STOCK
+   * holding nothing. The customer themselves, or staff for a customer.
+   */
+  placeOrder: PlaceOrderPayload;
+  /** Records a showroom payment in RetailCRM (cashier, admin). A fully paid order earns its bonuses. */
+  recordPayment: RecordPaymentPayload;
+};
+
+
+export type MutationCancelOrderArgs = {
+  input: CancelOrderInput;
+};
+
+
+export type MutationPlaceOrderArgs = {
+  input: PlaceOrderInput;
+};
+
+
+export type MutationRecordPaymentArgs = {
+  input: RecordPaymentInput;
+};
+
+/** A sellable size/colour of a product; its price and stock come from the inventory subgraph. */
+export type Offer = {
+  __typename?: 'Offer';
+  /** 1C reference of the characteristic. */
+  id: Scalars['ID']['output'];
+};
+
+/** A customer's order: placed here or in RetailCRM, kept in step with RetailCRM and 1C. */
+export type Order = {
+  __typename?: 'Order';
+  /** True once the earned bonuses are credited (the order was fully paid and recorded as a sale). */
+  bonusesCredited: Scalars['Boolean']['output'];
+  /** Bonuses the order earns; pending until the order is fully paid. */
+  bonusesEarned: Scalars['Int']['output'];
+  /** Bonuses spent on the order (1 bonus = 1 rouble off). */
+  bonusesSpent: Scalars['Int']['output'];
+  /** When the order was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** RetailCRM status code (e.g. `assembling`), as managers see it. */
+  crmStatus?: Maybe<Scalars['String']['output']>;
+  /** Who ordered. */
+  customer: Customer;
+  /** True when the paid payments cover the total. */
+  fullyPaid: Scalars['Boolean']['output'];
+  /** While the order awaits confirmation or payment: when its stock and bonus holds lapse. */
+  holdExpiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Our id: the order's externalId in RetailCRM. */
+  id: Scalars['ID']['output'];
+  /** Sum of the lines before bonuses, in kopecks. */
+  itemsTotal: Scalars['Int']['output'];
+  /** What was ordered. */
+  lines: Array<OrderLine>;
+  /** RetailCRM order number, e.g. 1042A. */
+  number?: Maybe<Scalars['String']['output']>;
+  /** Paid so far, in kopecks (payments in a status RetailCRM counts as paid). */
+  paidTotal: Scalars['Int']['output'];
+  /** Payments recorded in RetailCRM. */
+  payments: Array<Payment>;
+  /** Where the order is in its life. */
+  status: OrderStatus;
+  /** What the customer pays, in kopecks: items − bonuses + delivery. */
+  total: Scalars['Int']['output'];
+};
+
+/** A page of orders. */
+export type OrderConnection = {
+  __typename?: 'OrderConnection';
+  /** The orders of this page, each with its cursor. */
+  edges: Array<OrderEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** How many orders the customer has in all. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One order in a page. */
+export type OrderEdge = {
+  __typename?: 'OrderEdge';
+  /** Opaque cursor: pass it as `after` to read on. */
+  cursor: Scalars['String']['output'];
+  /** The order. */
+  node: Order;
+};
+
+/** One line of an order. */
+export type OrderLine = {
+  __typename?: 'OrderLine';
+  /** Bonuses this line earns. */
+  bonusesEarned: Scalars['Int']['output'];
+  /** Bonuses spent on this line. */
+  bonusesSpent: Scalars['Int']['output'];
+  /** Manual discount for the whole line, in kopecks. */
+  discount: Scalars['Int']['output'];
+  /** Line id (RetailCRM item id once known). */
+  id: Scalars['ID']['output'];
+  /** The size/colour ordered. */
+  offer: Offer;
+  /** Price per unit before any discount, in kopecks. */
+  price: Scalars['Int']['output'];
+  /** Product name at the time of the order. */
+  productName: Scalars['String']['output'];
+  /** Units. */
+  quantity: Scalars['Int']['output'];
+  /** What the line costs after discount and bonuses, in kopecks. */
+  total: Scalars['Int']['output'];
+};
+
+/** Life of an order, across RetailCRM and 1C. */
+export type OrderStatus =
+  /** Confirmed by a manager or paid: sent to 1C, which reserves the goods. */
+  | 'APPROVED'
+  /** Cancelled or refused; holds released. */
+  | 'CANCELLED'
+  /** The customer has the goods. */
+  | 'DELIVERED'
+  /** Never confirmed or paid in time; holds lapsed and the order was cancelled. */
+  | 'EXPIRED'
+  /** Placed; awaiting confirmation or payment. Stock and bonuses are held. */
+  | 'PLACED'
+  /** Handed over for delivery (1C shipped it). */
+  | 'SHIPPED';
+
+/** Cursor pagination state. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** Cursor of the last item of this page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** True when more items follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** A payment of an order. */
+export type Payment = {
+  __typename?: 'Payment';
+  /** Amount in kopecks. */
+  amount: Scalars['Int']['output'];
+  /** RetailCRM payment id. */
+  id: Scalars['ID']['output'];
+  /** True when RetailCRM counts this status as money received. */
+  paid: Scalars['Boolean']['output'];
+  /** When it was paid. */
+  paidAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Payment status code, e.g. `paid`. */
+  status: Scalars['String']['output'];
+  /** Payment type code, e.g. `bank-card` or `cash`. */
+  type: Scalars['String']['output'];
+};
+
+/** An order to place. */
+export type PlaceOrderInput = {
+  /** Bonuses to spend; 0 or absent for none. */
+  bonusesToSpend?: InputMaybe<Scalars['Int']['input']>;
+  /** What to buy. */
+  cart: Array<CartLineInput>;
+  /** A note for the shop. */
+  comment?: InputMaybe<Scalars['String']['input']>;
+  /** Staff placing an order for a customer (call centre): whose order it is. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Delivery address, free text. */
+  deliveryAddress?: InputMaybe<Scalars['String']['input']>;
+  /** A fresh key per order (8–200 characters): repeating it returns the same order. */
+  idempotencyKey: Scalars['String']['input'];
+};
+
+/** The placed order. */
+export type PlaceOrderPayload = {
+  __typename?: 'PlaceOrderPayload';
+  /** The order, already in RetailCRM with its holds. */
+  order: Order;
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /**
+   * Prices, stock and bonuses of a cart, from the loyalty program. Signed-in customers quote for
+   * themselves; staff may quote for a customer; anonymous callers get prices and stock only.
+   */
+  checkoutQuote: CheckoutQuote;
+  /** An order by id. Its customer, or staff. */
+  order?: Maybe<Order>;
+};
+
+
+export type QueryCheckoutQuoteArgs = {
+  bonusesToSpend?: InputMaybe<Scalars['Int']['input']>;
+  cart: Array<CartLineInput>;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** A cart line in a quote. */
+export type QuoteLine = {
+  __typename?: 'QuoteLine';
+  /** Units that can be sold now across all warehouses. */
+  available: Scalars['Int']['output'];
+  /** Bonuses this line earns. */
+  bonusesEarned: Scalars['Int']['output'];
+  /** Bonuses spent on this line. */
+  bonusesSpent: Scalars['Int']['output'];
+  /** The offer: ask it for `stock { warehouse { name } available }` to see where it is. */
+  offer: Offer;
+  /** Price per unit, in kopecks. */
+  price: Scalars['Int']['output'];
+  /** Product name. */
+  productName: Scalars['String']['output'];
+  /** Units asked for. */
+  quantity: Scalars['Int']['output'];
+  /** What the line costs after bonuses, in kopecks. */
+  total: Scalars['Int']['output'];
+};
+
+/** A payment taken in a showroom. */
+export type RecordPaymentInput = {
+  /** Amount in kopecks; the unpaid rest of the order when absent. */
+  amount?: InputMaybe<Scalars['Int']['input']>;
+  /** A fresh key per payment (8–200 characters). */
+  idempotencyKey: Scalars['String']['input'];
+  /** Order id. */
+  orderId: Scalars['ID']['input'];
+  /** Payment type code: `cash` or `bank-card`. */
+  type?: Scalars['String']['input'];
+};
+
+/** The order after the payment. */
+export type RecordPaymentPayload = {
+  __typename?: 'RecordPaymentPayload';
+  /** The order with the new payment. */
+  order: Order;
+};
+
+export type WithIndex<TObject> = TObject & Record<string, any>;
+export type ResolversObject<TObject> = WithIndex<TObject>;
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+/** Mapping of federation types */
+export type FederationTypes = ResolversObject<{
+  Customer: Customer;
+  Order: Order;
+}>;
+
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = ResolversObject<{
+  Customer:
+    ( { __typename: 'Customer' }
+    & GraphQLRecursivePick<FederationTypes['Customer'], {"id":true}> );
+  Order:
+    ( { __typename: 'Order' }
+    & GraphQLRecursivePick<FederationTypes['Order'], {"id":true}> );
+}>;
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = ResolversObject<{
+  BonusSpendProblem: BonusSpendProblem;
+  BuyoutRate: ResolverTypeWrapper<BuyoutRate>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  CancelOrderInput: CancelOrderInput;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  CancelOrderPayload: ResolverTypeWrapper<Omit<CancelOrderPayload, 'order'> & { order: ResolversTypes['Order'] }>;
+  CartLineInput: CartLineInput;
+  CheckoutQuote: ResolverTypeWrapper<Quote>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Customer: ResolverTypeWrapper<EntityRef>;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  FieldSet: ResolverTypeWrapper<Scalars['FieldSet']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Offer: ResolverTypeWrapper<EntityRef>;
+  Order: ResolverTypeWrapper<OrderModel>;
+  OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'edges'> & { edges: Array<ResolversTypes['OrderEdge']> }>;
+  OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
+  OrderLine: ResolverTypeWrapper<OrderLineModel>;
+  OrderStatus: OrderStatus;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
+  Payment: ResolverTypeWrapper<PaymentModel>;
+  PlaceOrderInput: PlaceOrderInput;
+  PlaceOrderPayload: ResolverTypeWrapper<Omit<PlaceOrderPayload, 'order'> & { order: ResolversTypes['Order'] }>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  QuoteLine: ResolverTypeWrapper<QuoteLineModel>;
+  RecordPaymentInput: RecordPaymentInput;
+  RecordPaymentPayload: ResolverTypeWrapper<Omit<RecordPaymentPayload, 'order'> & { order: ResolversTypes['Order'] }>;
+  link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+}>;
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = ResolversObject<{
+  BuyoutRate: BuyoutRate;
+  Int: Scalars['Int']['output'];
+  Float: Scalars['Float']['output'];
+  CancelOrderInput: CancelOrderInput;
+  ID: Scalars['ID']['output'];
+  CancelOrderPayload: Omit<CancelOrderPayload, 'order'> & { order: ResolversParentTypes['Order'] };
+  CartLineInput: CartLineInput;
+  CheckoutQuote: Quote;
+  Boolean: Scalars['Boolean']['output'];
+  Customer: EntityRef;
+  DateTime: Scalars['DateTime']['output'];
+  FieldSet: Scalars['FieldSet']['output'];
+  Mutation: Record<PropertyKey, never>;
+  Offer: EntityRef;
+  Order: OrderModel;
+  OrderConnection: Omit<OrderConnection, 'edges'> & { edges: Array<ResolversParentTypes['OrderEdge']> };
+  OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
+  OrderLine: OrderLineModel;
+  PageInfo: PageInfo;
+  Payment: PaymentModel;
+  PlaceOrderInput: PlaceOrderInput;
+  PlaceOrderPayload: Omit<PlaceOrderPayload, 'order'> & { order: ResolversParentTypes['Order'] };
+  Query: Record<PropertyKey, never>;
+  QuoteLine: QuoteLineModel;
+  RecordPaymentInput: RecordPaymentInput;
+  RecordPaymentPayload: Omit<RecordPaymentPayload, 'order'> & { order: ResolversParentTypes['Order'] };
+  link__Import: Scalars['link__Import']['output'];
+  String: Scalars['String']['output'];
+}>;
+
+export type InaccessibleDirectiveArgs = { };
+
+export type InaccessibleDirectiveResolver<Result, Parent, ContextType = OrderContext, Args = InaccessibleDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type LinkDirectiveArgs = {
+  import?: Maybe<Array<Maybe<Scalars['link__Import']['input']>>>;
+  url: Scalars['String']['input'];
+};
+
+export type LinkDirectiveResolver<Result, Parent, ContextType = OrderContext, Args = LinkDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type OverrideDirectiveArgs = {
+  from: Scalars['String']['input'];
+};
+
+export type OverrideDirectiveResolver<Result, Parent, ContextType = OrderContext, Args = OverrideDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ShareableDirectiveArgs = { };
+
+export type ShareableDirectiveResolver<Result, Parent, ContextType = OrderContext, Args = ShareableDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type BuyoutRateResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['BuyoutRate'] = ResolversParentTypes['BuyoutRate']> = ResolversObject<{
+  boughtOut?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  inProgress?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  refused?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type CancelOrderPayloadResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['CancelOrderPayload'] = ResolversParentTypes['CancelOrderPayload']> = ResolversObject<{
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+}>;
+
+export type CheckoutQuoteResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['CheckoutQuote'] = ResolversParentTypes['CheckoutQuote']> = ResolversObject<{
+  allInStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  bonusMultiple?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  bonusProblem?: Resolver<Maybe<ResolversTypes['BonusSpendProblem']>, ParentType, ContextType>;
+  bonusesAvailable?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  bonusesEarned?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  bonusesToSpend?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  itemsTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['QuoteLine']>, ParentType, ContextType>;
+  loyaltyAvailable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  maxBonusesToSpend?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type CustomerResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  buyoutRate?: Resolver<ResolversTypes['BuyoutRate'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<CustomerOrdersArgs, 'first'>>;
+}>;
+
+export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
+  name: 'DateTime';
+}
+
+export interface FieldSetScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['FieldSet'], any> {
+  name: 'FieldSet';
+}
+
+export type MutationResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  cancelOrder?: Resolver<ResolversTypes['CancelOrderPayload'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'input'>>;
+  placeOrder?: Resolver<ResolversTypes['PlaceOrderPayload'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
+  recordPayment?: Resolver<ResolversTypes['RecordPaymentPayload'], ParentType, ContextType, RequireFields<MutationRecordPaymentArgs, 'input'>>;
+}>;
+
+export type OfferResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Offer'] = ResolversParentTypes['Offer']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type OrderResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  bonusesCredited?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  bonusesEarned?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  bonusesSpent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  crmStatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+  fullyPaid?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  holdExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  itemsTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['OrderLine']>, ParentType, ContextType>;
+  number?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  paidTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  payments?: Resolver<Array<ResolversTypes['Payment']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type OrderConnectionResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderConnection'] = ResolversParentTypes['OrderConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['OrderEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type OrderEdgeResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderEdge'] = ResolversParentTypes['OrderEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+}>;
+
+export type OrderLineResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderLine'] = ResolversParentTypes['OrderLine']> = ResolversObject<{
+  bonusesEarned?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  bonusesSpent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  discount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  offer?: Resolver<ResolversTypes['Offer'], ParentType, ContextType>;
+  price?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  productName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type PageInfoResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type PaymentResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Payment'] = ResolversParentTypes['Payment']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  paid?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  paidAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type PlaceOrderPayloadResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['PlaceOrderPayload'] = ResolversParentTypes['PlaceOrderPayload']> = ResolversObject<{
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+}>;
+
+export type QueryResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  checkoutQuote?: Resolver<ResolversTypes['CheckoutQuote'], ParentType, ContextType, RequireFields<QueryCheckoutQuoteArgs, 'cart'>>;
+  order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
+}>;
+
+export type QuoteLineResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['QuoteLine'] = ResolversParentTypes['QuoteLine']> = ResolversObject<{
+  available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  bonusesEarned?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  bonusesSpent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  offer?: Resolver<ResolversTypes['Offer'], ParentType, ContextType>;
+  price?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  productName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type RecordPaymentPayloadResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['RecordPaymentPayload'] = ResolversParentTypes['RecordPaymentPayload']> = ResolversObject<{
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+}>;
+
+export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
+  name: 'link__Import';
+}
+
+export type Resolvers<ContextType = OrderContext> = ResolversObject<{
+  BuyoutRate?: BuyoutRateResolvers<ContextType>;
+  CancelOrderPayload?: CancelOrderPayloadResolvers<ContextType>;
+  CheckoutQuote?: CheckoutQuoteResolvers<ContextType>;
+  Customer?: CustomerResolvers<ContextType>;
+  DateTime?: GraphQLScalarType;
+  FieldSet?: GraphQLScalarType;
+  Mutation?: MutationResolvers<ContextType>;
+  Offer?: OfferResolvers<ContextType>;
+  Order?: OrderResolvers<ContextType>;
+  OrderConnection?: OrderConnectionResolvers<ContextType>;
+  OrderEdge?: OrderEdgeResolvers<ContextType>;
+  OrderLine?: OrderLineResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
+  Payment?: PaymentResolvers<ContextType>;
+  PlaceOrderPayload?: PlaceOrderPayloadResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  QuoteLine?: QuoteLineResolvers<ContextType>;
+  RecordPaymentPayload?: RecordPaymentPayloadResolvers<ContextType>;
+  link__Import?: GraphQLScalarType;
+}>;
+
+export type DirectiveResolvers<ContextType = OrderContext> = ResolversObject<{
+  inaccessible?: InaccessibleDirectiveResolver<any, any, ContextType>;
+  link?: LinkDirectiveResolver<any, any, ContextType>;
+  override?: OverrideDirectiveResolver<any, any, ContextType>;
+  shareable?: ShareableDirectiveResolver<any, any, ContextType>;
+}>;

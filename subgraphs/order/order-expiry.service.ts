@@ -1,0 +1,74 @@
+import { sql, type Kysely } from 'kysely';
+import { AppError } from '../../platform/errors.js';
+import { endOrder } from './cancel.service.js';
+import type { OrderDeps } from './order.deps.js';
+import { updateOrder } from './order.repository.js';
+import type { OrderDb } from './order.table.js';
+import { releaseOrderHolds } from './order-holds.service.js';
+import { failPlacement } from './place-order.service.js';
+
+const BATCH = 100;
+
+/**
+ * Orders never confirmed or paid before their holds' expiry become EXPIRED: the bonus reserve is
+ * given back, the stock hold lapses and the order is cancelled in RetailCRM (R7, F4).
+ */
+export async function expireOrders(deps: OrderDeps): Promise<number> {
+  const due = await (deps.db as Kysely<OrderDb>)
+    .selectFrom('ordering.orders')
+    .select('id')
+    .where('state', '=', 'PLACED')
+    .where('hold_expires_at', '<=', sql<Date>`now()`)
+    .orderBy('hold_expires_at')
+    .limit(BATCH)
+    .execute();
+  let expired = 0;
+  for (const { id } of due) {
+    try {
+      await endOrder(deps, id, 'EXPIRED');
+      expired++;
+    } catch (error) {
+      // Paid or moved on since the query: nothing to expire.
+      if (!(error instanceof AppError && error.code === 'ORDER_NOT_CANCELLABLE')) throw error;
+      continue;
+    }
+    await releaseOrderHolds(deps, id).catch((error: unknown) => deps.logger.warn({ orderId: id, error: String(error) }, 'holds of an expired order not released yet; the outbox will retry'));
+  }
+  return expired;
+}
+
+/**
+ * Placements whose process died (PENDING for longer than any placement can take) are finished or
+ * undone: when RetailCRM has the order, every hold was made before it, so the order is PLACED;
+ * otherwise whatever was held is given back and the order FAILED. A retry of the same idempotency
+ * key afterwards gets the placed order, or places a new one.
+ */
+export async function recoverPlacements(deps: OrderDeps): Promise<{ placed: number; failed: number }> {
+  const stale = await (deps.db as Kysely<OrderDb>)
+    .selectFrom('ordering.orders')
+    .selectAll()
+    .where('state', '=', 'PENDING')
+    .where('updated_at', '<', new Date(Date.now() - deps.settings.placementTimeoutMs))
+    .orderBy('updated_at')
+    .limit(BATCH)
+    .execute();
+  let placed = 0;
+  let failed = 0;
+  for (const order of stale) {
+    const crmOrder = await deps.crm.getOrder(order.id, 'externalId');
+    if (crmOrder && order.stock_hold_id) {
+      const done = await updateOrder(
+        deps.db,
+        order.id,
+        { state: 'PLACED', crm_id: crmOrder.id, number: crmOrder.number, crm_status: crmOrder.status, crm_status_group: 'new', crm_created_at: new Date(crmOrder.createdAt) },
+        ['PENDING'],
+      );
+      if (done) placed++;
+      continue;
+    }
+    // Marks it FAILED with the release queued, and releases at once where the upstreams answer.
+    await failPlacement(deps, order.id, new Error('placement abandoned by its process'), crmOrder !== undefined);
+    failed++;
+  }
+  return { placed, failed };
+}

@@ -1,0 +1,58 @@
+import type { Kysely } from 'kysely';
+import { BonusPlusRetailError } from '../../connectors/bonusplus/bonusplus.port.js';
+import { AppError } from '../../platform/errors.js';
+import { enqueue } from '../../platform/outbox.js';
+import { loyaltyRefreshMessage } from '../loyalty/loyalty-refresh.message.js';
+import type { OrderDeps } from './order.deps.js';
+import { findOrder, linesOfOrders, updateOrder } from './order.repository.js';
+
+/**
+ * Gives back what an order holds: its bonus reserve in BonusPlus and its stock hold in the
+ * inventory. Every step is safe to repeat (a release of nothing held changes nothing), so this runs
+ * inline where a flow fails and again from the outbox until it succeeds. A stock hold already
+ * committed to 1C is 1C's to release (the order's cancellation there does it).
+ */
+export async function releaseOrderHolds(deps: OrderDeps, orderId: string): Promise<void> {
+  const order = await findOrder(deps.db, orderId);
+  if (!order) return;
+  if (order.bonus_hold === 'HELD' && order.phone) {
+    try {
+      await deps.bonusPlus.release(order.phone, order.id, order.bonuses_spent);
+    } catch (error) {
+      // A customer gone from BonusPlus holds nothing.
+      if (!(error instanceof BonusPlusRetailError && error.code === 'CUSTOMER_NOT_FOUND')) throw error;
+    }
+    await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
+      await updateOrder(trx, order.id, { bonus_hold: 'RELEASED' });
+      await enqueue(trx, loyaltyRefreshMessage(order.phone!));
+    });
+  }
+  let holdId = order.stock_hold_id;
+  if (!holdId && order.state === 'FAILED' && order.origin === 'graph') holdId = (await findLostHold(deps, order.id)) ?? null;
+  if (holdId) {
+    try {
+      await deps.inventory.releaseHold(holdId);
+    } catch (error) {
+      // Committed holds are 1C's now; a hold the inventory no longer knows holds nothing.
+      if (!(error instanceof AppError && (error.code === 'BAD_USER_INPUT' || error.code === 'NOT_FOUND'))) throw error;
+    }
+  }
+}
+
+/**
+ * A placement that failed while asking for its stock hold (a timeout) does not know whether the
+ * hold was made. Asking again with the same key answers the hold made under it, or makes one now
+ * (to be released at once); OUT_OF_STOCK means nothing is held.
+ */
+async function findLostHold(deps: OrderDeps, orderId: string): Promise<string | undefined> {
+  const lines = await linesOfOrders(deps.db, [orderId]);
+  if (lines.length === 0) return undefined;
+  try {
+    const hold = await deps.inventory.holdStock(orderId, lines.map((l) => ({ offerId: l.offer_id, quantity: l.quantity })), deps.settings.holdTtlSeconds);
+    await updateOrder(deps.db, orderId, { stock_hold_id: hold.id });
+    return hold.id;
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'OUT_OF_STOCK') return undefined;
+    throw error;
+  }
+}

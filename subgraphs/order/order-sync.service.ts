@@ -1,0 +1,173 @@
+import type { Insertable, Kysely } from 'kysely';
+import type { CrmOrder } from '../../connectors/retailcrm/retailcrm-orders.port.js';
+import { enqueue } from '../../platform/outbox.js';
+import { markSyncFailure, readCursor, saveCursor } from '../../platform/sync-cursor.js';
+import type { CrmReferences } from './crm-references.js';
+import type { OrderDeps } from './order.deps.js';
+import { cancelInOneCMessage, registerSaleMessage, releaseHoldsMessage, sendToOneCMessage } from './order.messages.js';
+import { stateOfCrmGroup } from './order.model.js';
+import { findOrder, insertOrder, replaceLines, replacePayments, updateOrder } from './order.repository.js';
+import type { OrderLinesTable, OrderRow, OrderState, OrdersTable } from './order.table.js';
+
+export const ORDER_HISTORY_CURSOR = 'order.retailcrm.orders-history';
+const PAGE = 100;
+
+/** Forward order of the states an order moves through; a later status never moves it back. */
+const PROGRESS: Partial<Record<OrderState, number>> = { PLACED: 0, APPROVED: 1, SHIPPED: 2, DELIVERED: 3 };
+
+export interface OrderSyncResult {
+  readonly records: number;
+  readonly orders: number;
+  readonly cursor: number;
+}
+
+/**
+ * Keeps the order read model current from RetailCRM's `orders/history` (F2, F5): each page names
+ * the orders that changed, their current state is read with one `orders?filter[ids][]` call, and
+ * every order is applied with the new cursor in one transaction.
+ */
+export async function syncOrders(deps: OrderDeps, references: CrmReferences): Promise<OrderSyncResult> {
+  const stored = await readCursor(deps.db, ORDER_HISTORY_CURSOR);
+  let cursor = Number(stored?.cursor ?? 0);
+  let records = 0;
+  let orders = 0;
+  try {
+    for (;;) {
+      const { history } = await deps.crm.ordersHistory(cursor, PAGE);
+      if (history.length === 0) break;
+      const ids = [...new Set(history.map((h) => h.order.id))];
+      const { orders: current } = await deps.crm.listOrders({ ids }, { limit: PAGE });
+      const last = history[history.length - 1]!.id;
+      await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
+        for (const order of current) await applyCrmOrder(trx, references, order);
+        await saveCursor(trx, ORDER_HISTORY_CURSOR, String(last));
+      });
+      cursor = last;
+      records += history.length;
+      orders += current.length;
+      if (history.length < PAGE) break;
+    }
+    if (records === 0) await saveCursor(deps.db, ORDER_HISTORY_CURSOR, String(cursor));
+    return { records, orders, cursor };
+  } catch (error) {
+    await markSyncFailure(deps.db, ORDER_HISTORY_CURSOR, error, String(cursor));
+    throw error;
+  }
+}
+
+/** Our id of a RetailCRM order: its externalId, or one made from its CRM id for orders from elsewhere. */
+export const orderIdOf = (order: Pick<CrmOrder, 'id' | 'externalId'>) => order.externalId ?? `crm-${order.id}`;
+
+/**
+ * Applies RetailCRM's current state of an order to the read model, in the caller's transaction,
+ * and queues what follows from it: a fully paid order is recorded as a sale in BonusPlus (R8, R9);
+ * an order a manager confirmed, or that was paid, goes to 1C (R15); an order cancelled in the CRM
+ * gives its holds back (R7). Orders still being placed are left to their placement.
+ */
+export async function applyCrmOrder(trx: Kysely<any>, references: CrmReferences, crm: CrmOrder): Promise<OrderRow | undefined> {
+  const id = orderIdOf(crm);
+  const customerId = crm.customer?.externalId;
+  const existing = await trx.selectFrom('ordering.orders').selectAll().where('id', '=', id).forUpdate().executeTakeFirst() as OrderRow | undefined;
+  if (existing && (existing.state === 'PENDING' || existing.state === 'FAILED')) return existing;
+  if (!existing && !customerId) return undefined; // not one of our customers' orders (yet)
+
+  const group = await references.statusGroup(crm.status);
+  const payments = await Promise.all(
+    crm.payments.map(async (p) => ({ order_id: id, crm_id: p.id, external_id: p.externalId ?? null, type: p.type, status: p.status, paid: await references.paymentComplete(p.status), amount: p.amountKopecks, paid_at: p.paidAt ? new Date(p.paidAt) : null })),
+  );
+  const paidTotal = payments.filter((p) => p.paid).reduce((s, p) => s + p.amount, 0);
+  const total = crm.totalSummKopecks;
+  const fullyPaid = crm.fullPaidAt !== undefined || (total > 0 && paidTotal >= total);
+  const itemsTotal = crm.items.reduce((s, i) => s + i.initialPriceKopecks * i.quantity, 0);
+  const common = {
+    crm_id: crm.id,
+    number: crm.number,
+    crm_status: crm.status,
+    crm_status_group: group ?? null,
+    paid_total: paidTotal,
+    total,
+    delivery_cost: total - crm.summKopecks,
+  };
+
+  if (!existing) {
+    const fullyPaidAt = fullyPaid ? new Date(crm.fullPaidAt ?? Date.now()) : null;
+    const row: Insertable<OrdersTable> = {
+      id,
+      origin: 'crm',
+      customer_id: customerId!,
+      phone: crm.phone ?? null,
+      idempotency_key: null,
+      request_hash: null,
+      state: stateOfCrmGroup(group),
+      ...common,
+      items_total: itemsTotal,
+      bonuses_spent: Math.round(crm.bonusesChargeTotal),
+      bonuses_earned: Math.round(crm.bonusesCreditTotal),
+      fully_paid_at: fullyPaidAt,
+      // Orders made outside the graph were (or will be) recorded in BonusPlus by whoever made them.
+      sale_registered_at: fullyPaidAt,
+      stock_hold_id: null,
+      stock_hold_lines: null,
+      hold_expires_at: null,
+      delivery_address: null,
+      comment: null,
+      failure: null,
+      crm_created_at: new Date(crm.createdAt),
+      created_at: new Date(crm.createdAt),
+    };
+    await insertOrder(trx, row, linesOf(id, crm));
+    await replacePayments(trx, id, payments);
+    return findOrder(trx, id);
+  }
+
+  const patch: Parameters<typeof updateOrder>[2] = { ...common };
+  if (existing.origin === 'crm') {
+    Object.assign(patch, { state: stateOfCrmGroup(group), items_total: itemsTotal, bonuses_spent: Math.round(crm.bonusesChargeTotal), bonuses_earned: Math.round(crm.bonusesCreditTotal) });
+    if (fullyPaid && !existing.fully_paid_at) Object.assign(patch, { fully_paid_at: new Date(crm.fullPaidAt ?? Date.now()), sale_registered_at: new Date() });
+    await replaceLines(trx, id, linesOf(id, crm));
+  } else {
+    const live = existing.state !== 'CANCELLED' && existing.state !== 'EXPIRED';
+    if (group === 'cancel' && live && !existing.fully_paid_at) {
+      patch.state = 'CANCELLED';
+      await enqueue(trx, releaseHoldsMessage(id));
+      if (existing.state !== 'PLACED') await enqueue(trx, cancelInOneCMessage(id));
+    } else if (live) {
+      let state = existing.state;
+      if (state === 'PLACED' && (fullyPaid || (group !== undefined && group !== 'new' && group !== 'cancel'))) state = 'APPROVED';
+      const byCrm = group === 'cancel' ? undefined : stateOfCrmGroup(group);
+      if (byCrm && (PROGRESS[byCrm] ?? -1) > (PROGRESS[state] ?? -1)) state = byCrm;
+      if (state !== existing.state) patch.state = state;
+      if (existing.state === 'PLACED' && state !== 'PLACED') await enqueue(trx, sendToOneCMessage(id));
+      if (fullyPaid && !existing.fully_paid_at) {
+        patch.fully_paid_at = new Date(crm.fullPaidAt ?? Date.now());
+        await enqueue(trx, registerSaleMessage(id));
+      }
+    }
+    for (const item of crm.items) {
+      await trx.updateTable('ordering.order_lines').set({ crm_item_id: item.id }).where('order_id', '=', id).where('offer_id', '=', item.offer.xmlId ?? item.offer.externalId ?? '').execute();
+    }
+  }
+  await replacePayments(trx, id, payments);
+  return updateOrder(trx, id, patch);
+}
+
+function linesOf(orderId: string, crm: CrmOrder): Insertable<OrderLinesTable>[] {
+  return crm.items.map((item, i) => {
+    const discount = item.discountManualAmountKopecks * item.quantity;
+    const charged = Math.round(item.bonusesChargeTotal);
+    return {
+      order_id: orderId,
+      line_no: i + 1,
+      crm_item_id: item.id,
+      offer_id: item.offer.xmlId ?? item.offer.externalId ?? String(item.offer.id ?? ''),
+      product_id: null,
+      product_name: item.productName ?? item.offer.name ?? '',
+      quantity: item.quantity,
+      price: item.initialPriceKopecks,
+      discount,
+      bonuses_spent: charged,
+      bonuses_earned: Math.round(item.bonusesCreditTotal),
+      total: Math.max(0, item.initialPriceKopecks * item.quantity - discount - charged * 100),
+    };
+  });
+}

@@ -1,0 +1,75 @@
+import DataLoader from 'dataloader';
+import type { Identity } from '../../platform/identity.js';
+import type { BaseSubgraphContext } from '../../platform/subgraph-server.js';
+import type { CrmReferences } from './crm-references.js';
+import type { OrderDeps } from './order.deps.js';
+import { lineFromRow, paymentFromRow, type OrderLine, type Payment } from './order.model.js';
+import { decodeCursor } from '../../platform/cursor.js';
+import { badInput } from '../../platform/errors.js';
+import { customerOrdersPage, findOrdersByIds, firstOrdersPages, linesOfOrders, orderCounts, paymentsOfOrders, type OrderCounts } from './order.repository.js';
+import type { OrderRow } from './order.table.js';
+
+export interface OrderContext extends BaseSubgraphContext {
+  readonly deps: OrderDeps;
+  readonly references: CrmReferences;
+  /** Orders by id; lines, payments and counts per order or customer: one SQL query per kind per request. */
+  readonly orderById: DataLoader<string, OrderRow | undefined>;
+  readonly linesByOrder: DataLoader<string, OrderLine[]>;
+  readonly paymentsByOrder: DataLoader<string, Payment[]>;
+  readonly countsByCustomer: DataLoader<string, OrderCounts>;
+  /** Pages of customers' orders: the first pages of many customers in one query, later pages one by one. */
+  readonly ordersPage: DataLoader<OrdersPageKey, OrdersPage, string>;
+}
+
+export interface OrdersPageKey {
+  readonly customerId: string;
+  readonly first: number;
+  /** Cursor of the last order of the previous page. */
+  readonly after: string | null;
+}
+
+export interface OrdersPage {
+  readonly rows: OrderRow[];
+  readonly hasNextPage: boolean;
+}
+
+async function loadPages(deps: OrderDeps, keys: readonly OrdersPageKey[]): Promise<OrdersPage[]> {
+  const firstPages = new Map<number, string[]>();
+  for (const key of keys) if (key.after === null) firstPages.set(key.first, [...(firstPages.get(key.first) ?? []), key.customerId]);
+  const found = new Map<string, OrdersPage>();
+  for (const [first, ids] of firstPages) for (const [id, page] of await firstOrdersPages(deps.db, ids, first)) found.set(`${id}:${first}`, page);
+  return Promise.all(
+    keys.map(async ({ customerId, first, after }) => {
+      if (after === null) return found.get(`${customerId}:${first}`)!;
+      const [createdAt, id] = decodeCursor(after, 2) as [string, string];
+      const at = new Date(createdAt);
+      if (Number.isNaN(at.getTime())) throw badInput('Malformed cursor');
+      return customerOrdersPage(deps.db, customerId, first, { createdAt: at, id });
+    }),
+  );
+}
+
+const group = <R, T>(keys: readonly string[], rows: readonly R[], keyOf: (row: R) => string, map: (row: R) => T): T[][] => {
+  const byKey = new Map<string, T[]>(keys.map((k) => [k, []]));
+  for (const row of rows) byKey.get(keyOf(row))?.push(map(row));
+  return keys.map((k) => byKey.get(k)!);
+};
+
+export function createOrderContext(deps: OrderDeps, references: CrmReferences, identity: Identity): OrderContext {
+  return {
+    identity,
+    deps,
+    references,
+    orderById: new DataLoader(async (ids) => {
+      const rows = new Map((await findOrdersByIds(deps.db, ids)).map((r) => [r.id, r]));
+      return ids.map((id) => rows.get(id));
+    }),
+    linesByOrder: new DataLoader(async (ids) => group(ids, await linesOfOrders(deps.db, ids), (r) => r.order_id, lineFromRow)),
+    paymentsByOrder: new DataLoader(async (ids) => group(ids, await paymentsOfOrders(deps.db, ids), (r) => r.order_id, paymentFromRow)),
+    countsByCustomer: new DataLoader(async (ids) => {
+      const counts = await orderCounts(deps.db, ids);
+      return ids.map((id) => counts.get(id) ?? { total: 0, boughtOut: 0, refused: 0 });
+    }),
+    ordersPage: new DataLoader((keys) => loadPages(deps, keys), { cacheKeyFn: (k) => JSON.stringify([k.customerId, k.first, k.after]) }),
+  };
+}

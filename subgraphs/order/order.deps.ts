@@ -1,0 +1,25 @@
+import type { Kysely } from 'kysely';
+import type { BonusPlusCustomersPort, BonusPlusRetailPort } from '../../connectors/bonusplus/bonusplus.port.js';
+import type { OneCOrdersPort } from '../../connectors/onec/onec-orders.port.js';
+import type { RetailCrmOrdersPort } from '../../connectors/retailcrm/retailcrm-orders.port.js';
+import type { Logger } from '../../platform/logger.js';
+import type { CustomerDirectory, InventoryService } from './graph-services.js';
+
+export interface OrderSettings {
+  /** How long stock and bonus holds last while an order awaits confirmation or payment. */
+  readonly holdTtlSeconds: number;
+  /** A placement unfinished after this long is finished (RetailCRM has the order) or undone. */
+  readonly placementTimeoutMs: number;
+}
+
+/** What the order subgraph needs from the outside world. */
+export interface OrderDeps {
+  readonly db: Kysely<any>;
+  readonly crm: RetailCrmOrdersPort;
+  readonly bonusPlus: BonusPlusRetailPort & Pick<BonusPlusCustomersPort, 'findCustomer'>;
+  readonly oneC: OneCOrdersPort;
+  readonly customers: CustomerDirectory;
+  readonly inventory: InventoryService;
+  readonly logger: Logger;
+  readonly settings: OrderSettings;
+}

@@ -1,0 +1,37 @@
+import type { OutboxEnqueue } from '../../platform/outbox.js';
+
+/** Outbox topics of the order subgraph: everything that may follow a decision made in our database. */
+export const ORDER_TOPICS = {
+  /** Give back an order's bonus reserve and stock hold (failed placement, cancel, expiry). */
+  releaseHolds: 'order.release-holds',
+  /** Record a fully paid order in BonusPlus as a receipt: hold written off, earned bonuses credited. */
+  registerSale: 'order.register-sale',
+  /** Create and post the approved order in 1C. */
+  sendToOneC: 'order.send-to-1c',
+  /** Cancel the order's 1C documents. */
+  cancelInOneC: 'order.cancel-in-1c',
+  /** Set the order's status in RetailCRM. */
+  crmStatus: 'order.crm-status',
+} as const;
+
+export interface OrderRef {
+  readonly orderId: string;
+}
+
+export interface CrmStatusChange extends OrderRef {
+  readonly status: string;
+  /** The order may not exist in RetailCRM (a placement that failed around its create): absent is done. */
+  readonly ifExists?: boolean;
+}
+
+const once = (topic: string, orderId: string, payload: unknown = { orderId }): OutboxEnqueue => ({ topic, payload, dedupeKey: `${topic}:${orderId}` });
+
+export const releaseHoldsMessage = (orderId: string) => once(ORDER_TOPICS.releaseHolds, orderId);
+export const registerSaleMessage = (orderId: string) => once(ORDER_TOPICS.registerSale, orderId);
+export const sendToOneCMessage = (orderId: string) => once(ORDER_TOPICS.sendToOneC, orderId);
+export const cancelInOneCMessage = (orderId: string) => once(ORDER_TOPICS.cancelInOneC, orderId);
+export const crmStatusMessage = (change: CrmStatusChange): OutboxEnqueue => ({
+  topic: ORDER_TOPICS.crmStatus,
+  payload: change,
+  dedupeKey: `${ORDER_TOPICS.crmStatus}:${change.orderId}:${change.status}`,
+});

@@ -1,0 +1,90 @@
+import type { Migration } from 'kysely';
+import { runScript, type SchemaModule } from '../../platform/db/migrate.js';
+
+const migrations: Record<string, Migration> = {
+  '0001_orders': {
+    async up(db) {
+      await runScript(
+        db,
+        `
+        create table ordering.orders (
+          id text primary key,
+          origin text not null check (origin in ('graph', 'crm')),
+          customer_id text not null,
+          phone text,
+          crm_id integer unique,
+          number text,
+          idempotency_key text,
+          request_hash text,
+          state text not null check (state in ('PENDING', 'PLACED', 'APPROVED', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'EXPIRED', 'FAILED')),
+          crm_status text,
+          crm_status_group text,
+          items_total bigint not null default 0,
+          bonuses_spent integer not null default 0 check (bonuses_spent >= 0),
+          bonuses_earned integer not null default 0 check (bonuses_earned >= 0),
+          delivery_cost bigint not null default 0,
+          total bigint not null default 0,
+          paid_total bigint not null default 0,
+          fully_paid_at timestamptz,
+          sale_registered_at timestamptz,
+          stock_hold_id text,
+          stock_hold_lines jsonb,
+          bonus_hold text not null default 'NONE' check (bonus_hold in ('NONE', 'HELD', 'RELEASED', 'CONSUMED')),
+          hold_expires_at timestamptz,
+          delivery_address text,
+          comment text,
+          failure text,
+          crm_created_at timestamptz,
+          created_at timestamptz not null default now(),
+          updated_at timestamptz not null default now()
+        );
+        create unique index orders_idempotency_key_idx on ordering.orders (idempotency_key) where state <> 'FAILED';
+        create index orders_customer_idx on ordering.orders (customer_id, created_at desc, id desc) where state not in ('PENDING', 'FAILED');
+        create index orders_pending_idx on ordering.orders (updated_at) where state = 'PENDING';
+        create index orders_hold_expiry_idx on ordering.orders (hold_expires_at) where state = 'PLACED';
+
+        create table ordering.order_lines (
+          order_id text not null references ordering.orders (id) on delete cascade,
+          line_no integer not null,
+          crm_item_id integer,
+          offer_id text not null,
+          product_id text,
+          product_name text not null,
+          quantity integer not null check (quantity > 0),
+          price bigint not null check (price >= 0),
+          discount bigint not null default 0 check (discount >= 0),
+          bonuses_spent integer not null default 0 check (bonuses_spent >= 0),
+          bonuses_earned integer not null default 0 check (bonuses_earned >= 0),
+          total bigint not null,
+          primary key (order_id, line_no)
+        );
+
+        create table ordering.payments (
+          order_id text not null references ordering.orders (id) on delete cascade,
+          crm_id integer not null,
+          external_id text,
+          type text not null,
+          status text not null,
+          paid boolean not null,
+          amount bigint not null,
+          paid_at timestamptz,
+          primary key (order_id, crm_id)
+        );
+
+        create table ordering.onec_orders (
+          order_id text not null references ordering.orders (id) on delete cascade,
+          warehouse_id text not null,
+          external_number text not null unique,
+          ref text unique,
+          posted boolean not null default false,
+          state text,
+          state_changed_at text,
+          primary key (order_id, warehouse_id)
+        )
+        `,
+      );
+    },
+  },
+};
+
+export const orderSchema: SchemaModule = { schema: 'ordering', migrations };

@@ -1,0 +1,137 @@
+import { sql, type Insertable, type Kysely, type Updateable } from 'kysely';
+import type { OneCOrdersTable, OrderDb, OrderLineRow, OrderLinesTable, OrderRow, OrdersTable, OrderState, PaymentRow, PaymentsTable } from './order.table.js';
+
+const of = (executor: Kysely<any>) => executor as Kysely<OrderDb>;
+
+export const findOrder = (executor: Kysely<any>, id: string): Promise<OrderRow | undefined> =>
+  of(executor).selectFrom('ordering.orders').selectAll().where('id', '=', id).executeTakeFirst();
+
+export const findOrderByCrmId = (executor: Kysely<any>, crmId: number): Promise<OrderRow | undefined> =>
+  of(executor).selectFrom('ordering.orders').selectAll().where('crm_id', '=', crmId).executeTakeFirst();
+
+/** The live (not FAILED) order placed with this idempotency key. */
+export const findOrderByKey = (executor: Kysely<any>, key: string): Promise<OrderRow | undefined> =>
+  of(executor).selectFrom('ordering.orders').selectAll().where('idempotency_key', '=', key).where('state', '<>', 'FAILED').executeTakeFirst();
+
+export async function findOrdersByIds(executor: Kysely<any>, ids: readonly string[]): Promise<OrderRow[]> {
+  if (ids.length === 0) return [];
+  return of(executor).selectFrom('ordering.orders').selectAll().where('id', 'in', ids).execute();
+}
+
+export async function insertOrder(executor: Kysely<any>, order: Insertable<OrdersTable>, lines: readonly Insertable<OrderLinesTable>[]): Promise<void> {
+  await of(executor).insertInto('ordering.orders').values(order).execute();
+  if (lines.length > 0) await of(executor).insertInto('ordering.order_lines').values([...lines]).execute();
+}
+
+/**
+ * Sets fields of an order, only while it is in one of `from` (when given). Returns the updated row,
+ * or undefined when the order was not in such a state: the caller lost a race and must not act.
+ */
+export async function updateOrder(executor: Kysely<any>, id: string, patch: Updateable<OrdersTable>, from?: readonly OrderState[]): Promise<OrderRow | undefined> {
+  let query = of(executor)
+    .updateTable('ordering.orders')
+    .set({ ...patch, updated_at: sql<Date>`now()` })
+    .where('id', '=', id);
+  if (from) query = query.where('state', 'in', [...from]);
+  return query.returningAll().executeTakeFirst();
+}
+
+/** Replaces an order's lines (RetailCRM is the record of what was ordered). */
+export async function replaceLines(executor: Kysely<any>, orderId: string, lines: readonly Insertable<OrderLinesTable>[]): Promise<void> {
+  await of(executor).deleteFrom('ordering.order_lines').where('order_id', '=', orderId).execute();
+  if (lines.length > 0) await of(executor).insertInto('ordering.order_lines').values([...lines]).execute();
+}
+
+/** Replaces an order's payments with RetailCRM's current list. */
+export async function replacePayments(executor: Kysely<any>, orderId: string, payments: readonly Insertable<PaymentsTable>[]): Promise<void> {
+  await of(executor).deleteFrom('ordering.payments').where('order_id', '=', orderId).execute();
+  if (payments.length > 0) await of(executor).insertInto('ordering.payments').values([...payments]).execute();
+}
+
+export async function linesOfOrders(executor: Kysely<any>, orderIds: readonly string[]): Promise<OrderLineRow[]> {
+  if (orderIds.length === 0) return [];
+  return of(executor).selectFrom('ordering.order_lines').selectAll().where('order_id', 'in', orderIds).orderBy('order_id').orderBy('line_no').execute();
+}
+
+export async function paymentsOfOrders(executor: Kysely<any>, orderIds: readonly string[]): Promise<PaymentRow[]> {
+  if (orderIds.length === 0) return [];
+  return of(executor).selectFrom('ordering.payments').selectAll().where('order_id', 'in', orderIds).orderBy('order_id').orderBy('crm_id').execute();
+}
+
+const VISIBLE: readonly OrderState[] = ['PLACED', 'APPROVED', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'EXPIRED'];
+
+/** One page of a customer's visible orders, newest first, with one more row to tell whether more follow. */
+export async function customerOrdersPage(
+  executor: Kysely<any>,
+  customerId: string,
+  first: number,
+  after?: { createdAt: Date; id: string },
+): Promise<{ rows: OrderRow[]; hasNextPage: boolean }> {
+  let query = of(executor)
+    .selectFrom('ordering.orders')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('state', 'in', [...VISIBLE]);
+  if (after) query = query.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(first + 1).execute();
+  return { rows: rows.slice(0, first), hasNextPage: rows.length > first };
+}
+
+export interface OrderCounts {
+  readonly total: number;
+  readonly boughtOut: number;
+  readonly refused: number;
+}
+
+/** Per customer: visible orders, those bought out (completed) and those refused or cancelled. */
+export async function orderCounts(executor: Kysely<any>, customerIds: readonly string[]): Promise<Map<string, OrderCounts>> {
+  if (customerIds.length === 0) return new Map();
+  const rows = await of(executor)
+    .selectFrom('ordering.orders')
+    .select((eb) => [
+      'customer_id',
+      eb.fn.countAll<number>().as('total'),
+      sql<number>`count(*) filter (where crm_status_group = 'complete' or (crm_status_group is null and state = 'DELIVERED'))`.as('bought_out'),
+      sql<number>`count(*) filter (where state in ('CANCELLED', 'EXPIRED'))`.as('refused'),
+    ])
+    .where('customer_id', 'in', customerIds)
+    .where('state', 'in', [...VISIBLE])
+    .groupBy('customer_id')
+    .execute();
+  return new Map(rows.map((r) => [r.customer_id, { total: Number(r.total), boughtOut: Number(r.bought_out), refused: Number(r.refused) }]));
+}
+
+export async function oneCOrdersOf(executor: Kysely<any>, orderId: string) {
+  return of(executor).selectFrom('ordering.onec_orders').selectAll().where('order_id', '=', orderId).orderBy('external_number').execute();
+}
+
+export async function saveOneCOrder(executor: Kysely<any>, row: Insertable<OneCOrdersTable>): Promise<void> {
+  await of(executor)
+    .insertInto('ordering.onec_orders')
+    .values(row)
+    .onConflict((oc) =>
+      // A known ref is never forgotten and a posted order never becomes unposted.
+      oc.columns(['order_id', 'warehouse_id']).doUpdateSet({ ref: sql`coalesce(excluded.ref, ordering.onec_orders.ref)`, posted: sql`ordering.onec_orders.posted or excluded.posted` }),
+    )
+    .execute();
+}
+
+/** The first page of several customers' orders in one query (the account page, staff lists). */
+export async function firstOrdersPages(executor: Kysely<any>, customerIds: readonly string[], first: number): Promise<Map<string, { rows: OrderRow[]; hasNextPage: boolean }>> {
+  const pages = new Map(customerIds.map((id) => [id, { rows: [] as OrderRow[], hasNextPage: false }]));
+  if (customerIds.length === 0) return pages;
+  const ranked = of(executor)
+    .selectFrom('ordering.orders')
+    .selectAll()
+    .select((eb) => eb.fn.agg<number>('row_number').over((ob) => ob.partitionBy('customer_id').orderBy('created_at', 'desc').orderBy('id', 'desc')).as('rank'))
+    .where('customer_id', 'in', customerIds)
+    .where('state', 'in', [...VISIBLE])
+    .as('ranked');
+  const rows = await of(executor).selectFrom(ranked).selectAll().where('rank', '<=', first + 1).orderBy('customer_id').orderBy('rank').execute();
+  for (const { rank, ...row } of rows) {
+    const page = pages.get(row.customer_id)!;
+    if (Number(rank) > first) page.hasNextPage = true;
+    else page.rows.push(row as OrderRow);
+  }
+  return pages;
+}

@@ -1,0 +1,83 @@
+import { encodeCursor } from '../../platform/cursor.js';
+import { badInput, forbidden, unauthenticated } from '../../platform/errors.js';
+import { canSee, requireSelfOrStaff, requireStaff, type Identity } from '../../platform/identity.js';
+import { DateTimeScalar } from '../../platform/scalars.js';
+import type { Resolvers } from './__generated__/resolvers-types.js';
+import { cancelOrder } from './cancel.service.js';
+import { quoteCart } from './checkout.service.js';
+import type { OrderContext } from './order.context.js';
+import { isVisible, orderFromRow } from './order.model.js';
+import { recordPayment } from './payment.service.js';
+import { placeOrder } from './place-order.service.js';
+
+const MAX_PAGE = 100;
+
+/** Whose phone a quote is for: the caller's own, a customer named by staff, or nobody (anonymous). */
+async function quotingPhone(ctx: OrderContext, customerId: string | null | undefined): Promise<string | null> {
+  const identity: Identity = ctx.identity;
+  let id: string | undefined;
+  if (identity.kind === 'customer') {
+    if (customerId && customerId !== identity.customerId) throw forbidden('A customer quotes only for themselves');
+    id = identity.customerId;
+  } else if (identity.kind === 'staff') {
+    id = customerId ?? undefined;
+  } else if (customerId) {
+    throw unauthenticated('Sign in to quote for a customer');
+  }
+  if (!id) return null;
+  return (await ctx.deps.customers.customer(id))?.phone ?? null;
+}
+
+function visibleOrder(ctx: OrderContext, row: Awaited<ReturnType<OrderContext['orderById']['load']>>) {
+  if (!row || !isVisible(row)) return null;
+  if (!canSee(ctx.identity, row.customer_id)) {
+    if (ctx.identity.kind === 'anonymous') throw unauthenticated();
+    return null; // another customer's order is as good as absent
+  }
+  return orderFromRow(row);
+}
+
+export const orderResolvers: Resolvers = {
+  DateTime: DateTimeScalar,
+  Query: {
+    checkoutQuote: async (_p, { cart, bonusesToSpend, customerId }, ctx) => quoteCart(ctx.deps, await quotingPhone(ctx, customerId), cart, bonusesToSpend),
+    order: async (_p, { id }, ctx) => {
+      if (id.length > 100) throw badInput('Malformed id');
+      if (ctx.identity.kind === 'anonymous') throw unauthenticated();
+      return visibleOrder(ctx, await ctx.orderById.load(id));
+    },
+  },
+  Mutation: {
+    placeOrder: async (_p, { input }, ctx) => ({ order: await placeOrder(ctx.deps, ctx.identity, input) }),
+    cancelOrder: async (_p, { input }, ctx) => ({ order: await cancelOrder(ctx.deps, ctx.identity, input) }),
+    recordPayment: async (_p, { input }, ctx) => ({ order: await recordPayment(ctx.deps, ctx.references, ctx.identity, input) }),
+  },
+  Customer: {
+    __resolveReference: (reference) => ({ id: reference.id }),
+    orders: async (customer, { first, after }, ctx) => {
+      requireSelfOrStaff(ctx.identity, customer.id);
+      if (first < 1 || first > MAX_PAGE) throw badInput(`first must be between 1 and ${MAX_PAGE}`);
+      const [page, counts] = await Promise.all([ctx.ordersPage.load({ customerId: customer.id, first, after: after ?? null }), ctx.countsByCustomer.load(customer.id)]);
+      const edges = page.rows.map((row) => ({ cursor: encodeCursor((row.created_at as Date).toISOString(), row.id), node: orderFromRow(row) }));
+      return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: counts.total };
+    },
+    buyoutRate: async (customer, _a, ctx) => {
+      requireStaff(ctx.identity);
+      const { total, boughtOut, refused } = await ctx.countsByCustomer.load(customer.id);
+      const finished = boughtOut + refused;
+      return { boughtOut, refused, inProgress: total - finished, rate: finished === 0 ? null : boughtOut / finished };
+    },
+  },
+  Order: {
+    __resolveReference: async (reference, ctx) => visibleOrder(ctx, await ctx.orderById.load(reference.id)),
+    customer: (order) => ({ id: order.customerId }),
+    lines: (order, _a, ctx) => ctx.linesByOrder.load(order.id),
+    payments: (order, _a, ctx) => ctx.paymentsByOrder.load(order.id),
+  },
+  OrderLine: {
+    offer: (line) => ({ id: line.offerId }),
+  },
+  QuoteLine: {
+    offer: (line) => ({ id: line.offerId }),
+  },
+};

@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { BonusPlusRetailError, type BpCalculation } from '../../connectors/bonusplus/bonusplus.port.js';
+import type { CrmOrderInput } from '../../connectors/retailcrm/retailcrm-orders.port.js';
+import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../platform/errors.js';
+import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
+import { withIdempotency } from '../../platform/idempotency.js';
+import { isStaff, type Identity } from '../../platform/identity.js';
+import { enqueue } from '../../platform/outbox.js';
+import { loyaltyRefreshMessage } from '../loyalty/loyalty-refresh.message.js';
+import { bonusesSchema, calculate, debitError, invalid, priceCart, type CartInput, type PricedLine } from './checkout.service.js';
+import type { OrderCustomer } from './graph-services.js';
+import type { OrderDeps } from './order.deps.js';
+import { crmStatusMessage, releaseHoldsMessage } from './order.messages.js';
+import { orderFromRow, type Order } from './order.model.js';
+import { findOrder, findOrderByKey, insertOrder, linesOfOrders, updateOrder } from './order.repository.js';
+import type { OrderLineRow, OrderRow } from './order.table.js';
+import { releaseOrderHolds } from './order-holds.service.js';
+
+export interface PlaceOrderInput {
+  readonly idempotencyKey: string;
+  readonly cart: CartInput;
+  readonly bonusesToSpend?: number | null;
+  readonly customerId?: string | null;
+  readonly deliveryAddress?: string | null;
+  readonly comment?: string | null;
+}
+
+const inputSchema = z.object({
+  idempotencyKey: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters'),
+  bonusesToSpend: bonusesSchema,
+  deliveryAddress: z.string().max(500, 'must be at most 500 characters').nullable(),
+  comment: z.string().max(1000, 'must be at most 1000 characters').nullable(),
+});
+
+/** Whose order this is: a customer orders for themselves; staff name the customer. */
+export function orderingCustomer(identity: Identity, customerId: string | null | undefined): string {
+  if (identity.kind === 'anonymous') throw unauthenticated('Sign in to place an order');
+  if (identity.kind === 'customer') {
+    if (customerId && customerId !== identity.customerId) throw forbidden('A customer orders only for themselves');
+    return identity.customerId;
+  }
+  if (!isStaff(identity)) throw forbidden();
+  if (!customerId) throw badInput('Staff must name the customer', { fields: { customerId: 'is required for staff' } });
+  return customerId;
+}
+
+/**
+ * Places an order (F4, R5–R7, R14): the cart priced from the inventory and calculated by BonusPlus,
+ * then a stock hold and a bonus reserve with one expiry, then the order in RetailCRM discounted per
+ * line, with our id as its externalId. Any failure on the way gives back whatever was held before
+ * the error reaches the caller; the same idempotency key returns the same order (or error).
+ */
+export async function placeOrder(deps: OrderDeps, identity: Identity, input: PlaceOrderInput): Promise<Order> {
+  const customerId = orderingCustomer(identity, input.customerId);
+  const parsed = inputSchema.safeParse({
+    idempotencyKey: input.idempotencyKey,
+    bonusesToSpend: input.bonusesToSpend ?? 0,
+    deliveryAddress: input.deliveryAddress?.trim() || null,
+    comment: input.comment?.trim() || null,
+  });
+  if (!parsed.success) throw invalid('order', parsed.error);
+  const { idempotencyKey, ...rest } = parsed.data;
+  const request = { customerId, cart: input.cart, ...rest };
+  const key = `${customerId}:${idempotencyKey}`;
+  return withIdempotency(deps.db, { scope: 'order.place', key, input: request, leaseMs: 60_000 }, async () => {
+    const existing = await findOrderByKey(deps.db, key);
+    if (existing && existing.state !== 'PENDING') return orderFromRow(existing);
+    // A PENDING order under this key is a placement whose process died: carry it on.
+    const pending = existing ?? (await startPlacement(deps, key, request));
+    return orderFromRow(await finishPlacement(deps, pending));
+  });
+}
+
+type PlacementRequest = { customerId: string; cart: CartInput; bonusesToSpend: number; deliveryAddress: string | null; comment: string | null };
+
+/** Checks the cart and the bonuses before anything is held, and records the order as PENDING. */
+async function startPlacement(deps: OrderDeps, key: string, request: PlacementRequest): Promise<OrderRow> {
+  const customer = await deps.customers.customer(request.customerId);
+  if (!customer) throw notFound('No such customer');
+  const lines = await priceCart(deps, request.cart);
+  const short = lines.filter((l) => l.available < l.quantity);
+  if (short.length > 0) throw outOfStock(short.map((l) => ({ offerId: l.offerId, requested: l.quantity, available: l.available })));
+
+  let calc: BpCalculation | undefined;
+  if (customer.phone) {
+    try {
+      calc = await calculate(deps, customer.phone, lines, request.bonusesToSpend);
+    } catch (error) {
+      // Without the loyalty program an order may still go through, but never one that spends bonuses (R18).
+      if (!(error instanceof UpstreamUnavailableError) || request.bonusesToSpend > 0) throw mapUpstream(error);
+      deps.logger.warn({ customerId: customer.id }, 'BonusPlus unavailable: order placed without bonus figures');
+    }
+  }
+  if (request.bonusesToSpend > 0) {
+    if (!calc) throw new AppError('INSUFFICIENT_BONUSES', 'The customer has no bonuses to spend', { requested: request.bonusesToSpend });
+    if (calc.debitProblem) throw debitError(calc.debitProblem, { requested: request.bonusesToSpend, maxBonusesToSpend: calc.maxDebitBonuses, bonusMultiple: calc.debitMultiple });
+  }
+
+  const figures = new Map(calc?.lines.map((l) => [l.ext, l]));
+  const id = randomUUID();
+  const rows = lines.map((l: PricedLine) => {
+    const line = figures.get(String(l.lineNo));
+    const spent = line?.debited ?? 0;
+    return {
+      order_id: id,
+      line_no: l.lineNo,
+      crm_item_id: null,
+      offer_id: l.offerId,
+      product_id: l.productId,
+      product_name: l.productName,
+      quantity: l.quantity,
+      price: l.price,
+      discount: 0,
+      bonuses_spent: spent,
+      bonuses_earned: line?.earned ?? 0,
+      total: l.sum - spent * 100,
+    };
+  });
+  const itemsTotal = lines.reduce((s, l) => s + l.sum, 0);
+  const spent = rows.reduce((s, l) => s + l.bonuses_spent, 0);
+  await insertOrder(
+    deps.db,
+    {
+      id,
+      origin: 'graph',
+      customer_id: customer.id,
+      phone: customer.phone,
+      crm_id: null,
+      number: null,
+      idempotency_key: key,
+      request_hash: null,
+      state: 'PENDING',
+      crm_status: null,
+      crm_status_group: null,
+      items_total: itemsTotal,
+      bonuses_spent: spent,
+      bonuses_earned: rows.reduce((s, l) => s + l.bonuses_earned, 0),
+      total: itemsTotal - spent * 100,
+      fully_paid_at: null,
+      sale_registered_at: null,
+      stock_hold_id: null,
+      stock_hold_lines: null,
+      hold_expires_at: null,
+      delivery_address: request.deliveryAddress,
+      comment: request.comment,
+      failure: null,
+      crm_created_at: null,
+    },
+    rows,
+  );
+  return (await findOrder(deps.db, id))!;
+}
+
+/** Holds stock, then bonuses, then creates the order in RetailCRM; undoes everything on a failure. */
+async function finishPlacement(deps: OrderDeps, start: OrderRow): Promise<OrderRow> {
+  let order = start;
+  const lines = await linesOfOrders(deps.db, [order.id]);
+  let crmStep = false;
+  try {
+    const hold = await deps.inventory.holdStock(order.id, lines.map((l) => ({ offerId: l.offer_id, quantity: l.quantity })), deps.settings.holdTtlSeconds);
+    order = await advance(deps, order, { stock_hold_id: hold.id, stock_hold_lines: JSON.stringify(hold.lines), hold_expires_at: new Date(hold.expiresAt) });
+
+    if (order.bonuses_spent > 0) {
+      // Written before the call: whatever happens next, compensation knows a reserve may exist.
+      order = await advance(deps, order, { bonus_hold: 'HELD' });
+      await reserveBonuses(deps, order);
+    }
+
+    crmStep = true;
+    const customer = await deps.customers.customer(order.customer_id);
+    if (!customer) throw notFound('No such customer');
+    const { order: crmOrder } = await deps.crm.createOrder(crmOrderInput(order, lines, customer));
+
+    return await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
+      const placed = await updateOrder(
+        trx,
+        order.id,
+        { state: 'PLACED', crm_id: crmOrder.id, number: crmOrder.number, crm_status: crmOrder.status, crm_status_group: 'new', crm_created_at: new Date(crmOrder.createdAt) },
+        ['PENDING'],
+      );
+      if (!placed) throw new Error(`order ${order.id} left PENDING while it was being placed`);
+      for (const item of crmOrder.items) {
+        const line = lines.find((l) => l.offer_id === (item.offer.xmlId ?? item.offer.externalId));
+        if (line) await trx.updateTable('ordering.order_lines').set({ crm_item_id: item.id }).where('order_id', '=', order.id).where('line_no', '=', line.line_no).execute();
+      }
+      if (order.bonuses_spent > 0 && order.phone) await enqueue(trx, loyaltyRefreshMessage(order.phone));
+      return placed;
+    });
+  } catch (error) {
+    await failPlacement(deps, order.id, error, crmStep);
+    throw mapUpstream(error);
+  }
+}
+
+async function advance(deps: OrderDeps, order: OrderRow, patch: Parameters<typeof updateOrder>[2]): Promise<OrderRow> {
+  const next = await updateOrder(deps.db, order.id, patch, ['PENDING']);
+  if (!next) throw new Error(`order ${order.id} left PENDING while it was being placed`);
+  return next;
+}
+
+async function reserveBonuses(deps: OrderDeps, order: OrderRow): Promise<void> {
+  try {
+    await deps.bonusPlus.reserve(order.phone!, order.id, order.bonuses_spent);
+  } catch (error) {
+    if (error instanceof BonusPlusRetailError) {
+      if (error.code === 'NOT_ENOUGH_BONUSES' || error.code === 'BONUS_DEBIT_ABOVE_MAX' || error.code === 'BONUS_DEBIT_NOT_MULTIPLE') {
+        throw debitError(error.code, { requested: order.bonuses_spent });
+      }
+      if (error.code === 'CUSTOMER_NOT_FOUND') throw new AppError('INSUFFICIENT_BONUSES', 'The customer has no bonuses to spend', { requested: order.bonuses_spent });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Marks the order FAILED and gives back its holds, in that order: the message that releases them
+ * is committed with the state, so a release that fails now (an upstream down) is retried by the
+ * outbox. When RetailCRM may have created the order before failing to answer, it is cancelled there
+ * too (by externalId; absent means nothing to do).
+ */
+export async function failPlacement(deps: OrderDeps, orderId: string, reason: unknown, crmMayHaveIt: boolean): Promise<void> {
+  await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
+    const failed = await updateOrder(trx, orderId, { state: 'FAILED', failure: reason instanceof Error ? reason.message.slice(0, 500) : String(reason) }, ['PENDING']);
+    if (!failed) return;
+    await enqueue(trx, releaseHoldsMessage(orderId));
+    if (crmMayHaveIt) await enqueue(trx, crmStatusMessage({ orderId, status: 'cancel-other', ifExists: true }));
+  });
+  try {
+    await releaseOrderHolds(deps, orderId);
+  } catch (error) {
+    deps.logger.warn({ orderId, error: error instanceof Error ? error.message : String(error) }, 'holds of a failed order not released yet; the outbox will retry');
+  }
+}
+
+function outOfStock(lines: { offerId: string; requested: number; available: number }[]): AppError {
+  return new AppError('OUT_OF_STOCK', 'Not enough stock for this cart', { lines });
+}
+
+/** Upstream trouble as the client sees it; our own typed errors pass through. */
+function mapUpstream(error: unknown): unknown {
+  if (error instanceof UpstreamUnavailableError) {
+    const system = { retailcrm: 'RetailCRM', bonusplus: 'The loyalty program', onec: '1C' }[error.system];
+    return new AppError('UPSTREAM_UNAVAILABLE', `${system} is unavailable; nothing was ordered or held. Try again shortly`);
+  }
+  return error;
+}
+
+/** The order as RetailCRM gets it: every line discounted by the bonuses spent on it (R6), earning what it earns. */
+export function crmOrderInput(order: OrderRow, lines: readonly OrderLineRow[], customer: OrderCustomer): CrmOrderInput {
+  return {
+    externalId: order.id,
+    status: 'new',
+    customer: customer.retailCrmId ? { id: customer.retailCrmId } : { externalId: customer.id },
+    ...(customer.firstName ? { firstName: customer.firstName } : {}),
+    ...(customer.lastName ? { lastName: customer.lastName } : {}),
+    ...(customer.phone ? { phone: customer.phone } : {}),
+    ...(customer.email ? { email: customer.email } : {}),
+    items: lines.map((l) => ({
+      offer: { xmlId: l.offer_id },
+      productName: l.product_name,
+      quantity: l.quantity,
+      initialPriceKopecks: l.price,
+      bonusesChargeTotal: l.bonuses_spent,
+      bonusesCreditTotal: l.bonuses_earned,
+    })),
+  };
+}

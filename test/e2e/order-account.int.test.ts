@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoExternalId } from '../../emulators/seed/demo-ids.js';
+import { demoOrdersOf } from '../../emulators/seed/demo-orders.js';
+import { insertOrder } from '../../subgraphs/order/order.repository.js';
+import { placeOrder } from '../../subgraphs/order/place-order.service.js';
+import { recoverPlacements } from '../../subgraphs/order/order-expiry.service.js';
+import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
+import { availableOffers, bonusPlusCustomer, crmOrder, registerEnrolled, stockHoldsOf, type Shopper } from '../support/order-fixtures.js';
+
+const ACCOUNT = /* GraphQL */ `
+  query Account($first: Int!) {
+    me {
+      id phone
+      loyalty { cardNumber balance { active pending spent } }
+      orders(first: $first) {
+        totalCount
+        edges { node { id number status total bonusesSpent bonusesEarned
+          lines { offer { id price } productName quantity bonusesSpent bonusesEarned total }
+          payments { amount paid } } }
+      }
+    }
+  }
+`;
+
+let t: TestGraph;
+
+beforeAll(async () => {
+  t = await startTestGraph({ LOYALTY_WELCOME_BONUS: '1000' });
+  await t.graph.inventory.catalogSync.runNow();
+  await t.settle();
+});
+afterAll(async () => t?.close());
+
+/** Writes `count` paid three-line orders of real offers straight into the read model, as the history sync would. */
+async function giveOrders(shopper: Shopper, count: number): Promise<void> {
+  const offers = await availableOffers(t, 3, 0);
+  for (let n = 0; n < count; n++) {
+    const id = randomUUID();
+    const lines = offers.map((o, i) => ({ order_id: id, line_no: i + 1, crm_item_id: null, offer_id: o.id, product_id: null, product_name: `Товар ${i + 1}`, quantity: 1, price: o.price, discount: 0, bonuses_spent: 0, bonuses_earned: 10, total: o.price }));
+    const total = lines.reduce((s, l) => s + l.total, 0);
+    await insertOrder(
+      t.database.db,
+      { id, origin: 'crm', customer_id: shopper.id, phone: shopper.phone, crm_id: null, number: `${n + 1}A`, idempotency_key: null, request_hash: null, state: 'DELIVERED', crm_status: 'complete', crm_status_group: 'complete', items_total: total, total, paid_total: total, fully_paid_at: new Date(), sale_registered_at: new Date(), stock_hold_id: null, stock_hold_lines: null, hold_expires_at: null, delivery_address: null, comment: null, failure: null, crm_created_at: null, created_at: new Date(Date.now() - n * 60_000) },
+      lines,
+    );
+    await t.database.db.insertInto('ordering.payments').values({ order_id: id, crm_id: n + 1, external_id: null, type: 'bank-card', status: 'paid', paid: true, amount: total, paid_at: new Date() }).execute();
+  }
+}
+
+function upstreamCalls(): number {
+  return Object.values(t.graph.upstream).reduce((sum, client) => sum + client.upstream.requestCount, 0);
+}
+
+/** SQL statements and upstream requests of one account-page view, after a warm-up view. */
+async function costOfAccountPage(shopper: Shopper, first: number): Promise<{ sql: number; upstream: number; orders: number }> {
+  await t.gql(ACCOUNT, { first }, shopper.token);
+  const sqlBefore = t.database.queries.count;
+  const upstreamBefore = upstreamCalls();
+  const result = await t.gql(ACCOUNT, { first }, shopper.token);
+  expect(result.errors).toBeUndefined();
+  return { sql: t.database.queries.count - sqlBefore, upstream: upstreamCalls() - upstreamBefore, orders: result.data.me.orders.edges.length };
+}
+
+describe('the account page and staff figures (F2, R17)', () => {
+  it('costs the same SQL and upstream calls for 1 order as for 100 (DataLoader)', async () => {
+    const one = await registerEnrolled(t, '+79163330001');
+    const hundred = await registerEnrolled(t, '+79163330002');
+    await giveOrders(one, 1);
+    await giveOrders(hundred, 100);
+
+    const small = await costOfAccountPage(one, 100);
+    const large = await costOfAccountPage(hundred, 100);
+    expect(small.orders).toBe(1);
+    expect(large.orders).toBe(100);
+    expect(large.sql).toBe(small.sql);
+    expect(large.upstream).toBe(small.upstream);
+    expect(large.upstream).toBe(0); // the read models answer it all
+    expect(large.sql).toBeLessThan(20);
+
+    const page = await t.gql(ACCOUNT, { first: 100 }, hundred.token);
+    const first = page.data.me.orders.edges[0].node;
+    expect(first.lines).toHaveLength(3);
+    expect(first.lines[0].offer.price).toBe(first.lines[0].total);
+    expect(first.payments).toEqual([{ amount: first.total, paid: true }]);
+    expect(page.data.me.orders.totalCount).toBe(100);
+  });
+
+  it('pages through orders with cursors, newest first', async () => {
+    const shopper = await registerEnrolled(t, '+79163330003');
+    await giveOrders(shopper, 7);
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: any = await t.gql(`query($after: String) { me { orders(first: 3, after: $after) { edges { node { number } } pageInfo { hasNextPage endCursor } } } }`, { after }, shopper.token);
+      seen.push(...page.data.me.orders.edges.map((e: any) => e.node.number));
+      if (!page.data.me.orders.pageInfo.hasNextPage) break;
+      after = page.data.me.orders.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(['1A', '2A', '3A', '4A', '5A', '6A', '7A']);
+  });
+
+  it('shows staff the buyout rate from RetailCRM’s order history; customers cannot see it', async () => {
+    const index = Array.from({ length: 30 }, (_v, i) => i).find((i) => {
+      const orders = demoOrdersOf(i);
+      return i % 10 !== 9 && orders.some((o) => o.status === 'complete') && orders.some((o) => o.status !== 'complete');
+    })!;
+    const demo = demoOrdersOf(index);
+    const boughtOut = demo.filter((o) => o.status === 'complete').length;
+    const refused = demo.filter((o) => ['cancel-other', 'no-product', 'already-buyed', 'delyvery-did-not-suit'].includes(o.status)).length;
+    const id = demoExternalId(index);
+    const staff = await t.staffToken('manager');
+    const result = await t.gql(`query($id: ID!) { customer(id: $id) { buyoutRate { boughtOut refused inProgress rate } orders(first: 50) { totalCount } } }`, { id }, staff);
+    expect(result.errors).toBeUndefined();
+    expect(result.data.customer.buyoutRate).toEqual({ boughtOut, refused, inProgress: demo.length - boughtOut - refused, rate: boughtOut / (boughtOut + refused) });
+    expect(result.data.customer.orders.totalCount).toBe(demo.length);
+
+    const own = await t.gql(`query($id: ID!) { customer(id: $id) { buyoutRate { rate } } }`, { id }, await t.customerToken(id));
+    expect(own.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const other = await t.gql(`query($id: ID!) { customer(id: $id) { orders { totalCount } } }`, { id }, await t.customerToken(demoExternalId(index + 1)));
+    expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('a process dying between the steps of an order loses nothing', () => {
+  const input = (offerId: string) => ({ idempotencyKey: randomUUID(), cart: [{ offerId, quantity: 1 }], bonusesToSpend: 100 });
+  const never = () => new Promise<never>(() => undefined);
+  /** Orders whose RetailCRM step the dying placement reached. */
+  const crmReached = new Set<string>();
+
+  /** Starts a placement whose process "dies" at `step` (the call never returns), and waits until it got there. */
+  async function placeUntilDeath(shopper: Shopper, offerId: string, createOrder: typeof t.graph.order.deps.crm.createOrder) {
+    const deps = { ...t.graph.order.deps, crm: { ...t.graph.order.deps.crm, createOrder } };
+    const request = input(offerId);
+    void placeOrder(deps, { kind: 'customer', customerId: shopper.id }, request);
+    for (let i = 0; i < 200; i++) {
+      const row = await t.database.db.selectFrom('ordering.orders').selectAll().where('customer_id', '=', shopper.id).where('state', '=', 'PENDING').executeTakeFirst();
+      if (row?.bonus_hold === 'HELD' && row.stock_hold_id && crmReached.has(row.id)) return { row, request };
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error('the placement never reached RetailCRM');
+  }
+
+  /** "Restarts": the dead placement's lease and timeout have run out, and recovery runs. */
+  async function restart() {
+    await t.database.db.updateTable('ordering.orders').set({ updated_at: new Date(Date.now() - 3_600_000) }).where('state', '=', 'PENDING').execute();
+    await t.database.db.updateTable('platform.idempotency_keys').set({ locked_until: new Date(Date.now() - 1000) }).where('status', '=', 'in_flight').execute();
+    return recoverPlacements(t.graph.order.deps);
+  }
+
+  it('dead before RetailCRM answered, and RetailCRM never got it: the holds are given back', async () => {
+    const shopper = await registerEnrolled(t, '+79163330010');
+    const [offer] = await availableOffers(t, 1, 1);
+    const { row } = await placeUntilDeath(shopper, offer!.id, async (order) => {
+      crmReached.add(order.externalId!);
+      return never();
+    });
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(900);
+    expect(await restart()).toEqual({ placed: 0, failed: 1 });
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(1000);
+    expect(await stockHoldsOf(t, row.id)).toMatchObject({ status: 'RELEASED' });
+    expect((await t.database.db.selectFrom('ordering.orders').select('state').where('id', '=', row.id).executeTakeFirstOrThrow()).state).toBe('FAILED');
+    await t.settle();
+    expect(await crmOrder(t, row.id)).toBeUndefined();
+  });
+
+  it('dead after RetailCRM created it: the order is finished, and the same key returns it', async () => {
+    const shopper = await registerEnrolled(t, '+79163330011');
+    const [offer] = await availableOffers(t, 1, 1);
+    const real = t.graph.order.deps.crm.createOrder;
+    const { row, request } = await placeUntilDeath(shopper, offer!.id, async (order) => {
+      await real(order);
+      crmReached.add(order.externalId!);
+      return never();
+    });
+    expect(await restart()).toEqual({ placed: 1, failed: 0 });
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(900);
+    expect(await stockHoldsOf(t, row.id)).toMatchObject({ status: 'ACTIVE' });
+    const retried = await t.gql(`mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status bonusesSpent } } }`, { input: request }, shopper.token);
+    expect(retried.errors).toBeUndefined();
+    expect(retried.data.placeOrder.order).toEqual({ id: row.id, status: 'PLACED', bonusesSpent: 100 });
+    expect((await crmOrder(t, row.id)).externalId).toBe(row.id);
+  });
+
+  it('a sale whose reply was lost is retried by the outbox with one effect in BonusPlus', async () => {
+    const shopper = await registerEnrolled(t, '+79163330012');
+    const [offer] = await availableOffers(t, 1, 1);
+    const placed = await t.gql(`mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id total bonusesEarned } } }`, { input: input(offer!.id) }, shopper.token);
+    const order = placed.data.placeOrder.order;
+    t.graph.emulators!.bonusPlus.faults.set({ dropAfterApply: true, dropCount: 2, pathPattern: 'POST /api/retail$' });
+    try {
+      const paid = await t.gql(`mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { order { fullyPaid } } }`, { input: { orderId: order.id, idempotencyKey: randomUUID() } }, await t.staffToken('cashier'));
+      expect(paid.data.recordPayment.order.fullyPaid).toBe(true);
+      await t.settle();
+    } finally {
+      await t.healUpstreams();
+    }
+    for (let i = 0; i < 5; i++) {
+      await t.database.db.updateTable('platform.outbox').set({ available_at: new Date() }).execute();
+      await t.settle();
+    }
+    const bp = await bonusPlusCustomer(t, shopper.phone);
+    expect(bp).toMatchObject({ debitedBonuses: 100, availableBonuses: 900 + order.bonusesEarned });
+    const row = await t.database.db.selectFrom('ordering.orders').select(['sale_registered_at', 'bonus_hold']).where('id', '=', order.id).executeTakeFirstOrThrow();
+    expect(row.sale_registered_at).not.toBeNull();
+    expect(row.bonus_hold).toBe('CONSUMED');
+  });
+});

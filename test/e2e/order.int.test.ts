@@ -1,0 +1,336 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
+import { availableOffers, bonusPlusCustomer, crmOrder, registerEnrolled, stockHoldsOf, type Shopper } from '../support/order-fixtures.js';
+
+const QUOTE = /* GraphQL */ `
+  query Quote($cart: [CartLineInput!]!, $bonuses: Int) {
+    checkoutQuote(cart: $cart, bonusesToSpend: $bonuses) {
+      itemsTotal bonusesToSpend bonusesAvailable maxBonusesToSpend bonusMultiple bonusProblem bonusesEarned total allInStock loyaltyAvailable
+      lines { offer { id price stock { warehouse { name } available } } productName quantity price available bonusesSpent bonusesEarned total }
+    }
+  }
+`;
+
+const PLACE = /* GraphQL */ `
+  mutation Place($input: PlaceOrderInput!) {
+    placeOrder(input: $input) {
+      order { id number status bonusesSpent bonusesEarned itemsTotal total holdExpiresAt lines { offer { id } quantity price bonusesSpent bonusesEarned total } }
+    }
+  }
+`;
+
+const ACCOUNT = /* GraphQL */ `
+  query Account {
+    me {
+      id
+      loyalty { balance { active pending spent } }
+      orders(first: 20) {
+        totalCount
+        edges { node { id number status fullyPaid paidTotal total bonusesSpent bonusesEarned bonusesCredited
+          lines { offer { id } productName quantity price bonusesSpent bonusesEarned total }
+          payments { type status paid amount } } }
+      }
+    }
+  }
+`;
+
+const PAY = /* GraphQL */ `
+  mutation Pay($input: RecordPaymentInput!) { recordPayment(input: $input) { order { id status fullyPaid paidTotal total } } }
+`;
+
+const CANCEL = /* GraphQL */ `
+  mutation Cancel($input: CancelOrderInput!) { cancelOrder(input: $input) { order { id status } } }
+`;
+
+let t: TestGraph;
+let cashier: string;
+
+beforeAll(async () => {
+  t = await startTestGraph({ LOYALTY_WELCOME_BONUS: '2000', RETAILCRM_RPS: '200', BONUSPLUS_RPS: '500' });
+  await t.graph.inventory.catalogSync.runNow();
+  await t.settle();
+  cashier = await t.staffToken('cashier');
+});
+afterAll(async () => t?.close());
+
+const place = (shopper: Shopper, input: Record<string, unknown>) => t.gql(PLACE, { input: { idempotencyKey: randomUUID(), ...input } }, shopper.token);
+
+describe('checkout and the order lifecycle (F3–F6, R5–R9)', () => {
+  it('quote → order spending bonuses → discounted in RetailCRM → paid → bonuses written off and earned → account page', async () => {
+    const shopper = await registerEnrolled(t, '+79161110001');
+    const [a, b] = await availableOffers(t, 2, 2);
+    const cart = [
+      { offerId: a!.id, quantity: 2 },
+      { offerId: b!.id, quantity: 1 },
+    ];
+
+    // The quote: prices and stock through the Inventory entity, every bonus figure from BonusPlus.
+    const quote = await t.gql(QUOTE, { cart, bonuses: 300 }, shopper.token);
+    expect(quote.errors).toBeUndefined();
+    const q = quote.data.checkoutQuote;
+    const calc = await t.graph.upstream.bonusPlus.calculate({
+      phone: shopper.phone,
+      bonusDebit: 300,
+      items: [
+        { ext: '1', product: a!.id, qnt: 2, priceKopecks: a!.price, sumKopecks: a!.price * 2 },
+        { ext: '2', product: b!.id, qnt: 1, priceKopecks: b!.price, sumKopecks: b!.price },
+      ],
+    });
+    expect(q).toMatchObject({
+      itemsTotal: a!.price * 2 + b!.price,
+      bonusesToSpend: 300,
+      bonusesAvailable: 2000,
+      maxBonusesToSpend: calc.maxDebitBonuses,
+      bonusMultiple: calc.debitMultiple,
+      bonusProblem: null,
+      bonusesEarned: calc.earnedTotal,
+      total: a!.price * 2 + b!.price - 30_000,
+      allInStock: true,
+      loyaltyAvailable: true,
+    });
+    expect(q.lines.map((l: any) => [l.bonusesSpent, l.bonusesEarned])).toEqual(calc.lines.map((l) => [l.debited, l.earned]));
+    expect(q.lines[0].offer.price).toBe(a!.price);
+    expect(q.lines[0].offer.stock.reduce((s: number, l: any) => s + l.available, 0)).toBe(q.lines[0].available);
+
+    // Placing it holds the stock and the bonuses, and RetailCRM gets it discounted per line.
+    const placed = await place(shopper, { cart, bonusesToSpend: 300 });
+    expect(placed.errors).toBeUndefined();
+    const order = placed.data.placeOrder.order;
+    expect(order).toMatchObject({ status: 'PLACED', bonusesSpent: 300, bonusesEarned: calc.earnedTotal, total: q.total });
+    expect(order.number).toMatch(/\S/);
+    expect(Date.parse(order.holdExpiresAt)).toBeGreaterThan(Date.now());
+
+    const inCrm = await crmOrder(t, order.id);
+    expect(inCrm.externalId).toBe(order.id);
+    expect(inCrm.items.map((i: any) => [i.offer.xmlId, i.quantity, i.initialPrice * 100, i.bonusesChargeTotal, i.bonusesCreditTotal])).toEqual(
+      order.lines.map((l: any) => [l.offer.id, l.quantity, l.price, l.bonusesSpent, l.bonusesEarned]),
+    );
+    expect(Math.round(inCrm.totalSumm * 100)).toBe(order.total);
+
+    const held = await stockHoldsOf(t, order.id);
+    expect(held).toMatchObject({ status: 'ACTIVE' });
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(1700);
+
+    // A cashier takes the payment; the sale is recorded in BonusPlus with its lines.
+    const paid = await t.gql(PAY, { input: { orderId: order.id, idempotencyKey: randomUUID(), type: 'bank-card' } }, cashier);
+    expect(paid.errors).toBeUndefined();
+    expect(paid.data.recordPayment.order).toMatchObject({ status: 'APPROVED', fullyPaid: true, paidTotal: order.total });
+    await t.settle();
+    const bp = await bonusPlusCustomer(t, shopper.phone);
+    expect(bp).toMatchObject({ availableBonuses: 1700 + calc.earnedTotal, debitedBonuses: 300, notActiveBonuses: 0 });
+
+    const late = await t.gql(CANCEL, { input: { orderId: order.id, idempotencyKey: randomUUID() } }, shopper.token);
+    expect(late.errors?.[0]?.extensions?.code).toBe('ORDER_NOT_CANCELLABLE');
+
+    const account = await t.gql(ACCOUNT, {}, shopper.token);
+    expect(account.errors).toBeUndefined();
+    expect(account.data.me.loyalty.balance).toEqual({ active: 1700 + calc.earnedTotal, pending: 0, spent: 300 });
+    expect(account.data.me.orders.totalCount).toBe(1);
+    const shown = account.data.me.orders.edges[0].node;
+    expect(shown).toMatchObject({ id: order.id, number: order.number, status: 'APPROVED', fullyPaid: true, bonusesCredited: true, bonusesSpent: 300, paidTotal: order.total });
+    expect(shown.lines).toEqual(order.lines.map((l: any) => expect.objectContaining({ quantity: l.quantity, bonusesSpent: l.bonusesSpent, bonusesEarned: l.bonusesEarned, total: l.total })));
+    expect(shown.payments).toEqual([{ type: 'bank-card', status: 'paid', paid: true, amount: order.total }]);
+  });
+
+  it('an order paid online is picked up from RetailCRM’s history and earns its bonuses', async () => {
+    const shopper = await registerEnrolled(t, '+79161110002');
+    const [a] = await availableOffers(t, 1, 1);
+    const placed = await place(shopper, { cart: [{ offerId: a!.id, quantity: 1 }] });
+    expect(placed.errors).toBeUndefined();
+    const order = placed.data.placeOrder.order;
+    expect(order.bonusesEarned).toBeGreaterThan(0);
+
+    const res = await fetch(`${t.graph.urls.retailCrm}/__emulator/orders/${order.id}/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(200);
+    await t.settle();
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(2000 + order.bonusesEarned);
+    const account = await t.gql(ACCOUNT, {}, shopper.token);
+    expect(account.data.me.orders.edges[0].node).toMatchObject({ id: order.id, fullyPaid: true, bonusesCredited: true, status: 'APPROVED' });
+  });
+
+  it('refuses what the program does not allow, holding nothing', async () => {
+    const shopper = await registerEnrolled(t, '+79161110003');
+    const [a] = await availableOffers(t, 1, 1);
+    const cart = [{ offerId: a!.id, quantity: 1 }];
+    const quote = await t.gql(QUOTE, { cart, bonuses: 0 }, shopper.token);
+    const max = quote.data.checkoutQuote.maxBonusesToSpend as number;
+    expect(max).toBeGreaterThan(10);
+    expect(max + 10).toBeLessThan(2000); // the cart's cap binds, not the balance
+    const holdsBefore = await t.database.db.selectFrom('inventory.stock_holds').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'ACTIVE').executeTakeFirstOrThrow();
+
+    const cases: [Record<string, unknown>, string][] = [
+      [{ cart, bonusesToSpend: 2010 }, 'INSUFFICIENT_BONUSES'],
+      [{ cart, bonusesToSpend: max + 10 }, 'BONUS_LIMIT_EXCEEDED'],
+      [{ cart, bonusesToSpend: 15 }, 'BONUS_MULTIPLE_MISMATCH'],
+      [{ cart: [{ offerId: a!.id, quantity: a!.available + 1 }] }, 'OUT_OF_STOCK'],
+      [{ cart: [{ offerId: 'no-such-offer', quantity: 1 }] }, 'BAD_USER_INPUT'],
+      [{ cart: [{ offerId: a!.id, quantity: 0 }] }, 'BAD_USER_INPUT'],
+      [{ cart: [], bonusesToSpend: 0 }, 'BAD_USER_INPUT'],
+      [{ cart, bonusesToSpend: -10 }, 'BAD_USER_INPUT'],
+    ];
+    for (const [input, code] of cases) {
+      const result = await place(shopper, input);
+      expect(result.data, JSON.stringify(input)).toBeNull();
+      expect(result.errors?.[0]?.extensions?.code, JSON.stringify(input)).toBe(code);
+    }
+    const quoted = await t.gql(QUOTE, { cart, bonuses: 15 }, shopper.token);
+    expect(quoted.data.checkoutQuote.bonusProblem).toBe('BONUS_MULTIPLE_MISMATCH');
+
+    const holdsAfter = await t.database.db.selectFrom('inventory.stock_holds').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'ACTIVE').executeTakeFirstOrThrow();
+    expect(Number(holdsAfter.n)).toBe(Number(holdsBefore.n));
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(2000);
+    const crmOrders = await fetch(`${t.graph.urls.retailCrm}/api/v5/orders?apiKey=${t.config.RETAILCRM_API_KEY}&filter[customerExternalId]=${shopper.id}`).then((r) => r.json() as any);
+    expect(crmOrders.orders ?? []).toHaveLength(0);
+    const account = await t.gql(ACCOUNT, {}, shopper.token);
+    expect(account.data.me.orders.totalCount).toBe(0);
+  });
+
+  it('cancelling gives the bonuses and the stock back and cancels the order in RetailCRM', async () => {
+    const shopper = await registerEnrolled(t, '+79161110004');
+    const [a] = await availableOffers(t, 1, 1);
+    const placed = await place(shopper, { cart: [{ offerId: a!.id, quantity: 1 }], bonusesToSpend: 100 });
+    expect(placed.errors).toBeUndefined();
+    const order = placed.data.placeOrder.order;
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(1900);
+
+    const cancelled = await t.gql(CANCEL, { input: { orderId: order.id, idempotencyKey: randomUUID() } }, shopper.token);
+    expect(cancelled.errors).toBeUndefined();
+    expect(cancelled.data.cancelOrder.order.status).toBe('CANCELLED');
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(2000);
+    expect(await stockHoldsOf(t, order.id)).toMatchObject({ status: 'RELEASED' });
+    await t.settle();
+    expect((await crmOrder(t, order.id)).status).toBe('cancel-other');
+
+    const again = await t.gql(CANCEL, { input: { orderId: order.id, idempotencyKey: randomUUID() } }, shopper.token);
+    expect(again.data.cancelOrder.order.status).toBe('CANCELLED');
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(2000);
+    const stranger = await registerEnrolled(t, '+79161110005');
+    const foreign = await t.gql(CANCEL, { input: { orderId: order.id, idempotencyKey: randomUUID() } }, stranger.token);
+    expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('holds of an order never confirmed or paid lapse by themselves', async () => {
+    const shopper = await registerEnrolled(t, '+79161110006');
+    const [a] = await availableOffers(t, 1, 1);
+    const placed = await place(shopper, { cart: [{ offerId: a!.id, quantity: 1 }], bonusesToSpend: 100 });
+    const order = placed.data.placeOrder.order;
+    await t.database.db.updateTable('ordering.orders').set({ hold_expires_at: new Date(Date.now() - 1000) }).where('id', '=', order.id).execute();
+    await t.graph.order.expiry.runNow();
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(2000);
+    expect(await stockHoldsOf(t, order.id)).toMatchObject({ status: 'RELEASED' });
+    await t.settle();
+    expect((await crmOrder(t, order.id)).status).toBe('cancel-other');
+    const account = await t.gql(ACCOUNT, {}, shopper.token);
+    expect(account.data.me.orders.edges[0].node).toMatchObject({ id: order.id, status: 'EXPIRED' });
+  });
+
+  it('RetailCRM failing in the middle: no order, holds released', async () => {
+    const shopper = await registerEnrolled(t, '+79161110007');
+    const [a] = await availableOffers(t, 1, 1);
+    t.graph.emulators!.retailCrm.faults.set({ failStatus: 500, pathPattern: 'orders/create' });
+    const key = randomUUID();
+    const failed = await t.gql(PLACE, { input: { idempotencyKey: key, cart: [{ offerId: a!.id, quantity: 1 }], bonusesToSpend: 100 } }, shopper.token);
+    await t.healUpstreams();
+    expect(failed.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(2000);
+    const rows = await t.database.db.selectFrom('ordering.orders').selectAll().where('customer_id', '=', shopper.id).execute();
+    expect(rows.map((r) => r.state)).toEqual(['FAILED']);
+    expect(await stockHoldsOf(t, rows[0]!.id)).toMatchObject({ status: 'RELEASED' });
+    await t.settle();
+    expect(await crmOrder(t, rows[0]!.id)).toBeUndefined();
+
+    // The same key once RetailCRM is back places the order.
+    const retried = await t.gql(PLACE, { input: { idempotencyKey: key, cart: [{ offerId: a!.id, quantity: 1 }], bonusesToSpend: 100 } }, shopper.token);
+    expect(retried.errors).toBeUndefined();
+    expect((await crmOrder(t, retried.data.placeOrder.order.id)).externalId).toBe(retried.data.placeOrder.order.id);
+  });
+
+  it('BonusPlus down: orders without bonuses go through, orders spending bonuses fail closed', async () => {
+    const shopper = await registerEnrolled(t, '+79161110008');
+    const [a] = await availableOffers(t, 1, 1);
+    t.graph.emulators!.bonusPlus.faults.set({ down: true });
+    try {
+      const spending = await place(shopper, { cart: [{ offerId: a!.id, quantity: 1 }], bonusesToSpend: 100 });
+      expect(spending.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+      const plain = await place(shopper, { cart: [{ offerId: a!.id, quantity: 1 }] });
+      expect(plain.errors).toBeUndefined();
+      expect(plain.data.placeOrder.order).toMatchObject({ status: 'PLACED', bonusesSpent: 0 });
+      const quote = await t.gql(QUOTE, { cart: [{ offerId: a!.id, quantity: 1 }] }, shopper.token);
+      expect(quote.data.checkoutQuote).toMatchObject({ loyaltyAvailable: false, maxBonusesToSpend: 0 });
+    } finally {
+      await t.healUpstreams();
+    }
+    const states = await t.database.db.selectFrom('ordering.orders').select(['state', 'stock_hold_id']).where('customer_id', '=', shopper.id).orderBy('created_at').execute();
+    expect(states.map((s) => s.state)).toEqual(['PLACED']); // the bonus order failed before anything was recorded
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(2000);
+  });
+
+  it('anonymous callers get prices and stock but cannot order; staff need a customer', async () => {
+    const [a] = await availableOffers(t, 1, 1);
+    const quote = await t.gql(`query($c: [CartLineInput!]!) { checkoutQuote(cart: $c) { itemsTotal loyaltyAvailable bonusesEarned lines { offer { price inStock } } } }`, { c: [{ offerId: a!.id, quantity: 1 }] });
+    expect(quote.errors).toBeUndefined();
+    expect(quote.data.checkoutQuote.lines[0].offer).toEqual({ price: a!.price, inStock: true });
+    expect(quote.data.checkoutQuote).toMatchObject({ itemsTotal: a!.price, loyaltyAvailable: false, bonusesEarned: 0 });
+    const anonymous = await t.gql(`query($c: [CartLineInput!]!) { checkoutQuote(cart: $c) { lines { offer { stock { available } } } } }`, { c: [{ offerId: a!.id, quantity: 1 }] });
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const order = await t.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: a!.id, quantity: 1 }] } });
+    expect(order.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const staff = await t.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: a!.id, quantity: 1 }] } }, await t.staffToken('manager'));
+    expect(staff.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const customer = await registerEnrolled(t, '+79161110009');
+    const notCashier = await t.gql(PAY, { input: { orderId: 'x', idempotencyKey: randomUUID() } }, customer.token);
+    expect(notCashier.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('a paid order goes to 1C; shipped and delivered come back to RetailCRM and the graph (R15, F8)', async () => {
+    const shopper = await registerEnrolled(t, '+79161110010');
+    const [a] = await availableOffers(t, 1, 1);
+    const order = (await place(shopper, { cart: [{ offerId: a!.id, quantity: 1 }] })).data.placeOrder.order;
+    await t.gql(PAY, { input: { orderId: order.id, idempotencyKey: randomUUID() } }, cashier);
+    await t.settle();
+
+    const sent = await t.database.db.selectFrom('ordering.onec_orders').selectAll().where('order_id', '=', order.id).execute();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ external_number: order.id, posted: true });
+    const inOneC = await t.graph.upstream.oneC.findOrderByExternalNumber(order.id);
+    expect(inOneC).toMatchObject({ posted: true, totalKopecks: order.total });
+    expect(inOneC!.lines.map((l) => [l.characteristicRef, l.quantity])).toEqual([[a!.id, 1]]);
+    expect(await stockHoldsOf(t, order.id)).toMatchObject({ status: 'COMMITTED' });
+
+    const status = async () => (await t.gql(`query($id: ID!) { order(id: $id) { status } }`, { id: order.id }, shopper.token)).data.order.status;
+    await t.graph.emulators!.oneC.shipOrder(sent[0]!.ref!);
+    await t.graph.order.oneCPoll.runNow();
+    await t.settle();
+    expect(await status()).toBe('SHIPPED');
+    expect((await crmOrder(t, order.id)).status).toBe('send-to-delivery');
+
+    await t.graph.emulators!.oneC.markDelivered(sent[0]!.ref!);
+    await t.graph.order.oneCPoll.runNow();
+    await t.settle();
+    expect(await status()).toBe('DELIVERED');
+    expect((await crmOrder(t, order.id)).status).toBe('complete');
+    const staff = await t.staffToken('manager');
+    const rate = await t.gql(`query($id: ID!) { customer(id: $id) { buyoutRate { boughtOut refused rate } } }`, { id: shopper.id }, staff);
+    expect(rate.data.customer.buyoutRate).toEqual({ boughtOut: 1, refused: 0, rate: 1 });
+  });
+
+  it('an order a manager confirms in RetailCRM goes to 1C, and cancelling it closes it there too', async () => {
+    const shopper = await registerEnrolled(t, '+79161110011');
+    const [a] = await availableOffers(t, 1, 1);
+    const order = (await place(shopper, { cart: [{ offerId: a!.id, quantity: 1 }], bonusesToSpend: 100 })).data.placeOrder.order;
+    const res = await fetch(`${t.graph.urls.retailCrm}/__emulator/orders/${order.id}/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'availability-confirmed' }) });
+    expect(res.status).toBe(200);
+    await t.settle();
+    const approved = await t.gql(`query($id: ID!) { order(id: $id) { status crmStatus holdExpiresAt } }`, { id: order.id }, shopper.token);
+    expect(approved.data.order).toEqual({ status: 'APPROVED', crmStatus: 'availability-confirmed', holdExpiresAt: null });
+    expect(await t.graph.upstream.oneC.findOrderByExternalNumber(order.id)).toMatchObject({ posted: true });
+
+    const cancelled = await t.gql(CANCEL, { input: { orderId: order.id, idempotencyKey: randomUUID() } }, await t.staffToken('manager'));
+    expect(cancelled.data.cancelOrder.order.status).toBe('CANCELLED');
+    await t.settle();
+    expect(await t.graph.upstream.oneC.findOrderByExternalNumber(order.id)).toMatchObject({ status: 'Закрыт' });
+    expect((await crmOrder(t, order.id)).status).toBe('cancel-other');
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(2000);
+  });
+});

@@ -1,0 +1,73 @@
+import { sql } from 'kysely';
+import { issueToken } from '../../platform/identity.js';
+import { availableOf, stockOfOffers } from '../../subgraphs/inventory/stock.repository.js';
+import type { TestGraph } from './graph-harness.js';
+
+export interface Shopper {
+  readonly id: string;
+  /** E.164. */
+  readonly phone: string;
+  readonly token: string;
+}
+
+/** Registers a customer through the gateway and runs the background work until they are enrolled in BonusPlus. */
+export async function registerEnrolled(t: TestGraph, phone: string, firstName = 'Покупатель'): Promise<Shopper> {
+  const result = await t.gql(`mutation($input: RegisterCustomerInput!) { registerCustomer(input: $input) { customer { id phone } } }`, { input: { phone, firstName } });
+  if (result.errors) throw new Error(`registration failed: ${JSON.stringify(result.errors)}`);
+  await t.settle();
+  const customer = result.data.registerCustomer.customer as { id: string; phone: string };
+  return { id: customer.id, phone: customer.phone, token: await issueToken(t.config.JWT_SECRET, customer.id) };
+}
+
+const used = new WeakMap<TestGraph, Set<string>>();
+
+/**
+ * `count` priced offers, cheapest first, that each have at least `minAvailable` units free now, never one handed
+ * out before in this graph, so tests of one file do not share stock.
+ */
+export async function availableOffers(t: TestGraph, count: number, minAvailable: number): Promise<{ id: string; price: number; available: number }[]> {
+  const taken = used.get(t) ?? new Set<string>();
+  used.set(t, taken);
+  const candidates = await t.database.db
+    .selectFrom('inventory.offers as o')
+    .innerJoin('inventory.stock as s', 's.offer_id', 'o.id')
+    .select(['o.id', 'o.price'])
+    .where('o.price', 'is not', null)
+    .groupBy(['o.id', 'o.price'])
+    .having(sql`sum(greatest(s.in_hand - s.reserved, 0))`, '>=', minAvailable + 2)
+    .orderBy('o.price')
+    .orderBy('o.id')
+    .execute();
+  const fresh = candidates.filter((c) => !taken.has(c.id));
+  const figures = await stockOfOffers(t.database.db, fresh.map((c) => c.id));
+  const picked: { id: string; price: number; available: number }[] = [];
+  for (const candidate of fresh) {
+    const available = figures.filter((f) => f.offerId === candidate.id).reduce((s, f) => s + availableOf(f), 0);
+    if (available < minAvailable) continue;
+    taken.add(candidate.id);
+    picked.push({ id: candidate.id, price: Number(candidate.price), available });
+    if (picked.length === count) return picked;
+  }
+  throw new Error(`fewer than ${count} offers with ${minAvailable} units available`);
+}
+
+/** The order as RetailCRM has it (by our id), or undefined. */
+export async function crmOrder(t: TestGraph, externalId: string): Promise<any> {
+  const res = await fetch(`${t.graph.urls.retailCrm}/api/v5/orders/${externalId}?by=externalId&apiKey=${t.config.RETAILCRM_API_KEY}`);
+  const body = (await res.json()) as { success: boolean; order?: unknown };
+  return body.success ? body.order : undefined;
+}
+
+/** The BonusPlus account of a phone (E.164), as BonusPlus answers it. */
+export async function bonusPlusCustomer(t: TestGraph, phone: string): Promise<any> {
+  const res = await fetch(`${t.graph.urls.bonusPlus}/api/customer?phone=${phone.replace(/\D/g, '')}`, {
+    headers: { authorization: `ApiKey ${Buffer.from(t.config.BONUSPLUS_API_KEY).toString('base64')}` },
+  });
+  if (res.status !== 200) throw new Error(`BonusPlus answered ${res.status}`);
+  return res.json();
+}
+
+/** The inventory's stock hold made for an order (its key is the order id). */
+export async function stockHoldsOf(t: TestGraph, orderId: string) {
+  return t.database.db.selectFrom('inventory.stock_holds').selectAll().where('idempotency_key', '=', orderId).executeTakeFirst();
+}
