@@ -17,7 +17,7 @@ await runService('retail-graph', async (config, db, logger) => {
       `  GraphQL     ${graph.urls.gateway}`,
       `  Playground  ${graph.urls.playground}   (tokens to paste: npm run tokens)`,
       `  Health      ${graph.urls.playground}health   ${graph.urls.playground}ready`,
-      `  Subgraphs   customer ${graph.urls.customer}   loyalty ${graph.urls.loyalty}   inventory ${graph.urls.inventory}`,
+      `  Subgraphs   customer ${graph.urls.customer}   order ${graph.urls.order}   loyalty ${graph.urls.loyalty}   inventory ${graph.urls.inventory}`,
       `  Emulators   RetailCRM ${graph.urls.retailCrm}   BonusPlus ${graph.urls.bonusPlus}   1C ${graph.urls.oneC}`,
       '',
     ],

@@ -6,6 +6,7 @@ import { enqueue, PermanentFailure } from '../../platform/outbox.js';
 import { markSyncFailure, readCursor, saveCursor } from '../../platform/sync-cursor.js';
 import type { OrderDeps } from './order.deps.js';
 import { crmStatusMessage } from './order.messages.js';
+import { ORDER_PROGRESS } from './order.model.js';
 import { findOrder, linesOfOrders, oneCOrdersOf, saveOneCOrder, updateOrder } from './order.repository.js';
 import type { HeldStockLine, OneCOrderRow, OrderDb, OrderLineRow, OrderRow, OrderState } from './order.table.js';
 
@@ -31,8 +32,6 @@ export const CRM_STATUS_OF: Readonly<Partial<Record<OrderState, string>>> = { SH
 const SENDABLE: ReadonlySet<OrderState> = new Set(['APPROVED', 'SHIPPED', 'DELIVERED']);
 const ENDED: ReadonlySet<OrderState> = new Set(['CANCELLED', 'EXPIRED']);
 
-/** Forward order of the states 1C can move an order to; nothing here moves one back. */
-const PROGRESS: Readonly<Partial<Record<OrderState, number>>> = { APPROVED: 1, SHIPPED: 2, DELIVERED: 3 };
 
 /**
  * How far one 1C order has gone: `returned` counts as shipped only (a refusal at the door and a
@@ -365,7 +364,7 @@ function nextRowState(current: string | null, change: OneCOrderStateChange): str
 /** Moves an order as far as all of its 1C orders have gone, with its RetailCRM status queued. */
 async function advanceOrder(trx: Kysely<any>, orderId: string): Promise<OrderState | undefined> {
   const order = await of(trx).selectFrom('ordering.orders').select(['state', 'stock_hold_lines']).where('id', '=', orderId).forUpdate().executeTakeFirst();
-  const from = order && PROGRESS[order.state];
+  const from = order && ORDER_PROGRESS[order.state];
   if (!order || from === undefined) return undefined;
   const rows = await of(trx).selectFrom('ordering.onec_orders').select('state').where('order_id', '=', orderId).execute();
   // Until every warehouse's 1C order is recorded, the order is not all in 1C.
@@ -373,7 +372,7 @@ async function advanceOrder(trx: Kysely<any>, orderId: string): Promise<OrderSta
   if (rows.length === 0 || rows.length < expected) return undefined;
   const reached = Math.min(...rows.map((r) => REACHED[r.state ?? ''] ?? 0));
   const target: OrderState | undefined = reached >= 2 ? 'DELIVERED' : reached >= 1 ? 'SHIPPED' : undefined;
-  if (!target || PROGRESS[target]! <= from) return undefined;
+  if (!target || ORDER_PROGRESS[target]! <= from) return undefined;
   const moved = await updateOrder(trx, orderId, { state: target }, [order.state]);
   if (!moved) return undefined;
   await enqueue(trx, crmStatusMessage({ orderId, status: CRM_STATUS_OF[target]! }));

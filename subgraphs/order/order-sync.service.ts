@@ -5,15 +5,13 @@ import { markSyncFailure, readCursor, saveCursor } from '../../platform/sync-cur
 import type { CrmReferences } from './crm-references.js';
 import type { OrderDeps } from './order.deps.js';
 import { cancelInOneCMessage, registerSaleMessage, releaseHoldsMessage, sendToOneCMessage } from './order.messages.js';
-import { stateOfCrmGroup } from './order.model.js';
+import { ORDER_PROGRESS, stateOfCrmGroup } from './order.model.js';
 import { findOrder, insertOrder, replaceLines, replacePayments, updateOrder } from './order.repository.js';
-import type { OrderLinesTable, OrderRow, OrderState, OrdersTable } from './order.table.js';
+import type { OrderLinesTable, OrderRow, OrdersTable } from './order.table.js';
 
 export const ORDER_HISTORY_CURSOR = 'order.retailcrm.orders-history';
 const PAGE = 100;
 
-/** Forward order of the states an order moves through; a later status never moves it back. */
-const PROGRESS: Partial<Record<OrderState, number>> = { PLACED: 0, APPROVED: 1, SHIPPED: 2, DELIVERED: 3 };
 
 export interface OrderSyncResult {
   readonly records: number;
@@ -135,7 +133,7 @@ export async function applyCrmOrder(trx: Kysely<any>, references: CrmReferences,
       let state = existing.state;
       if (state === 'PLACED' && (fullyPaid || (group !== undefined && group !== 'new' && group !== 'cancel'))) state = 'APPROVED';
       const byCrm = group === 'cancel' ? undefined : stateOfCrmGroup(group);
-      if (byCrm && (PROGRESS[byCrm] ?? -1) > (PROGRESS[state] ?? -1)) state = byCrm;
+      if (byCrm && (ORDER_PROGRESS[byCrm] ?? -1) > (ORDER_PROGRESS[state] ?? -1)) state = byCrm;
       if (state !== existing.state) patch.state = state;
       if (existing.state === 'PLACED' && state !== 'PLACED') await enqueue(trx, sendToOneCMessage(id));
       if (fullyPaid && !existing.fully_paid_at) {

@@ -84,6 +84,9 @@ export const paymentFromRow = (row: PaymentRow): Payment => ({
   paidAt: row.paid_at,
 });
 
+/** Forward order of the states a live order moves through; nothing moves an order back. */
+export const ORDER_PROGRESS: Readonly<Partial<Record<OrderState, number>>> = { PLACED: 0, APPROVED: 1, SHIPPED: 2, DELIVERED: 3 };
+
 /** Where a RetailCRM status group puts an order that was not placed through the graph. */
 export function stateOfCrmGroup(group: string | undefined): PublicOrderStatus {
   switch (group) {

@@ -131,6 +131,10 @@ describe('checkout and the order lifecycle (F3–F6, R5–R9)', () => {
     expect(shown).toMatchObject({ id: order.id, number: order.number, status: 'APPROVED', fullyPaid: true, bonusesCredited: true, bonusesSpent: 300, paidTotal: order.total });
     expect(shown.lines).toEqual(order.lines.map((l: any) => expect.objectContaining({ quantity: l.quantity, bonusesSpent: l.bonusesSpent, bonusesEarned: l.bonusesEarned, total: l.total })));
     expect(shown.payments).toEqual([{ type: 'bank-card', status: 'paid', paid: true, amount: order.total }]);
+
+    // The new figures reach the customer's CRM card too (R4).
+    const card = await fetch(`${t.graph.urls.retailCrm}/api/v5/customers/${shopper.id}?by=externalId&apiKey=${t.config.RETAILCRM_API_KEY}`).then((r) => r.json() as any);
+    expect(card.customer.customFields).toMatchObject({ bonus_active: 1700 + calc.earnedTotal, bonus_spent: 300 });
   });
 
   it('an order paid online is picked up from RetailCRM’s history and earns its bonuses', async () => {
