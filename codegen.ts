@@ -42,6 +42,9 @@ const config: CodegenConfig = {
       Payment: '../order.model.js#Payment as PaymentModel',
       CheckoutQuote: '../checkout.service.js#Quote',
       QuoteLine: '../checkout.service.js#QuoteLine as QuoteLineModel',
+      ReturnLine: '../return.service.js#ReturnLine as ReturnLineModel',
+      ReturnPreview: '../return.service.js#ReturnPreview as ReturnPreviewModel',
+      OrderReturn: '../return.service.js#OrderReturn as OrderReturnModel',
     }),
   },
 };

@@ -68,6 +68,11 @@ const schema = z.object({
   ORDER_SYNC_INTERVAL_MS: ms(2_000),
   ORDER_ONEC_POLL_INTERVAL_MS: ms(10_000),
   ORDER_EXPIRY_INTERVAL_MS: ms(30_000),
+  /** Whether customers may return their own paid orders through the graph; staff always may. */
+  ORDER_CUSTOMER_RETURNS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   INVENTORY_CATALOG_SYNC_INTERVAL_MS: ms(3 * 3600_000),
   INVENTORY_STOCK_SYNC_INTERVAL_MS: ms(60_000),
   INVENTORY_SYNC_PAGE_SIZE: z.coerce.number().int().min(10).max(5000).default(1000),

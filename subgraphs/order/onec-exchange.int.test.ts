@@ -83,7 +83,7 @@ function depsWith(o: { oneC?: OneCOrdersPort; inventory?: InventoryService } = {
     crm: unused as OrderDeps['crm'],
     bonusPlus: unused as OrderDeps['bonusPlus'],
     customers: unused as OrderDeps['customers'],
-    settings: { holdTtlSeconds: 900, placementTimeoutMs: 60_000 },
+    settings: { holdTtlSeconds: 900, placementTimeoutMs: 60_000, customerReturns: true },
   };
 }
 

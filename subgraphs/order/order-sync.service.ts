@@ -141,8 +141,9 @@ export async function applyCrmOrder(trx: Kysely<any>, references: CrmReferences,
         await enqueue(trx, registerSaleMessage(id));
       }
     }
-    for (const item of crm.items) {
-      await trx.updateTable('ordering.order_lines').set({ crm_item_id: item.id }).where('order_id', '=', id).where('offer_id', '=', item.offer.xmlId ?? item.offer.externalId ?? '').execute();
+    // Items the graph split off for returns are not the lines' own.
+    for (const item of crm.items.filter((i) => i.status !== 'returned')) {
+      await trx.updateTable('ordering.order_lines').set({ crm_item_id: item.id }).where('order_id', '=', id).where('crm_item_id', 'is', null).where('offer_id', '=', item.offer.xmlId ?? item.offer.externalId ?? '').execute();
     }
   }
   await replacePayments(trx, id, payments);

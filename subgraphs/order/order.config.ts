@@ -8,6 +8,7 @@ import type { OrderRuntimeOptions } from './order.runtime.js';
 export const orderSettings = (config: Config): OrderSettings => ({
   holdTtlSeconds: config.ORDER_HOLD_TTL_SECONDS,
   placementTimeoutMs: config.ORDER_PLACEMENT_TIMEOUT_MS,
+  customerReturns: config.ORDER_CUSTOMER_RETURNS,
 });
 
 export const orderRuntimeOptions = (config: Config): OrderRuntimeOptions => ({

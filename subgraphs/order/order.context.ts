@@ -8,6 +8,7 @@ import { decodeCursor } from '../../platform/cursor.js';
 import { badInput } from '../../platform/errors.js';
 import { customerOrdersPage, findOrdersByIds, firstOrdersPages, linesOfOrders, orderCounts, paymentsOfOrders, type OrderCounts } from './order.repository.js';
 import type { OrderRow } from './order.table.js';
+import { loadReturns, type OrderReturn } from './return.service.js';
 
 export interface OrderContext extends BaseSubgraphContext {
   readonly deps: OrderDeps;
@@ -17,6 +18,7 @@ export interface OrderContext extends BaseSubgraphContext {
   readonly linesByOrder: DataLoader<string, OrderLine[]>;
   readonly paymentsByOrder: DataLoader<string, Payment[]>;
   readonly countsByCustomer: DataLoader<string, OrderCounts>;
+  readonly returnsByOrder: DataLoader<string, OrderReturn[]>;
   /** Pages of customers' orders: the first pages of many customers in one query, later pages one by one. */
   readonly ordersPage: DataLoader<OrdersPageKey, OrdersPage, string>;
 }
@@ -70,6 +72,7 @@ export function createOrderContext(deps: OrderDeps, references: CrmReferences, i
       const counts = await orderCounts(deps.db, ids);
       return ids.map((id) => counts.get(id) ?? { total: 0, boughtOut: 0, refused: 0 });
     }),
+    returnsByOrder: new DataLoader(async (ids) => group(ids, await loadReturns(deps.db, { orderIds: ids }), (r) => r.orderId, (r) => r)),
     ordersPage: new DataLoader((keys) => loadPages(deps, keys), { cacheKeyFn: (k) => JSON.stringify([k.customerId, k.first, k.after]) }),
   };
 }

@@ -10,6 +10,8 @@ export interface OrderSettings {
   readonly holdTtlSeconds: number;
   /** A placement unfinished after this long is finished (RetailCRM has the order) or undone. */
   readonly placementTimeoutMs: number;
+  /** Whether customers may return their own orders through the graph (or only staff may). */
+  readonly customerReturns: boolean;
 }
 
 /** What the order subgraph needs from the outside world. */

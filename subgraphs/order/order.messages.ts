@@ -10,6 +10,8 @@ export const ORDER_TOPICS = {
   sendToOneC: 'order.send-to-1c',
   /** Cancel the order's 1C documents. */
   cancelInOneC: 'order.cancel-in-1c',
+  /** Register a recorded return in BonusPlus, RetailCRM and 1C. */
+  completeReturn: 'order.complete-return',
   /** Set the order's status in RetailCRM. */
   crmStatus: 'order.crm-status',
 } as const;
@@ -30,6 +32,7 @@ export const releaseHoldsMessage = (orderId: string) => once(ORDER_TOPICS.releas
 export const registerSaleMessage = (orderId: string) => once(ORDER_TOPICS.registerSale, orderId);
 export const sendToOneCMessage = (orderId: string) => once(ORDER_TOPICS.sendToOneC, orderId);
 export const cancelInOneCMessage = (orderId: string) => once(ORDER_TOPICS.cancelInOneC, orderId);
+export const completeReturnMessage = (returnId: string): OutboxEnqueue => ({ topic: ORDER_TOPICS.completeReturn, payload: { returnId }, dedupeKey: `${ORDER_TOPICS.completeReturn}:${returnId}` });
 export const crmStatusMessage = (change: CrmStatusChange): OutboxEnqueue => ({
   topic: ORDER_TOPICS.crmStatus,
   payload: change,

@@ -85,6 +85,47 @@ const migrations: Record<string, Migration> = {
       );
     },
   },
+  '0002_returns': {
+    async up(db) {
+      await runScript(
+        db,
+        `
+        alter table ordering.orders drop constraint orders_state_check;
+        alter table ordering.orders add constraint orders_state_check
+          check (state in ('PENDING', 'PLACED', 'APPROVED', 'SHIPPED', 'DELIVERED', 'RETURNED', 'CANCELLED', 'EXPIRED', 'FAILED'));
+        alter table ordering.order_lines add column returned_quantity integer not null default 0;
+        alter table ordering.order_lines add constraint order_lines_returned_check check (returned_quantity between 0 and quantity);
+        alter table ordering.order_lines add column crm_return_item_id integer;
+
+        create table ordering.returns (
+          id text primary key,
+          order_id text not null references ordering.orders (id),
+          status text not null check (status in ('PENDING', 'COMPLETED')),
+          refund bigint not null,
+          earned_reversed integer not null,
+          spent_refunded integer not null,
+          unrecovered integer not null default 0,
+          bonusplus_done_at timestamptz,
+          crm_done_at timestamptz,
+          onec_done_at timestamptz,
+          created_at timestamptz not null default now(),
+          completed_at timestamptz
+        );
+        create index returns_order_idx on ordering.returns (order_id, created_at);
+
+        create table ordering.return_lines (
+          return_id text not null references ordering.returns (id) on delete cascade,
+          line_no integer not null,
+          quantity integer not null check (quantity > 0),
+          refund bigint not null,
+          earned_reversed integer not null,
+          spent_refunded integer not null,
+          primary key (return_id, line_no)
+        )
+        `,
+      );
+    },
+  },
 };
 
 export const orderSchema: SchemaModule = { schema: 'ordering', migrations };

@@ -30,6 +30,7 @@ export interface OrderLine {
   readonly bonusesSpent: number;
   readonly bonusesEarned: number;
   readonly total: number;
+  readonly returnedQuantity: number;
 }
 
 export interface Payment {
@@ -63,8 +64,11 @@ export function orderFromRow(row: OrderRow): Order {
   };
 }
 
+/** A line's id: its RetailCRM item id once known, else order id and line number. */
+export const lineIdOf = (row: Pick<OrderLineRow, 'crm_item_id' | 'order_id' | 'line_no'>): string => String(row.crm_item_id ?? `${row.order_id}:${row.line_no}`);
+
 export const lineFromRow = (row: OrderLineRow): OrderLine => ({
-  id: String(row.crm_item_id ?? `${row.order_id}:${row.line_no}`),
+  id: lineIdOf(row),
   offerId: row.offer_id,
   productName: row.product_name,
   quantity: row.quantity,
@@ -73,6 +77,7 @@ export const lineFromRow = (row: OrderLineRow): OrderLine => ({
   bonusesSpent: row.bonuses_spent,
   bonusesEarned: row.bonuses_earned,
   total: row.total,
+  returnedQuantity: row.returned_quantity,
 });
 
 export const paymentFromRow = (row: PaymentRow): Payment => ({

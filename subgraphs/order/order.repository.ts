@@ -58,7 +58,7 @@ export async function paymentsOfOrders(executor: Kysely<any>, orderIds: readonly
   return of(executor).selectFrom('ordering.payments').selectAll().where('order_id', 'in', orderIds).orderBy('order_id').orderBy('crm_id').execute();
 }
 
-const VISIBLE: readonly OrderState[] = ['PLACED', 'APPROVED', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'EXPIRED'];
+const VISIBLE: readonly OrderState[] = ['PLACED', 'APPROVED', 'SHIPPED', 'DELIVERED', 'RETURNED', 'CANCELLED', 'EXPIRED'];
 
 /** One page of a customer's visible orders, newest first, with one more row to tell whether more follow. */
 export async function customerOrdersPage(
@@ -91,8 +91,8 @@ export async function orderCounts(executor: Kysely<any>, customerIds: readonly s
     .select((eb) => [
       'customer_id',
       eb.fn.countAll<number>().as('total'),
-      sql<number>`count(*) filter (where crm_status_group = 'complete' or (crm_status_group is null and state = 'DELIVERED'))`.as('bought_out'),
-      sql<number>`count(*) filter (where state in ('CANCELLED', 'EXPIRED'))`.as('refused'),
+      sql<number>`count(*) filter (where state <> 'RETURNED' and (crm_status_group = 'complete' or (crm_status_group is null and state = 'DELIVERED')))`.as('bought_out'),
+      sql<number>`count(*) filter (where state in ('CANCELLED', 'EXPIRED', 'RETURNED'))`.as('refused'),
     ])
     .where('customer_id', 'in', customerIds)
     .where('state', 'in', [...VISIBLE])

@@ -9,6 +9,7 @@ import type { OrderContext } from './order.context.js';
 import { isVisible, orderFromRow } from './order.model.js';
 import { recordPayment } from './payment.service.js';
 import { placeOrder } from './place-order.service.js';
+import { previewReturn, returnOrderLines } from './return.service.js';
 
 const MAX_PAGE = 100;
 
@@ -41,6 +42,7 @@ export const orderResolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
     checkoutQuote: async (_p, { cart, bonusesToSpend, customerId }, ctx) => quoteCart(ctx.deps, await quotingPhone(ctx, customerId), cart, bonusesToSpend),
+    returnPreview: (_p, { orderId, lines }, ctx) => previewReturn(ctx.deps, ctx.identity, orderId, lines),
     order: async (_p, { id }, ctx) => {
       if (id.length > 100) throw badInput('Malformed id');
       if (ctx.identity.kind === 'anonymous') throw unauthenticated();
@@ -51,6 +53,7 @@ export const orderResolvers: Resolvers = {
     placeOrder: async (_p, { input }, ctx) => ({ order: await placeOrder(ctx.deps, ctx.identity, input) }),
     cancelOrder: async (_p, { input }, ctx) => ({ order: await cancelOrder(ctx.deps, ctx.identity, input) }),
     recordPayment: async (_p, { input }, ctx) => ({ order: await recordPayment(ctx.deps, ctx.references, ctx.identity, input) }),
+    returnOrderLines: (_p, { input }, ctx) => returnOrderLines(ctx.deps, ctx.identity, input),
   },
   Customer: {
     __resolveReference: (reference) => ({ id: reference.id }),
@@ -73,6 +76,10 @@ export const orderResolvers: Resolvers = {
     customer: (order) => ({ id: order.customerId }),
     lines: (order, _a, ctx) => ctx.linesByOrder.load(order.id),
     payments: (order, _a, ctx) => ctx.paymentsByOrder.load(order.id),
+    returns: (order, _a, ctx) => ctx.returnsByOrder.load(order.id),
+  },
+  ReturnLine: {
+    offer: (line) => ({ id: line.offerId }),
   },
   OrderLine: {
     offer: (line) => ({ id: line.offerId }),

@@ -12,6 +12,7 @@ import { expireOrders, recoverPlacements } from './order-expiry.service.js';
 import { releaseOrderHolds } from './order-holds.service.js';
 import { syncOrders, type OrderSyncResult } from './order-sync.service.js';
 import { registerSale } from './payment.service.js';
+import { completeReturn } from './return.service.js';
 
 export interface OrderRuntimeOptions {
   readonly port: number;
@@ -59,6 +60,7 @@ export const orderOutboxHandlers = (deps: OrderDeps): Record<string, OutboxHandl
   [ORDER_TOPICS.sendToOneC]: (m: OrderRef) => sendOrderToOneC(deps, m.orderId),
   [ORDER_TOPICS.cancelInOneC]: (m: OrderRef) => cancelOrderInOneC(deps, m.orderId),
   [ORDER_TOPICS.crmStatus]: (m: CrmStatusChange) => setCrmStatus(deps, m),
+  [ORDER_TOPICS.completeReturn]: (m: { returnId: string }) => completeReturn(deps, m.returnId),
 });
 
 /** The order subgraph as a running service: HTTP server, RetailCRM and 1C syncs, expiry and outbox relay. */

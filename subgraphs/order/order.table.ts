@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /** Where an order is: PENDING while placeOrder runs, FAILED when placement was compensated (never shown). */
-export type OrderState = 'PENDING' | 'PLACED' | 'APPROVED' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED' | 'EXPIRED' | 'FAILED';
+export type OrderState = 'PENDING' | 'PLACED' | 'APPROVED' | 'SHIPPED' | 'DELIVERED' | 'RETURNED' | 'CANCELLED' | 'EXPIRED' | 'FAILED';
 
 export interface HeldStockLine {
   readonly offerId: string;
@@ -62,6 +62,10 @@ export interface OrderLinesTable {
   bonuses_spent: number;
   bonuses_earned: number;
   total: number;
+  /** Units returned so far (the sum of this line's return lines). */
+  returned_quantity: Generated<number>;
+  /** The RetailCRM item that carries the returned units of a partly returned line. */
+  crm_return_item_id: Generated<number | null>;
 }
 
 export interface PaymentsTable {
@@ -86,14 +90,43 @@ export interface OneCOrdersTable {
   state_changed_at: string | null;
 }
 
+/** A return: recorded here first, then registered in BonusPlus, RetailCRM and 1C (each step stamped). */
+export interface ReturnsTable {
+  id: string;
+  order_id: string;
+  status: 'PENDING' | 'COMPLETED';
+  refund: number;
+  earned_reversed: number;
+  spent_refunded: number;
+  unrecovered: Generated<number>;
+  bonusplus_done_at: Date | null;
+  crm_done_at: Date | null;
+  onec_done_at: Date | null;
+  created_at: Generated<Date>;
+  completed_at: Date | null;
+}
+
+export interface ReturnLinesTable {
+  return_id: string;
+  line_no: number;
+  quantity: number;
+  refund: number;
+  earned_reversed: number;
+  spent_refunded: number;
+}
+
 export interface OrderDb {
   'ordering.orders': OrdersTable;
   'ordering.order_lines': OrderLinesTable;
   'ordering.payments': PaymentsTable;
   'ordering.onec_orders': OneCOrdersTable;
+  'ordering.returns': ReturnsTable;
+  'ordering.return_lines': ReturnLinesTable;
 }
 
 export type OrderRow = Selectable<OrdersTable>;
 export type OrderLineRow = Selectable<OrderLinesTable>;
 export type PaymentRow = Selectable<PaymentsTable>;
 export type OneCOrderRow = Selectable<OneCOrdersTable>;
+export type ReturnRow = Selectable<ReturnsTable>;
+export type ReturnLineRow = Selectable<ReturnLinesTable>;

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { EntityRef, Order as OrderModel, OrderLine as OrderLineModel, Payment as PaymentModel } from '../order.model.js';
 import type { Quote, QuoteLine as QuoteLineModel } from '../checkout.service.js';
+import type { ReturnLine as ReturnLineModel, ReturnPreview as ReturnPreviewModel, OrderReturn as OrderReturnModel } from '../return.service.js';
 import type { OrderContext } from '../order.context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -125,6 +126,13 @@ export type Mutation = {
   placeOrder: PlaceOrderPayload;
   /** Records a showroom payment in RetailCRM (cashier, admin). A fully paid order earns its bonuses. */
   recordPayment: RecordPaymentPayload;
+  /**
+   * Returns units of a paid order: earned bonuses taken back and spent ones given back for exactly
+   * those units, registered against the receipt in BonusPlus, the lines marked in RetailCRM, a
+   * return document in 1C when the order had shipped. Staff (manager, cashier), or the customer for
+   * their own order where the shop allows it. More than was bought is RETURN_QUANTITY_EXCEEDED.
+   */
+  returnOrderLines: ReturnOrderLinesPayload;
 };
 
 
@@ -140,6 +148,11 @@ export type MutationPlaceOrderArgs = {
 
 export type MutationRecordPaymentArgs = {
   input: RecordPaymentInput;
+};
+
+
+export type MutationReturnOrderLinesArgs = {
+  input: ReturnOrderLinesInput;
 };
 
 /** A sellable size/colour of a product; its price and stock come from the inventory subgraph. */
@@ -180,6 +193,8 @@ export type Order = {
   paidTotal: Scalars['Int']['output'];
   /** Payments recorded in RetailCRM. */
   payments: Array<Payment>;
+  /** Returns of this order, oldest first. */
+  returns: Array<OrderReturn>;
   /** Where the order is in its life. */
   status: OrderStatus;
   /** What the customer pays, in kopecks: items − bonuses + delivery. */
@@ -225,8 +240,31 @@ export type OrderLine = {
   productName: Scalars['String']['output'];
   /** Units. */
   quantity: Scalars['Int']['output'];
+  /** Units returned so far. */
+  returnedQuantity: Scalars['Int']['output'];
   /** What the line costs after discount and bonuses, in kopecks. */
   total: Scalars['Int']['output'];
+};
+
+/** A return of some units of a paid order. */
+export type OrderReturn = {
+  __typename?: 'OrderReturn';
+  /** When it was made. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Earned bonuses taken back. */
+  earnedReversed: Scalars['Int']['output'];
+  /** Return id: the return's number in BonusPlus and 1C. */
+  id: Scalars['ID']['output'];
+  /** Per returned line. */
+  lines: Array<ReturnLine>;
+  /** Money to give back, in kopecks. */
+  refund: Scalars['Int']['output'];
+  /** Spent bonuses given back. */
+  spentRefunded: Scalars['Int']['output'];
+  /** Where it is. */
+  status: ReturnStatus;
+  /** Earned bonuses that could not be taken back because the customer had already spent them. */
+  unrecovered: Scalars['Int']['output'];
 };
 
 /** Life of an order, across RetailCRM and 1C. */
@@ -241,6 +279,8 @@ export type OrderStatus =
   | 'EXPIRED'
   /** Placed; awaiting confirmation or payment. Stock and bonuses are held. */
   | 'PLACED'
+  /** Every unit was returned after the sale. */
+  | 'RETURNED'
   /** Handed over for delivery (1C shipped it). */
   | 'SHIPPED';
 
@@ -302,6 +342,11 @@ export type Query = {
   checkoutQuote: CheckoutQuote;
   /** An order by id. Its customer, or staff. */
   order?: Maybe<Order>;
+  /**
+   * What returning these units would give back and take back, per line and in total. Staff, or the
+   * customer for their own order.
+   */
+  returnPreview: ReturnPreview;
 };
 
 
@@ -314,6 +359,12 @@ export type QueryCheckoutQuoteArgs = {
 
 export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryReturnPreviewArgs = {
+  lines: Array<ReturnLineInput>;
+  orderId: Scalars['ID']['input'];
 };
 
 /** A cart line in a quote. */
@@ -355,6 +406,70 @@ export type RecordPaymentPayload = {
   /** The order with the new payment. */
   order: Order;
 };
+
+/** What returning some units of one line moves. */
+export type ReturnLine = {
+  __typename?: 'ReturnLine';
+  /** Earned bonuses taken back. */
+  earnedReversed: Scalars['Int']['output'];
+  /** The order line. */
+  lineId: Scalars['ID']['output'];
+  /** The offer of the line. */
+  offer: Offer;
+  /** Units returned. */
+  quantity: Scalars['Int']['output'];
+  /** Money to give back for them, in kopecks. */
+  refund: Scalars['Int']['output'];
+  /** Spent bonuses given back. */
+  spentRefunded: Scalars['Int']['output'];
+};
+
+/** Units of one order line to return. */
+export type ReturnLineInput = {
+  /** The order line (`OrderLine.id`). */
+  lineId: Scalars['ID']['input'];
+  /** Units to return now, 1 or more. */
+  quantity: Scalars['Int']['input'];
+};
+
+/** A return to make. */
+export type ReturnOrderLinesInput = {
+  /** A fresh key per return (8–200 characters): repeating it returns the same return. */
+  idempotencyKey: Scalars['String']['input'];
+  /** Lines and units coming back. */
+  lines: Array<ReturnLineInput>;
+  /** Order id. */
+  orderId: Scalars['ID']['input'];
+};
+
+/** The return and the order after it. */
+export type ReturnOrderLinesPayload = {
+  __typename?: 'ReturnOrderLinesPayload';
+  /** The order, with the returned units counted. */
+  order: Order;
+  /** The return. */
+  return: OrderReturn;
+};
+
+/** What a return would move, per line and in total, before it is made. */
+export type ReturnPreview = {
+  __typename?: 'ReturnPreview';
+  /** Earned bonuses taken back. */
+  earnedReversed: Scalars['Int']['output'];
+  /** Per returned line. */
+  lines: Array<ReturnLine>;
+  /** Money to give back, in kopecks. */
+  refund: Scalars['Int']['output'];
+  /** Spent bonuses given back. */
+  spentRefunded: Scalars['Int']['output'];
+};
+
+/** Whether a return has reached every system. */
+export type ReturnStatus =
+  /** Registered against the receipt in BonusPlus, the lines marked in RetailCRM, the goods back in 1C. */
+  | 'COMPLETED'
+  /** Recorded here; BonusPlus, RetailCRM or 1C still to follow (they follow by themselves). */
+  | 'PENDING';
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -474,6 +589,7 @@ export type ResolversTypes = ResolversObject<{
   OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'edges'> & { edges: Array<ResolversTypes['OrderEdge']> }>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
   OrderLine: ResolverTypeWrapper<OrderLineModel>;
+  OrderReturn: ResolverTypeWrapper<OrderReturnModel>;
   OrderStatus: OrderStatus;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Payment: ResolverTypeWrapper<PaymentModel>;
@@ -483,6 +599,12 @@ export type ResolversTypes = ResolversObject<{
   QuoteLine: ResolverTypeWrapper<QuoteLineModel>;
   RecordPaymentInput: RecordPaymentInput;
   RecordPaymentPayload: ResolverTypeWrapper<Omit<RecordPaymentPayload, 'order'> & { order: ResolversTypes['Order'] }>;
+  ReturnLine: ResolverTypeWrapper<ReturnLineModel>;
+  ReturnLineInput: ReturnLineInput;
+  ReturnOrderLinesInput: ReturnOrderLinesInput;
+  ReturnOrderLinesPayload: ResolverTypeWrapper<Omit<ReturnOrderLinesPayload, 'order' | 'return'> & { order: ResolversTypes['Order'], return: ResolversTypes['OrderReturn'] }>;
+  ReturnPreview: ResolverTypeWrapper<ReturnPreviewModel>;
+  ReturnStatus: ReturnStatus;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
@@ -507,6 +629,7 @@ export type ResolversParentTypes = ResolversObject<{
   OrderConnection: Omit<OrderConnection, 'edges'> & { edges: Array<ResolversParentTypes['OrderEdge']> };
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
   OrderLine: OrderLineModel;
+  OrderReturn: OrderReturnModel;
   PageInfo: PageInfo;
   Payment: PaymentModel;
   PlaceOrderInput: PlaceOrderInput;
@@ -515,6 +638,11 @@ export type ResolversParentTypes = ResolversObject<{
   QuoteLine: QuoteLineModel;
   RecordPaymentInput: RecordPaymentInput;
   RecordPaymentPayload: Omit<RecordPaymentPayload, 'order'> & { order: ResolversParentTypes['Order'] };
+  ReturnLine: ReturnLineModel;
+  ReturnLineInput: ReturnLineInput;
+  ReturnOrderLinesInput: ReturnOrderLinesInput;
+  ReturnOrderLinesPayload: Omit<ReturnOrderLinesPayload, 'order' | 'return'> & { order: ResolversParentTypes['Order'], return: ResolversParentTypes['OrderReturn'] };
+  ReturnPreview: ReturnPreviewModel;
   link__Import: Scalars['link__Import']['output'];
   String: Scalars['String']['output'];
 }>;
@@ -584,6 +712,7 @@ export type MutationResolvers<ContextType = OrderContext, ParentType extends Res
   cancelOrder?: Resolver<ResolversTypes['CancelOrderPayload'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'input'>>;
   placeOrder?: Resolver<ResolversTypes['PlaceOrderPayload'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   recordPayment?: Resolver<ResolversTypes['RecordPaymentPayload'], ParentType, ContextType, RequireFields<MutationRecordPaymentArgs, 'input'>>;
+  returnOrderLines?: Resolver<ResolversTypes['ReturnOrderLinesPayload'], ParentType, ContextType, RequireFields<MutationReturnOrderLinesArgs, 'input'>>;
 }>;
 
 export type OfferResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Offer'] = ResolversParentTypes['Offer']> = ResolversObject<{
@@ -606,6 +735,7 @@ export type OrderResolvers<ContextType = OrderContext, ParentType extends Resolv
   number?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   paidTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   payments?: Resolver<Array<ResolversTypes['Payment']>, ParentType, ContextType>;
+  returns?: Resolver<Array<ResolversTypes['OrderReturn']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
@@ -630,7 +760,19 @@ export type OrderLineResolvers<ContextType = OrderContext, ParentType extends Re
   price?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   productName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  returnedQuantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type OrderReturnResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderReturn'] = ResolversParentTypes['OrderReturn']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  earnedReversed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['ReturnLine']>, ParentType, ContextType>;
+  refund?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  spentRefunded?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ReturnStatus'], ParentType, ContextType>;
+  unrecovered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type PageInfoResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -654,6 +796,7 @@ export type PlaceOrderPayloadResolvers<ContextType = OrderContext, ParentType ex
 export type QueryResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   checkoutQuote?: Resolver<ResolversTypes['CheckoutQuote'], ParentType, ContextType, RequireFields<QueryCheckoutQuoteArgs, 'cart'>>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
+  returnPreview?: Resolver<ResolversTypes['ReturnPreview'], ParentType, ContextType, RequireFields<QueryReturnPreviewArgs, 'lines' | 'orderId'>>;
 }>;
 
 export type QuoteLineResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['QuoteLine'] = ResolversParentTypes['QuoteLine']> = ResolversObject<{
@@ -669,6 +812,27 @@ export type QuoteLineResolvers<ContextType = OrderContext, ParentType extends Re
 
 export type RecordPaymentPayloadResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['RecordPaymentPayload'] = ResolversParentTypes['RecordPaymentPayload']> = ResolversObject<{
   order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+}>;
+
+export type ReturnLineResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ReturnLine'] = ResolversParentTypes['ReturnLine']> = ResolversObject<{
+  earnedReversed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lineId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  offer?: Resolver<ResolversTypes['Offer'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  refund?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  spentRefunded?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type ReturnOrderLinesPayloadResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ReturnOrderLinesPayload'] = ResolversParentTypes['ReturnOrderLinesPayload']> = ResolversObject<{
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+  return?: Resolver<ResolversTypes['OrderReturn'], ParentType, ContextType>;
+}>;
+
+export type ReturnPreviewResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ReturnPreview'] = ResolversParentTypes['ReturnPreview']> = ResolversObject<{
+  earnedReversed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['ReturnLine']>, ParentType, ContextType>;
+  refund?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  spentRefunded?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
@@ -688,12 +852,16 @@ export type Resolvers<ContextType = OrderContext> = ResolversObject<{
   OrderConnection?: OrderConnectionResolvers<ContextType>;
   OrderEdge?: OrderEdgeResolvers<ContextType>;
   OrderLine?: OrderLineResolvers<ContextType>;
+  OrderReturn?: OrderReturnResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
   PlaceOrderPayload?: PlaceOrderPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   QuoteLine?: QuoteLineResolvers<ContextType>;
   RecordPaymentPayload?: RecordPaymentPayloadResolvers<ContextType>;
+  ReturnLine?: ReturnLineResolvers<ContextType>;
+  ReturnOrderLinesPayload?: ReturnOrderLinesPayloadResolvers<ContextType>;
+  ReturnPreview?: ReturnPreviewResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
 }>;
 
