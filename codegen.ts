@@ -21,10 +21,14 @@ const config: CodegenConfig = {
   generates: {
     'subgraphs/customer/__generated__/resolvers-types.ts': subgraph('customer', {
       Customer: '../customer.model.js#Customer as CustomerModel',
+      ShowroomImportRun: '../customer.table.js#ShowroomImportRunRow',
+      ShowroomImportFailure: '../customer.table.js#ShowroomImportFailureRow',
     }),
     'subgraphs/loyalty/__generated__/resolvers-types.ts': subgraph('loyalty', {
       LoyaltyAccount: '../loyalty.model.js#LoyaltyAccount as LoyaltyAccountModel',
       LoyaltyTier: '../loyalty.model.js#LoyaltyTier as LoyaltyTierModel',
+      BonusLot: '../loyalty.model.js#BonusLot as BonusLotModel',
+      BonusTransaction: '../loyalty.model.js#BonusTransaction as BonusTransactionModel',
     }),
     'subgraphs/inventory/__generated__/resolvers-types.ts': subgraph('inventory', {
       Product: '../inventory.model.js#Product as ProductModel',
@@ -45,6 +49,9 @@ const config: CodegenConfig = {
       ReturnLine: '../return.service.js#ReturnLine as ReturnLineModel',
       ReturnPreview: '../return.service.js#ReturnPreview as ReturnPreviewModel',
       OrderReturn: '../return.service.js#OrderReturn as OrderReturnModel',
+      Reconciliation: '../order.model.js#EntityRef',
+      ReconciliationSection: '../reconciliation.service.js#ReconciliationSection as ReconciliationSectionModel',
+      ReconciliationDifference: '../reconciliation.service.js#Difference',
     }),
   },
 };

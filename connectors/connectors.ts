@@ -8,8 +8,9 @@ import { createRetailCrmClient } from './retailcrm/retailcrm.client.js';
  * by every process that uses them. Orders get the most: checkout cannot wait.
  */
 export const UPSTREAM_SHARES = {
-  customer: { retailCrm: 0.3 },
-  loyalty: { retailCrm: 0.2, bonusPlus: 0.3 },
+  // The customer subgraph reads BonusPlus only for the showroom import, a background job.
+  customer: { retailCrm: 0.3, bonusPlus: 0.05 },
+  loyalty: { retailCrm: 0.2, bonusPlus: 0.25 },
   order: { retailCrm: 0.5, bonusPlus: 0.7 },
 } as const;
 

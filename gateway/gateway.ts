@@ -118,15 +118,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const subgraphHealthUrls = Object.values(options.subgraphUrls).map((u) => u.replace(/\/graphql$/, '/health'));
   const running = await listen(
     {
-      '/graphql': (req, res) => {
+      '/graphql': async (req, res) => {
         if (req.method === 'GET' && !new URL(req.url ?? '/', 'http://x').searchParams.has('query') && req.headers.accept?.includes('text/html')) {
-          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(playgroundHtml());
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(await playgroundHtml());
           return;
         }
         return graphql(req, res);
       },
-      '/': (_req, res) => {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(playgroundHtml());
+      '/': async (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(await playgroundHtml());
       },
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       '/ready': async (_req, res) => {

@@ -1,5 +1,3 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-
 const EXAMPLE = `# The retail graph. Paste a token in Headers, e.g.
 # { "Authorization": "Bearer <token from npm run tokens>" }
 query CustomerByPhone {
@@ -10,14 +8,17 @@ query CustomerByPhone {
 }
 `;
 
-let cached: string | undefined;
+let cached: Promise<string> | undefined;
 
 /**
  * GraphiQL served by the gateway itself: the page, its scripts and styles are inlined from the
- * `@graphql-yoga/render-graphiql` package, so it works with no internet and no CDN.
+ * `@graphql-yoga/render-graphiql` package, so it works with no internet and no CDN. The package
+ * holds the whole GraphiQL bundle (~45 MB in memory once loaded), so it is loaded on the first
+ * visit to the playground, not with the gateway.
  */
-export function playgroundHtml(): string {
-  cached ??= renderGraphiQL({
+export function playgroundHtml(): Promise<string> {
+  cached ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) =>
+    renderGraphiQL({
     title: 'Retail graph',
     endpoint: '/graphql',
     defaultQuery: EXAMPLE,
@@ -25,6 +26,7 @@ export function playgroundHtml(): string {
     // Empty, so the schema loads for the docs panel before a token is pasted.
     headers: '{}',
     shouldPersistHeaders: true,
-  } as Parameters<typeof renderGraphiQL>[0]);
+    } as Parameters<typeof renderGraphiQL>[0]),
+  );
   return cached;
 }

@@ -57,8 +57,17 @@ const schema = z.object({
   LOYALTY_WELCOME_BONUS: z.coerce.number().int().min(0).default(500),
   LOYALTY_DEFAULT_CARD_TYPE: z.string().min(1).default('Silver'),
   LOYALTY_READ_MODEL_TTL_MS: ms(60_000),
+  /** Lots expiring within this many days get a warning on the customer's CRM card, once per lot. */
+  LOYALTY_EXPIRY_WARNING_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  /** How often the expiring-bonuses warning run looks for lots (daily). */
+  LOYALTY_EXPIRY_CHECK_INTERVAL_MS: ms(24 * 3600_000),
 
   CUSTOMER_SYNC_INTERVAL_MS: ms(2_000),
+  /**
+   * How often the showroom import (BonusPlus → RetailCRM, F10) runs by itself: at start-up, then
+   * this long after each run. 0 (the default): only when an admin asks (`npm run import:showroom`).
+   */
+  CUSTOMER_SHOWROOM_IMPORT_INTERVAL_MS: z.coerce.number().int().min(0).default(0),
   ORDER_URL: url('http://127.0.0.1:4002/graphql'),
   /** How long an order's stock and bonus holds last while it awaits confirmation or payment. */
   ORDER_HOLD_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(86_400),

@@ -86,12 +86,16 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
     const oneCClient = oneCFromConfig(config, urls.oneC);
     const upstreamClients = [customerCrm, loyaltyCrm, orderCrm, bonusPlus, orderBonusPlus, oneCClient];
     closers.push(...upstreamClients.map((client) => () => client.close()));
+    // The customer subgraph's own BonusPlus client: the showroom import reads customers with it.
+    const customerBonusPlus = bonusPlusFromConfig(config, UPSTREAM_SHARES.customer.bonusPlus, urls.bonusPlus);
+    closers.push(() => customerBonusPlus.close());
 
     const outbox = { outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS };
     const background = options.background ?? true;
     const customer = await startCustomerRuntime(
-      { db, crm: customerCrm, logger: logger.child({ subgraph: 'customer' }) },
-      { port: config.CUSTOMER_PORT, host, identitySecret: config.GATEWAY_IDENTITY_SECRET, syncIntervalMs: config.CUSTOMER_SYNC_INTERVAL_MS, background, ...outbox },
+      { db, crm: customerCrm, bonusPlus: customerBonusPlus, logger: logger.child({ subgraph: 'customer' }) },
+      { port: config.CUSTOMER_PORT, host, identitySecret: config.GATEWAY_IDENTITY_SECRET, syncIntervalMs: config.CUSTOMER_SYNC_INTERVAL_MS, background, ...outbox,
+        showroomImportIntervalMs: config.CUSTOMER_SHOWROOM_IMPORT_INTERVAL_MS },
     );
     closers.push(() => customer.close());
     const loyalty = await startLoyaltyRuntime(
@@ -100,9 +104,9 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
         bonusPlus,
         crm: loyaltyCrm,
         logger: logger.child({ subgraph: 'loyalty' }),
-        settings: { welcomeBonus: config.LOYALTY_WELCOME_BONUS, defaultCardType: config.LOYALTY_DEFAULT_CARD_TYPE, readModelTtlMs: config.LOYALTY_READ_MODEL_TTL_MS },
+        settings: { welcomeBonus: config.LOYALTY_WELCOME_BONUS, defaultCardType: config.LOYALTY_DEFAULT_CARD_TYPE, readModelTtlMs: config.LOYALTY_READ_MODEL_TTL_MS, expiryWarningDays: config.LOYALTY_EXPIRY_WARNING_DAYS },
       },
-      { port: config.LOYALTY_PORT, host, identitySecret: config.GATEWAY_IDENTITY_SECRET, background, ...outbox },
+      { port: config.LOYALTY_PORT, host, identitySecret: config.GATEWAY_IDENTITY_SECRET, background, ...outbox, expiryCheckIntervalMs: config.LOYALTY_EXPIRY_CHECK_INTERVAL_MS },
     );
     closers.push(() => loyalty.close());
 

@@ -1,19 +1,9 @@
-import { loadConfig } from '../platform/config.js';
-import { issueToken } from '../platform/identity.js';
+import { adminGraphql } from './admin-client.js';
 
 // `npm run sync:catalog`: asks the running graph for a full catalog sync from 1C now (as an admin)
 // and shows its progress until it ends. Works the same on PGlite and on Postgres, since the run
 // happens inside the inventory subgraph.
-const config = loadConfig();
-const url = process.env.GATEWAY_URL ?? `http://127.0.0.1:${config.GATEWAY_PORT}/graphql`;
-const token = await issueToken(config.JWT_SECRET, 'sync-catalog-command', ['admin'], '1h');
-
-async function gql<T>(query: string): Promise<T> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
-  const body = (await res.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
-  if (body.errors?.length) throw new Error(body.errors.map((e) => `${e.extensions?.code ?? ''} ${e.message}`).join('; '));
-  return body.data!;
-}
+const { url, gql } = await adminGraphql('sync-catalog');
 
 type Run = { id: string; kind: string; status: string; phase: string; rowsRead: number; startedAt: string; finishedAt: string | null; error: string | null };
 const FIELDS = 'id kind status phase rowsRead startedAt finishedAt error';

@@ -191,3 +191,25 @@ describe('BonusPlus receipts end to end', () => {
     expect(await client.findCustomer(phone)).toMatchObject({ availableBonuses: 50, notActiveBonuses: 0 });
   });
 });
+
+describe('BonusPlus lots and ledger end to end (ASSUMED routes)', () => {
+  it('reads the welcome and birthday lots, the ledger page by page, and the expiring lots of every customer', async () => {
+    await client.createCustomer({ phone: '+79995550077', regBonus: 500 });
+    const credited = await fetch(`${server.url}/__emulator/rules/birthday`, { method: 'POST', body: JSON.stringify({ phone: '79995550077', amount: 300 }) });
+    expect(credited.status).toBe(200);
+
+    const lots = await client.listBonusLots('+79995550077');
+    expect(lots.map((l) => [l.reason, l.amount, l.remaining])).toEqual([
+      ['birthday', 300, 300],
+      ['registration', 500, 500],
+    ]);
+    expect(lots.every((l) => l.expiresAt instanceof Date && l.activeFrom instanceof Date)).toBe(true);
+
+    const ledger = await client.listTransactions('+79995550077', { startRow: 1, rowCount: 1 });
+    expect(ledger.map((t) => [t.kind, t.reason, t.amount])).toEqual([['credit', 'birthday', 300]]);
+    expect((await client.listTransactions('+79995550077', { startRow: 2, rowCount: 1 })).map((t) => t.reason)).toEqual(['registration']);
+
+    const expiring = await client.listExpiringLots(new Date(Date.now() + 31 * 86_400_000), { rowCount: 1000 });
+    expect(expiring.filter((l) => l.phone === '79995550077').map((l) => [l.reason, l.remaining])).toEqual([['birthday', 300]]);
+  });
+});

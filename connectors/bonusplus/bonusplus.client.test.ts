@@ -286,3 +286,48 @@ describe('receipts', () => {
     expect(captured.map(request)).toEqual([sent('POST', '/api/retail/return', '{"externalId":"ret-1","receiptExternalId":"order-1","items":[{"ext":"L1","qnt":1}]}')]);
   });
 });
+
+describe('lots and the ledger (ASSUMED routes)', () => {
+  const wireLot = { id: 7, reason: 'birthday', amount: 300, remaining: 120, activeFrom: '2026-03-01T09:00:00.000Z', expiresAt: '2026-03-31T09:00:00.000Z' };
+  const lot = { id: 7, reason: 'birthday', amount: 300, remaining: 120, activeFrom: new Date('2026-03-01T09:00:00.000Z'), expiresAt: new Date('2026-03-31T09:00:00.000Z') };
+
+  it('listBonusLots: GET customer/{phone}/bonuses, dates as Dates, a missing expiry as null', async () => {
+    capture.enqueue({ status: 200, body: [wireLot, { ...wireLot, id: 8, reason: 'purchase', expiresAt: null }] });
+    expect(await client.listBonusLots('+79161234567')).toEqual([lot, { ...lot, id: 8, reason: 'purchase', expiresAt: null }]);
+    expect(captured.map(request)).toEqual([
+      { method: 'GET', url: '/api/customer/79161234567/bonuses', authorization: AUTHORIZATION, contentType: 'application/json', contentLength: undefined, body: '' },
+    ]);
+  });
+
+  it('listTransactions: GET customer/{phone}/transactions with the page in the query string, or none', async () => {
+    const entry = { id: 11, kind: 'debit', reason: 'expiry', amount: 120, date: '2026-03-31T09:00:00.000Z', reference: 'lot:7', expiresAt: '2026-03-31T09:00:00.000Z' };
+    capture.enqueue({ status: 200, body: [entry, { ...entry, id: 10, kind: 'credit', reason: 'registration', reference: null, expiresAt: null }] }, { status: 200, body: [] });
+    expect(await client.listTransactions('89161234567', { startRow: 101, rowCount: 100 })).toEqual([
+      { id: 11, kind: 'debit', reason: 'expiry', amount: 120, date: new Date('2026-03-31T09:00:00.000Z'), reference: 'lot:7', expiresAt: new Date('2026-03-31T09:00:00.000Z') },
+      { id: 10, kind: 'credit', reason: 'registration', amount: 120, date: new Date('2026-03-31T09:00:00.000Z'), reference: null, expiresAt: null },
+    ]);
+    expect(await client.listTransactions('79161234567')).toEqual([]);
+    expect(captured.map(request)).toEqual([
+      { method: 'GET', url: '/api/customer/79161234567/transactions?startRow=101&rowCount=100', authorization: AUTHORIZATION, contentType: 'application/json', contentLength: undefined, body: '' },
+      { method: 'GET', url: '/api/customer/79161234567/transactions', authorization: AUTHORIZATION, contentType: 'application/json', contentLength: undefined, body: '' },
+    ]);
+  });
+
+  it('listExpiringLots: POST bonus/expiring with the date as an ISO instant and the page', async () => {
+    capture.enqueue({ status: 200, body: [{ ...wireLot, phone: '79161234567' }] });
+    expect(await client.listExpiringLots(new Date('2026-03-08T00:00:00.000Z'), { startRow: 1, rowCount: 500 })).toEqual([{ ...lot, phone: '79161234567' }]);
+    const body = '{"before":"2026-03-08T00:00:00.000Z","startRow":1,"rowCount":500}';
+    expect(captured.map(request)).toEqual([
+      { method: 'POST', url: '/api/bonus/expiring', authorization: AUTHORIZATION, contentType: 'application/json', contentLength: String(body.length), body },
+    ]);
+  });
+
+  it('refuses an answer of another shape, and passes 412 CUSTOMER_NOT_FOUND on as a BonusPlusApiError', async () => {
+    capture.enqueue({ status: 200, body: [{ ...wireLot, activeFrom: 'yesterday' }] });
+    await expect(client.listBonusLots('79161234567')).rejects.toThrow(/unexpected shape \(0\.activeFrom: /);
+    capture.enqueue({ status: 200, body: [{ id: 1, kind: 'gift', reason: 'x', amount: 1, date: '2026-03-31T09:00:00.000Z' }] });
+    await expect(client.listTransactions('79161234567')).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    capture.enqueue({ status: 412, body: { code: 'CUSTOMER_NOT_FOUND', msg: 'Клиент не найден' } });
+    await expect(client.listBonusLots('79161234567')).rejects.toMatchObject({ status: 412, code: 'CUSTOMER_NOT_FOUND' });
+  });
+});

@@ -6,7 +6,10 @@ import {
   BonusPlusApiError,
   BonusPlusRetailError,
   type BonusPlusCustomersPort,
+  type BonusPlusLedgerPort,
   type BonusPlusRetailPort,
+  type BpBonusLot,
+  type BpPage,
   type BpRetailErrorCode,
   type BpDebitProblem,
   type BpSale,
@@ -164,7 +167,35 @@ const returnResultSchema = z.object({
   customer: customerSchema,
 });
 
-/** Kopecks to the roubles BonusPlus takes, and back (exact for whole kopecks). */
+// ASSUMED routes and shapes (the emulator's): lots, the ledger, expiring lots.
+const instant = z.iso.datetime({ offset: true }).transform((text) => new Date(text));
+const lotSchema = z.object({
+  id: z.number().int(),
+  reason: z.string(),
+  amount: z.number().int(),
+  remaining: z.number().int(),
+  activeFrom: instant,
+  expiresAt: instant.nullish(),
+});
+const expiringLotSchema = lotSchema.extend({ phone: z.string() });
+const transactionSchema = z.object({
+  id: z.number().int(),
+  kind: z.enum(['credit', 'debit']),
+  reason: z.string(),
+  amount: z.number().int(),
+  date: instant,
+  reference: z.string().nullish(),
+  expiresAt: instant.nullish(),
+});
+
+function toLot(lot: z.infer<typeof lotSchema>): BpBonusLot {
+  return { id: lot.id, reason: lot.reason, amount: lot.amount, remaining: lot.remaining, activeFrom: lot.activeFrom, expiresAt: lot.expiresAt ?? null };
+}
+
+function pageParams(page: BpPage | undefined) {
+  return { ...(page?.startRow !== undefined ? { startRow: page.startRow } : {}), ...(page?.rowCount !== undefined ? { rowCount: page.rowCount } : {}) };
+}
+
 
 function saleBody(sale: BpSale) {
   return {
@@ -193,7 +224,7 @@ const BODY_METHODS = new Set<UpstreamRequest['method']>(['POST', 'PUT', 'PATCH']
  * phone, reserves keyed by order id, sales and returns keyed by externalId), so the upstream client
  * retries all of them after timeouts and 5xx. Money crosses the wire in roubles, kopecks here.
  */
-export function createBonusPlusClient(o: BonusPlusClientOptions): BonusPlusCustomersPort & BonusPlusRetailPort & { readonly upstream: UpstreamClient; close(): Promise<void> } {
+export function createBonusPlusClient(o: BonusPlusClientOptions): BonusPlusCustomersPort & BonusPlusRetailPort & BonusPlusLedgerPort & { readonly upstream: UpstreamClient; close(): Promise<void> } {
   const upstream = new UpstreamClient({
     system: 'bonusplus',
     baseUrl: `${o.baseUrl.replace(/\/+$/, '')}/api`,
@@ -325,6 +356,29 @@ export function createBonusPlusClient(o: BonusPlusClientOptions): BonusPlusCusto
         unrecovered: result.unrecovered,
         customer: toCustomer(result.customer),
       };
+    },
+
+    async listBonusLots(phone) {
+      return (await call('GET', `/customer/${toBonusPlusPhone(phone)}/bonuses`, undefined, z.array(lotSchema))).map(toLot);
+    },
+
+    async listTransactions(phone, page) {
+      const query = new URLSearchParams(Object.entries(pageParams(page)).map(([k, v]) => [k, String(v)])).toString();
+      const path = `/customer/${toBonusPlusPhone(phone)}/transactions${query ? `?${query}` : ''}`;
+      return (await call('GET', path, undefined, z.array(transactionSchema))).map((t) => ({
+        id: t.id,
+        kind: t.kind,
+        reason: t.reason,
+        amount: t.amount,
+        date: t.date,
+        reference: t.reference ?? null,
+        expiresAt: t.expiresAt ?? null,
+      }));
+    },
+
+    async listExpiringLots(before, page) {
+      const lots = await call('POST', '/bonus/expiring', { before: before.toISOString(), ...pageParams(page) }, z.array(expiringLotSchema));
+      return lots.map((lot) => ({ ...toLot(lot), phone: lot.phone }));
     },
 
     close: () => upstream.close(),

@@ -239,3 +239,68 @@ export interface BonusPlusRetailPort {
    */
   registerReturn(input: BpRegisterReturn): Promise<BpReturnReceipt>;
 }
+
+/**
+ * A portion of credited bonuses: spendable from `activeFrom` until `expiresAt`. ASSUMED shape and
+ * route: the public sources show no lots (see the emulator README).
+ */
+export interface BpBonusLot {
+  readonly id: number;
+  /**
+   * Why it was credited, as BonusPlus names it: `registration` (welcome), `birthday`, `holiday`,
+   * `referral`, `purchase`, `release`, `refund`, `manual`; any other string may come.
+   */
+  readonly reason: string;
+  readonly amount: number;
+  /** Not yet spent nor expired. */
+  readonly remaining: number;
+  readonly activeFrom: Date;
+  /** Null: never expires. */
+  readonly expiresAt: Date | null;
+}
+
+/** A lot with its customer's phone (`7XXXXXXXXXX`), from the cross-customer expiring listing. */
+export interface BpExpiringLot extends BpBonusLot {
+  readonly phone: string;
+}
+
+/** A ledger entry. ASSUMED shape and route (see the emulator README). */
+export interface BpTransaction {
+  readonly id: number;
+  readonly kind: 'credit' | 'debit';
+  /** As on lots, plus the debit reasons `purchase` (spent), `reserve`, `return`, `expiry`, `manual`. */
+  readonly reason: string;
+  /** Positive; `kind` gives the direction. */
+  readonly amount: number;
+  readonly date: Date;
+  /** What it belongs to (`order:<id>`, `receipt:<id>`, `lot:<id>` ...), when BonusPlus says. */
+  readonly reference: string | null;
+  /** A credit's expiry; for an expiry debit, that of the lot it burned. */
+  readonly expiresAt: Date | null;
+}
+
+/** 1-based paging, as `customer/list` pages (ASSUMED). */
+export interface BpPage {
+  /** First row, 1-based; 1 when absent. */
+  readonly startRow?: number;
+  /** At most 1000; 100 when absent. */
+  readonly rowCount?: number;
+}
+
+/**
+ * Lots and the ledger, read-only. Every route here is ASSUMED (BonusPlus documents none; see
+ * emulators/bonusplus/README.md), so this port is kept apart from the documented customer part.
+ * Errors as for the other ports: BonusPlusApiError for a 4xx (CUSTOMER_NOT_FOUND for an unknown
+ * phone), UpstreamUnavailableError when BonusPlus cannot be reached.
+ */
+export interface BonusPlusLedgerPort {
+  /** The customer's lots with bonuses left and not expired (pending ones too), soonest expiry first, never-expiring last. */
+  listBonusLots(phone: string): Promise<BpBonusLot[]>;
+  /** A page of the customer's ledger, newest entry first (the order BonusPlus recorded them in, so new entries only ever arrive on top). */
+  listTransactions(phone: string, page?: BpPage): Promise<BpTransaction[]>;
+  /**
+   * A page of every customer's lots with bonuses left that expire after now and before `before`,
+   * in lot id order: lots created meanwhile land on later pages, none is skipped for them.
+   */
+  listExpiringLots(before: Date, page?: BpPage): Promise<BpExpiringLot[]>;
+}

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { Router, type EmulatorRequest, type EmulatorResponse } from '../kit/emulator-server.js';
-import { creditBonuses } from './bonus-ledger.repository.js';
-import type { BonusPlusEmulatorDb, CardTypeRow, ProgramRow } from './bonusplus.tables.js';
+import { burnExpiredLots, creditProgramRule, listExpiringLots, listLedger, listLiveLots, type ExpiringLot, type LedgerEntry } from './bonus-ledger.repository.js';
+import type { BonusLotRow, BonusPlusEmulatorDb, CardTypeRow, ProgramRow } from './bonusplus.tables.js';
 import { cardTypes, changeCardType, findCustomer, insertCustomer, listCustomers, program, type CustomerRecord } from './customer.repository.js';
 import { calculate, Refusal, registerReturn, registerSale, release, reserve, type Calculation, type SaleLine } from './receipt.service.js';
 
@@ -220,6 +220,57 @@ function calcJson(calc: Calculation) {
   };
 }
 
+/** ASSUMED shape of a bonus lot (no public source shows lots): dates as ISO instants. */
+export interface BonusLotJson {
+  id: number;
+  reason: string;
+  amount: number;
+  remaining: number;
+  activeFrom: string;
+  expiresAt: string | null;
+}
+
+export const bonusLotJson = (lot: BonusLotRow): BonusLotJson => ({
+  id: lot.id,
+  reason: lot.reason,
+  amount: lot.amount,
+  remaining: lot.remaining,
+  activeFrom: lot.active_from.toISOString(),
+  expiresAt: lot.expires_at?.toISOString() ?? null,
+});
+
+const expiringLotJson = (lot: ExpiringLot) => ({ ...bonusLotJson(lot), phone: lot.phone });
+
+/** ASSUMED shape of a ledger entry (no public source shows transaction history). */
+const ledgerEntryJson = (entry: LedgerEntry) => ({
+  id: entry.id,
+  kind: entry.kind,
+  reason: entry.reason,
+  amount: entry.amount,
+  date: entry.created_at.toISOString(),
+  reference: entry.reference,
+  expiresAt: entry.expires_at?.toISOString() ?? null,
+});
+
+// ASSUMED: the cross-customer expiring-lots route pages like `customer/list` (1-based startRow).
+const expiringBody = z.object({
+  before: z.union([z.iso.datetime({ offset: true }), z.iso.date()], { error: 'before: ожидается дата ISO 8601' }),
+  startRow: intLike.nullish(),
+  rowCount: intLike.nullish(),
+});
+
+/** `startRow` (1-based) and `rowCount` as an offset and a limit, or the 412 that refuses them. */
+function paging(startRow: number | null | undefined, rowCount: number | null | undefined): Parsed<{ offset: number; limit: number }> {
+  const count = rowCount ?? LIST_DEFAULT_ROW_COUNT;
+  if (!Number.isInteger(count) || count < 1 || count > LIST_MAX_ROW_COUNT) return { ok: false, response: validationError(`rowCount: от 1 до ${LIST_MAX_ROW_COUNT}`) };
+  const start = startRow ?? 1;
+  if (!Number.isInteger(start) || start < 1) return { ok: false, response: validationError('startRow: нумерация строк начинается с 1') };
+  return { ok: true, value: { offset: start - 1, limit: count } };
+}
+
+/** A query-string integer: absent is undefined, anything but digits is NaN (refused by `paging`). */
+const queryInt = (value: string | null): number | undefined => (value === null || value === '' ? undefined : /^-?\d{1,9}$/.test(value) ? Number(value) : Number.NaN);
+
 export interface BonusPlusRouterOptions {
   /** Days a sale's accrual stays "not active"; the program's `bonus_activation_days` when absent. */
   readonly bonusActivationDays?: number;
@@ -284,7 +335,8 @@ export function bonusPlusRouter(db: Db, options: BonusPlusRouterOptions = {}): R
         ...(input.card ? { cardNumber: input.card } : {}),
         cardTypeId: settings.default_card_type_id,
       });
-      if (inserted.ok && input.regBonus) await creditBonuses(trx, { customerId: inserted.id, amount: input.regBonus, reason: 'registration' });
+      // The welcome bonus is the program's registration rule: it burns after that rule's days.
+      if (inserted.ok && input.regBonus) await creditProgramRule(trx, { customerId: inserted.id, rule: 'registration', amount: input.regBonus });
       return inserted;
     });
     if (!outcome.ok) {
@@ -313,17 +365,14 @@ export function bonusPlusRouter(db: Db, options: BonusPlusRouterOptions = {}): R
     const parsed = parseBody(req, customerFilterBody);
     if (!parsed.ok) return parsed.response;
     const filter = parsed.value;
-    const rowCount = filter.rowCount ?? LIST_DEFAULT_ROW_COUNT;
-    if (rowCount < 1 || rowCount > LIST_MAX_ROW_COUNT) return validationError(`rowCount: от 1 до ${LIST_MAX_ROW_COUNT}`);
-    const startRow = filter.startRow ?? 1;
-    if (startRow < 1) return validationError('startRow: нумерация строк начинается с 1');
+    const page = paging(filter.startRow, filter.rowCount);
+    if (!page.ok) return page.response;
     const records = await listCustomers(db, {
       phones: filter.phone?.map((p) => normalisePhone(p) ?? p),
       cardNumbers: filter.cardNumber ?? undefined,
       emails: filter.email ?? undefined,
       cardTypeIds: filter.card ?? undefined,
-      offset: startRow - 1,
-      limit: rowCount,
+      ...page.value,
     });
     return { status: 200, body: await render(records) };
   });
@@ -389,6 +438,39 @@ export function bonusPlusRouter(db: Db, options: BonusPlusRouterOptions = {}): R
     const parsed = parseBody(req, returnBody);
     if (!parsed.ok) return parsed.response;
     return refused(async () => ({ status: 200, body: await registerReturn(db, parsed.value, renderOne) }));
+  });
+
+  // ASSUMED route: no public source shows lots or expiry (§2.4 "no expiry fields found").
+  router.on('GET', '/api/customer/:phone/bonuses', async (req) => {
+    const phone = normalisePhone(req.params.phone ?? '');
+    if (!phone) return validationError(PHONE_MSG);
+    const record = await findCustomer(db, { phone });
+    if (!record) return customerNotFound();
+    return { status: 200, body: (await listLiveLots(db, record.row.id)).map(bonusLotJson) };
+  });
+
+  // ASSUMED route: no public source shows a transaction history. Expired lots are written off
+  // (one `expiry` entry each) before the page is read, so the history shows every burn.
+  router.on('GET', '/api/customer/:phone/transactions', async (req) => {
+    const phone = normalisePhone(req.params.phone ?? '');
+    if (!phone) return validationError(PHONE_MSG);
+    const page = paging(queryInt(req.query.get('startRow')), queryInt(req.query.get('rowCount')));
+    if (!page.ok) return page.response;
+    const record = await findCustomer(db, { phone });
+    if (!record) return customerNotFound();
+    await db.transaction().execute((trx) => burnExpiredLots(trx, record.row.id));
+    return { status: 200, body: (await listLedger(db, record.row.id, page.value.offset, page.value.limit)).map(ledgerEntryJson) };
+  });
+
+  // ASSUMED route: lots of every customer expiring before a date, so a daily warning run needs
+  // one call per page rather than one per customer.
+  router.on('POST', '/api/bonus/expiring', async (req) => {
+    const parsed = parseBody(req, expiringBody);
+    if (!parsed.ok) return parsed.response;
+    const page = paging(parsed.value.startRow, parsed.value.rowCount);
+    if (!page.ok) return page.response;
+    const before = new Date(parsed.value.before);
+    return { status: 200, body: (await listExpiringLots(db, before, page.value.offset, page.value.limit)).map(expiringLotJson) };
   });
 
   // ASSUMED route and shape: the public sources show no card type listing.

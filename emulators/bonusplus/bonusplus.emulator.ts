@@ -5,7 +5,10 @@ import type { RunningServer } from '../../platform/http/http-server.js';
 import { z } from 'zod';
 import { Router, startEmulatorServer, type EmulatorRequest, type EmulatorResponse } from '../kit/emulator-server.js';
 import { FaultSwitches } from '../kit/faults.js';
-import { bonusPlusRouter, normalisePhone } from './bonusplus.api.js';
+import { bonusLotJson, bonusPlusRouter, normalisePhone } from './bonusplus.api.js';
+import { burnExpiredLots, creditProgramRule, customersWithExpiredLots } from './bonus-ledger.repository.js';
+import { findCustomer } from './customer.repository.js';
+import { PROGRAM_RULES, type ProgramRule } from './bonusplus.tables.js';
 import { activatePending } from './receipt.service.js';
 import { bonusPlusEmulatorSchema as schemaModule } from './bonusplus.migrations.js';
 import { seedDemoCustomers } from './bonusplus.seed.js';
@@ -51,6 +54,19 @@ const rateLimited = (retryAfterMs: number): EmulatorResponse => ({
 
 const JSON_MEDIA_TYPES = new Set(['application/json', 'text/json']);
 
+/** A control route's JSON body, or its 400. */
+function controlBody<T>(req: EmulatorRequest, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; response: EmulatorResponse } {
+  let json: unknown = {};
+  try {
+    json = req.body.trim() ? JSON.parse(req.body) : {};
+  } catch {
+    return { ok: false, response: { status: 400, body: { error: 'body is not JSON' } } };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) return { ok: false, response: { status: 400, body: { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') } } };
+  return { ok: true, value: parsed.data };
+}
+
 export function createBonusPlusEmulator(o: BonusPlusEmulatorOptions): BonusPlusEmulator {
   const db = o.db as Kysely<BonusPlusEmulatorDb>;
   const faults = new FaultSwitches();
@@ -62,20 +78,54 @@ export function createBonusPlusEmulator(o: BonusPlusEmulatorOptions): BonusPlusE
   // Test control: `POST /__emulator/activate {phone?, externalId?}` makes pending accruals active
   // now (all of them, one customer's, or one receipt's) and answers `{activated: <bonuses>}`.
   const activateBody = z.object({ phone: z.string().optional(), externalId: z.string().optional() });
-  const control = new Router().on('POST', '/activate', async (req) => {
-    let json: unknown = {};
-    try {
-      json = req.body.trim() ? JSON.parse(req.body) : {};
-    } catch {
-      return { status: 400, body: { error: 'body is not JSON' } };
-    }
-    const parsed = activateBody.safeParse(json);
-    if (!parsed.success) return { status: 400, body: { error: parsed.error.issues.map((i) => i.message).join('; ') } };
-    const phone = parsed.data.phone === undefined ? undefined : normalisePhone(parsed.data.phone);
-    if (parsed.data.phone !== undefined && !phone) return { status: 400, body: { error: 'phone is not a phone number' } };
-    const activated = await activatePending(db, { ...(phone ? { phone } : {}), ...(parsed.data.externalId !== undefined ? { externalId: parsed.data.externalId } : {}) });
-    return { status: 200, body: { activated } };
-  });
+  const ruleBody = z.object({ phone: z.string(), amount: z.number().int().min(1).max(1_000_000) });
+  const burnBody = z.object({ phone: z.string().optional() });
+  const control = new Router()
+    .on('POST', '/activate', async (req) => {
+      const parsed = controlBody(req, activateBody);
+      if (!parsed.ok) return parsed.response;
+      const phone = parsed.value.phone === undefined ? undefined : normalisePhone(parsed.value.phone);
+      if (parsed.value.phone !== undefined && !phone) return { status: 400, body: { error: 'phone is not a phone number' } };
+      const activated = await activatePending(db, { ...(phone ? { phone } : {}), ...(parsed.value.externalId !== undefined ? { externalId: parsed.value.externalId } : {}) });
+      return { status: 200, body: { activated } };
+    })
+    // Test control: `POST /__emulator/rules/{birthday|holiday|referral|registration} {phone, amount}`
+    // credits as BonusPlus's own scheduled rule would (its reason, active now, the rule's expiry)
+    // and answers the lot.
+    .on('POST', '/rules/:rule', async (req) => {
+      const rule = req.params.rule as ProgramRule;
+      if (!PROGRAM_RULES.includes(rule)) return { status: 404, body: { error: `no program rule ${req.params.rule}; known: ${PROGRAM_RULES.join(', ')}` } };
+      const parsed = controlBody(req, ruleBody);
+      if (!parsed.ok) return parsed.response;
+      const phone = normalisePhone(parsed.value.phone);
+      if (!phone) return { status: 400, body: { error: 'phone is not a phone number' } };
+      const customer = await findCustomer(db, { phone });
+      if (!customer) return { status: 404, body: { error: `no customer with phone ${phone}` } };
+      const lot = await db.transaction().execute(async (trx) => {
+        const { lotId } = await creditProgramRule(trx, { customerId: customer.row.id, rule, amount: parsed.value.amount });
+        return trx.selectFrom('bonusplus_emulator.bonus_lots').selectAll().where('id', '=', lotId).executeTakeFirstOrThrow();
+      });
+      return { status: 200, body: bonusLotJson(lot) };
+    })
+    // Test control: `POST /__emulator/burn {phone?}` writes off expired lots now (one customer's or
+    // everyone's) as BonusPlus's nightly run would, and answers `{burned: <bonuses>}`.
+    .on('POST', '/burn', async (req) => {
+      const parsed = controlBody(req, burnBody);
+      if (!parsed.ok) return parsed.response;
+      let ids: number[];
+      if (parsed.value.phone !== undefined) {
+        const phone = normalisePhone(parsed.value.phone);
+        if (!phone) return { status: 400, body: { error: 'phone is not a phone number' } };
+        const customer = await findCustomer(db, { phone });
+        if (!customer) return { status: 404, body: { error: `no customer with phone ${phone}` } };
+        ids = [customer.row.id];
+      } else {
+        ids = await customersWithExpiredLots(db);
+      }
+      let burned = 0;
+      for (const id of ids) burned += await db.transaction().execute((trx) => burnExpiredLots(trx, id));
+      return { status: 200, body: { burned } };
+    });
 
   const guard = (req: EmulatorRequest): EmulatorResponse | undefined => {
     if (!req.path.startsWith('/api/')) return undefined;

@@ -214,6 +214,39 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Program rules and expiry. The ledger learns the scheduled program rules `birthday`, `holiday`
+  // and `referral` (the welcome bonus stays `registration`); `program_rules` says after how many
+  // days the bonuses of each rule burn, as the retailer configures it in the cabinet (ASSUMED: no
+  // public source shows expiry settings). An index serves the cross-customer expiring-lots route,
+  // and a burned lot gets at most one `expiry` debit.
+  '0004_program_rules_and_expiry': {
+    async up(db: Kysely<any>) {
+      const reasons = sql.raw(`('registration', 'purchase', 'manual', 'refund', 'expiry', 'reserve', 'release', 'return', 'birthday', 'holiday', 'referral')`);
+      for (const table of ['bonus_lots', 'bonus_transactions']) {
+        await sql`alter table ${sql.table(`${S}.${table}`)}
+          drop constraint ${sql.id(`${table}_reason_check`)},
+          add constraint ${sql.id(`${table}_reason_check`)} check (reason in ${reasons})`.execute(db);
+      }
+
+      await db.schema
+        .withSchema(S)
+        .createTable('program_rules')
+        .addColumn('reason', 'text', (c) => c.primaryKey().check(sql`reason in ('registration', 'birthday', 'holiday', 'referral')`))
+        .addColumn('name', 'text', (c) => c.notNull())
+        // Days from activation until the rule's bonuses burn; null: they never do.
+        .addColumn('expiry_days', 'integer', (c) => c.check(sql`expiry_days > 0`))
+        .execute();
+      // The demo retailer's settings; the migration keeps its own copy of the values.
+      await sql`insert into ${sql.table(`${S}.program_rules`)} (reason, name, expiry_days) values
+        ('registration', 'Приветственный бонус', 90),
+        ('birthday', 'Бонус ко дню рождения', 30),
+        ('holiday', 'Праздничный бонус', 30),
+        ('referral', 'Бонус за приглашённого друга', 180)`.execute(db);
+
+      await sql`create index bonus_lots_expiring_idx on ${sql.table(`${S}.bonus_lots`)} (expires_at, id) where remaining > 0 and expires_at is not null`.execute(db);
+      await sql`create unique index bonus_transactions_one_expiry_per_lot on ${sql.table(`${S}.bonus_transactions`)} (reference) where reason = 'expiry'`.execute(db);
+    },
+  },
 };
 
 export const bonusPlusEmulatorSchema: SchemaModule = { schema: S, migrations };

@@ -6,8 +6,12 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
  */
 
 /** Why bonuses moved. The CHECK constraints name the same set; a later migration widens both. */
-export const LEDGER_REASONS = ['registration', 'purchase', 'manual', 'refund', 'expiry', 'reserve', 'release', 'return'] as const;
+export const LEDGER_REASONS = ['registration', 'purchase', 'manual', 'refund', 'expiry', 'reserve', 'release', 'return', 'birthday', 'holiday', 'referral'] as const;
 export type LedgerReason = (typeof LEDGER_REASONS)[number];
+
+/** Credits BonusPlus makes by its own program rules (the welcome bonus is `registration`). */
+export const PROGRAM_RULES = ['registration', 'birthday', 'holiday', 'referral'] as const;
+export type ProgramRule = (typeof PROGRAM_RULES)[number];
 
 /** The loyalty program itself: one row. */
 export interface ProgramTable {
@@ -19,6 +23,14 @@ export interface ProgramTable {
   bonus_activation_days: number;
   default_card_type_id: number;
   seeded_at: Date | null;
+}
+
+/** A program rule's settings (migration 0004): how long its bonuses last. */
+export interface ProgramRulesTable {
+  reason: ProgramRule;
+  name: string;
+  /** Days from activation until the bonuses burn; null: never. */
+  expiry_days: number | null;
 }
 
 export interface CardTypesTable {
@@ -71,7 +83,7 @@ export interface BonusTransactionsTable {
   amount: number;
   /** The lot a credit opened; null for debits. */
   lot_id: number | null;
-  /** What the movement belongs to (a receipt, an order's reserve ...), for the receipt routes to come. */
+  /** What the movement belongs to: `order:<id>` (a reserve and its release), `receipt:<id>`, `return:<id>`, `lot:<id>` (an expiry). */
   reference: string | null;
   created_at: Generated<Date>;
 }
@@ -153,6 +165,7 @@ export interface BonusPlusEmulatorDb {
   'bonusplus_emulator.receipt_returns': ReceiptReturnsTable;
   'bonusplus_emulator.receipt_return_lines': ReceiptReturnLinesTable;
   'bonusplus_emulator.program': ProgramTable;
+  'bonusplus_emulator.program_rules': ProgramRulesTable;
   'bonusplus_emulator.card_types': CardTypesTable;
   'bonusplus_emulator.customers': CustomersTable;
   'bonusplus_emulator.bonus_lots': BonusLotsTable;
@@ -162,3 +175,5 @@ export interface BonusPlusEmulatorDb {
 
 export type CardTypeRow = Selectable<CardTypesTable>;
 export type ProgramRow = Selectable<ProgramTable>;
+export type ProgramRuleRow = Selectable<ProgramRulesTable>;
+export type BonusLotRow = Selectable<BonusLotsTable>;

@@ -120,13 +120,40 @@ export async function reserve(db: Db, phone: string, orderId: string, amount: nu
   });
 }
 
+/**
+ * Gives a reserve's bonuses back where they came from: one `release` credit per lot the reserve
+ * drew, each keeping that lot's activation and expiry. So a reserve never changes when bonuses
+ * burn, and a sale that consumes it (release, then the purchase debit) draws the same
+ * soonest-expiring bonuses the reserve held. Bonuses whose lot expired while held come back
+ * already expired.
+ */
 async function releaseHeld(trx: Trx, reserveRow: { id: number; customer_id: number; order_id: string; amount: number }, status: 'released' | 'consumed'): Promise<void> {
-  await creditBonuses(trx, { customerId: reserveRow.customer_id, amount: reserveRow.amount, reason: 'release', reference: orderReference(reserveRow.order_id) });
+  const reference = orderReference(reserveRow.order_id);
+  const drawn = await trx
+    .selectFrom('bonusplus_emulator.bonus_transactions as t')
+    .innerJoin('bonusplus_emulator.bonus_debit_allocations as a', 'a.transaction_id', 't.id')
+    .innerJoin('bonusplus_emulator.bonus_lots as l', 'l.id', 'a.lot_id')
+    .select(['a.amount', 'l.active_from', 'l.expires_at'])
+    .where('t.customer_id', '=', reserveRow.customer_id)
+    .where('t.kind', '=', 'debit')
+    .where('t.reason', '=', 'reserve')
+    .where('t.reference', '=', reference)
+    .orderBy('a.lot_id')
+    .execute();
+  let left = reserveRow.amount;
+  for (const part of drawn) {
+    const amount = Math.min(part.amount, left);
+    if (amount <= 0) break;
+    await creditBonuses(trx, { customerId: reserveRow.customer_id, amount, reason: 'release', reference, activeFrom: part.active_from, expiresAt: part.expires_at });
+    left -= amount;
+  }
+  // Only a reserve recorded without its allocations could leave something: back with no expiry.
+  if (left > 0) await creditBonuses(trx, { customerId: reserveRow.customer_id, amount: left, reason: 'release', reference });
   await trx.updateTable('bonusplus_emulator.reserves').set({ status, closed_at: sql<Date>`now()` }).where('id', '=', reserveRow.id).execute();
 }
 
 /**
- * Gives a held reserve back (a `release` credit of its amount, active at once). An unknown order,
+ * Gives a held reserve back (`release` credits restoring the lots it drew). An unknown order,
  * or a reserve already released or consumed by a sale, is a no-op; another amount than the one
  * held is refused (RESERVE_AMOUNT_MISMATCH), so a stale caller cannot release a different hold.
  */

@@ -148,6 +148,20 @@ const migrations: Record<string, Migration> = {
       await sql`create index order_history_created_at_idx on retailcrm_emulator.order_history (created_at)`.execute(db);
     },
   },
+  '0003_expiry_warning_fields': {
+    // The two fields the loyalty subgraph writes when bonuses are about to burn (the account's
+    // triggers send the SMS or e-mail from them).
+    async up(db: Kysely<any>) {
+      await db
+        .insertInto('retailcrm_emulator.custom_fields')
+        .values([
+          { code: 'bonus_expiring_amount', name: 'Бонусы к сгоранию', type: 'integer', ordering: 80 },
+          { code: 'bonus_expiring_at', name: 'Дата сгорания бонусов', type: 'date', ordering: 90 },
+        ])
+        .onConflict((oc) => oc.column('code').doNothing())
+        .execute();
+    },
+  },
 };
 
 export const retailCrmEmulatorSchema: SchemaModule = { schema: 'retailcrm_emulator', migrations };

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { SchemaModule } from '../../platform/db/migrate.js';
+import { runScript, type SchemaModule } from '../../platform/db/migrate.js';
 
 const migrations: Record<string, Migration> = {
   '0001_customers': {
@@ -29,6 +29,45 @@ const migrations: Record<string, Migration> = {
         .addColumn('customer_id', 'text', (c) => c.notNull())
         .addColumn('started_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
         .execute();
+    },
+  },
+  '0002_showroom_import': {
+    async up(db: Kysely<any>) {
+      await runScript(
+        db,
+        `
+        create table customer.showroom_import_runs (
+          id bigserial primary key,
+          status text not null check (status in ('RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED')),
+          owner text not null,
+          next_row integer not null default 1 check (next_row >= 1),
+          customers_read integer not null default 0,
+          imported integer not null default 0,
+          already_known integer not null default 0,
+          failed integer not null default 0,
+          started_at timestamptz not null default now(),
+          heartbeat_at timestamptz not null default now(),
+          finished_at timestamptz,
+          error text
+        );
+        create table customer.showroom_import_failures (
+          run_id bigint not null references customer.showroom_import_runs (id) on delete cascade,
+          bonusplus_id integer not null,
+          phone text not null,
+          reason text not null,
+          failed_at timestamptz not null default now(),
+          primary key (run_id, bonusplus_id)
+        );
+        create table customer.showroom_imports (
+          phone text primary key,
+          customer_id text not null unique,
+          bonusplus_id integer not null,
+          run_id bigint not null,
+          claimed_at timestamptz not null default now(),
+          retailcrm_id integer,
+          imported_at timestamptz
+        );`,
+      );
     },
   },
 };

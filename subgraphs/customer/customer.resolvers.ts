@@ -10,10 +10,12 @@ import { customerFromRow, type Customer } from './customer.model.js';
 import { findCustomerByPhone, rowFromCrm, searchCustomers, upsertCustomers } from './customer.repository.js';
 import type { CustomerDb } from './customer.table.js';
 import { registerCustomer } from './registration.service.js';
+import { listImportFailures, listImportRuns } from './showroom-import.repository.js';
 
 const MAX_PAGE = 100;
 const MAX_SEARCH = 100;
 const MAX_ID = 100;
+const MAX_RUNS = 100;
 
 /**
  * A customer by id: the read model first; on a miss (a customer the history sync has not brought
@@ -65,9 +67,34 @@ export const customerResolvers: Resolvers = {
       const edges = page.rows.map((row) => ({ cursor: encodeCursor(row.created_at.toISOString(), row.id), node: customerFromRow(row) }));
       return { edges, totalCount: page.totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
     },
+    showroomImportRuns: async (_parent, { last }, ctx) => {
+      requireStaff(ctx.identity);
+      if (last < 1 || last > MAX_RUNS) throw badInput(`last must be between 1 and ${MAX_RUNS}`);
+      return listImportRuns(ctx.deps.db as Kysely<CustomerDb>, last);
+    },
   },
   Mutation: {
     registerCustomer: async (_parent, { input }, ctx) => ({ customer: await registerCustomer(ctx.deps, ctx.identity, input) }),
+    importShowroomCustomers: async (_parent, _args, ctx) => {
+      requireStaff(ctx.identity, 'admin');
+      return ctx.deps.startShowroomImport();
+    },
+  },
+  ShowroomImportRun: {
+    id: (run) => String(run.id),
+    customersRead: (run) => run.customers_read,
+    alreadyKnown: (run) => run.already_known,
+    nextRow: (run) => run.next_row,
+    startedAt: (run) => run.started_at,
+    updatedAt: (run) => run.heartbeat_at,
+    finishedAt: (run) => run.finished_at,
+    failures: async (run, { first }, ctx) => {
+      if (first < 1 || first > MAX_RUNS) throw badInput(`first must be between 1 and ${MAX_RUNS}`);
+      return listImportFailures(ctx.deps.db as Kysely<CustomerDb>, run.id, first);
+    },
+  },
+  ShowroomImportFailure: {
+    bonusPlusId: (failure) => failure.bonusplus_id,
   },
   Customer: {
     __resolveReference: async (reference, ctx) => {

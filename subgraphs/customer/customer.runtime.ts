@@ -7,6 +7,8 @@ import { linkBonusPlus } from './customer.repository.js';
 import { syncCustomers, type CustomerSyncResult } from './customer-sync.service.js';
 import { buildCustomerSubgraph } from './customer.subgraph.js';
 import { LINK_BONUSPLUS_TOPIC, type BonusPlusLink } from './identity-link.message.js';
+import type { ShowroomImportRunRow } from './customer.table.js';
+import { claimShowroomImport, continueShowroomImport, runShowroomImport, type ShowroomImportDeps } from './showroom-import.service.js';
 
 export interface CustomerRuntimeOptions {
   readonly port: number;
@@ -15,6 +17,8 @@ export interface CustomerRuntimeOptions {
   readonly syncIntervalMs: number;
   readonly outboxPollMs: number;
   readonly outboxMaxAttempts: number;
+  /** How often the showroom import runs by itself (at start-up, then after each run); 0 or absent: only on demand. */
+  readonly showroomImportIntervalMs?: number;
   /** Background work (sync, relay) starts unless false: tests drive it by hand. */
   readonly background?: boolean;
 }
@@ -23,6 +27,8 @@ export interface CustomerRuntime {
   readonly server: RunningServer;
   readonly sync: PeriodicTask<CustomerSyncResult>;
   readonly relay: OutboxRelay;
+  /** The showroom import, run to its end (or joined) by hand or on the schedule. */
+  readonly showroomImport: PeriodicTask<ShowroomImportRunRow>;
   close(): Promise<void>;
 }
 
@@ -31,9 +37,27 @@ export const customerOutboxHandlers = (deps: CustomerDeps) => ({
   [LINK_BONUSPLUS_TOPIC]: (link: BonusPlusLink) => linkBonusPlus(deps.db, link.customerId, link.bonusPlusId),
 });
 
-/** The customer subgraph as a running service: HTTP server, history sync and outbox relay. */
+/**
+ * The customer subgraph as a running service: HTTP server, history sync, outbox relay, and the
+ * showroom import (on demand, and on a schedule when configured).
+ */
 export async function startCustomerRuntime(deps: CustomerDeps, options: CustomerRuntimeOptions): Promise<CustomerRuntime> {
   const sync = createPeriodicTask('customer history sync', options.syncIntervalMs, () => syncCustomers(deps), deps.logger);
+  // Closing stops an import between two customers; the next start continues it.
+  const stopping = new AbortController();
+  const importDeps: ShowroomImportDeps = { db: deps.db, crm: deps.crm, bonusPlus: deps.bonusPlus, logger: deps.logger, signal: stopping.signal };
+  const showroomImport = createPeriodicTask('showroom import', options.showroomImportIntervalMs || 86_400_000, () => runShowroomImport(importDeps), deps.logger);
+  const onDemand = new Set<Promise<unknown>>();
+  const startShowroomImport = async () => {
+    const claim = await claimShowroomImport(importDeps);
+    if (claim.state !== 'live') {
+      const run = continueShowroomImport(importDeps, claim.run)
+        .catch((error: unknown) => deps.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'showroom import started on demand failed'))
+        .finally(() => onDemand.delete(run));
+      onDemand.add(run);
+    }
+    return claim.run;
+  };
   const relay = createOutboxRelay({
     db: deps.db,
     handlers: customerOutboxHandlers(deps),
@@ -41,17 +65,20 @@ export async function startCustomerRuntime(deps: CustomerDeps, options: Customer
     maxAttempts: options.outboxMaxAttempts,
     pollIntervalMs: options.outboxPollMs,
   });
-  const server = await startSubgraph(buildCustomerSubgraph(deps), { port: options.port, identitySecret: options.identitySecret, logger: deps.logger, ...(options.host ? { host: options.host } : {}) });
+  const server = await startSubgraph(buildCustomerSubgraph({ ...deps, startShowroomImport }), { port: options.port, identitySecret: options.identitySecret, logger: deps.logger, ...(options.host ? { host: options.host } : {}) });
   if (options.background !== false) {
     sync.start();
     relay.task.start();
+    if (options.showroomImportIntervalMs) showroomImport.start();
   }
   return {
     server,
     sync,
     relay,
+    showroomImport,
     async close() {
-      await Promise.all([sync.stop(), relay.task.stop()]);
+      stopping.abort();
+      await Promise.all([sync.stop(), relay.task.stop(), showroomImport.stop(), ...onDemand]);
       await server.close();
     },
   };

@@ -1,11 +1,11 @@
 import { subgraphTypeDefs, type SubgraphDefinition } from '../../platform/subgraph-server.js';
-import { createCustomerContext, type CustomerContext, type CustomerDeps } from './customer.context.js';
+import { createCustomerContext, type CustomerContext, type CustomerServices } from './customer.context.js';
 import { customerResolvers } from './customer.resolvers.js';
 
 const typeDefs = subgraphTypeDefs('customer');
 
 /** The customer subgraph as data: schema, resolvers and per-request context. No ports, no timers. */
-export function buildCustomerSubgraph(deps: CustomerDeps): SubgraphDefinition<CustomerContext> {
+export function buildCustomerSubgraph(deps: CustomerServices): SubgraphDefinition<CustomerContext> {
   return {
     name: 'customer',
     typeDefs,

@@ -1,4 +1,4 @@
-import { retailCrmFromConfig, UPSTREAM_SHARES } from '../../connectors/connectors.js';
+import { bonusPlusFromConfig, retailCrmFromConfig, UPSTREAM_SHARES } from '../../connectors/connectors.js';
 import { migrateAll } from '../../platform/db/migrate.js';
 import { platformSchema } from '../../platform/platform.migrations.js';
 import { runService } from '../../platform/service-main.js';
@@ -9,8 +9,9 @@ import { startCustomerRuntime } from './customer.runtime.js';
 await runService('customer', async (config, db, logger) => {
   await migrateAll(db, [platformSchema, customerSchema]);
   const crm = retailCrmFromConfig(config, UPSTREAM_SHARES.customer.retailCrm);
+  const bonusPlus = bonusPlusFromConfig(config, UPSTREAM_SHARES.customer.bonusPlus);
   const runtime = await startCustomerRuntime(
-    { db, crm, logger },
+    { db, crm, bonusPlus, logger },
     {
       port: config.CUSTOMER_PORT,
       host: config.HOST,
@@ -18,6 +19,7 @@ await runService('customer', async (config, db, logger) => {
       syncIntervalMs: config.CUSTOMER_SYNC_INTERVAL_MS,
       outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS,
       outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+      showroomImportIntervalMs: config.CUSTOMER_SHOWROOM_IMPORT_INTERVAL_MS,
     },
   );
   return {
@@ -25,6 +27,7 @@ await runService('customer', async (config, db, logger) => {
     close: async () => {
       await runtime.close();
       await crm.close();
+      await bonusPlus.close();
     },
   };
 });

@@ -107,8 +107,11 @@ function rowFromCrmInput(id: string, crmId: number, data: ReturnType<typeof pars
   };
 }
 
-/** RetailCRM's name filter also matches phones; the match is confirmed on normalised numbers. */
-async function findInCrmByPhone(crm: RetailCrmCustomersPort, phone: string): Promise<CrmCustomer | undefined> {
+/**
+ * The RetailCRM customer with this phone (E.164), if any. RetailCRM's name filter also matches
+ * phones, loosely; the match is confirmed on normalised numbers. Also used by the showroom import.
+ */
+export async function findInCrmByPhone(crm: RetailCrmCustomersPort, phone: string): Promise<CrmCustomer | undefined> {
   const { customers } = await crm.listCustomers({ name: phoneDigits(phone) }, { limit: 20 });
   return customers.find((c) => c.phones.some((p) => normalizePhone(p.number) === phone));
 }

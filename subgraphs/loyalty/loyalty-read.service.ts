@@ -1,14 +1,19 @@
 import type { Kysely } from 'kysely';
+import type { BpTransaction } from '../../connectors/bonusplus/bonusplus.port.js';
 import { AppError } from '../../platform/errors.js';
 import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
 import { enqueue } from '../../platform/outbox.js';
 import { phoneDigits, phoneFromDigits } from '../../platform/phone.js';
 import type { LoyaltyDeps } from './loyalty.deps.js';
-import { findAccountsByPhones, listCardTypes, saveBonusPlusFigures, saveCardTypes } from './loyalty.repository.js';
+import { findAccountsByPhones, hasStoredLedger, listCardTypes, saveAccountDetails, saveBonusPlusFigures, saveCardTypes, storedTransactionIds } from './loyalty.repository.js';
 import type { AccountRow, CardTypeRow, LoyaltyDb } from './loyalty.table.js';
 import { loyaltyFieldsMessage } from './loyalty-fields.message.js';
 
 const BONUSPLUS_LIST_MAX = 1000;
+/** Ledger entries asked for per call while catching up with an account's ledger. */
+const LEDGER_PAGE = 200;
+/** Accounts whose lots and ledger are read from BonusPlus at once (a staff page of many customers). */
+const DETAILS_CONCURRENCY = 4;
 
 /**
  * Accounts for a batch of phones, from the read model. Rows missing or older than the TTL are
@@ -71,4 +76,56 @@ export async function loadCardTypes(deps: LoyaltyDeps): Promise<CardTypeRow[]> {
 /** Reads card types again (a tier's percent may change in BonusPlus). */
 export async function refreshCardTypes(deps: LoyaltyDeps): Promise<void> {
   await saveCardTypes(deps.db as Kysely<LoyaltyDb>, await deps.bonusPlus.listCardTypes());
+}
+
+/**
+ * Makes sure the stored lots and ledger of these accounts are fresh: accounts whose details were
+ * never read, were read longer than the TTL ago, or whose figures changed since (a refresh clears
+ * `details_synced_at`) are read from BonusPlus, a few accounts at a time. When BonusPlus is down an
+ * account with a stored ledger is served as stored; one we hold nothing for gets
+ * UPSTREAM_UNAVAILABLE (R18). Phones without an active account are left out of the answer.
+ */
+export async function loadDetails(deps: LoyaltyDeps, phones: readonly string[]): Promise<Map<string, AppError | null>> {
+  const db = deps.db as Kysely<LoyaltyDb>;
+  const accounts = (await findAccountsByPhones(db, phones)).filter((a) => a.status === 'active');
+  const freshAfter = Date.now() - deps.settings.readModelTtlMs;
+  const result = new Map<string, AppError | null>(accounts.map((a) => [a.phone, null]));
+  const stale = accounts.filter((a) => !a.details_synced_at || a.details_synced_at.getTime() < freshAfter).map((a) => a.phone);
+  let next = 0;
+  const worker = async () => {
+    while (next < stale.length) {
+      const phone = stale[next++]!;
+      try {
+        await syncAccountDetails(deps, phone);
+      } catch (error) {
+        if (!(error instanceof UpstreamUnavailableError)) throw error;
+        deps.logger.warn({ error: error.message }, 'BonusPlus unavailable; serving stored lots and ledger');
+        if (!(await hasStoredLedger(db, phone))) result.set(phone, new AppError('UPSTREAM_UNAVAILABLE', 'The loyalty system is unavailable'));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DETAILS_CONCURRENCY, stale.length) }, worker));
+  return result;
+}
+
+/**
+ * Reads one account's lots (one call) and the ledger entries we do not hold yet: pages newest first
+ * until a page reaches an entry already stored (new entries only ever arrive on top), so a known
+ * account costs one ledger call. Everything is written in one transaction at the end, so a read cut
+ * off half-way stores nothing and leaves no gap in the ledger.
+ */
+export async function syncAccountDetails(deps: LoyaltyDeps, phone: string): Promise<void> {
+  const db = deps.db as Kysely<LoyaltyDb>;
+  const digits = phoneDigits(phone);
+  const readAt = new Date();
+  const lots = await deps.bonusPlus.listBonusLots(digits);
+  const fresh = new Map<number, BpTransaction>();
+  for (let startRow = 1; ; startRow += LEDGER_PAGE) {
+    const page = await deps.bonusPlus.listTransactions(digits, { startRow, rowCount: LEDGER_PAGE });
+    const stored = await storedTransactionIds(db, phone, page.map((t) => t.id));
+    for (const entry of page) if (!stored.has(entry.id)) fresh.set(entry.id, entry);
+    // An entry recorded meanwhile shifts the pages by one: the repeat is caught by the map.
+    if (page.length < LEDGER_PAGE || stored.size > 0) break;
+  }
+  await db.transaction().execute((trx) => saveAccountDetails(trx, phone, lots, [...fresh.values()], readAt));
 }

@@ -1,10 +1,13 @@
 import DataLoader from 'dataloader';
+import type { Kysely } from 'kysely';
 import type { AppError } from '../../platform/errors.js';
 import type { Identity } from '../../platform/identity.js';
 import type { BaseSubgraphContext } from '../../platform/subgraph-server.js';
 import type { LoyaltyDeps } from './loyalty.deps.js';
-import { accountFromRow, tierFromRow, type LoyaltyAccount, type LoyaltyTier } from './loyalty.model.js';
-import { loadAccounts, loadCardTypes } from './loyalty-read.service.js';
+import { accountFromRow, bonusLotFromRow, tierFromRow, type BonusLot, type LoyaltyAccount, type LoyaltyTier } from './loyalty.model.js';
+import { findLotsByPhones } from './loyalty.repository.js';
+import { loadAccounts, loadCardTypes, loadDetails } from './loyalty-read.service.js';
+import type { LoyaltyDb } from './loyalty.table.js';
 
 export interface LoyaltyContext extends BaseSubgraphContext {
   readonly deps: LoyaltyDeps;
@@ -12,9 +15,17 @@ export interface LoyaltyContext extends BaseSubgraphContext {
   readonly accountByPhone: DataLoader<string, LoyaltyAccount | null>;
   /** Card types by id, read once per request. */
   readonly tierById: DataLoader<number, LoyaltyTier | null>;
+  /** Resolves once the account's stored lots and ledger are fresh (read from BonusPlus when not), batched per request. */
+  readonly detailsByPhone: DataLoader<string, true>;
+  /** The account's lots with bonuses left, soonest expiry first, from the read model; batched per request. */
+  readonly lotsByPhone: DataLoader<string, readonly BonusLot[]>;
 }
 
 export function createLoyaltyContext(deps: LoyaltyDeps, identity: Identity): LoyaltyContext {
+  const detailsByPhone = new DataLoader<string, true>(async (phones) => {
+    const found = await loadDetails(deps, phones);
+    return phones.map((phone) => found.get(phone) ?? true);
+  });
   return {
     identity,
     deps,
@@ -29,6 +40,16 @@ export function createLoyaltyContext(deps: LoyaltyDeps, identity: Identity): Loy
     tierById: new DataLoader(async (ids) => {
       const types = new Map((await loadCardTypes(deps)).map((t) => [t.id, tierFromRow(t)]));
       return ids.map((id) => types.get(id) ?? null);
+    }),
+    detailsByPhone,
+    lotsByPhone: new DataLoader<string, readonly BonusLot[]>(async (phones) => {
+      const ready = await detailsByPhone.loadMany(phones);
+      const rows = await findLotsByPhones(deps.db as Kysely<LoyaltyDb>, phones.filter((_p, i) => ready[i] === true));
+      return phones.map((phone, i) => {
+        const state = ready[i];
+        if (state instanceof Error) return state;
+        return rows.filter((r) => r.phone === phone).map(bonusLotFromRow);
+      });
     }),
   };
 }

@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
-import type { BonusPlusCustomersPort } from '../../connectors/bonusplus/bonusplus.port.js';
+import type { BonusPlusCustomersPort, BonusPlusLedgerPort } from '../../connectors/bonusplus/bonusplus.port.js';
 import type { RetailCrmCustomersPort } from '../../connectors/retailcrm/retailcrm.port.js';
 import type { Logger } from '../../platform/logger.js';
 
 /** What the loyalty subgraph needs from the outside world. */
 export interface LoyaltyDeps {
   readonly db: Kysely<any>;
-  readonly bonusPlus: BonusPlusCustomersPort;
+  readonly bonusPlus: BonusPlusCustomersPort & BonusPlusLedgerPort;
   readonly crm: Pick<RetailCrmCustomersPort, 'editCustomer'>;
   readonly logger: Logger;
   readonly settings: {
@@ -14,5 +14,7 @@ export interface LoyaltyDeps {
     readonly defaultCardType: string;
     /** Figures older than this are read again from BonusPlus. */
     readonly readModelTtlMs: number;
+    /** Lots expiring within this many days get a warning on the CRM card (once per lot). */
+    readonly expiryWarningDays: number;
   };
 }

@@ -33,6 +33,39 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Lots and the ledger of each account, read from BonusPlus when an account's page asks for
+  // them (`details_synced_at`; cleared whenever a refresh finds the figures changed).
+  '0002_lots_and_ledger': {
+    async up(db: Kysely<any>) {
+      await db.schema.withSchema('loyalty').alterTable('accounts').addColumn('details_synced_at', 'timestamptz').execute();
+      await db.schema
+        .withSchema('loyalty')
+        .createTable('bonus_lots')
+        .addColumn('phone', 'text', (c) => c.notNull().references('loyalty.accounts.phone'))
+        .addColumn('lot_id', 'bigint', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('amount', 'integer', (c) => c.notNull())
+        .addColumn('remaining', 'integer', (c) => c.notNull().check(sql`remaining >= 0`))
+        .addColumn('active_from', 'timestamptz', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz')
+        .addPrimaryKeyConstraint('bonus_lots_pk', ['phone', 'lot_id'])
+        .execute();
+      await db.schema
+        .withSchema('loyalty')
+        .createTable('bonus_transactions')
+        .addColumn('phone', 'text', (c) => c.notNull().references('loyalty.accounts.phone'))
+        .addColumn('transaction_id', 'bigint', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('credit', 'debit')`))
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('amount', 'integer', (c) => c.notNull().check(sql`amount >= 0`))
+        .addColumn('occurred_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz')
+        .addColumn('reference', 'text')
+        .addPrimaryKeyConstraint('bonus_transactions_pk', ['phone', 'transaction_id'])
+        .execute();
+      await sql`create index bonus_transactions_page_idx on loyalty.bonus_transactions (phone, occurred_at desc, transaction_id desc)`.execute(db);
+    },
+  },
 };
 
 export const loyaltySchema: SchemaModule = { schema: 'loyalty', migrations };

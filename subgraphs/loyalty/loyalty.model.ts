@@ -1,6 +1,6 @@
 import type { BpCardType, BpCustomer } from '../../connectors/bonusplus/bonusplus.port.js';
 import { kopecksFromRoubles } from '../../platform/money.js';
-import type { AccountRow, CardTypeRow } from './loyalty.table.js';
+import type { AccountRow, BonusLotRow, BonusTransactionRow, CardTypeRow } from './loyalty.table.js';
 
 export interface LoyaltyTier {
   readonly id: string;
@@ -12,6 +12,8 @@ export interface LoyaltyTier {
 }
 
 export interface LoyaltyAccount {
+  /** E.164: the key of the account's lots and ledger. */
+  readonly phone: string;
   readonly cardNumber: string;
   readonly tierId: number | null;
   readonly balance: { readonly active: number; readonly pending: number; readonly spent: number };
@@ -22,6 +24,7 @@ export interface LoyaltyAccount {
 
 export function accountFromRow(row: AccountRow): LoyaltyAccount {
   return {
+    phone: row.phone,
     cardNumber: row.card_number,
     tierId: row.card_type_id,
     balance: { active: row.available, pending: row.pending, spent: row.spent },
@@ -60,5 +63,75 @@ export function cardTypeRowFromBonusPlus(type: BpCardType): Omit<CardTypeRow, 's
     bonus_percent: type.bonusPercent,
     max_debit_percent: type.maxDebitPercent,
     purchases_sum_from: kopecksFromRoubles(type.purchasesSumFrom),
+  };
+}
+
+/** Why bonuses moved, as the graph names it (the `BonusReason` enum). */
+export type BonusReason = 'WELCOME' | 'BIRTHDAY' | 'HOLIDAY' | 'REFERRAL' | 'PURCHASE' | 'SPENT' | 'RESERVE' | 'RELEASE' | 'RETURN' | 'REFUND' | 'EXPIRY' | 'MANUAL';
+
+// BonusPlus reason codes by direction. A purchase is earned when credited and spent when debited.
+const CREDIT_REASONS: Readonly<Record<string, BonusReason>> = {
+  registration: 'WELCOME',
+  birthday: 'BIRTHDAY',
+  holiday: 'HOLIDAY',
+  referral: 'REFERRAL',
+  purchase: 'PURCHASE',
+  release: 'RELEASE',
+  refund: 'REFUND',
+  manual: 'MANUAL',
+};
+const DEBIT_REASONS: Readonly<Record<string, BonusReason>> = {
+  purchase: 'SPENT',
+  reserve: 'RESERVE',
+  return: 'RETURN',
+  expiry: 'EXPIRY',
+  manual: 'MANUAL',
+};
+
+/**
+ * The graph's reason for a BonusPlus movement. A code the program does not know (something staff
+ * did inside BonusPlus that the graph never does) is MANUAL: the graph itself has no operation
+ * that changes bonuses by hand (R12), so any unknown movement was made there.
+ */
+export function bonusReasonOf(kind: 'credit' | 'debit', reason: string): BonusReason {
+  return (kind === 'credit' ? CREDIT_REASONS : DEBIT_REASONS)[reason] ?? 'MANUAL';
+}
+
+export interface BonusLot {
+  readonly id: string;
+  readonly reason: BonusReason;
+  readonly amount: number;
+  readonly remaining: number;
+  readonly activeFrom: Date;
+  readonly expiresAt: Date | null;
+}
+
+export function bonusLotFromRow(row: BonusLotRow): BonusLot {
+  return {
+    id: String(row.lot_id),
+    reason: bonusReasonOf('credit', row.reason),
+    amount: row.amount,
+    remaining: row.remaining,
+    activeFrom: row.active_from,
+    expiresAt: row.expires_at,
+  };
+}
+
+export interface BonusTransaction {
+  readonly id: string;
+  readonly reason: BonusReason;
+  /** Signed: credits positive, debits negative. */
+  readonly amount: number;
+  readonly occurredAt: Date;
+  readonly expiresAt: Date | null;
+}
+
+export function bonusTransactionFromRow(row: BonusTransactionRow): BonusTransaction {
+  return {
+    id: String(row.transaction_id),
+    reason: bonusReasonOf(row.kind, row.reason),
+    amount: row.kind === 'credit' ? row.amount : -row.amount,
+    occurredAt: row.occurred_at,
+    expiresAt: row.expires_at,
   };
 }

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { BpCardType, BpCustomer } from '../../connectors/bonusplus/bonusplus.port.js';
+import type { BpBonusLot, BpCardType, BpCustomer, BpTransaction } from '../../connectors/bonusplus/bonusplus.port.js';
 import { accountFiguresFromBonusPlus, cardTypeRowFromBonusPlus } from './loyalty.model.js';
-import type { AccountRow, CardTypeRow, LoyaltyDb } from './loyalty.table.js';
+import type { AccountRow, BonusLotRow, BonusTransactionRow, CardTypeRow, LoyaltyDb } from './loyalty.table.js';
 
 type Db = Kysely<LoyaltyDb>;
 
@@ -69,7 +69,7 @@ export async function saveBonusPlusFigures(db: Db, customers: readonly { phone: 
     .returning(['phone', 'customer_id'])
     .execute();
   const customerOf = new Map(saved.map((r) => [r.phone, r.customer_id]));
-  return rows.map((row) => {
+  const changes = rows.map((row) => {
     const old = before.get(row.phone);
     const changed =
       !old ||
@@ -81,6 +81,11 @@ export async function saveBonusPlusFigures(db: Db, customers: readonly { phone: 
       old.spent !== row.spent;
     return { phone: row.phone, customerId: customerOf.get(row.phone) ?? null, changed };
   });
+  // Every movement of bonuses moves a figure, so changed figures mean the stored lots and ledger
+  // are behind: the next read of them goes to BonusPlus.
+  const changedPhones = changes.filter((c) => c.changed).map((c) => c.phone);
+  if (changedPhones.length > 0) await db.updateTable('loyalty.accounts').set({ details_synced_at: null }).where('phone', 'in', changedPhones).execute();
+  return changes;
 }
 
 export async function listCardTypes(db: Db): Promise<CardTypeRow[]> {
@@ -102,4 +107,77 @@ export async function saveCardTypes(db: Db, types: readonly BpCardType[]): Promi
       })),
     )
     .execute();
+}
+
+/** The lots stored for these accounts, soonest expiry first, never-expiring last. */
+export async function findLotsByPhones(db: Db, phones: readonly string[]): Promise<BonusLotRow[]> {
+  if (phones.length === 0) return [];
+  return db
+    .selectFrom('loyalty.bonus_lots')
+    .selectAll()
+    .where('phone', 'in', [...phones])
+    .orderBy(sql`expires_at asc nulls last`)
+    .orderBy('lot_id')
+    .execute();
+}
+
+/** Of these BonusPlus transaction ids, the ones already stored for the account. */
+export async function storedTransactionIds(db: Db, phone: string, ids: readonly number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom('loyalty.bonus_transactions').select('transaction_id').where('phone', '=', phone).where('transaction_id', 'in', [...ids]).execute();
+  return new Set(rows.map((r) => Number(r.transaction_id)));
+}
+
+/** True when anything of the account's ledger is stored. */
+export async function hasStoredLedger(db: Db, phone: string): Promise<boolean> {
+  return (await db.selectFrom('loyalty.bonus_transactions').select('transaction_id').where('phone', '=', phone).limit(1).executeTakeFirst()) !== undefined;
+}
+
+/**
+ * Stores what BonusPlus said of an account's lots and ledger: the lots replace the stored ones
+ * whole (BonusPlus lists all that have bonuses left), new ledger entries are added (an entry
+ * already stored is kept), and the account records when this was read. Run it in a transaction.
+ */
+export async function saveAccountDetails(db: Db, phone: string, lots: readonly BpBonusLot[], entries: readonly BpTransaction[], readAt: Date): Promise<void> {
+  await db.deleteFrom('loyalty.bonus_lots').where('phone', '=', phone).execute();
+  if (lots.length > 0) {
+    await db
+      .insertInto('loyalty.bonus_lots')
+      .values(lots.map((l) => ({ phone, lot_id: l.id, reason: l.reason, amount: l.amount, remaining: l.remaining, active_from: l.activeFrom, expires_at: l.expiresAt })))
+      .execute();
+  }
+  // Far below Postgres' bind parameter limit per statement.
+  for (let i = 0; i < entries.length; i += 1000) {
+    await db
+      .insertInto('loyalty.bonus_transactions')
+      .values(
+        entries.slice(i, i + 1000).map((t) => ({
+          phone,
+          transaction_id: t.id,
+          kind: t.kind,
+          reason: t.reason,
+          amount: t.amount,
+          occurred_at: t.date,
+          expires_at: t.expiresAt,
+          reference: t.reference,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['phone', 'transaction_id']).doNothing())
+      .execute();
+  }
+  await db.updateTable('loyalty.accounts').set({ details_synced_at: readAt }).where('phone', '=', phone).execute();
+}
+
+export interface TransactionPage {
+  readonly rows: BonusTransactionRow[];
+  readonly hasNextPage: boolean;
+}
+
+/** A page of an account's ledger, newest first, after the (occurred_at, id) of the previous page's last entry. */
+export async function findTransactionsPage(db: Db, phone: string, page: { first: number; after?: { occurredAt: Date; id: number } }): Promise<TransactionPage> {
+  let query = db.selectFrom('loyalty.bonus_transactions').selectAll().where('phone', '=', phone);
+  const after = page.after;
+  if (after) query = query.where((eb) => eb(eb.refTuple('occurred_at', 'transaction_id'), '<', eb.tuple(after.occurredAt, after.id)));
+  const rows = await query.orderBy('occurred_at', 'desc').orderBy('transaction_id', 'desc').limit(page.first + 1).execute();
+  return { rows: rows.slice(0, page.first), hasNextPage: rows.length > page.first };
 }

@@ -1,9 +1,12 @@
 import { BonusPlusApiError } from '../../connectors/bonusplus/bonusplus.port.js';
 import type { RunningServer } from '../../platform/http/http-server.js';
 import { createOutboxRelay, PermanentFailure, type OutboxHandler, type OutboxRelay } from '../../platform/outbox.js';
+import { createPeriodicTask, type PeriodicTask } from '../../platform/periodic-task.js';
 import { startSubgraph } from '../../platform/subgraph-server.js';
 import { ENROLL_TOPIC, type EnrollmentRequest } from '../customer/enrollment.message.js';
 import { enrollCustomer } from './enrollment.service.js';
+import { EXPIRY_WARNING_TOPIC, type ExpiryWarning } from './expiry-warning.message.js';
+import { pushExpiryWarning, queueExpiryWarnings, type ExpiryWarningRun } from './expiry-warning.service.js';
 import type { LoyaltyDeps } from './loyalty.deps.js';
 import { LOYALTY_FIELDS_TOPIC } from './loyalty-fields.message.js';
 import { pushLoyaltyFields } from './loyalty-fields.service.js';
@@ -17,12 +20,16 @@ export interface LoyaltyRuntimeOptions {
   readonly identitySecret: string;
   readonly outboxPollMs: number;
   readonly outboxMaxAttempts: number;
+  /** How often the expiring-bonuses warning run looks for lots to warn about; daily by default. */
+  readonly expiryCheckIntervalMs?: number;
   readonly background?: boolean;
 }
 
 export interface LoyaltyRuntime {
   readonly server: RunningServer;
   readonly relay: OutboxRelay;
+  /** Queues a CRM warning per lot about to expire (F11); tests run it with `runNow()`. */
+  readonly expiryWarnings: PeriodicTask<ExpiryWarningRun>;
   close(): Promise<void>;
 }
 
@@ -43,9 +50,12 @@ export const loyaltyOutboxHandlers = (deps: LoyaltyDeps): Record<string, OutboxH
   [ENROLL_TOPIC]: permanentOnRefusal((request: EnrollmentRequest) => enrollCustomer(deps, request)),
   [LOYALTY_FIELDS_TOPIC]: (payload: { phone: string }) => pushLoyaltyFields(deps, payload),
   [LOYALTY_REFRESH_TOPIC]: (payload: { phone: string }) => refreshFromBonusPlus(deps, [payload.phone]),
+  [EXPIRY_WARNING_TOPIC]: (payload: ExpiryWarning) => pushExpiryWarning(deps, payload),
 });
 
-/** The loyalty subgraph as a running service: HTTP server and outbox relay. */
+const DAY_MS = 86_400_000;
+
+/** The loyalty subgraph as a running service: HTTP server, outbox relay and the expiry warning run. */
 export async function startLoyaltyRuntime(deps: LoyaltyDeps, options: LoyaltyRuntimeOptions): Promise<LoyaltyRuntime> {
   const relay = createOutboxRelay({
     db: deps.db,
@@ -54,12 +64,18 @@ export async function startLoyaltyRuntime(deps: LoyaltyDeps, options: LoyaltyRun
     maxAttempts: options.outboxMaxAttempts,
     pollIntervalMs: options.outboxPollMs,
   });
+  const expiryWarnings = createPeriodicTask('bonus expiry warnings', options.expiryCheckIntervalMs ?? DAY_MS, () => queueExpiryWarnings(deps), deps.logger);
   const server = await startSubgraph(buildLoyaltySubgraph(deps), { port: options.port, identitySecret: options.identitySecret, logger: deps.logger, ...(options.host ? { host: options.host } : {}) });
-  if (options.background !== false) relay.task.start();
+  if (options.background !== false) {
+    relay.task.start();
+    expiryWarnings.start();
+  }
   return {
     server,
     relay,
+    expiryWarnings,
     async close() {
+      await expiryWarnings.stop();
       await relay.task.stop();
       await server.close();
     },

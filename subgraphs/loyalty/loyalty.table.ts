@@ -18,6 +18,32 @@ export interface AccountsTable {
   status: 'enrolling' | 'active';
   synced_at: Date | null;
   created_at: Generated<Date>;
+  /** When lots and ledger were last read from BonusPlus; null: to be read (never, or the figures changed since). */
+  details_synced_at: Generated<Date | null>;
+}
+
+/** The account's lots with bonuses left, as BonusPlus last listed them (replaced whole on each read). */
+export interface BonusLotsTable {
+  phone: string;
+  lot_id: number;
+  /** BonusPlus's own reason code (`registration`, `birthday`, `purchase` ...); mapped at read time. */
+  reason: string;
+  amount: number;
+  remaining: number;
+  active_from: Date;
+  expires_at: Date | null;
+}
+
+/** The account's ledger, appended as BonusPlus records new entries (they only ever arrive on top). */
+export interface BonusTransactionsTable {
+  phone: string;
+  transaction_id: number;
+  kind: 'credit' | 'debit';
+  reason: string;
+  amount: number;
+  occurred_at: Date;
+  expires_at: Date | null;
+  reference: string | null;
 }
 
 /** The program's card types (tiers), as BonusPlus configures them. */
@@ -33,7 +59,11 @@ export interface CardTypesTable {
 export interface LoyaltyDb {
   'loyalty.accounts': AccountsTable;
   'loyalty.card_types': CardTypesTable;
+  'loyalty.bonus_lots': BonusLotsTable;
+  'loyalty.bonus_transactions': BonusTransactionsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
 export type CardTypeRow = Selectable<CardTypesTable>;
+export type BonusLotRow = Selectable<BonusLotsTable>;
+export type BonusTransactionRow = Selectable<BonusTransactionsTable>;

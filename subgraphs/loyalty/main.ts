@@ -16,9 +16,16 @@ await runService('loyalty', async (config, db, logger) => {
       crm,
       bonusPlus,
       logger,
-      settings: { welcomeBonus: config.LOYALTY_WELCOME_BONUS, defaultCardType: config.LOYALTY_DEFAULT_CARD_TYPE, readModelTtlMs: config.LOYALTY_READ_MODEL_TTL_MS },
+      settings: { welcomeBonus: config.LOYALTY_WELCOME_BONUS, defaultCardType: config.LOYALTY_DEFAULT_CARD_TYPE, readModelTtlMs: config.LOYALTY_READ_MODEL_TTL_MS, expiryWarningDays: config.LOYALTY_EXPIRY_WARNING_DAYS },
     },
-    { port: config.LOYALTY_PORT, host: config.HOST, identitySecret: config.GATEWAY_IDENTITY_SECRET, outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS },
+    {
+      port: config.LOYALTY_PORT,
+      host: config.HOST,
+      identitySecret: config.GATEWAY_IDENTITY_SECRET,
+      outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS,
+      outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+      expiryCheckIntervalMs: config.LOYALTY_EXPIRY_CHECK_INTERVAL_MS,
+    },
   );
   return {
     banner: [`loyalty subgraph at ${runtime.server.url}`],

@@ -4,12 +4,14 @@ import { enqueue } from '../../platform/outbox.js';
 import { markSyncFailure, readCursor, saveCursor } from '../../platform/sync-cursor.js';
 import type { CrmReferences } from './crm-references.js';
 import type { OrderDeps } from './order.deps.js';
-import { cancelInOneCMessage, registerSaleMessage, releaseHoldsMessage, sendToOneCMessage } from './order.messages.js';
+import { cancelInOneCMessage, crmStatusMessage, registerSaleMessage, releaseHoldsMessage, sendToOneCMessage } from './order.messages.js';
 import { ORDER_PROGRESS, stateOfCrmGroup } from './order.model.js';
 import { findOrder, insertOrder, replaceLines, replacePayments, updateOrder } from './order.repository.js';
 import type { OrderLinesTable, OrderRow, OrdersTable } from './order.table.js';
 
 export const ORDER_HISTORY_CURSOR = 'order.retailcrm.orders-history';
+/** RetailCRM status (approval group) the graph sets on an order approved by its full payment. */
+export const CRM_PAID_STATUS = 'prepayed';
 const PAGE = 100;
 
 
@@ -136,6 +138,8 @@ export async function applyCrmOrder(trx: Kysely<any>, references: CrmReferences,
       if (byCrm && (ORDER_PROGRESS[byCrm] ?? -1) > (ORDER_PROGRESS[state] ?? -1)) state = byCrm;
       if (state !== existing.state) patch.state = state;
       if (existing.state === 'PLACED' && state !== 'PLACED') await enqueue(trx, sendToOneCMessage(id));
+      // Approved by its payment alone: managers see it moved on in RetailCRM too.
+      if (state === 'APPROVED' && group === 'new') await enqueue(trx, crmStatusMessage({ orderId: id, status: CRM_PAID_STATUS }));
       if (fullyPaid && !existing.fully_paid_at) {
         patch.fully_paid_at = new Date(crm.fullPaidAt ?? Date.now());
         await enqueue(trx, registerSaleMessage(id));

@@ -9,6 +9,7 @@ import type { OrderContext } from './order.context.js';
 import { isVisible, orderFromRow } from './order.model.js';
 import { recordPayment } from './payment.service.js';
 import { placeOrder } from './place-order.service.js';
+import { reconcileOrders } from './reconciliation.service.js';
 import { previewReturn, returnOrderLines } from './return.service.js';
 
 const MAX_PAGE = 100;
@@ -43,6 +44,10 @@ export const orderResolvers: Resolvers = {
   Query: {
     checkoutQuote: async (_p, { cart, bonusesToSpend, customerId }, ctx) => quoteCart(ctx.deps, await quotingPhone(ctx, customerId), cart, bonusesToSpend),
     returnPreview: (_p, { orderId, lines }, ctx) => previewReturn(ctx.deps, ctx.identity, orderId, lines),
+    reconciliation: (_p, _a, ctx) => {
+      requireStaff(ctx.identity, 'admin');
+      return { id: new Date().toISOString() };
+    },
     order: async (_p, { id }, ctx) => {
       if (id.length > 100) throw badInput('Malformed id');
       if (ctx.identity.kind === 'anonymous') throw unauthenticated();
@@ -77,6 +82,16 @@ export const orderResolvers: Resolvers = {
     lines: (order, _a, ctx) => ctx.linesByOrder.load(order.id),
     payments: (order, _a, ctx) => ctx.paymentsByOrder.load(order.id),
     returns: (order, _a, ctx) => ctx.returnsByOrder.load(order.id),
+  },
+  Reconciliation: {
+    __resolveReference: (reference, ctx) => {
+      requireStaff(ctx.identity, 'admin');
+      return { id: reference.id };
+    },
+    orders: (_r, _a, ctx) => {
+      requireStaff(ctx.identity, 'admin');
+      return reconcileOrders(ctx.deps, ctx.references);
+    },
   },
   ReturnLine: {
     offer: (line) => ({ id: line.offerId }),

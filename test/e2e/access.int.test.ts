@@ -91,7 +91,7 @@ describe('who may see what', () => {
     const schema = await t.gql(`{ __schema { mutationType { fields { name } } } }`, {}, await t.staffToken('admin'));
     const mutations = schema.data.__schema.mutationType.fields.map((f: { name: string }) => f.name);
     // Orders move bonuses only through holds, payments and cancellations of a purchase; none takes an amount to add.
-    expect(mutations.sort()).toEqual(['cancelOrder', 'placeOrder', 'recordPayment', 'registerCustomer', 'syncCatalog']);
+    expect(mutations.sort()).toEqual(['cancelOrder', 'importShowroomCustomers', 'placeOrder', 'recordPayment', 'registerCustomer', 'returnOrderLines', 'syncCatalog']);
   });
 
   it('a seeded online customer sees their own loyalty figures from BonusPlus', async () => {

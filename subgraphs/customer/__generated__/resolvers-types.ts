@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Customer as CustomerModel } from '../customer.model.js';
+import type { ShowroomImportRunRow, ShowroomImportFailureRow } from '../customer.table.js';
 import type { CustomerContext } from '../customer.context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -77,6 +78,12 @@ export type CustomerExternalIds = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Imports showroom customers (known to BonusPlus only) into RetailCRM now, matched by phone:
+   * starts a run, continues an unfinished one, or joins the one in progress, and returns it at once
+   * (follow it with `showroomImportRuns`). Running it again creates nothing new. Admin only.
+   */
+  importShowroomCustomers: ShowroomImportRun;
+  /**
    * Registers a customer by phone: creates them in RetailCRM and queues loyalty enrolment. A phone
    * that is already known (here or in RetailCRM) is CUSTOMER_ALREADY_EXISTS; no second customer is
    * ever created. Open to anonymous callers (site sign-up) and staff.
@@ -108,6 +115,8 @@ export type Query = {
   customers: CustomerConnection;
   /** The calling customer (customer tokens only). */
   me?: Maybe<Customer>;
+  /** The latest showroom import runs with their progress, newest first. Staff only. */
+  showroomImportRuns: Array<ShowroomImportRun>;
 };
 
 
@@ -125,6 +134,11 @@ export type QueryCustomersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryShowroomImportRunsArgs = {
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** What a new customer tells us when signing up. */
@@ -147,6 +161,69 @@ export type RegisterCustomerPayload = {
   /** The new customer, already in RetailCRM; loyalty enrolment follows within seconds. */
   customer: Customer;
 };
+
+/** A BonusPlus customer a showroom import could not import. */
+export type ShowroomImportFailure = {
+  __typename?: 'ShowroomImportFailure';
+  /** BonusPlus customer id. */
+  bonusPlusId: Scalars['Int']['output'];
+  /** The phone as BonusPlus has it. */
+  phone: Scalars['String']['output'];
+  /** What went wrong. */
+  reason: Scalars['String']['output'];
+};
+
+/**
+ * A run of the showroom import: BonusPlus customers that RetailCRM does not have (showroom buyers)
+ * created in RetailCRM, once each, matched by phone.
+ */
+export type ShowroomImportRun = {
+  __typename?: 'ShowroomImportRun';
+  /** Customers whose phone the graph or RetailCRM already had: nothing created. */
+  alreadyKnown: Scalars['Int']['output'];
+  /** BonusPlus customers looked at so far: imported + alreadyKnown + failed. */
+  customersRead: Scalars['Int']['output'];
+  /** Why it failed. */
+  error?: Maybe<Scalars['String']['output']>;
+  /** Customers this run could not import (see `failures`); a later run tries them again. */
+  failed: Scalars['Int']['output'];
+  /** The customers it could not import, and why (the first `first`, at most 100). */
+  failures: Array<ShowroomImportFailure>;
+  /** When the run ended (succeeded, failed or stopped). */
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Run id. */
+  id: Scalars['ID']['output'];
+  /** Customers created in RetailCRM by this run. */
+  imported: Scalars['Int']['output'];
+  /** The BonusPlus row (1-based, in BonusPlus id order) the run reads next. */
+  nextRow: Scalars['Int']['output'];
+  /** When the run started. */
+  startedAt: Scalars['DateTime']['output'];
+  /** RUNNING, SUCCEEDED, FAILED (an upstream outage) or STOPPED (a shutdown); the next start continues a FAILED or STOPPED run. */
+  status: ShowroomImportStatus;
+  /** When the run last wrote progress. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+
+/**
+ * A run of the showroom import: BonusPlus customers that RetailCRM does not have (showroom buyers)
+ * created in RetailCRM, once each, matched by phone.
+ */
+export type ShowroomImportRunFailuresArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** State of a showroom import run. */
+export type ShowroomImportStatus =
+  /** Stopped by an outage of RetailCRM or BonusPlus; the next start continues it. */
+  | 'FAILED'
+  /** Importing. */
+  | 'RUNNING'
+  /** Stopped by a shutdown of the service; the next start continues it. */
+  | 'STOPPED'
+  /** Every BonusPlus customer was looked at. */
+  | 'SUCCEEDED';
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -257,6 +334,9 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegisterCustomerInput: RegisterCustomerInput;
   RegisterCustomerPayload: ResolverTypeWrapper<Omit<RegisterCustomerPayload, 'customer'> & { customer: ResolversTypes['Customer'] }>;
+  ShowroomImportFailure: ResolverTypeWrapper<ShowroomImportFailureRow>;
+  ShowroomImportRun: ResolverTypeWrapper<ShowroomImportRunRow>;
+  ShowroomImportStatus: ShowroomImportStatus;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
@@ -277,6 +357,8 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   RegisterCustomerInput: RegisterCustomerInput;
   RegisterCustomerPayload: Omit<RegisterCustomerPayload, 'customer'> & { customer: ResolversParentTypes['Customer'] };
+  ShowroomImportFailure: ShowroomImportFailureRow;
+  ShowroomImportRun: ShowroomImportRunRow;
   link__Import: Scalars['link__Import']['output'];
   String: Scalars['String']['output'];
 }>;
@@ -340,6 +422,7 @@ export interface FieldSetScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type MutationResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  importShowroomCustomers?: Resolver<ResolversTypes['ShowroomImportRun'], ParentType, ContextType>;
   registerCustomer?: Resolver<ResolversTypes['RegisterCustomerPayload'], ParentType, ContextType, RequireFields<MutationRegisterCustomerArgs, 'input'>>;
 }>;
 
@@ -353,10 +436,32 @@ export type QueryResolvers<ContextType = CustomerContext, ParentType extends Res
   customerByPhone?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerByPhoneArgs, 'phone'>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
   me?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  showroomImportRuns?: Resolver<Array<ResolversTypes['ShowroomImportRun']>, ParentType, ContextType, RequireFields<QueryShowroomImportRunsArgs, 'last'>>;
 }>;
 
 export type RegisterCustomerPayloadResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['RegisterCustomerPayload'] = ResolversParentTypes['RegisterCustomerPayload']> = ResolversObject<{
   customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+}>;
+
+export type ShowroomImportFailureResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['ShowroomImportFailure'] = ResolversParentTypes['ShowroomImportFailure']> = ResolversObject<{
+  bonusPlusId?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  phone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ShowroomImportRunResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['ShowroomImportRun'] = ResolversParentTypes['ShowroomImportRun']> = ResolversObject<{
+  alreadyKnown?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  customersRead?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failures?: Resolver<Array<ResolversTypes['ShowroomImportFailure']>, ParentType, ContextType, RequireFields<ShowroomImportRunFailuresArgs, 'first'>>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  imported?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  nextRow?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ShowroomImportStatus'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 }>;
 
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
@@ -374,6 +479,8 @@ export type Resolvers<ContextType = CustomerContext> = ResolversObject<{
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RegisterCustomerPayload?: RegisterCustomerPayloadResolvers<ContextType>;
+  ShowroomImportFailure?: ShowroomImportFailureResolvers<ContextType>;
+  ShowroomImportRun?: ShowroomImportRunResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
 }>;
 

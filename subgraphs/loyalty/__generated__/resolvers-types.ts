@@ -1,9 +1,10 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { LoyaltyAccount as LoyaltyAccountModel, LoyaltyTier as LoyaltyTierModel } from '../loyalty.model.js';
+import type { LoyaltyAccount as LoyaltyAccountModel, LoyaltyTier as LoyaltyTierModel, BonusLot as BonusLotModel, BonusTransaction as BonusTransactionModel } from '../loyalty.model.js';
 import type { LoyaltyContext } from '../loyalty.context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
   ID: { input: string; output: string; }
@@ -29,6 +30,83 @@ export type BonusBalance = {
   spent: Scalars['Int']['output'];
 };
 
+/** A portion of credited bonuses with its own expiry; spending draws the soonest-expiring first. */
+export type BonusLot = {
+  __typename?: 'BonusLot';
+  /** From when they may be spent. */
+  activeFrom: Scalars['DateTime']['output'];
+  /** Bonuses credited. */
+  amount: Scalars['Int']['output'];
+  /** When what remains burns; null when it never does. */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** BonusPlus lot id. */
+  id: Scalars['ID']['output'];
+  /** Why the bonuses were credited. */
+  reason: BonusReason;
+  /** Bonuses of it not yet spent. */
+  remaining: Scalars['Int']['output'];
+};
+
+/** Why bonuses moved. Every value but MANUAL is a purchase, a payment, a return or a program rule. */
+export type BonusReason =
+  /** The birthday bonus (a program rule). */
+  | 'BIRTHDAY'
+  /** Burned: the bonuses reached their expiry date unspent. */
+  | 'EXPIRY'
+  /** A holiday bonus (a program rule). */
+  | 'HOLIDAY'
+  /** Changed by BonusPlus staff inside BonusPlus itself; the graph has no such operation (R12). */
+  | 'MANUAL'
+  /** Earned on a paid purchase. */
+  | 'PURCHASE'
+  /** The bonus for bringing a friend (a program rule). */
+  | 'REFERRAL'
+  /** Spent bonuses given back for returned goods. */
+  | 'REFUND'
+  /** A hold given back (order cancelled, expired, or turned into the purchase). */
+  | 'RELEASE'
+  /** Held for an order that is not yet paid. */
+  | 'RESERVE'
+  /** Earned bonuses taken back for returned goods. */
+  | 'RETURN'
+  /** Spent on a purchase. */
+  | 'SPENT'
+  /** The welcome bonus credited at enrolment (a program rule). */
+  | 'WELCOME';
+
+/** One movement of bonuses. */
+export type BonusTransaction = {
+  __typename?: 'BonusTransaction';
+  /** Bonuses moved: positive when credited, negative when taken. */
+  amount: Scalars['Int']['output'];
+  /** For a credit, when its bonuses expire (null: never); for an expiry, when the lot expired. */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** BonusPlus transaction id. */
+  id: Scalars['ID']['output'];
+  /** When it happened. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** Why the bonuses moved. */
+  reason: BonusReason;
+};
+
+/** A page of bonus movements. */
+export type BonusTransactionConnection = {
+  __typename?: 'BonusTransactionConnection';
+  /** The movements of this page, each with its cursor. */
+  edges: Array<BonusTransactionEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+};
+
+/** One movement in a page. */
+export type BonusTransactionEdge = {
+  __typename?: 'BonusTransactionEdge';
+  /** Opaque cursor: pass it as `after` to read on. */
+  cursor: Scalars['String']['output'];
+  /** The movement. */
+  node: BonusTransaction;
+};
+
 /** A customer, as the loyalty program sees them. */
 export type Customer = {
   __typename?: 'Customer';
@@ -47,12 +125,32 @@ export type LoyaltyAccount = {
   balance: BonusBalance;
   /** Virtual card number. */
   cardNumber: Scalars['String']['output'];
+  /**
+   * Lots with bonuses left that expire within `withinDays` days from now (0–3650), soonest first:
+   * what the account page shows as "about to expire".
+   */
+  expiring: Array<BonusLot>;
   /** Purchases counted towards the next tier, in kopecks. */
   purchasesTotal: Scalars['Int']['output'];
   /** Card type: decides how many bonuses purchases earn. */
   tier: LoyaltyTier;
+  /** The account's bonus movements, newest first. `first` is 1–100; `after` is an `endCursor`. */
+  transactions: BonusTransactionConnection;
   /** When these figures were last read from BonusPlus. */
   updatedAt: Scalars['DateTime']['output'];
+};
+
+
+/** A customer's account in the loyalty program (BonusPlus). */
+export type LoyaltyAccountExpiringArgs = {
+  withinDays?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A customer's account in the loyalty program (BonusPlus). */
+export type LoyaltyAccountTransactionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A card type of the program. */
@@ -68,6 +166,15 @@ export type LoyaltyTier = {
   name: Scalars['String']['output'];
   /** Purchases total, in kopecks, from which this tier applies. */
   threshold: Scalars['Int']['output'];
+};
+
+/** Cursor pagination state. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** Cursor of the last item of this page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** True when more items follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -169,32 +276,43 @@ export type FederationReferenceTypes = ResolversObject<{
 export type ResolversTypes = ResolversObject<{
   BonusBalance: ResolverTypeWrapper<BonusBalance>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  Customer: ResolverTypeWrapper<Omit<Customer, 'loyalty'> & { loyalty?: Maybe<ResolversTypes['LoyaltyAccount']> }>;
+  BonusLot: ResolverTypeWrapper<BonusLotModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  BonusReason: BonusReason;
+  BonusTransaction: ResolverTypeWrapper<BonusTransactionModel>;
+  BonusTransactionConnection: ResolverTypeWrapper<Omit<BonusTransactionConnection, 'edges'> & { edges: Array<ResolversTypes['BonusTransactionEdge']> }>;
+  BonusTransactionEdge: ResolverTypeWrapper<Omit<BonusTransactionEdge, 'node'> & { node: ResolversTypes['BonusTransaction'] }>;
+  Customer: ResolverTypeWrapper<Omit<Customer, 'loyalty'> & { loyalty?: Maybe<ResolversTypes['LoyaltyAccount']> }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   FieldSet: ResolverTypeWrapper<Scalars['FieldSet']['output']>;
   LoyaltyAccount: ResolverTypeWrapper<LoyaltyAccountModel>;
   LoyaltyTier: ResolverTypeWrapper<LoyaltyTierModel>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   BonusBalance: BonusBalance;
   Int: Scalars['Int']['output'];
-  Customer: Omit<Customer, 'loyalty'> & { loyalty?: Maybe<ResolversParentTypes['LoyaltyAccount']> } | FederationReferenceTypes['Customer'];
+  BonusLot: BonusLotModel;
   ID: Scalars['ID']['output'];
+  BonusTransaction: BonusTransactionModel;
+  BonusTransactionConnection: Omit<BonusTransactionConnection, 'edges'> & { edges: Array<ResolversParentTypes['BonusTransactionEdge']> };
+  BonusTransactionEdge: Omit<BonusTransactionEdge, 'node'> & { node: ResolversParentTypes['BonusTransaction'] };
+  Customer: Omit<Customer, 'loyalty'> & { loyalty?: Maybe<ResolversParentTypes['LoyaltyAccount']> } | FederationReferenceTypes['Customer'];
   DateTime: Scalars['DateTime']['output'];
   FieldSet: Scalars['FieldSet']['output'];
   LoyaltyAccount: LoyaltyAccountModel;
   LoyaltyTier: LoyaltyTierModel;
   Float: Scalars['Float']['output'];
+  PageInfo: PageInfo;
+  Boolean: Scalars['Boolean']['output'];
   link__Import: Scalars['link__Import']['output'];
   String: Scalars['String']['output'];
-  Boolean: Scalars['Boolean']['output'];
 }>;
 
 export type InaccessibleDirectiveArgs = { };
@@ -224,6 +342,33 @@ export type BonusBalanceResolvers<ContextType = LoyaltyContext, ParentType exten
   spent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type BonusLotResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['BonusLot'] = ResolversParentTypes['BonusLot']> = ResolversObject<{
+  activeFrom?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['BonusReason'], ParentType, ContextType>;
+  remaining?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type BonusTransactionResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['BonusTransaction'] = ResolversParentTypes['BonusTransaction']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['BonusReason'], ParentType, ContextType>;
+}>;
+
+export type BonusTransactionConnectionResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['BonusTransactionConnection'] = ResolversParentTypes['BonusTransactionConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['BonusTransactionEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type BonusTransactionEdgeResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['BonusTransactionEdge'] = ResolversParentTypes['BonusTransactionEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['BonusTransaction'], ParentType, ContextType>;
+}>;
+
 export type CustomerResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -241,8 +386,10 @@ export interface FieldSetScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type LoyaltyAccountResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['LoyaltyAccount'] = ResolversParentTypes['LoyaltyAccount']> = ResolversObject<{
   balance?: Resolver<ResolversTypes['BonusBalance'], ParentType, ContextType>;
   cardNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiring?: Resolver<Array<ResolversTypes['BonusLot']>, ParentType, ContextType, RequireFields<LoyaltyAccountExpiringArgs, 'withinDays'>>;
   purchasesTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   tier?: Resolver<ResolversTypes['LoyaltyTier'], ParentType, ContextType>;
+  transactions?: Resolver<ResolversTypes['BonusTransactionConnection'], ParentType, ContextType, RequireFields<LoyaltyAccountTransactionsArgs, 'first'>>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 }>;
 
@@ -254,17 +401,27 @@ export type LoyaltyTierResolvers<ContextType = LoyaltyContext, ParentType extend
   threshold?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type PageInfoResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
   name: 'link__Import';
 }
 
 export type Resolvers<ContextType = LoyaltyContext> = ResolversObject<{
   BonusBalance?: BonusBalanceResolvers<ContextType>;
+  BonusLot?: BonusLotResolvers<ContextType>;
+  BonusTransaction?: BonusTransactionResolvers<ContextType>;
+  BonusTransactionConnection?: BonusTransactionConnectionResolvers<ContextType>;
+  BonusTransactionEdge?: BonusTransactionEdgeResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   FieldSet?: GraphQLScalarType;
   LoyaltyAccount?: LoyaltyAccountResolvers<ContextType>;
   LoyaltyTier?: LoyaltyTierResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
 }>;
 

@@ -2,6 +2,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { EntityRef, Order as OrderModel, OrderLine as OrderLineModel, Payment as PaymentModel } from '../order.model.js';
 import type { Quote, QuoteLine as QuoteLineModel } from '../checkout.service.js';
 import type { ReturnLine as ReturnLineModel, ReturnPreview as ReturnPreviewModel, OrderReturn as OrderReturnModel } from '../return.service.js';
+import type { ReconciliationSection as ReconciliationSectionModel, Difference } from '../reconciliation.service.js';
 import type { OrderContext } from '../order.context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -342,6 +343,8 @@ export type Query = {
   checkoutQuote: CheckoutQuote;
   /** An order by id. Its customer, or staff. */
   order?: Maybe<Order>;
+  /** Compares RetailCRM, BonusPlus, 1C and the graph's records now, and lists every difference. Admin only. */
+  reconciliation: Reconciliation;
   /**
    * What returning these units would give back and take back, per line and in total. Staff, or the
    * customer for their own order.
@@ -386,6 +389,38 @@ export type QuoteLine = {
   quantity: Scalars['Int']['output'];
   /** What the line costs after bonuses, in kopecks. */
   total: Scalars['Int']['output'];
+};
+
+/**
+ * A comparison of the systems of record with each other and with the graph's own records, made
+ * when asked. Each subgraph adds the part it can check.
+ */
+export type Reconciliation = {
+  __typename?: 'Reconciliation';
+  /** When this comparison was asked for (ISO 8601): also its id. */
+  id: Scalars['ID']['output'];
+  /** Orders placed through the graph against RetailCRM, and their stock reserves against 1C. */
+  orders: ReconciliationSection;
+};
+
+/** A figure the systems disagree on. */
+export type ReconciliationDifference = {
+  __typename?: 'ReconciliationDifference';
+  /** The figure compared, e.g. `status` or `active bonuses`. */
+  field: Scalars['String']['output'];
+  /** What it is about: an order id, a customer id. */
+  subject: Scalars['String']['output'];
+  /** Each system's value (null: the system has no such record). */
+  values: Array<SystemValue>;
+};
+
+/** What one part of a reconciliation checked and found. */
+export type ReconciliationSection = {
+  __typename?: 'ReconciliationSection';
+  /** How many subjects (orders, customers …) were compared. */
+  checked: Scalars['Int']['output'];
+  /** Every figure the systems disagree on; empty when all agree. */
+  differences: Array<ReconciliationDifference>;
 };
 
 /** A payment taken in a showroom. */
@@ -471,6 +506,15 @@ export type ReturnStatus =
   /** Recorded here; BonusPlus, RetailCRM or 1C still to follow (they follow by themselves). */
   | 'PENDING';
 
+/** One system's value of a compared figure. */
+export type SystemValue = {
+  __typename?: 'SystemValue';
+  /** `graph`, `RetailCRM`, `BonusPlus` or `1C`. */
+  system: Scalars['String']['output'];
+  /** The value as that system has it. */
+  value?: Maybe<Scalars['String']['output']>;
+};
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -554,6 +598,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type FederationTypes = ResolversObject<{
   Customer: Customer;
   Order: Order;
+  Reconciliation: Reconciliation;
 }>;
 
 /** Mapping of federation reference types */
@@ -564,6 +609,9 @@ export type FederationReferenceTypes = ResolversObject<{
   Order:
     ( { __typename: 'Order' }
     & GraphQLRecursivePick<FederationTypes['Order'], {"id":true}> );
+  Reconciliation:
+    ( { __typename: 'Reconciliation' }
+    & GraphQLRecursivePick<FederationTypes['Reconciliation'], {"id":true}> );
 }>;
 
 
@@ -597,6 +645,9 @@ export type ResolversTypes = ResolversObject<{
   PlaceOrderPayload: ResolverTypeWrapper<Omit<PlaceOrderPayload, 'order'> & { order: ResolversTypes['Order'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   QuoteLine: ResolverTypeWrapper<QuoteLineModel>;
+  Reconciliation: ResolverTypeWrapper<EntityRef>;
+  ReconciliationDifference: ResolverTypeWrapper<Difference>;
+  ReconciliationSection: ResolverTypeWrapper<ReconciliationSectionModel>;
   RecordPaymentInput: RecordPaymentInput;
   RecordPaymentPayload: ResolverTypeWrapper<Omit<RecordPaymentPayload, 'order'> & { order: ResolversTypes['Order'] }>;
   ReturnLine: ResolverTypeWrapper<ReturnLineModel>;
@@ -605,6 +656,7 @@ export type ResolversTypes = ResolversObject<{
   ReturnOrderLinesPayload: ResolverTypeWrapper<Omit<ReturnOrderLinesPayload, 'order' | 'return'> & { order: ResolversTypes['Order'], return: ResolversTypes['OrderReturn'] }>;
   ReturnPreview: ResolverTypeWrapper<ReturnPreviewModel>;
   ReturnStatus: ReturnStatus;
+  SystemValue: ResolverTypeWrapper<SystemValue>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
@@ -636,6 +688,9 @@ export type ResolversParentTypes = ResolversObject<{
   PlaceOrderPayload: Omit<PlaceOrderPayload, 'order'> & { order: ResolversParentTypes['Order'] };
   Query: Record<PropertyKey, never>;
   QuoteLine: QuoteLineModel;
+  Reconciliation: EntityRef;
+  ReconciliationDifference: Difference;
+  ReconciliationSection: ReconciliationSectionModel;
   RecordPaymentInput: RecordPaymentInput;
   RecordPaymentPayload: Omit<RecordPaymentPayload, 'order'> & { order: ResolversParentTypes['Order'] };
   ReturnLine: ReturnLineModel;
@@ -643,6 +698,7 @@ export type ResolversParentTypes = ResolversObject<{
   ReturnOrderLinesInput: ReturnOrderLinesInput;
   ReturnOrderLinesPayload: Omit<ReturnOrderLinesPayload, 'order' | 'return'> & { order: ResolversParentTypes['Order'], return: ResolversParentTypes['OrderReturn'] };
   ReturnPreview: ReturnPreviewModel;
+  SystemValue: SystemValue;
   link__Import: Scalars['link__Import']['output'];
   String: Scalars['String']['output'];
 }>;
@@ -796,6 +852,7 @@ export type PlaceOrderPayloadResolvers<ContextType = OrderContext, ParentType ex
 export type QueryResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   checkoutQuote?: Resolver<ResolversTypes['CheckoutQuote'], ParentType, ContextType, RequireFields<QueryCheckoutQuoteArgs, 'cart'>>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
+  reconciliation?: Resolver<ResolversTypes['Reconciliation'], ParentType, ContextType>;
   returnPreview?: Resolver<ResolversTypes['ReturnPreview'], ParentType, ContextType, RequireFields<QueryReturnPreviewArgs, 'lines' | 'orderId'>>;
 }>;
 
@@ -808,6 +865,23 @@ export type QuoteLineResolvers<ContextType = OrderContext, ParentType extends Re
   productName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type ReconciliationResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Reconciliation'] = ResolversParentTypes['Reconciliation'], FederationReferenceType extends FederationReferenceTypes['Reconciliation'] = FederationReferenceTypes['Reconciliation']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Reconciliation']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  orders?: Resolver<ResolversTypes['ReconciliationSection'], ParentType, ContextType>;
+}>;
+
+export type ReconciliationDifferenceResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ReconciliationDifference'] = ResolversParentTypes['ReconciliationDifference']> = ResolversObject<{
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  values?: Resolver<Array<ResolversTypes['SystemValue']>, ParentType, ContextType>;
+}>;
+
+export type ReconciliationSectionResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ReconciliationSection'] = ResolversParentTypes['ReconciliationSection']> = ResolversObject<{
+  checked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  differences?: Resolver<Array<ResolversTypes['ReconciliationDifference']>, ParentType, ContextType>;
 }>;
 
 export type RecordPaymentPayloadResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['RecordPaymentPayload'] = ResolversParentTypes['RecordPaymentPayload']> = ResolversObject<{
@@ -835,6 +909,11 @@ export type ReturnPreviewResolvers<ContextType = OrderContext, ParentType extend
   spentRefunded?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type SystemValueResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['SystemValue'] = ResolversParentTypes['SystemValue']> = ResolversObject<{
+  system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
   name: 'link__Import';
 }
@@ -858,10 +937,14 @@ export type Resolvers<ContextType = OrderContext> = ResolversObject<{
   PlaceOrderPayload?: PlaceOrderPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   QuoteLine?: QuoteLineResolvers<ContextType>;
+  Reconciliation?: ReconciliationResolvers<ContextType>;
+  ReconciliationDifference?: ReconciliationDifferenceResolvers<ContextType>;
+  ReconciliationSection?: ReconciliationSectionResolvers<ContextType>;
   RecordPaymentPayload?: RecordPaymentPayloadResolvers<ContextType>;
   ReturnLine?: ReturnLineResolvers<ContextType>;
   ReturnOrderLinesPayload?: ReturnOrderLinesPayloadResolvers<ContextType>;
   ReturnPreview?: ReturnPreviewResolvers<ContextType>;
+  SystemValue?: SystemValueResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
 }>;
 

@@ -1,0 +1,103 @@
+import type { Kysely } from 'kysely';
+import type { CrmOrder } from '../../connectors/retailcrm/retailcrm-orders.port.js';
+import type { CrmReferences } from './crm-references.js';
+import type { OrderDeps } from './order.deps.js';
+import type { OrderDb, OrderRow, OrderState } from './order.table.js';
+
+/** One figure that two or more systems disagree on. */
+export interface Difference {
+  /** What it is about: an order id, a customer id. */
+  readonly subject: string;
+  readonly field: string;
+  readonly values: readonly { readonly system: string; readonly value: string | null }[];
+}
+
+export interface ReconciliationSection {
+  readonly checked: number;
+  readonly differences: Difference[];
+}
+
+const PAGE = 100;
+const LIVE_IN_ONEC: ReadonlySet<OrderState> = new Set(['APPROVED', 'SHIPPED', 'DELIVERED', 'RETURNED']);
+const ENDED: ReadonlySet<OrderState> = new Set(['CANCELLED', 'EXPIRED']);
+
+/** Which RetailCRM status groups agree with each of our states. */
+const CRM_GROUPS: Partial<Record<OrderState, readonly string[]>> = {
+  PLACED: ['new'],
+  APPROVED: ['approval', 'assembling'],
+  SHIPPED: ['delivery'],
+  DELIVERED: ['complete'],
+  RETURNED: ['complete', 'cancel'],
+  CANCELLED: ['cancel'],
+  EXPIRED: ['cancel'],
+};
+
+const value = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/**
+ * Compares the orders placed through the graph with RetailCRM and 1C, and lists every
+ * disagreement: the order missing in RetailCRM, a status out of step, bonuses spent that differ;
+ * an order whose goods should be reserved in 1C (approved, shipped …) with no posted 1C order or
+ * other quantities; a cancelled order still holding a reserve in 1C. Orders of the last `days`
+ * are checked (default: all). Reads only: one RetailCRM call per 100 orders, one 1C call per 1C order.
+ */
+export async function reconcileOrders(deps: OrderDeps, references: CrmReferences, options: { days?: number } = {}): Promise<ReconciliationSection> {
+  let query = (deps.db as Kysely<OrderDb>).selectFrom('ordering.orders').selectAll().where('origin', '=', 'graph').where('state', 'not in', ['PENDING', 'FAILED']);
+  if (options.days) query = query.where('created_at', '>=', new Date(Date.now() - options.days * 86_400_000));
+  const orders = await query.orderBy('created_at').execute();
+  const differences: Difference[] = [];
+
+  for (let i = 0; i < orders.length; i += PAGE) {
+    const page = orders.slice(i, i + PAGE);
+    const { orders: inCrm } = await deps.crm.listOrders({ externalIds: page.map((o) => o.id) }, { limit: PAGE });
+    const byId = new Map(inCrm.map((o) => [o.externalId, o]));
+    for (const order of page) differences.push(...(await compareWithCrm(references, order, byId.get(order.id))));
+  }
+  for (const order of orders) differences.push(...(await compareWithOneC(deps, order)));
+  return { checked: orders.length, differences };
+}
+
+async function compareWithCrm(references: CrmReferences, order: OrderRow, crm: CrmOrder | undefined): Promise<Difference[]> {
+  if (!crm) return [{ subject: order.id, field: 'order', values: [{ system: 'graph', value: order.state }, { system: 'RetailCRM', value: null }] }];
+  const found: Difference[] = [];
+  const group = await references.statusGroup(crm.status);
+  if (!(CRM_GROUPS[order.state] ?? []).includes(group ?? '')) {
+    found.push({ subject: order.id, field: 'status', values: [{ system: 'graph', value: order.state }, { system: 'RetailCRM', value: `${crm.status} (${group ?? 'unknown group'})` }] });
+  }
+  if (Math.round(crm.bonusesChargeTotal) !== order.bonuses_spent) {
+    found.push({ subject: order.id, field: 'bonusesSpent', values: [{ system: 'graph', value: value(order.bonuses_spent) }, { system: 'RetailCRM', value: value(crm.bonusesChargeTotal) }] });
+  }
+  return found;
+}
+
+async function compareWithOneC(deps: OrderDeps, order: OrderRow): Promise<Difference[]> {
+  const sent = await (deps.db as Kysely<OrderDb>).selectFrom('ordering.onec_orders').selectAll().where('order_id', '=', order.id).orderBy('external_number').execute();
+  const found: Difference[] = [];
+  if (LIVE_IN_ONEC.has(order.state) && sent.length === 0) {
+    found.push({ subject: order.id, field: '1C order', values: [{ system: 'graph', value: order.state }, { system: '1C', value: null }] });
+  }
+  for (const row of sent) {
+    const inOneC = await deps.oneC.findOrderByExternalNumber(row.external_number);
+    const reserving = inOneC !== undefined && inOneC.posted && inOneC.status !== 'Закрыт';
+    // A shipped order's 1C document no longer reserves: it is done, not closed.
+    if (!reserving && inOneC && (order.state === 'SHIPPED' || order.state === 'DELIVERED' || order.state === 'RETURNED') && inOneC.status === 'Закрыт' && row.state && row.state !== 'POSTING_REFUSED') continue;
+    if (LIVE_IN_ONEC.has(order.state)) {
+      if (!reserving) {
+        found.push({ subject: order.id, field: `1C order ${row.external_number}`, values: [{ system: 'graph', value: `${order.state}, posted` }, { system: '1C', value: inOneC ? (inOneC.posted ? inOneC.status : 'not posted') : null }] });
+        continue;
+      }
+      const held = new Map<string, number>();
+      for (const h of order.stock_hold_lines ?? []) if (h.warehouseId === row.warehouse_id) held.set(h.offerId, (held.get(h.offerId) ?? 0) + h.quantity);
+      const inDoc = new Map<string, number>();
+      for (const l of inOneC.lines) if (!l.cancelled) inDoc.set(l.characteristicRef ?? l.productRef, (inDoc.get(l.characteristicRef ?? l.productRef) ?? 0) + l.quantity);
+      for (const offer of new Set([...held.keys(), ...inDoc.keys()])) {
+        if ((held.get(offer) ?? 0) !== (inDoc.get(offer) ?? 0)) {
+          found.push({ subject: order.id, field: `units of ${offer} in 1C order ${row.external_number}`, values: [{ system: 'graph', value: value(held.get(offer) ?? 0) }, { system: '1C', value: value(inDoc.get(offer) ?? 0) }] });
+        }
+      }
+    } else if (ENDED.has(order.state) && reserving) {
+      found.push({ subject: order.id, field: `1C order ${row.external_number}`, values: [{ system: 'graph', value: order.state }, { system: '1C', value: `${inOneC!.status}, reserving` }] });
+    }
+  }
+  return found;
+}
