@@ -29,6 +29,9 @@ const config: CodegenConfig = {
       LoyaltyTier: '../loyalty.model.js#LoyaltyTier as LoyaltyTierModel',
       BonusLot: '../loyalty.model.js#BonusLot as BonusLotModel',
       BonusTransaction: '../loyalty.model.js#BonusTransaction as BonusTransactionModel',
+      Reconciliation: '../reconciliation.service.js#ReconciliationRef',
+      ReconciliationSection: '../../../platform/reconciliation.js#ReconciliationSection as ReconciliationSectionModel',
+      ReconciliationDifference: '../../../platform/reconciliation.js#Difference',
     }),
     'subgraphs/inventory/__generated__/resolvers-types.ts': subgraph('inventory', {
       Product: '../inventory.model.js#Product as ProductModel',
@@ -50,8 +53,8 @@ const config: CodegenConfig = {
       ReturnPreview: '../return.service.js#ReturnPreview as ReturnPreviewModel',
       OrderReturn: '../return.service.js#OrderReturn as OrderReturnModel',
       Reconciliation: '../order.model.js#EntityRef',
-      ReconciliationSection: '../reconciliation.service.js#ReconciliationSection as ReconciliationSectionModel',
-      ReconciliationDifference: '../reconciliation.service.js#Difference',
+      ReconciliationSection: '../../../platform/reconciliation.js#ReconciliationSection as ReconciliationSectionModel',
+      ReconciliationDifference: '../../../platform/reconciliation.js#Difference',
     }),
   },
 };

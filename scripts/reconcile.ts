@@ -8,7 +8,7 @@ type Section = { checked: number; differences: { subject: string; field: string;
 const SECTION = 'checked differences { subject field values { system value } }';
 
 try {
-  const { reconciliation } = await gql<{ reconciliation: Record<string, Section | string> }>(`{ reconciliation { id orders { ${SECTION} } } }`);
+  const { reconciliation } = await gql<{ reconciliation: Record<string, Section | string> }>(`{ reconciliation { id orders { ${SECTION} } customers { ${SECTION} } } }`);
   console.log(`reconciliation ${reconciliation.id} (${url})`);
   let differences = 0;
   for (const [name, section] of Object.entries(reconciliation)) {

@@ -7,7 +7,7 @@ import type { Logger } from '../../platform/logger.js';
 export interface LoyaltyDeps {
   readonly db: Kysely<any>;
   readonly bonusPlus: BonusPlusCustomersPort & BonusPlusLedgerPort;
-  readonly crm: Pick<RetailCrmCustomersPort, 'editCustomer'>;
+  readonly crm: Pick<RetailCrmCustomersPort, 'editCustomer' | 'listCustomers'>;
   readonly logger: Logger;
   readonly settings: {
     readonly welcomeBonus: number;

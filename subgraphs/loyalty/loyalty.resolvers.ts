@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
 import { badInput, forbidden, notFound, unauthenticated } from '../../platform/errors.js';
-import { canSee } from '../../platform/identity.js';
+import { canSee, requireStaff } from '../../platform/identity.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import { bonusTransactionFromRow } from './loyalty.model.js';
 import { findTransactionsPage } from './loyalty.repository.js';
 import type { LoyaltyDb } from './loyalty.table.js';
+import { reconcileCustomers } from './reconciliation.service.js';
 
 const DAY_MS = 86_400_000;
 const MAX_WITHIN_DAYS = 3650;
@@ -27,6 +28,16 @@ function afterTransaction(cursor: string): { occurredAt: Date; id: number } {
  */
 export const loyaltyResolvers: Resolvers = {
   DateTime: DateTimeScalar,
+  Reconciliation: {
+    __resolveReference: (reference, ctx) => {
+      requireStaff(ctx.identity, 'admin');
+      return { id: reference.id };
+    },
+    customers: (_r, _a, ctx) => {
+      requireStaff(ctx.identity, 'admin');
+      return reconcileCustomers(ctx.deps);
+    },
+  },
   Customer: {
     __resolveReference: (reference, ctx) => {
       if (!canSee(ctx.identity, reference.id)) throw ctx.identity.kind === 'anonymous' ? unauthenticated() : forbidden('A customer sees only their own data');

@@ -1,21 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { CrmOrder } from '../../connectors/retailcrm/retailcrm-orders.port.js';
+import type { Difference, ReconciliationSection } from '../../platform/reconciliation.js';
 import type { CrmReferences } from './crm-references.js';
 import type { OrderDeps } from './order.deps.js';
 import type { OrderDb, OrderRow, OrderState } from './order.table.js';
 
-/** One figure that two or more systems disagree on. */
-export interface Difference {
-  /** What it is about: an order id, a customer id. */
-  readonly subject: string;
-  readonly field: string;
-  readonly values: readonly { readonly system: string; readonly value: string | null }[];
-}
-
-export interface ReconciliationSection {
-  readonly checked: number;
-  readonly differences: Difference[];
-}
 
 const PAGE = 100;
 const LIVE_IN_ONEC: ReadonlySet<OrderState> = new Set(['APPROVED', 'SHIPPED', 'DELIVERED', 'RETURNED']);

@@ -8,6 +8,7 @@ const RECONCILE = /* GraphQL */ `
     reconciliation {
       id
       orders { checked differences { subject field values { system value } } }
+      customers { checked differences { subject field values { system value } } }
     }
   }
 `;
@@ -39,7 +40,7 @@ const pay = (orderId: string) => t.gql(`mutation($input: RecordPaymentInput!) { 
 const cancel = (orderId: string) => t.gql(`mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { order { id } } }`, { input: { orderId, idempotencyKey: randomUUID() } }, manager);
 
 describe('reconciliation (admin)', () => {
-  it('after a mix of orders, payments, cancels and returns there is no difference; a drift injected into 1C is listed alone', async () => {
+  it('after a mix of orders, payments, cancels and returns there is no difference; a drift injected into 1C or BonusPlus is listed alone', async () => {
     const ann = await registerEnrolled(t, '+79165550001');
     const bob = await registerEnrolled(t, '+79165550002');
     const offers = await availableOffers(t, 5, 3);
@@ -73,6 +74,8 @@ describe('reconciliation (admin)', () => {
     expect(clean.errors).toBeUndefined();
     expect(clean.data.reconciliation.orders.checked).toBe(5);
     expect(clean.data.reconciliation.orders.differences).toEqual([]);
+    expect(clean.data.reconciliation.customers.checked).toBeGreaterThanOrEqual(2);
+    expect(clean.data.reconciliation.customers.differences).toEqual([]);
     expect(waiting.id).toBeTruthy();
 
     // Someone closes the shipped order's 1C document by hand: exactly that shows.
@@ -81,7 +84,16 @@ describe('reconciliation (admin)', () => {
     await t.settle();
     const [sent] = await t.database.db.selectFrom('ordering.onec_orders').select(['ref', 'external_number']).where('order_id', '=', approved.id).execute();
     await t.graph.upstream.oneC.cancelOrder(sent!.ref!);
+    // And BonusPlus loses 7 of Bob's bonuses without a ledger entry.
+    const bobInBonusPlus = await t.database.db.selectFrom('bonusplus_emulator.customers').select('id').where('phone', '=', bob.phone.replace(/\D/g, '')).executeTakeFirstOrThrow();
+    const lot = await t.database.db.selectFrom('bonusplus_emulator.bonus_lots').select(['id']).where('customer_id', '=', bobInBonusPlus.id).where('remaining', '>=', 7).orderBy('id').executeTakeFirstOrThrow();
+    await t.database.db.updateTable('bonusplus_emulator.bonus_lots').set((eb) => ({ remaining: eb('remaining', '-', 7) })).where('id', '=', lot.id).execute();
+    const bobBefore = (await t.gql(`query($id: ID!) { customer(id: $id) { loyalty { balance { active } } } }`, { id: bob.id }, manager)).data.customer.loyalty.balance.active;
+
     const drifted = await t.gql(RECONCILE, {}, admin);
+    expect(drifted.data.reconciliation.customers.differences).toEqual([
+      { subject: bob.id, field: 'active bonuses', values: [{ system: 'BonusPlus', value: String(bobBefore - 7) }, { system: 'RetailCRM', value: String(bobBefore) }, { system: 'graph', value: String(bobBefore) }] },
+    ]);
     expect(drifted.data.reconciliation.orders.differences).toEqual([
       { subject: approved.id, field: `1C order ${sent!.external_number}`, values: [{ system: 'graph', value: 'APPROVED, posted' }, { system: '1C', value: expect.any(String) }] },
     ]);

@@ -1,5 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { LoyaltyAccount as LoyaltyAccountModel, LoyaltyTier as LoyaltyTierModel, BonusLot as BonusLotModel, BonusTransaction as BonusTransactionModel } from '../loyalty.model.js';
+import type { ReconciliationRef } from '../reconciliation.service.js';
+import type { ReconciliationSection as ReconciliationSectionModel, Difference } from '../../../platform/reconciliation.js';
 import type { LoyaltyContext } from '../loyalty.context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -177,6 +179,47 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/**
+ * A comparison of the systems of record with each other and with the graph's own records, made
+ * when asked. Each subgraph adds the part it can check.
+ */
+export type Reconciliation = {
+  __typename?: 'Reconciliation';
+  /** Customers' loyalty figures: BonusPlus against the RetailCRM card and the graph's read model. */
+  customers: ReconciliationSection;
+  /** When this comparison was asked for (ISO 8601): also its id. */
+  id: Scalars['ID']['output'];
+};
+
+/** A figure the systems disagree on. */
+export type ReconciliationDifference = {
+  __typename?: 'ReconciliationDifference';
+  /** The figure compared, e.g. `status` or `active bonuses`. */
+  field: Scalars['String']['output'];
+  /** What it is about: an order id, a customer id. */
+  subject: Scalars['String']['output'];
+  /** Each system's value (null: the system has no such record). */
+  values: Array<SystemValue>;
+};
+
+/** What one part of a reconciliation checked and found. */
+export type ReconciliationSection = {
+  __typename?: 'ReconciliationSection';
+  /** How many subjects (orders, customers …) were compared. */
+  checked: Scalars['Int']['output'];
+  /** Every figure the systems disagree on; empty when all agree. */
+  differences: Array<ReconciliationDifference>;
+};
+
+/** One system's value of a compared figure. */
+export type SystemValue = {
+  __typename?: 'SystemValue';
+  /** `graph`, `RetailCRM`, `BonusPlus` or `1C`. */
+  system: Scalars['String']['output'];
+  /** The value as that system has it. */
+  value?: Maybe<Scalars['String']['output']>;
+};
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -259,6 +302,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
   Customer: Customer;
+  Reconciliation: Reconciliation;
 }>;
 
 /** Mapping of federation reference types */
@@ -268,6 +312,9 @@ export type FederationReferenceTypes = ResolversObject<{
     & GraphQLRecursivePick<FederationTypes['Customer'], {"id":true}>
     & ( Record<PropertyKey, never>
         | GraphQLRecursivePick<FederationTypes['Customer'], {"phone":true}> ) );
+  Reconciliation:
+    ( { __typename: 'Reconciliation' }
+    & GraphQLRecursivePick<FederationTypes['Reconciliation'], {"id":true}> );
 }>;
 
 
@@ -290,6 +337,10 @@ export type ResolversTypes = ResolversObject<{
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Reconciliation: ResolverTypeWrapper<ReconciliationRef>;
+  ReconciliationDifference: ResolverTypeWrapper<Difference>;
+  ReconciliationSection: ResolverTypeWrapper<ReconciliationSectionModel>;
+  SystemValue: ResolverTypeWrapper<SystemValue>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
@@ -311,6 +362,10 @@ export type ResolversParentTypes = ResolversObject<{
   Float: Scalars['Float']['output'];
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
+  Reconciliation: ReconciliationRef;
+  ReconciliationDifference: Difference;
+  ReconciliationSection: ReconciliationSectionModel;
+  SystemValue: SystemValue;
   link__Import: Scalars['link__Import']['output'];
   String: Scalars['String']['output'];
 }>;
@@ -406,6 +461,28 @@ export type PageInfoResolvers<ContextType = LoyaltyContext, ParentType extends R
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
+export type ReconciliationResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['Reconciliation'] = ResolversParentTypes['Reconciliation'], FederationReferenceType extends FederationReferenceTypes['Reconciliation'] = FederationReferenceTypes['Reconciliation']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Reconciliation']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  customers?: Resolver<ResolversTypes['ReconciliationSection'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type ReconciliationDifferenceResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['ReconciliationDifference'] = ResolversParentTypes['ReconciliationDifference']> = ResolversObject<{
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  values?: Resolver<Array<ResolversTypes['SystemValue']>, ParentType, ContextType>;
+}>;
+
+export type ReconciliationSectionResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['ReconciliationSection'] = ResolversParentTypes['ReconciliationSection']> = ResolversObject<{
+  checked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  differences?: Resolver<Array<ResolversTypes['ReconciliationDifference']>, ParentType, ContextType>;
+}>;
+
+export type SystemValueResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['SystemValue'] = ResolversParentTypes['SystemValue']> = ResolversObject<{
+  system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
   name: 'link__Import';
 }
@@ -422,6 +499,10 @@ export type Resolvers<ContextType = LoyaltyContext> = ResolversObject<{
   LoyaltyAccount?: LoyaltyAccountResolvers<ContextType>;
   LoyaltyTier?: LoyaltyTierResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  Reconciliation?: ReconciliationResolvers<ContextType>;
+  ReconciliationDifference?: ReconciliationDifferenceResolvers<ContextType>;
+  ReconciliationSection?: ReconciliationSectionResolvers<ContextType>;
+  SystemValue?: SystemValueResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
 }>;
 

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { EntityRef, Order as OrderModel, OrderLine as OrderLineModel, Payment as PaymentModel } from '../order.model.js';
 import type { Quote, QuoteLine as QuoteLineModel } from '../checkout.service.js';
 import type { ReturnLine as ReturnLineModel, ReturnPreview as ReturnPreviewModel, OrderReturn as OrderReturnModel } from '../return.service.js';
-import type { ReconciliationSection as ReconciliationSectionModel, Difference } from '../reconciliation.service.js';
+import type { ReconciliationSection as ReconciliationSectionModel, Difference } from '../../../platform/reconciliation.js';
 import type { OrderContext } from '../order.context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
