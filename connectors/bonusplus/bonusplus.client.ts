@@ -153,8 +153,9 @@ const calcSchema = z.object({
   discount: z.array(z.object({ ext: z.union([z.string(), z.number()]).transform(String), cb: z.number(), db: z.number(), ds: z.number().nullish() })),
   maxDebitBonuses: z.number(),
   multiplicityDebitBonus: z.number(),
-  // ASSUMED fields (the emulator's): the debit used and why the requested one was not.
+  // ASSUMED fields (the emulator's): the debit used, why the requested one was not, the balance.
   bonusDebit: z.number().nullish(),
+  availableBonuses: z.number().int().nullish(),
   debitError: z.object({ code: z.string() }).nullish(),
 });
 const saleResultSchema = z.object({ id: z.number().int(), orderUid: z.string(), orderUrl: z.string().nullish(), customer: customerSchema });
@@ -319,6 +320,7 @@ export function createBonusPlusClient(o: BonusPlusClientOptions): BonusPlusCusto
         debitMultiple: calc.multiplicityDebitBonus,
         bonusDebit: calc.bonusDebit ?? lines.reduce((a, l) => a + l.debited, 0),
         earnedTotal: lines.reduce((a, l) => a + l.earned, 0),
+        ...(typeof calc.availableBonuses === 'number' ? { availableBonuses: calc.availableBonuses } : {}),
         ...(problem && DEBIT_PROBLEMS.has(problem) ? { debitProblem: problem as BpDebitProblem } : {}),
       };
     },

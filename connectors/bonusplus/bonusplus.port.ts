@@ -149,6 +149,8 @@ export interface BpCalculation {
   readonly earnedTotal: number;
   /** Set when the requested debit was not allowed as asked. */
   readonly debitProblem?: BpDebitProblem;
+  /** The customer's active bonuses, when BonusPlus says (an ASSUMED field of the answer). */
+  readonly availableBonuses?: number;
 }
 
 export interface BpRegisterSale extends BpSale {

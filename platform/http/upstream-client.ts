@@ -103,8 +103,11 @@ export class UpstreamClient {
   readonly system: UpstreamSystem;
   private readonly agent: Agent;
   private readonly base: string;
-  private readonly spacingMs: number;
-  private nextSlot = 0;
+  /** At most `perWindow` requests start in any `windowMs`: the upstream's own rule, bursts allowed. */
+  private readonly perWindow: number;
+  private readonly windowMs: number;
+  /** Start times of the last `perWindow` requests (some may lie ahead: reserved). */
+  private readonly starts: number[] = [];
   private readonly policy;
   private sent = 0;
 
@@ -112,8 +115,10 @@ export class UpstreamClient {
     this.system = options.system;
     this.base = options.baseUrl.replace(/\/+$/, '');
     this.agent = new Agent({ connections: 16, keepAliveTimeout: 10_000 });
-    // A little slower than the limit, so clock jitter never tips a window over it.
-    this.spacingMs = options.requestsPerSecond ? 1000 / options.requestsPerSecond * 1.05 : 0;
+    const rps = options.requestsPerSecond ?? 0;
+    this.perWindow = rps > 0 ? Math.max(1, Math.floor(rps)) : 0;
+    // A little longer than the upstream's window, so clock jitter never tips it over the limit.
+    this.windowMs = rps > 0 ? (this.perWindow / rps) * 1000 * 1.05 : 0;
     const breaker = circuitBreaker(
       handleWhen((e) => !(e instanceof RetryableFailure && e.notApplied)),
       { halfOpenAfter: options.breakerHalfOpenAfterMs ?? 5_000, breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5) },
@@ -140,11 +145,16 @@ export class UpstreamClient {
     }
   }
 
+  /**
+   * Waits for a start slot: a sliding window like the upstream's (RetailCRM: 10 requests in any
+   * second per key), so a burst up to the limit goes at once and only the rest waits.
+   */
   private async waitForSlot(): Promise<void> {
-    if (this.spacingMs === 0) return;
+    if (this.perWindow === 0) return;
     const now = Date.now();
-    const slot = Math.max(now, this.nextSlot);
-    this.nextSlot = slot + this.spacingMs;
+    const slot = this.starts.length < this.perWindow ? now : Math.max(now, this.starts[this.starts.length - this.perWindow]! + this.windowMs);
+    this.starts.push(slot);
+    if (this.starts.length > this.perWindow) this.starts.splice(0, this.starts.length - this.perWindow);
     if (slot > now) await sleep(slot - now);
   }
 

@@ -122,18 +122,19 @@ export interface Quote {
  * Without a phone (anonymous, or a customer without one) the quote has no bonus figures; with
  * BonusPlus down it has none either and says so (`loyaltyAvailable`), rather than failing (R18).
  */
-export async function quoteCart(deps: OrderDeps, phone: string | null, cart: CartInput, bonusesToSpend: number | null | undefined): Promise<Quote> {
+export async function quoteCart(deps: OrderDeps, phoneOf: () => Promise<string | null>, cart: CartInput, bonusesToSpend: number | null | undefined): Promise<Quote> {
   const requested = bonusesSchema.safeParse(bonusesToSpend ?? 0);
   if (!requested.success) throw invalid('bonusesToSpend', requested.error);
-  const lines = await priceCart(deps, cart);
+  // Whose quote it is and what the cart costs are independent questions to two subgraphs.
+  const [lines, phone] = await Promise.all([priceCart(deps, cart), phoneOf()]);
   let calc: BpCalculation | undefined;
   let balance = 0;
   let loyaltyAvailable = phone !== null;
   if (phone) {
     try {
-      const [calculation, account] = await Promise.all([calculate(deps, phone, lines, requested.data), deps.bonusPlus.findCustomer(phone)]);
-      calc = calculation;
-      balance = account?.availableBonuses ?? 0;
+      calc = await calculate(deps, phone, lines, requested.data);
+      // The calculation carries the balance; an older BonusPlus that does not is asked separately.
+      balance = calc ? (calc.availableBonuses ?? (await deps.bonusPlus.findCustomer(phone))?.availableBonuses ?? 0) : 0;
     } catch (error) {
       if (!(error instanceof UpstreamUnavailableError)) throw error;
       loyaltyAvailable = false;

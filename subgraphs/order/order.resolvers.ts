@@ -42,7 +42,7 @@ function visibleOrder(ctx: OrderContext, row: Awaited<ReturnType<OrderContext['o
 export const orderResolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
-    checkoutQuote: async (_p, { cart, bonusesToSpend, customerId }, ctx) => quoteCart(ctx.deps, await quotingPhone(ctx, customerId), cart, bonusesToSpend),
+    checkoutQuote: (_p, { cart, bonusesToSpend, customerId }, ctx) => quoteCart(ctx.deps, () => quotingPhone(ctx, customerId), cart, bonusesToSpend),
     returnPreview: (_p, { orderId, lines }, ctx) => previewReturn(ctx.deps, ctx.identity, orderId, lines),
     reconciliation: (_p, _a, ctx) => {
       requireStaff(ctx.identity, 'admin');

@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export interface GatewayProcess {
+  readonly name: string;
+  readonly url: string;
+  readonly pid: number;
+  /** Peak resident memory of the process so far (VmHWM), in MB. */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** The gateways the bench compares, each its own process serving the same supergraph file. */
+export const GATEWAYS = {
+  ours: 'ours.gateway.ts',
+  'apollo-stock': 'apollo-stock.gateway.ts',
+  hive: 'hive.gateway.ts',
+} as const;
+
+export type GatewayName = keyof typeof GATEWAYS;
+
+function peakRss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+  return kb ? Number(kb) / 1024 : Number.NaN;
+}
+
+/** Starts a gateway process on a free port in front of the given subgraphs; resolves once it listens. */
+export async function spawnGateway(name: GatewayName, subgraphUrls: Readonly<Record<string, string>>, env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const entry = fileURLToPath(new URL(GATEWAYS[name], import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    env: { ...process.env, ...env, NODE_ENV: 'production', BENCH_SUBGRAPH_URLS: JSON.stringify(subgraphUrls), BENCH_GATEWAY_PORT: '0', LOG_LEVEL: name === 'hive' ? 'error' : 'silent' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} gateway did not start in 60 s`)), 60_000);
+    child.once('exit', (code) => reject(new Error(`${name} gateway exited with ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const message = JSON.parse(line) as { listening?: string };
+        if (message.listening) {
+          clearTimeout(timer);
+          resolve(message.listening);
+        }
+      } catch {
+        // other output of the gateway
+      }
+    });
+  });
+  return {
+    name,
+    url,
+    pid: child.pid!,
+    peakRssMb: () => peakRss(child.pid!),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

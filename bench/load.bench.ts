@@ -1,0 +1,345 @@
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import type { Kysely } from 'kysely';
+import { loadConfig } from '../platform/config.js';
+import { IDENTITY_HEADER, issueToken, signInternalIdentity, type Identity } from '../platform/identity.js';
+import { createLogger } from '../platform/logger.js';
+import { startGraph, type RunningGraph } from '../scripts/graph.js';
+import { createTestDatabase } from '../test/support/test-database.js';
+import { spawnGateway, type GatewayName, type GatewayProcess } from './gateways/spawn.js';
+import { report, type BenchRow } from './report.js';
+
+/**
+ * The graph under load, side by side: the same workloads, in one run, through our gateway, a stock
+ * @apollo/gateway on @apollo/server, Hive Gateway, and (for a one-subgraph query) the subgraph
+ * itself. Each target gets a warm-up, then a fixed number of connections for a fixed time
+ * (autocannon). Prints requests/s, p50/p95/p99, errors, the gateways' peak RSS, the ratios, and
+ * the upstream calls (RetailCRM, BonusPlus, 1C) per 1,000 operations. Asserts nothing.
+ *
+ *   npm run bench:load            (PGlite)       DATABASE_URL=postgres://… npm run bench:load
+ *   BENCH_SECONDS=10 BENCH_CONNECTIONS=16 BENCH_WORKLOADS=account-page,quote-5 BENCH_GATEWAYS=ours,hive npm run bench:load
+ */
+
+type Row = BenchRow;
+
+type Caller = { kind: 'customer'; customerId: string } | { kind: 'staff' };
+
+interface Workload {
+  readonly name: string;
+  readonly caller: () => Caller;
+  readonly query: string;
+  readonly variables: () => Record<string, unknown>;
+  /** Subgraph to call directly as well, for a query that touches one subgraph only. */
+  readonly direct?: string;
+}
+
+interface Fixture {
+  readonly customers: { id: string; phone: string }[];
+  readonly offers: string[];
+  readonly plentifulOffers: string[];
+  readonly articles: string[];
+}
+
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
+const cart = (f: Fixture, lines: number) => {
+  const chosen = new Set<string>();
+  while (chosen.size < lines) chosen.add(pick(f.offers));
+  return [...chosen].map((offerId) => ({ offerId, quantity: 1 }));
+};
+
+export const ACCOUNT_PAGE = /* GraphQL */ `
+  query AccountPage {
+    me {
+      id firstName lastName phone
+      loyalty { cardNumber tier { name } balance { active pending spent } }
+      orders(first: 20) { totalCount edges { node { id number status total bonusesSpent bonusesEarned createdAt lines { productName quantity price bonusesSpent bonusesEarned } } } }
+    }
+  }
+`;
+
+export const QUOTE = /* GraphQL */ `
+  query Quote($cart: [CartLineInput!]!) {
+    checkoutQuote(cart: $cart, bonusesToSpend: 0) {
+      itemsTotal total maxBonusesToSpend bonusMultiple bonusesEarned bonusesAvailable allInStock
+      lines { quantity price available bonusesEarned offer { id stock { warehouse { name } available } } }
+    }
+  }
+`;
+
+export const CALL_CENTRE = /* GraphQL */ `
+  query CallCentre($phone: String!, $article: String!) {
+    customerByPhone(phone: $phone) { id firstName lastName loyalty { balance { active } } buyoutRate { rate } orders(first: 5) { edges { node { number status total } } } }
+    productByArticle(article: $article) { name offers { size colour stock { warehouse { name } available } } }
+  }
+`;
+
+const PLACE = /* GraphQL */ `
+  mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status } } }
+`;
+
+const CATALOG = /* GraphQL */ `
+  query Catalog($article: String!) { productByArticle(article: $article) { id name brand offers { id size colour price inStock } } }
+`;
+
+function workloads(f: Fixture): Workload[] {
+  const customer = (): Caller => ({ kind: 'customer', customerId: pick(f.customers).id });
+  return [
+    { name: 'account-page', caller: customer, query: ACCOUNT_PAGE, variables: () => ({}) },
+    { name: 'quote-5', caller: customer, query: QUOTE, variables: () => ({ cart: cart(f, 5) }) },
+    { name: 'quote-20', caller: customer, query: QUOTE, variables: () => ({ cart: cart(f, 20) }) },
+    { name: 'call-centre', caller: () => ({ kind: 'staff' }), query: CALL_CENTRE, variables: () => ({ phone: pick(f.customers).phone, article: pick(f.articles) }) },
+    {
+      name: 'place-order',
+      caller: customer,
+      query: PLACE,
+      variables: () => ({ input: { idempotencyKey: randomUUID(), cart: [{ offerId: pick(f.plentifulOffers), quantity: 1 }] } }),
+    },
+    { name: 'catalog (one subgraph)', caller: () => ({ kind: 'staff' }), query: CATALOG, variables: () => ({ article: pick(f.articles) }), direct: 'inventory' },
+  ];
+}
+
+/** Headers of a caller for a target: our gateway takes a JWT; the others and the subgraphs the signed identity. */
+type Credentials = (caller: Caller) => Record<string, string>;
+
+async function credentials(config: ReturnType<typeof loadConfig>, f: Fixture, viaOurGateway: boolean): Promise<Credentials> {
+  const staffIdentity: Identity = { kind: 'staff', staffId: 'bench-staff', roles: ['manager', 'cashier', 'admin'] };
+  if (viaOurGateway) {
+    const tokens = new Map(await Promise.all(f.customers.map(async (c) => [c.id, await issueToken(config.JWT_SECRET, c.id)] as const)));
+    const staff = await issueToken(config.JWT_SECRET, 'bench-staff', ['manager', 'cashier', 'admin']);
+    return (caller) => ({ authorization: `Bearer ${caller.kind === 'staff' ? staff : tokens.get(caller.customerId)!}` });
+  }
+  // Signed identities live two minutes: signed afresh for every target's run.
+  const signed = new Map(await Promise.all(f.customers.map(async (c) => [c.id, await signInternalIdentity({ kind: 'customer', customerId: c.id }, config.GATEWAY_IDENTITY_SECRET)] as const)));
+  const staff = await signInternalIdentity(staffIdentity, config.GATEWAY_IDENTITY_SECRET);
+  return (caller) => ({ [IDENTITY_HEADER]: caller.kind === 'staff' ? staff : signed.get(caller.customerId)! });
+}
+
+interface LoadResult {
+  readonly requests: number;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly errors: number;
+  readonly firstError?: string;
+}
+
+const percentile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+
+/** One autocannon run: every request drawn afresh (variables, caller); GraphQL errors count as errors. */
+async function load(url: string, workload: Workload, headersOf: Credentials, seconds: number, connections: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const instance = autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request: any) => ({
+          ...request,
+          headers: { 'content-type': 'application/json', ...headersOf(workload.caller()) },
+          body: JSON.stringify({ query: workload.query, variables: workload.variables() }),
+        }),
+        onResponse: (status: number, body: string) => {
+          if (status !== 200 || body.includes('"errors"')) {
+            errors++;
+            firstError ??= `${status} ${body.slice(0, 300)}`;
+          }
+        },
+      },
+    ],
+  } as any);
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
+  const result: any = await instance;
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: latencies.length,
+    rps: latencies.length / seconds,
+    p50: percentile(latencies, 0.5),
+    p95: percentile(latencies, 0.95),
+    p99: percentile(latencies, 0.99),
+    errors: errors + (result.errors ?? 0) + (result.timeouts ?? 0),
+    ...(firstError ? { firstError } : {}),
+  };
+}
+
+const upstreamCalls = (graph: RunningGraph) => ({
+  retailCrm: graph.upstream.customerCrm.upstream.requestCount + graph.upstream.loyaltyCrm.upstream.requestCount + graph.upstream.orderCrm.upstream.requestCount,
+  bonusPlus: graph.upstream.bonusPlus.upstream.requestCount + graph.upstream.orderBonusPlus.upstream.requestCount,
+  oneC: graph.upstream.oneC.upstream.requestCount,
+});
+
+async function fixture(db: Kysely<any>): Promise<Fixture> {
+  const customers = (await db.selectFrom('customer.customers').select(['id', 'phone']).where('phone', 'is not', null).orderBy('id').execute()) as { id: string; phone: string }[];
+  const stock = await db
+    .selectFrom('inventory.offers as o')
+    .innerJoin('inventory.stock as s', 's.offer_id', 'o.id')
+    .select(['o.id'])
+    .select((eb) => eb.fn.sum<number>(eb.fn('greatest', [eb('s.in_hand', '-', eb.ref('s.reserved')), eb.lit(0)])).as('free'))
+    .where('o.price', 'is not', null)
+    .groupBy('o.id')
+    .execute();
+  const articles = (await db.selectFrom('inventory.products').select('article').execute()).map((r) => r.article as string);
+  return {
+    customers,
+    offers: stock.filter((s) => Number(s.free) > 0).map((s) => s.id),
+    plentifulOffers: stock.filter((s) => Number(s.free) >= 10).map((s) => s.id),
+    articles,
+  };
+}
+
+/** Runs every workload against every target and returns the table's rows. */
+export async function runLoadBench(options: { seconds?: number; connections?: number; warmupSeconds?: number; only?: readonly string[] } = {}): Promise<Row[]> {
+  const seconds = options.seconds ?? Number(process.env.BENCH_SECONDS ?? 10);
+  const connections = options.connections ?? Number(process.env.BENCH_CONNECTIONS ?? 16);
+  const warmup = options.warmupSeconds ?? Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+  const only = options.only ?? process.env.BENCH_WORKLOADS?.split(',');
+  const database = await createTestDatabase();
+  const secrets = { JWT_SECRET: 'bench-jwt-secret-0123456789-0123456789', GATEWAY_IDENTITY_SECRET: 'bench-identity-secret-0123456789-012345' };
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    ...secrets,
+    GATEWAY_PORT: '0',
+    CUSTOMER_PORT: '0',
+    ORDER_PORT: '0',
+    LOYALTY_PORT: '0',
+    INVENTORY_PORT: '0',
+    RETAILCRM_EMULATOR_PORT: '0',
+    BONUSPLUS_EMULATOR_PORT: '0',
+    ONEC_EMULATOR_PORT: '0',
+    // The emulated accounts let a burst through (a real RetailCRM key allows 10 requests/s, which caps placeOrder at 5/s).
+    RETAILCRM_RPS: '100',
+    BONUSPLUS_RPS: '1000',
+    UPSTREAM_TIMEOUT_MS: '10000',
+  });
+  const logger = createLogger('bench', 'silent');
+  const graph = await startGraph({ config, db: database.db, emulators: true, background: false, logger });
+  const gateways: GatewayProcess[] = [];
+  const rows: Row[] = [];
+  try {
+    await graph.inventory.catalogSync.runNow();
+    await graph.customer.sync.runNow();
+    await graph.order.sync.runNow();
+    for (let i = 0; i < 5; i++) if ((await graph.loyalty.relay.drain()) + (await graph.customer.relay.drain()) + (await graph.order.relay.drain()) === 0) break;
+    const f = await fixture(database.db);
+    if (f.customers.length === 0 || f.offers.length < 40) throw new Error(`the demo data did not load (${f.customers.length} customers, ${f.offers.length} offers in stock)`);
+
+    const subgraphUrls = { customer: graph.customer.server.url, order: graph.order.server.url, loyalty: graph.loyalty.server.url, inventory: graph.inventory.server.url };
+    const names = (process.env.BENCH_GATEWAYS?.split(',') ?? ['ours', 'apollo-stock', 'hive']) as GatewayName[];
+    for (const name of names) gateways.push(await spawnGateway(name, subgraphUrls, secrets));
+
+    for (const workload of workloads(f).filter((w) => !only || only.includes(w.name))) {
+      const targets: { name: string; url: string; ours: boolean }[] = [
+        ...gateways.map((g) => ({ name: g.name, url: g.url, ours: g.name === 'ours' })),
+        ...(workload.direct ? [{ name: `subgraph ${workload.direct}`, url: subgraphUrls[workload.direct as keyof typeof subgraphUrls], ours: false }] : []),
+      ];
+      const results = new Map<string, LoadResult>();
+      for (const target of targets) {
+        const headers = await credentials(config, f, target.ours);
+        await load(target.url, workload, headers, warmup, connections);
+        const before = upstreamCalls(graph);
+        const result = await load(target.url, workload, headers, seconds, connections);
+        const after = upstreamCalls(graph);
+        const per1000 = (k: keyof typeof before) => (result.requests ? Math.round(((after[k] - before[k]) / result.requests) * 1000) : 0);
+        results.set(target.name, result);
+        rows.push({
+          scenario: workload.name,
+          target: target.name,
+          figures: {
+            'req/s': result.rps.toFixed(1),
+            p50: result.p50.toFixed(0),
+            p95: result.p95.toFixed(0),
+            p99: result.p99.toFixed(0),
+            errors: result.errors,
+            'CRM/1k': per1000('retailCrm'),
+            'BP/1k': per1000('bonusPlus'),
+            '1C/1k': per1000('oneC'),
+          },
+        });
+        if (result.firstError) console.error(`  ${workload.name} via ${target.name}: first error ${result.firstError}`);
+        console.error(`  ${workload.name} via ${target.name}: ${result.rps.toFixed(1)} req/s, p99 ${result.p99.toFixed(0)} ms, ${result.errors} errors`);
+      }
+      const ours = results.get('ours')?.rps ?? Number.NaN;
+      const ratio = (other: string) => (results.get(other)?.rps ? (ours / results.get(other)!.rps).toFixed(2) : 'n/a');
+      rows.push({ scenario: workload.name, target: 'ratios', figures: { 'ours/hive': ratio('hive'), 'ours/apollo-stock': ratio('apollo-stock'), ...(workload.direct ? { 'ours/subgraph': ratio(`subgraph ${workload.direct}`) } : {}) } });
+    }
+    for (const g of gateways) rows.push({ scenario: 'gateway peak RSS under load', target: g.name, figures: { MB: g.peakRssMb().toFixed(0) } });
+    const ours = gateways.find((g) => g.name === 'ours');
+    if (ours) rows.push(...(await upstreamPerOperation(graph, database.db, config, f, ours.url)));
+    return rows;
+  } finally {
+    await Promise.all(gateways.map((g) => g.stop()));
+    await graph.close();
+    await database.close();
+  }
+}
+
+/** Gives a customer `count` delivered three-line orders in the read model, as the history sync would. */
+async function giveOrders(db: Kysely<any>, customerId: string, offers: readonly string[], count: number): Promise<void> {
+  for (let n = 0; n < count; n++) {
+    const id = randomUUID();
+    await db
+      .insertInto('ordering.orders')
+      .values({ id, origin: 'crm', customer_id: customerId, state: 'DELIVERED', crm_status: 'complete', crm_status_group: 'complete', items_total: 300_000, total: 300_000, paid_total: 300_000, fully_paid_at: new Date(), sale_registered_at: new Date(), number: `B${n}`, created_at: new Date(Date.now() - n * 60_000) })
+      .execute();
+    await db
+      .insertInto('ordering.order_lines')
+      .values([0, 1, 2].map((i) => ({ order_id: id, line_no: i + 1, offer_id: offers[(n + i) % offers.length]!, product_name: `Товар ${i + 1}`, quantity: 1, price: 100_000, discount: 0, bonuses_spent: 0, bonuses_earned: 50, total: 100_000 })))
+      .execute();
+  }
+}
+
+/**
+ * Upstream calls per operation through our gateway, sequentially after one warm-up call: the
+ * account page of a customer with 1 order and with 100, a quote of 1 line and of 20. The reads
+ * come from read models, so the size of the page or the cart must not change the count.
+ */
+async function upstreamPerOperation(graph: RunningGraph, db: Kysely<any>, config: ReturnType<typeof loadConfig>, f: Fixture, url: string): Promise<Row[]> {
+  const [one, hundred] = [f.customers[0]!, f.customers[1]!];
+  await db.deleteFrom('ordering.orders').where('customer_id', 'in', [one.id, hundred.id]).execute();
+  await giveOrders(db, one.id, f.offers, 1);
+  await giveOrders(db, hundred.id, f.offers, 100);
+  const OPERATIONS = 50;
+  const rows: Row[] = [];
+  const measure = async (scenario: string, customerId: string, query: string, variables: () => Record<string, unknown>) => {
+    const token = await issueToken(config.JWT_SECRET, customerId);
+    const send = async () => {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables: variables() }) });
+      const body = (await res.json()) as { errors?: unknown };
+      if (body.errors) throw new Error(`${scenario}: ${JSON.stringify(body.errors)}`);
+    };
+    await send();
+    const before = upstreamCalls(graph);
+    for (let i = 0; i < OPERATIONS; i++) await send();
+    const after = upstreamCalls(graph);
+    const per = (k: keyof typeof before) => ((after[k] - before[k]) / OPERATIONS).toFixed(2);
+    rows.push({ scenario: 'upstream calls per operation', target: scenario, figures: { RetailCRM: per('retailCrm'), BonusPlus: per('bonusPlus'), '1C': per('oneC') } });
+  };
+  await measure('account page, 1 order', one.id, ACCOUNT_PAGE, () => ({}));
+  await measure('account page, 100 orders', hundred.id, ACCOUNT_PAGE, () => ({}));
+  await measure('quote, 1 line', one.id, QUOTE, () => ({ cart: cart(f, 1) }));
+  await measure('quote, 20 lines', one.id, QUOTE, () => ({ cart: cart(f, 20) }));
+  return rows;
+}
+
+/** Prints rows as one aligned table. */
+export function printTable(rows: readonly Row[]): void {
+  const lines = rows.map((r) => [r.scenario, r.target, Object.entries(r.figures).map(([k, v]) => `${k} ${v}`).join('  ')]);
+  const widths = [0, 1].map((i) => Math.max(...lines.map((l) => l[i]!.length)));
+  for (const l of lines) console.log(`${l[0]!.padEnd(widths[0]!)}  ${l[1]!.padEnd(widths[1]!)}  ${l[2]}`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    const rows = await runLoadBench();
+    printTable(rows);
+    report(rows);
+  } catch (error) {
+    console.error(error);
+    process.exitCode = 1;
+  }
+}
