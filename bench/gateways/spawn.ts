@@ -30,7 +30,9 @@ function peakRss(pid: number): number {
 /** Starts a gateway process on a free port in front of the given subgraphs; resolves once it listens. */
 export async function spawnGateway(name: GatewayName, subgraphUrls: Readonly<Record<string, string>>, env: Record<string, string> = {}): Promise<GatewayProcess> {
   const entry = fileURLToPath(new URL(GATEWAYS[name], import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of each gateway there when it stops.
+  const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
     env: { ...process.env, ...env, NODE_ENV: 'production', BENCH_SUBGRAPH_URLS: JSON.stringify(subgraphUrls), BENCH_GATEWAY_PORT: '0', LOG_LEVEL: name === 'hive' ? 'error' : 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -57,7 +59,12 @@ export async function spawnGateway(name: GatewayName, subgraphUrls: Readonly<Rec
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
+        // Hive Gateway drains gracefully on SIGTERM and may wait on open connections: 3 s, then SIGKILL.
+        const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
         child.kill('SIGTERM');
       }),
   };
