@@ -8,7 +8,7 @@ import { createDatabase, type Database } from '../platform/db/database.js';
 import { createSubgraphClient } from '../platform/http/subgraph-client.js';
 import { IDENTITY_HEADER, signInternalIdentity, type Identity } from '../platform/identity.js';
 import { createLogger } from '../platform/logger.js';
-import { startGraph, type RunningGraph } from '../scripts/graph.js';
+import { EPHEMERAL_PORTS, startGraph, type RunningGraph } from '../scripts/graph.js';
 import { saleItems } from '../subgraphs/order/checkout.service.js';
 import { customerDirectory, inventoryService } from '../subgraphs/order/graph-services.js';
 import { createTestDatabase } from '../test/support/test-database.js';
@@ -221,7 +221,7 @@ try {
     UPSTREAM_TIMEOUT_MS: '30000',
     ...process.env,
     NODE_ENV: 'test',
-    ...Object.fromEntries(['GATEWAY', 'CUSTOMER', 'ORDER', 'LOYALTY', 'INVENTORY', 'RETAILCRM_EMULATOR', 'BONUSPLUS_EMULATOR', 'ONEC_EMULATOR'].map((p) => [`${p}_PORT`, '0'])),
+    ...EPHEMERAL_PORTS,
     SEED_CATALOG_PRODUCTS: String(sizes.products),
   });
   const started = await timed(() => startGraph({ config, db: database.db, emulators: true, background: false, logger }));

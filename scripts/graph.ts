@@ -22,6 +22,11 @@ import { orderSchema } from '../subgraphs/order/order.migrations.js';
 import { startOrderRuntime, type OrderRuntime } from '../subgraphs/order/order.runtime.js';
 import { startLoyaltyRuntime, type LoyaltyRuntime } from '../subgraphs/loyalty/loyalty.runtime.js';
 
+/** Config that puts every server of the graph (gateway, subgraphs, emulators) on a free port: tests and benches. */
+export const EPHEMERAL_PORTS = Object.freeze(
+  Object.fromEntries(['GATEWAY', 'CUSTOMER', 'ORDER', 'LOYALTY', 'INVENTORY', 'RETAILCRM_EMULATOR', 'BONUSPLUS_EMULATOR', 'ONEC_EMULATOR'].map((p) => [`${p}_PORT`, '0'])),
+) as Readonly<Record<string, string>>;
+
 export const GRAPH_SCHEMAS = [platformSchema, customerSchema, orderSchema, loyaltySchema, inventorySchema] as const;
 
 export interface GraphOptions {

@@ -154,6 +154,7 @@ describe('BonusPlus receipts end to end', () => {
         debitMultiple: 10,
         bonusDebit: 300,
         earnedTotal: 284,
+        availableBonuses: 1_000,
       });
       expect((await paid.calculate({ ...cart, bonusDebit: 1_010 })).debitProblem).toBe('NOT_ENOUGH_BONUSES');
 

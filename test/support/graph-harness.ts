@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from '../../platform/config.js';
 import { issueToken, type StaffRole } from '../../platform/identity.js';
-import { startGraph, type RunningGraph } from '../../scripts/graph.js';
+import { EPHEMERAL_PORTS, startGraph, type RunningGraph } from '../../scripts/graph.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export interface GraphQLResult<T = any> {
@@ -32,14 +32,7 @@ export async function startTestGraph(overrides: Record<string, string> = {}): Pr
   const database = await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
-    GATEWAY_PORT: '0',
-    CUSTOMER_PORT: '0',
-    ORDER_PORT: '0',
-    LOYALTY_PORT: '0',
-    INVENTORY_PORT: '0',
-    RETAILCRM_EMULATOR_PORT: '0',
-    BONUSPLUS_EMULATOR_PORT: '0',
-    ONEC_EMULATOR_PORT: '0',
+    ...EPHEMERAL_PORTS,
     SEED_CATALOG_PRODUCTS: '40',
     SEED_ONLINE_CUSTOMERS: '40',
     SEED_SHOWROOM_CUSTOMERS: '10',
