@@ -11,6 +11,8 @@ import { runInventorySync } from '../subgraphs/inventory/inventory-sync.service.
 import { inventorySchema } from '../subgraphs/inventory/inventory.migrations.js';
 import { oneCCatalogSource } from '../subgraphs/inventory/onec-catalog-source.js';
 import { createTestDatabase } from '../test/support/test-database.js';
+import { catalogSize } from './scale-data.js';
+import { formatLatency, measureSequential, printTable } from './sequential-latency.js';
 
 /**
  * Inventory on the scale set: seeds 1C with DEMO_SCALE_PRODUCTS products (100k+ offers × 7
@@ -40,8 +42,7 @@ try {
 
   started = performance.now();
   const catalog = await runInventorySync({ db, source, logger, pageSize: 1000 }, 'CATALOG');
-  const offers = Number((await db.selectFrom('inventory.offers').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-  const cells = Number((await db.selectFrom('inventory.stock').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const { offers, cells } = await catalogSize(db);
   rows.push(['full catalog sync (1C → read model)', `${offers} offers, ${cells} stock cells, ${catalog.rows_read} rows, ${client.upstream.requestCount} requests`, `${seconds(performance.now() - started)} s`]);
   await emulator.simulateStockChanges({ count: 500, seed: 1 });
   started = performance.now();
@@ -57,16 +58,8 @@ try {
     if (body.errors) throw new Error(JSON.stringify(body.errors));
   };
   const latency = async (name: string, query: string, variablesOf: (i: number) => Record<string, unknown>) => {
-    for (let i = 0; i < 20; i++) await post(query, variablesOf(i)); // warm-up
-    const times: number[] = [];
-    for (let i = 0; i < REQUESTS; i++) {
-      const t = performance.now();
-      await post(query, variablesOf(i));
-      times.push(performance.now() - t);
-    }
-    times.sort((a, b) => a - b);
-    const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(1);
-    rows.push([`query: ${name}`, `${REQUESTS} sequential requests`, `p50 ${p(0.5)} / p95 ${p(0.95)} / p99 ${p(0.99)} ms`]);
+    const figures = await measureSequential({ warmup: 20, requests: REQUESTS }, async (i) => () => post(query, variablesOf(i)));
+    rows.push([`query: ${name}`, `${REQUESTS} sequential requests`, formatLatency(figures)]);
     console.error(rows.at(-1)!.join(' | '));
   };
   const pick = (i: number) => demoProduct((i * 7919) % products);
@@ -81,6 +74,4 @@ try {
 } finally {
   await database.close();
 }
-console.log(`\ninventory on ${products} products (${database.url ? 'Postgres' : 'PGlite'}), ${new Date().toISOString().slice(0, 10)}`);
-console.log('| what | size | figure |\n|---|---|---|');
-for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+printTable(`inventory on ${products} products (${database.url ? 'Postgres' : 'PGlite'}), ${new Date().toISOString().slice(0, 10)}`, ['what', 'size', 'figure'], rows);
