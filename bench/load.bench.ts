@@ -14,7 +14,7 @@ import { report, type BenchRow } from './report.js';
  * The graph under load, side by side: the same workloads, in one run, through our gateway, a stock
  * @apollo/gateway on @apollo/server, Hive Gateway, and (for a one-subgraph query) the subgraph
  * itself. Each target gets a warm-up, then a fixed number of connections for a fixed time
- * (autocannon). Prints requests/s, p50/p95/p99, errors, the gateways' peak RSS, the ratios, and
+ * (autocannon), split into BENCH_ROUNDS short turns taken in alternating order. Prints requests/s, p50/p95/p99, errors, the gateways' peak RSS, the ratios, and
  * the upstream calls (RetailCRM, BonusPlus, 1C) per 1,000 operations. Asserts nothing.
  *
  *   npm run bench:load            (PGlite)       DATABASE_URL=postgres://… npm run bench:load
@@ -131,10 +131,33 @@ interface LoadResult {
   readonly firstError?: string;
 }
 
+/** One run's raw outcome; runs of one target are merged into a LoadResult. */
+interface LoadSamples {
+  readonly latencies: number[];
+  readonly seconds: number;
+  readonly errors: number;
+  readonly firstError?: string;
+}
+
+function merge(runs: readonly LoadSamples[]): LoadResult {
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const seconds = runs.reduce((s, r) => s + r.seconds, 0);
+  const firstError = runs.find((r) => r.firstError)?.firstError;
+  return {
+    requests: latencies.length,
+    rps: latencies.length / seconds,
+    p50: percentile(latencies, 0.5),
+    p95: percentile(latencies, 0.95),
+    p99: percentile(latencies, 0.99),
+    errors: runs.reduce((s, r) => s + r.errors, 0),
+    ...(firstError ? { firstError } : {}),
+  };
+}
+
 const percentile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 /** One autocannon run: every request drawn afresh (variables, caller); GraphQL errors count as errors. */
-async function load(url: string, workload: Workload, headersOf: Credentials, seconds: number, connections: number): Promise<LoadResult> {
+async function load(url: string, workload: Workload, headersOf: Credentials, seconds: number, connections: number): Promise<LoadSamples> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -161,16 +184,7 @@ async function load(url: string, workload: Workload, headersOf: Credentials, sec
   } as any);
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
   const result: any = await instance;
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: latencies.length,
-    rps: latencies.length / seconds,
-    p50: percentile(latencies, 0.5),
-    p95: percentile(latencies, 0.95),
-    p99: percentile(latencies, 0.99),
-    errors: errors + (result.errors ?? 0) + (result.timeouts ?? 0),
-    ...(firstError ? { firstError } : {}),
-  };
+  return { latencies, seconds, errors: errors + (result.errors ?? 0) + (result.timeouts ?? 0), ...(firstError ? { firstError } : {}) };
 }
 
 const upstreamCalls = (graph: RunningGraph) => ({
@@ -203,6 +217,7 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
   const seconds = options.seconds ?? Number(process.env.BENCH_SECONDS ?? 10);
   const connections = options.connections ?? Number(process.env.BENCH_CONNECTIONS ?? 16);
   const warmup = options.warmupSeconds ?? Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const only = options.only ?? process.env.BENCH_WORKLOADS?.split(',');
   const database = await createTestDatabase();
   const secrets = { JWT_SECRET: 'bench-jwt-secret-0123456789-0123456789', GATEWAY_IDENTITY_SECRET: 'bench-identity-secret-0123456789-012345' };
@@ -237,18 +252,33 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
     for (const [index, workload] of workloads(f).filter((w) => !only || only.includes(w.name)).entries()) {
       // Each workload starts with another gateway, so none is always the one that runs first.
       const rotated = gateways.map((_g, i) => gateways[(i + index) % gateways.length]!);
+
       const targets: { name: string; url: string; ours: boolean }[] = [
         ...rotated.map((g) => ({ name: g.name, url: g.url, ours: g.name === 'ours' })),
         ...(workload.direct ? [{ name: `subgraph ${workload.direct}`, url: subgraphUrls[workload.direct as keyof typeof subgraphUrls], ours: false }] : []),
       ];
       const results = new Map<string, LoadResult>();
+      const runs = new Map<string, LoadSamples[]>(targets.map((t) => [t.name, []]));
+      const calls = new Map(targets.map((t) => [t.name, { retailCrm: 0, bonusPlus: 0, oneC: 0 }]));
+      const headersOf = new Map<string, Credentials>();
       for (const target of targets) {
-        const headers = await credentials(config, f, target.ours);
-        await load(target.url, workload, headers, warmup, connections);
-        const before = upstreamCalls(graph);
-        const result = await load(target.url, workload, headers, seconds, connections);
-        const after = upstreamCalls(graph);
-        const per1000 = (k: keyof typeof before) => (result.requests ? Math.round(((after[k] - before[k]) / result.requests) * 1000) : 0);
+        headersOf.set(target.name, await credentials(config, f, target.ours));
+        await load(target.url, workload, headersOf.get(target.name)!, warmup, connections);
+      }
+      // Short turns, the order reversed every round: the machine's drift is shared by all targets.
+      for (let round = 0; round < rounds; round++) {
+        for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
+          const before = upstreamCalls(graph);
+          runs.get(target.name)!.push(await load(target.url, workload, headersOf.get(target.name)!, seconds / rounds, connections));
+          const after = upstreamCalls(graph);
+          const sum = calls.get(target.name)!;
+          for (const k of ['retailCrm', 'bonusPlus', 'oneC'] as const) sum[k] += after[k] - before[k];
+        }
+      }
+      for (const target of targets) {
+        const result = merge(runs.get(target.name)!);
+        const sum = calls.get(target.name)!;
+        const per1000 = (k: keyof typeof sum) => (result.requests ? Math.round((sum[k] / result.requests) * 1000) : 0);
         results.set(target.name, result);
         rows.push({
           scenario: workload.name,

@@ -30,7 +30,6 @@ import {
 
 type Db = Kysely<CustomerDb>;
 
-
 /** BonusPlus returns at most this many customers per `customer/list` call. */
 export const SHOWROOM_IMPORT_PAGE_MAX = 1000;
 
