@@ -8,7 +8,7 @@ import { register } from 'prom-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { AppError, formatError, toGraphQLError, unauthenticated } from '../platform/errors.js';
 import { apolloHandler, listen, sendJson, type RunningServer } from '../platform/http/http-server.js';
-import { ANONYMOUS, IDENTITY_HEADER, signInternalIdentity, type Identity } from '../platform/identity.js';
+import { ANONYMOUS, IDENTITY_HEADER, identitySigner, type Identity } from '../platform/identity.js';
 import type { Logger } from '../platform/logger.js';
 import { playgroundHtml } from './playground.js';
 
@@ -40,7 +40,7 @@ const subgraphFetch = ((url: string, init?: RequestInit) => undiciFetch(url, { .
 class IdentityForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     url: string,
-    private readonly identitySecret: string,
+    private readonly sign: (identity: Identity) => Promise<string>,
   ) {
     super({ url, fetcher: subgraphFetch });
   }
@@ -49,7 +49,7 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<GatewayContex
     // Health checks and the like run without a request context: they go as anonymous.
     const ctx = context as Partial<GatewayContext>;
     const identity = ctx.identity ?? ANONYMOUS;
-    const signed = (ctx.signedIdentity ??= signInternalIdentity(identity, this.identitySecret));
+    const signed = (ctx.signedIdentity ??= this.sign(identity));
     request.http?.headers.set(IDENTITY_HEADER, await signed);
   }
 }
@@ -80,9 +80,10 @@ export function bearerToken(req: IncomingMessage): string | undefined {
  * by graphql-armor (depth, aliases, tokens, cost).
  */
 export function createGateway(options: GatewayOptions) {
+  const sign = identitySigner(options.identitySecret);
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => new IdentityForwardingDataSource(options.subgraphUrls[name] ?? url!, options.identitySecret),
+    buildService: ({ name, url }) => new IdentityForwardingDataSource(options.subgraphUrls[name] ?? url!, sign),
   });
   const armor = new ApolloArmor({
     maxDepth: { n: 12 },

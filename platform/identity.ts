@@ -57,16 +57,26 @@ export function createJwtVerifier(options: JwtVerifierOptions): (token: string) 
     ...(options.audience ? { audience: options.audience } : {}),
     ...(options.jwksUrl ? {} : { algorithms: ['HS256'] }),
   };
+  // A client sends the same token with every request: a verified one is remembered for a minute
+  // (never past its own expiry), so the signature is checked once, not on every request.
+  const verified = new Map<string, { identity: Identity; until: number }>();
   return async (token) => {
+    const known = verified.get(token);
+    if (known && known.until > Date.now()) return known.identity;
     try {
       const { payload } = await jwtVerify(token, key as Uint8Array, verifyOptions);
-      return identityFromClaims(payload);
+      const identity = identityFromClaims(payload);
+      if (verified.size >= VERIFIED_TOKENS_KEPT) verified.clear();
+      verified.set(token, { identity, until: Math.min(Date.now() + 60_000, (payload.exp ?? Infinity) * 1000) });
+      return identity;
     } catch (error) {
       if (error instanceof Error && error.name === 'AppError') throw error;
       throw unauthenticated('Invalid or expired token');
     }
   };
 }
+
+const VERIFIED_TOKENS_KEPT = 10_000;
 
 /** Issues a caller token, as an identity provider would: for the dev tokens command and tests. */
 export async function issueToken(
@@ -81,6 +91,23 @@ export async function issueToken(
     .setIssuedAt()
     .setExpirationTime(expiresIn);
   return jwt.sign(new TextEncoder().encode(secret));
+}
+
+/**
+ * The signed identity for a caller, reused for a minute (it is valid for two): the gateway and the
+ * subgraph clients send one with every subgraph call.
+ */
+export function identitySigner(secret: string): (identity: Identity) => Promise<string> {
+  const signed = new Map<string, { token: Promise<string>; until: number }>();
+  return (identity) => {
+    const key = JSON.stringify(identity);
+    const known = signed.get(key);
+    if (known && known.until > Date.now()) return known.token;
+    if (signed.size >= VERIFIED_TOKENS_KEPT) signed.clear();
+    const token = signInternalIdentity(identity, secret);
+    signed.set(key, { token, until: Date.now() + 60_000 });
+    return token;
+  };
 }
 
 /** Signs the identity the gateway passes to subgraphs. Short-lived: it only crosses one hop. */

@@ -1,5 +1,5 @@
 import { AppError, ERROR_CODES, type ErrorCode } from '../errors.js';
-import { IDENTITY_HEADER, signInternalIdentity, type Identity } from '../identity.js';
+import { IDENTITY_HEADER, identitySigner, type Identity } from '../identity.js';
 
 export interface SubgraphClientOptions {
   readonly url: string;
@@ -19,19 +19,11 @@ export interface SubgraphClient {
 }
 
 const KNOWN = new Set<string>(ERROR_CODES);
-// Signed identities live two minutes; a service token is reused for one.
-const SERVICE_TOKEN_REUSE_MS = 60_000;
 
 /** A client for subgraph-to-subgraph calls inside the graph, carrying a signed identity like the gateway's. */
 export function createSubgraphClient(options: SubgraphClientOptions): SubgraphClient {
-  let serviceToken: { token: string; until: number } | undefined;
-  const tokenFor = async (identity?: Identity): Promise<string> => {
-    if (identity) return signInternalIdentity(identity, options.identitySecret);
-    if (!serviceToken || serviceToken.until < Date.now()) {
-      serviceToken = { token: await signInternalIdentity({ kind: 'service', service: options.service }, options.identitySecret), until: Date.now() + SERVICE_TOKEN_REUSE_MS };
-    }
-    return serviceToken.token;
-  };
+  const sign = identitySigner(options.identitySecret);
+  const tokenFor = (identity?: Identity): Promise<string> => sign(identity ?? { kind: 'service', service: options.service });
   const unavailable = (why: string) => new AppError('UPSTREAM_UNAVAILABLE', `A part of the graph is unavailable (${why})`);
 
   return {
