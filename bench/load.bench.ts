@@ -9,6 +9,7 @@ import { EPHEMERAL_PORTS, startGraph, type RunningGraph } from '../scripts/graph
 import { createTestDatabase } from '../test/support/test-database.js';
 import { spawnGateway, type GatewayName, type GatewayProcess } from './gateways/spawn.js';
 import { report, type BenchRow } from './report.js';
+import { percentile } from './sequential-latency.js';
 
 /**
  * The graph under load, side by side: the same workloads, in one run, through our gateway, a stock
@@ -154,7 +155,6 @@ function merge(runs: readonly LoadSamples[]): LoadResult {
   };
 }
 
-const percentile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 /** One autocannon run: every request drawn afresh (variables, caller); GraphQL errors count as errors. */
 async function load(url: string, workload: Workload, headersOf: Credentials, seconds: number, connections: number): Promise<LoadSamples> {

@@ -16,6 +16,9 @@ export interface Latency {
   readonly max: number;
 }
 
+/** The q-quantile (0–1) of ascending latencies. */
+export const percentile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+
 /**
  * Runs `prepare(i)` for i = 0, 1, … and times the request it returns. The request throws when the
  * answer is wrong, and then so does this: a figure of failing requests is no figure.
@@ -30,8 +33,7 @@ export async function measureSequential(options: SequentialOptions, prepare: (i:
     times.push(performance.now() - started);
   }
   times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
-  return { requests: times.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: times.at(-1)! };
+  return { requests: times.length, p50: percentile(times, 0.5), p95: percentile(times, 0.95), p99: percentile(times, 0.99), max: times.at(-1)! };
 }
 
 export const formatLatency = (l: Latency): string =>

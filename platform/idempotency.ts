@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { z } from 'zod';
 import { AppError } from './errors.js';
 import type { PlatformDb } from './platform.migrations.js';
+
+/** What every mutation accepts as its idempotency key. */
+export const idempotencyKeySchema = z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters');
 
 /** Canonical JSON (sorted keys) so that the same input always hashes the same. */
 export function canonicalJson(value: unknown): string {

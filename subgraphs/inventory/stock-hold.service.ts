@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { AppError, badInput, notFound } from '../../platform/errors.js';
-import { canonicalJson } from '../../platform/idempotency.js';
+import { canonicalJson, idempotencyKeySchema } from '../../platform/idempotency.js';
 import type { InventoryDb, StockHoldLineRow, StockHoldRow } from './inventory.table.js';
 import { availableOf, lockStock, stockOfOffers } from './stock.repository.js';
 
@@ -17,7 +17,7 @@ const MAX_LINES = 100;
 const MAX_QUANTITY = 100;
 
 const holdInput = z.object({
-  idempotencyKey: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters'),
+  idempotencyKey: idempotencyKeySchema,
   ttlSeconds: z.number().int().min(30, 'must be at least 30').max(24 * 3600, 'must be at most 86400'),
   lines: z
     .array(

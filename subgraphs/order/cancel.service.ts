@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { AppError, notFound } from '../../platform/errors.js';
-import { withIdempotency } from '../../platform/idempotency.js';
+import { idempotencyKeySchema, withIdempotency } from '../../platform/idempotency.js';
 import { canSee, isStaff, type Identity } from '../../platform/identity.js';
 import { enqueue } from '../../platform/outbox.js';
 import { invalid } from './checkout.service.js';
@@ -14,7 +14,7 @@ import { releaseOrderHolds } from './order-holds.service.js';
 
 const cancelSchema = z.object({
   orderId: z.string().min(1).max(100),
-  idempotencyKey: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters'),
+  idempotencyKey: idempotencyKeySchema,
 });
 
 /** RetailCRM status of orders the graph cancels (its cancel group). */

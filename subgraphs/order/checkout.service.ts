@@ -61,6 +61,16 @@ export async function priceCart(deps: OrderDeps, cart: CartInput): Promise<Price
   });
 }
 
+/** Each priced line with what BonusPlus's calculation spends and earns on it (nothing without one); totals in kopecks. */
+export function withBonuses(lines: readonly PricedLine[], calc: BpCalculation | undefined): (PricedLine & { bonusesSpent: number; bonusesEarned: number; total: number })[] {
+  const byExt = new Map(calc?.lines.map((l) => [l.ext, l]));
+  return lines.map((l) => {
+    const figures = byExt.get(String(l.lineNo));
+    const spent = figures?.debited ?? 0;
+    return { ...l, bonusesSpent: spent, bonusesEarned: figures?.earned ?? 0, total: l.sum - spent * 100 };
+  });
+}
+
 export const saleItems = (lines: readonly { lineNo: number; offerId: string; quantity: number; price: number; sum: number }[]): BpSaleItem[] =>
   lines.map((l) => ({ ext: String(l.lineNo), product: l.offerId, qnt: l.quantity, priceKopecks: l.price, sumKopecks: l.sum }));
 
@@ -140,17 +150,11 @@ export async function quoteCart(deps: OrderDeps, phoneOf: () => Promise<string |
       loyaltyAvailable = false;
     }
   }
-  const byExt = new Map(calc?.lines.map((l) => [l.ext, l]));
-  const quoted = lines.map((l) => {
-    const figures = byExt.get(String(l.lineNo));
-    const spent = figures?.debited ?? 0;
-    return { offerId: l.offerId, productName: l.productName, quantity: l.quantity, price: l.price, available: l.available, bonusesSpent: spent, bonusesEarned: figures?.earned ?? 0, total: l.sum - spent * 100 };
-  });
   const itemsTotal = lines.reduce((s, l) => s + l.sum, 0);
   const spent = calc?.bonusDebit ?? 0;
   const problem = calc?.debitProblem ?? (requested.data > 0 && !calc && loyaltyAvailable ? 'NOT_ENOUGH_BONUSES' : undefined);
   return {
-    lines: quoted,
+    lines: withBonuses(lines, calc),
     itemsTotal,
     bonusesToSpend: spent,
     bonusesAvailable: balance,

@@ -6,7 +6,7 @@ import type { CrmReferences } from './crm-references.js';
 import type { OrderDeps } from './order.deps.js';
 import { cancelInOneCMessage, crmStatusMessage, registerSaleMessage, releaseHoldsMessage, sendToOneCMessage } from './order.messages.js';
 import { ORDER_PROGRESS, stateOfCrmGroup } from './order.model.js';
-import { findOrder, insertOrder, replaceLines, replacePayments, updateOrder } from './order.repository.js';
+import { findOrder, insertOrder, linkCrmItems, replaceLines, replacePayments, updateOrder } from './order.repository.js';
 import type { OrderLinesTable, OrderRow, OrdersTable } from './order.table.js';
 
 export const ORDER_HISTORY_CURSOR = 'order.retailcrm.orders-history';
@@ -145,10 +145,7 @@ export async function applyCrmOrder(trx: Kysely<any>, references: CrmReferences,
         await enqueue(trx, registerSaleMessage(id));
       }
     }
-    // Items the graph split off for returns are not the lines' own.
-    for (const item of crm.items.filter((i) => i.status !== 'returned')) {
-      await trx.updateTable('ordering.order_lines').set({ crm_item_id: item.id }).where('order_id', '=', id).where('crm_item_id', 'is', null).where('offer_id', '=', item.offer.xmlId ?? item.offer.externalId ?? '').execute();
-    }
+    await linkCrmItems(trx, id, crm.items);
   }
   await replacePayments(trx, id, payments);
   return updateOrder(trx, id, patch);

@@ -1,4 +1,5 @@
 import { sql, type Insertable, type Kysely, type Updateable } from 'kysely';
+import type { CrmOrderItem } from '../../connectors/retailcrm/retailcrm-orders.port.js';
 import type { OneCOrdersTable, OrderDb, OrderLineRow, OrderLinesTable, OrderRow, OrdersTable, OrderState, PaymentRow, PaymentsTable } from './order.table.js';
 
 const of = (executor: Kysely<any>) => executor as Kysely<OrderDb>;
@@ -34,6 +35,22 @@ export async function updateOrder(executor: Kysely<any>, id: string, patch: Upda
     .where('id', '=', id);
   if (from) query = query.where('state', 'in', [...from]);
   return query.returningAll().executeTakeFirst();
+}
+
+/**
+ * Records which RetailCRM item is each line (matched by offer: an order has one line per offer),
+ * for lines that have none yet. Items the graph split off for returns are not the lines' own.
+ */
+export async function linkCrmItems(executor: Kysely<any>, orderId: string, items: readonly CrmOrderItem[]): Promise<void> {
+  for (const item of items.filter((i) => i.status !== 'returned')) {
+    await of(executor)
+      .updateTable('ordering.order_lines')
+      .set({ crm_item_id: item.id })
+      .where('order_id', '=', orderId)
+      .where('crm_item_id', 'is', null)
+      .where('offer_id', '=', item.offer.xmlId ?? item.offer.externalId ?? '')
+      .execute();
+  }
 }
 
 /** Replaces an order's lines (RetailCRM is the record of what was ordered). */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { BonusPlusRetailError } from '../../connectors/bonusplus/bonusplus.port.js';
 import { AppError, badInput, notFound } from '../../platform/errors.js';
 import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
-import { withIdempotency } from '../../platform/idempotency.js';
+import { idempotencyKeySchema, withIdempotency } from '../../platform/idempotency.js';
 import { requireStaff, type Identity } from '../../platform/identity.js';
 import { enqueue, PermanentFailure } from '../../platform/outbox.js';
 import { loyaltyRefreshMessage } from '../loyalty/loyalty-refresh.message.js';
@@ -55,7 +55,7 @@ export interface RecordPaymentInput {
 
 const paymentSchema = z.object({
   orderId: z.string().min(1).max(100),
-  idempotencyKey: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters'),
+  idempotencyKey: idempotencyKeySchema,
   amount: z.number().int('must be whole kopecks').positive('must be positive').nullable(),
   type: z.enum(['cash', 'bank-card']),
 });

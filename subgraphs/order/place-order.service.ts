@@ -5,16 +5,16 @@ import { BonusPlusRetailError, type BpCalculation } from '../../connectors/bonus
 import type { CrmOrderInput } from '../../connectors/retailcrm/retailcrm-orders.port.js';
 import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../platform/errors.js';
 import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
-import { withIdempotency } from '../../platform/idempotency.js';
+import { idempotencyKeySchema, withIdempotency } from '../../platform/idempotency.js';
 import { isStaff, type Identity } from '../../platform/identity.js';
 import { enqueue } from '../../platform/outbox.js';
 import { loyaltyRefreshMessage } from '../loyalty/loyalty-refresh.message.js';
-import { bonusesSchema, calculate, debitError, invalid, priceCart, type CartInput, type PricedLine } from './checkout.service.js';
+import { bonusesSchema, calculate, debitError, invalid, priceCart, withBonuses, type CartInput } from './checkout.service.js';
 import type { OrderCustomer } from './graph-services.js';
 import type { OrderDeps } from './order.deps.js';
 import { crmStatusMessage, releaseHoldsMessage } from './order.messages.js';
 import { orderFromRow, type Order } from './order.model.js';
-import { findOrder, findOrderByKey, insertOrder, linesOfOrders, updateOrder } from './order.repository.js';
+import { findOrder, findOrderByKey, insertOrder, linesOfOrders, linkCrmItems, updateOrder } from './order.repository.js';
 import type { OrderLineRow, OrderRow } from './order.table.js';
 import { releaseOrderHolds } from './order-holds.service.js';
 
@@ -28,7 +28,7 @@ export interface PlaceOrderInput {
 }
 
 const inputSchema = z.object({
-  idempotencyKey: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters'),
+  idempotencyKey: idempotencyKeySchema,
   bonusesToSpend: bonusesSchema,
   deliveryAddress: z.string().max(500, 'must be at most 500 characters').nullable(),
   comment: z.string().max(1000, 'must be at most 1000 characters').nullable(),
@@ -98,26 +98,21 @@ async function startPlacement(deps: OrderDeps, key: string, request: PlacementRe
     if (calc.debitProblem) throw debitError(calc.debitProblem, { requested: request.bonusesToSpend, maxBonusesToSpend: calc.maxDebitBonuses, bonusMultiple: calc.debitMultiple });
   }
 
-  const figures = new Map(calc?.lines.map((l) => [l.ext, l]));
   const id = randomUUID();
-  const rows = lines.map((l: PricedLine) => {
-    const line = figures.get(String(l.lineNo));
-    const spent = line?.debited ?? 0;
-    return {
-      order_id: id,
-      line_no: l.lineNo,
-      crm_item_id: null,
-      offer_id: l.offerId,
-      product_id: l.productId,
-      product_name: l.productName,
-      quantity: l.quantity,
-      price: l.price,
-      discount: 0,
-      bonuses_spent: spent,
-      bonuses_earned: line?.earned ?? 0,
-      total: l.sum - spent * 100,
-    };
-  });
+  const rows = withBonuses(lines, calc).map((l) => ({
+    order_id: id,
+    line_no: l.lineNo,
+    crm_item_id: null,
+    offer_id: l.offerId,
+    product_id: l.productId,
+    product_name: l.productName,
+    quantity: l.quantity,
+    price: l.price,
+    discount: 0,
+    bonuses_spent: l.bonusesSpent,
+    bonuses_earned: l.bonusesEarned,
+    total: l.total,
+  }));
   const itemsTotal = lines.reduce((s, l) => s + l.sum, 0);
   const spent = rows.reduce((s, l) => s + l.bonuses_spent, 0);
   await insertOrder(
@@ -181,10 +176,7 @@ async function finishPlacement(deps: OrderDeps, start: OrderRow): Promise<OrderR
         ['PENDING'],
       );
       if (!placed) throw new Error(`order ${order.id} left PENDING while it was being placed`);
-      for (const item of crmOrder.items) {
-        const line = lines.find((l) => l.offer_id === (item.offer.xmlId ?? item.offer.externalId));
-        if (line) await trx.updateTable('ordering.order_lines').set({ crm_item_id: item.id }).where('order_id', '=', order.id).where('line_no', '=', line.line_no).execute();
-      }
+      await linkCrmItems(trx, order.id, crmOrder.items);
       if (order.bonuses_spent > 0 && order.phone) await enqueue(trx, loyaltyRefreshMessage(order.phone));
       return placed;
     });

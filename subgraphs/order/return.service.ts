@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { BonusPlusRetailError } from '../../connectors/bonusplus/bonusplus.port.js';
 import type { CrmOrderItemInput } from '../../connectors/retailcrm/retailcrm-orders.port.js';
 import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../platform/errors.js';
-import { withIdempotency } from '../../platform/idempotency.js';
+import { idempotencyKeySchema, withIdempotency } from '../../platform/idempotency.js';
 import { canSee, isStaff, type Identity } from '../../platform/identity.js';
 import { enqueue, PermanentFailure } from '../../platform/outbox.js';
 import { loyaltyRefreshMessage } from '../loyalty/loyalty-refresh.message.js';
@@ -37,8 +37,6 @@ const linesSchema = z
   .array(z.object({ lineId: z.string().min(1).max(100), quantity: z.number().int('must be whole units').min(1, 'must be at least 1').max(1000, 'must be at most 1000') }))
   .min(1, 'a return needs at least one line')
   .max(100, 'at most 100 lines');
-
-const keySchema = z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters');
 
 type LinesInput = z.input<typeof linesSchema>;
 
@@ -96,7 +94,7 @@ export async function previewReturn(deps: OrderDeps, identity: Identity, orderId
  * return; an upstream that is down delays the completion, never loses or doubles it.
  */
 export async function returnOrderLines(deps: OrderDeps, identity: Identity, input: { orderId: string; idempotencyKey: string; lines: LinesInput }): Promise<{ return: OrderReturn; order: Order }> {
-  const parsed = z.object({ orderId: z.string().min(1).max(100), idempotencyKey: keySchema, lines: linesSchema }).safeParse(input);
+  const parsed = z.object({ orderId: z.string().min(1).max(100), idempotencyKey: idempotencyKeySchema, lines: linesSchema }).safeParse(input);
   if (!parsed.success) throw invalid('return', parsed.error);
   const { orderId, idempotencyKey, lines } = parsed.data;
   await returnableOrder(deps, identity, orderId);
