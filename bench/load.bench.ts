@@ -6,8 +6,10 @@ import { loadConfig } from '../platform/config.js';
 import { IDENTITY_HEADER, issueToken, signInternalIdentity, type Identity } from '../platform/identity.js';
 import { createLogger } from '../platform/logger.js';
 import { EPHEMERAL_PORTS, startGraph, type RunningGraph } from '../scripts/graph.js';
+import { build } from '../scripts/build.js';
 import { createTestDatabase } from '../test/support/test-database.js';
 import { spawnGateway, type GatewayName, type GatewayProcess } from './gateways/spawn.js';
+import { cpuReading, cpuSpent, type CpuSample } from './cpu.js';
 import { report, type BenchRow } from './report.js';
 import { percentile } from './sequential-latency.js';
 
@@ -20,6 +22,8 @@ import { percentile } from './sequential-latency.js';
  *
  *   npm run bench:load            (PGlite)       DATABASE_URL=postgres://… npm run bench:load
  *   BENCH_SECONDS=10 BENCH_CONNECTIONS=16 BENCH_WORKLOADS=account-page,quote-5 BENCH_GATEWAYS=ours,hive npm run bench:load
+ *
+ * The gateways run compiled (`npm run build` first), as in production; BENCH_TSX=1 runs them through tsx.
  */
 
 type Row = BenchRow;
@@ -219,6 +223,7 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
   const warmup = options.warmupSeconds ?? Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const only = options.only ?? process.env.BENCH_WORKLOADS?.split(',');
+  if (process.env.BENCH_TSX !== '1') build();
   const database = await createTestDatabase();
   const secrets = { JWT_SECRET: 'bench-jwt-secret-0123456789-0123456789', GATEWAY_IDENTITY_SECRET: 'bench-identity-secret-0123456789-012345' };
   const config = loadConfig({
@@ -253,13 +258,14 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
       // Each workload starts with another gateway, so none is always the one that runs first.
       const rotated = gateways.map((_g, i) => gateways[(i + index) % gateways.length]!);
 
-      const targets: { name: string; url: string; ours: boolean }[] = [
-        ...rotated.map((g) => ({ name: g.name, url: g.url, ours: g.name === 'ours' })),
+      const targets: { name: string; url: string; ours: boolean; pid?: number }[] = [
+        ...rotated.map((g) => ({ name: g.name, url: g.url, ours: g.name === 'ours', pid: g.pid })),
         ...(workload.direct ? [{ name: `subgraph ${workload.direct}`, url: subgraphUrls[workload.direct as keyof typeof subgraphUrls], ours: false }] : []),
       ];
       const results = new Map<string, LoadResult>();
       const runs = new Map<string, LoadSamples[]>(targets.map((t) => [t.name, []]));
       const calls = new Map(targets.map((t) => [t.name, { retailCrm: 0, bonusPlus: 0, oneC: 0 }]));
+      const cpu = new Map<string, CpuSample>(targets.map((t) => [t.name, { gateway: 0, graph: 0, postgres: 0 }]));
       const headersOf = new Map<string, Credentials>();
       for (const target of targets) {
         headersOf.set(target.name, await credentials(config, f, target.ours));
@@ -269,7 +275,11 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
       for (let round = 0; round < rounds; round++) {
         for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
           const before = upstreamCalls(graph);
+          const cpuBefore = cpuReading(target.pid);
           runs.get(target.name)!.push(await load(target.url, workload, headersOf.get(target.name)!, seconds / rounds, connections));
+          const spent = cpuSpent(cpuBefore, cpuReading(target.pid));
+          const cpuSum = cpu.get(target.name)!;
+          cpu.set(target.name, { gateway: cpuSum.gateway + spent.gateway, graph: cpuSum.graph + spent.graph, postgres: cpuSum.postgres + spent.postgres });
           const after = upstreamCalls(graph);
           const sum = calls.get(target.name)!;
           for (const k of ['retailCrm', 'bonusPlus', 'oneC'] as const) sum[k] += after[k] - before[k];
@@ -279,6 +289,7 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
         const result = merge(runs.get(target.name)!);
         const sum = calls.get(target.name)!;
         const per1000 = (k: keyof typeof sum) => (result.requests ? Math.round((sum[k] / result.requests) * 1000) : 0);
+        const cpuPerOp = (k: keyof CpuSample) => (result.requests ? (cpu.get(target.name)![k] / result.requests).toFixed(2) : 'n/a');
         results.set(target.name, result);
         rows.push({
           scenario: workload.name,
@@ -292,6 +303,10 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
             'CRM/1k': per1000('retailCrm'),
             'BP/1k': per1000('bonusPlus'),
             '1C/1k': per1000('oneC'),
+            // CPU ms per operation: the gateway, the graph's process (subgraphs, emulators, load generator), Postgres.
+            'gw ms/op': target.pid ? cpuPerOp('gateway') : '-',
+            'graph ms/op': cpuPerOp('graph'),
+            'pg ms/op': process.env.DATABASE_URL ? cpuPerOp('postgres') : '-',
           },
         });
         if (result.firstError) console.error(`  ${workload.name} via ${target.name}: first error ${result.firstError}`);
@@ -299,7 +314,20 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
       }
       const ours = results.get('ours')?.rps ?? Number.NaN;
       const ratio = (other: string) => (results.get(other)?.rps ? (ours / results.get(other)!.rps).toFixed(2) : 'n/a');
-      rows.push({ scenario: workload.name, target: 'ratios', figures: { 'ours/hive': ratio('hive'), 'ours/apollo-stock': ratio('apollo-stock'), ...(workload.direct ? { 'ours/subgraph': ratio(`subgraph ${workload.direct}`) } : {}) } });
+      // Gateway CPU per operation, ours over theirs: below 1 means ours spends less per request.
+      const gatewayMsPerOp = (name: string) => (results.get(name)?.requests ? cpu.get(name)!.gateway / results.get(name)!.requests : Number.NaN);
+      const cpuRatio = (other: string) => (Number.isFinite(gatewayMsPerOp(other)) && gatewayMsPerOp(other) > 0 ? (gatewayMsPerOp('ours') / gatewayMsPerOp(other)).toFixed(2) : 'n/a');
+      rows.push({
+        scenario: workload.name,
+        target: 'ratios',
+        figures: {
+          'ours/hive': ratio('hive'),
+          'ours/apollo-stock': ratio('apollo-stock'),
+          ...(workload.direct ? { 'ours/subgraph': ratio(`subgraph ${workload.direct}`) } : {}),
+          'gw CPU/op ours/hive': cpuRatio('hive'),
+          'gw CPU/op ours/apollo-stock': cpuRatio('apollo-stock'),
+        },
+      });
     }
     for (const g of gateways) rows.push({ scenario: 'gateway peak RSS under load', target: g.name, figures: { MB: g.peakRssMb().toFixed(0) } });
     const ours = gateways.find((g) => g.name === 'ours');

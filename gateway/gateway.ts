@@ -5,12 +5,12 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { GraphQLFormattedError } from 'graphql';
 import { register } from 'prom-client';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { AppError, formatError, toGraphQLError, unauthenticated } from '../platform/errors.js';
 import { apolloHandler, listen, sendJson, type RunningServer } from '../platform/http/http-server.js';
 import { ANONYMOUS, IDENTITY_HEADER, identitySigner, type Identity } from '../platform/identity.js';
 import type { Logger } from '../platform/logger.js';
 import { playgroundHtml } from './playground.js';
+import { subgraphFetcher, type Fetcher } from './subgraph-fetch.js';
 
 export interface GatewayContext {
   readonly identity: Identity;
@@ -28,21 +28,13 @@ export interface GatewayOptions {
   readonly logger?: Logger;
 }
 
-/**
- * Subgraph calls go through undici's fetch on one keep-alive pool: the default fetcher of
- * RemoteGraphQLDataSource (make-fetch-happen, built for npm's registry) spends more CPU per call
- * than the call's own work on a short request (see bench/README.md).
- */
-const subgraphPool = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
-type Fetcher = NonNullable<NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher']>;
-const subgraphFetch = ((url: string, init?: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher: subgraphPool })) as unknown as Fetcher;
-
 class IdentityForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     url: string,
     private readonly sign: (identity: Identity) => Promise<string>,
+    fetcher: Fetcher,
   ) {
-    super({ url, fetcher: subgraphFetch });
+    super({ url, fetcher });
   }
 
   override async willSendRequest({ request, context }: Parameters<RemoteGraphQLDataSource<GatewayContext>['willSendRequest'] & {}>[0]) {
@@ -81,9 +73,10 @@ export function bearerToken(req: IncomingMessage): string | undefined {
  */
 export function createGateway(options: GatewayOptions) {
   const sign = identitySigner(options.identitySecret);
+  const subgraphs = subgraphFetcher();
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => new IdentityForwardingDataSource(options.subgraphUrls[name] ?? url!, sign),
+    buildService: ({ name, url }) => new IdentityForwardingDataSource(options.subgraphUrls[name] ?? url!, sign, subgraphs.fetch),
   });
   const armor = new ApolloArmor({
     maxDepth: { n: 12 },
@@ -113,7 +106,7 @@ export function createGateway(options: GatewayOptions) {
       throw error instanceof AppError ? toGraphQLError(error) : error;
     }
   };
-  return { server, context };
+  return { server, context, subgraphs };
 }
 
 export interface StartGatewayOptions extends GatewayOptions {
@@ -123,7 +116,7 @@ export interface StartGatewayOptions extends GatewayOptions {
 
 /** Starts the gateway with `/graphql`, the offline playground at `/`, `/health`, `/ready` and `/metrics`. */
 export async function startGateway(options: StartGatewayOptions): Promise<RunningServer> {
-  const { server, context } = createGateway(options);
+  const { server, context, subgraphs } = createGateway(options);
   await server.start();
   const graphql = apolloHandler(server, context);
   const subgraphHealthUrls = Object.values(options.subgraphUrls).map((u) => u.replace(/\/graphql$/, '/health'));
@@ -165,6 +158,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     close: async () => {
       await running.close();
       await server.stop();
+      await subgraphs.close();
     },
   };
 }

@@ -29,10 +29,15 @@ function peakRss(pid: number): number {
 
 /** Starts a gateway process on a free port in front of the given subgraphs; resolves once it listens. */
 export async function spawnGateway(name: GatewayName, subgraphUrls: Readonly<Record<string, string>>, env: Record<string, string> = {}): Promise<GatewayProcess> {
-  const entry = fileURLToPath(new URL(GATEWAYS[name], import.meta.url));
+  // The gateways run as production runs them: compiled by `npm run build` (the load bench builds
+  // first), on plain node. BENCH_TSX=1 runs the TypeScript sources through tsx instead.
+  const compiled = process.env.BENCH_TSX !== '1';
+  const entry = compiled
+    ? fileURLToPath(new URL(`../../dist/bench/gateways/${GATEWAYS[name].replace(/\.ts$/, '.js')}`, import.meta.url))
+    : fileURLToPath(new URL(GATEWAYS[name], import.meta.url));
   // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of each gateway there when it stops.
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [...profile, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(compiled ? [] : ['--import', 'tsx']), entry], {
     env: { ...process.env, ...env, NODE_ENV: 'production', BENCH_SUBGRAPH_URLS: JSON.stringify(subgraphUrls), BENCH_GATEWAY_PORT: '0', LOG_LEVEL: name === 'hive' ? 'error' : 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,3 +1,4 @@
+import { Agent, request } from 'undici';
 import { AppError, ERROR_CODES, type ErrorCode } from '../errors.js';
 import { IDENTITY_HEADER, identitySigner, type Identity } from '../identity.js';
 
@@ -20,6 +21,14 @@ export interface SubgraphClient {
 
 const KNOWN = new Set<string>(ERROR_CODES);
 
+/**
+ * One keep-alive pool for the calls between subgraphs, through undici's `request` rather than
+ * `fetch`: fetch wraps each call in web streams and an AbortSignal, which cost more CPU than a
+ * short call's own work (see the gateway's subgraph-fetch.ts and bench/README.md).
+ */
+const pool = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
+const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
 /** A client for subgraph-to-subgraph calls inside the graph, carrying a signed identity like the gateway's. */
 export function createSubgraphClient(options: SubgraphClientOptions): SubgraphClient {
   const sign = identitySigner(options.identitySecret);
@@ -28,25 +37,35 @@ export function createSubgraphClient(options: SubgraphClientOptions): SubgraphCl
 
   return {
     async request<T>(query: string, variables: Record<string, unknown> = {}, identity?: Identity): Promise<T> {
-      let response: Response;
+      let status: number;
+      let text: string;
       try {
-        response = await fetch(options.url, {
+        const response = await request(options.url, {
+          dispatcher: pool,
           method: 'POST',
           headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: await tokenFor(identity) },
           body: JSON.stringify({ query, variables }),
-          signal: AbortSignal.timeout(options.timeoutMs),
+          headersTimeout: options.timeoutMs,
+          bodyTimeout: options.timeoutMs,
         });
+        status = response.statusCode;
+        text = await response.body.text();
       } catch (error) {
-        throw unavailable(error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'unreachable');
+        throw unavailable(TIMEOUTS.has((error as { code?: string }).code ?? '') ? 'timeout' : 'unreachable');
       }
-      const body = (await response.json().catch(() => undefined)) as { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] } | undefined;
+      let body: { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] } | undefined;
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        body = undefined;
+      }
       const first = body?.errors?.[0];
       if (first) {
         const { code, ...details } = first.extensions ?? {};
         if (typeof code === 'string' && KNOWN.has(code) && code !== 'INTERNAL_SERVER_ERROR') throw new AppError(code as ErrorCode, first.message, details);
-        throw unavailable(`error ${typeof code === 'string' ? code : response.status}`);
+        throw unavailable(`error ${typeof code === 'string' ? code : status}`);
       }
-      if (!response.ok || !body?.data) throw unavailable(`status ${response.status}`);
+      if (status < 200 || status >= 300 || !body?.data) throw unavailable(`status ${status}`);
       return body.data;
     },
   };

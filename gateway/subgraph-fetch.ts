@@ -1,0 +1,143 @@
+import { STATUS_CODES } from 'node:http';
+import type { RemoteGraphQLDataSource } from '@apollo/gateway';
+import { Counter, register } from 'prom-client';
+import { Agent, Headers } from 'undici';
+import { IDENTITY_HEADER } from '../platform/identity.js';
+
+/** The fetch RemoteGraphQLDataSource takes, and what it reads of a reply. */
+export type Fetcher = NonNullable<NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher']>;
+type FetcherRequestInit = NonNullable<Parameters<Fetcher>[1]>;
+type FetcherResponse = Awaited<ReturnType<Fetcher>>;
+type FetcherHeaders = FetcherResponse['headers'];
+
+const subgraphCalls =
+  (register.getSingleMetric('gateway_subgraph_calls_total') as Counter<string> | undefined) ??
+  new Counter({ name: 'gateway_subgraph_calls_total', help: 'Subgraph calls of the gateway: sent, or joined to an identical read in flight', labelNames: ['outcome'] });
+
+/**
+ * How the gateway calls its subgraphs.
+ *
+ * - undici's `request` on one keep-alive pool, not `fetch`: WHATWG fetch wraps every call in web
+ *   streams and an AbortSignal, and under the account-page load that was about half of the
+ *   gateway's own CPU (bench/README.md). A subgraph reply is small JSON, so it is read whole.
+ * - Identical reads in flight are sent once: a query whose subgraph, body and signed identity are
+ *   those of a call still waiting for its reply joins that call. Each caller parses the reply
+ *   itself, so no two requests share an object the gateway later merges into. Mutations are never
+ *   joined, and once a caller's mutation has answered, no later read of that caller joins a read
+ *   that started before it (the caller reads its own writes).
+ */
+
+interface Reply {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** A subgraph reply read whole, in the shape RemoteGraphQLDataSource reads. */
+class BufferedResponse implements FetcherResponse {
+  readonly bodyUsed = false;
+  readonly redirected = false;
+  readonly headers: FetcherHeaders;
+
+  constructor(
+    readonly url: string,
+    private readonly reply: Reply,
+  ) {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(reply.headers)) {
+      if (value === undefined) continue;
+      for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+    }
+    this.headers = headers as unknown as FetcherHeaders;
+  }
+
+  get status() {
+    return this.reply.status;
+  }
+  get ok() {
+    return this.reply.status >= 200 && this.reply.status < 300;
+  }
+  get statusText() {
+    return STATUS_CODES[this.reply.status] ?? '';
+  }
+  async text() {
+    return this.reply.body;
+  }
+  async json() {
+    return JSON.parse(this.reply.body) as unknown;
+  }
+  async arrayBuffer() {
+    const bytes = Buffer.from(this.reply.body);
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+  clone() {
+    return new BufferedResponse(this.url, this.reply);
+  }
+}
+
+/** A subgraph operation the planner wrote is a read when it starts with `query` or `{`. */
+const READ = /^\{"query":"\s*(?:query\b|\{)/;
+
+export interface SubgraphFetcher {
+  readonly fetch: Fetcher;
+  /** Calls sent to a subgraph and calls that joined one in flight, since start. */
+  readonly counts: { sent: number; joined: number };
+  close(): Promise<void>;
+}
+
+export function subgraphFetcher(options: { connections?: number } = {}): SubgraphFetcher {
+  const pool = new Agent({ connections: options.connections ?? 128, keepAliveTimeout: 30_000 });
+  const targets = new Map<string, { origin: string; path: string }>();
+  const inFlight = new Map<string, Promise<Reply>>();
+  /** The in-flight read keys of each identity, so that its mutation can close them to new joiners. */
+  const readsOf = new Map<string, Set<string>>();
+  const counts = { sent: 0, joined: 0 };
+
+  const send = async (url: string, init: FetcherRequestInit): Promise<Reply> => {
+    let target = targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+      targets.set(url, target);
+    }
+    counts.sent++;
+    subgraphCalls.inc({ outcome: 'sent' });
+    const response = await pool.request({ origin: target.origin, path: target.path, method: (init.method ?? 'POST') as 'POST', headers: init.headers ?? {}, body: init.body ?? null });
+    return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+  };
+
+  const fetch: Fetcher = async (url, init = {}) => {
+    const body = typeof init.body === 'string' ? init.body : undefined;
+    const identity = init.headers?.[IDENTITY_HEADER] ?? '';
+    if (body === undefined || !READ.test(body)) {
+      try {
+        return new BufferedResponse(url, await send(url, init));
+      } finally {
+        // Reads of this caller already in flight began before the write: later reads do not join them.
+        for (const key of readsOf.get(identity) ?? []) inFlight.delete(key);
+        readsOf.delete(identity);
+      }
+    }
+    const key = `${url}\n${identity}\n${body}`;
+    let reply = inFlight.get(key);
+    if (reply) {
+      counts.joined++;
+      subgraphCalls.inc({ outcome: 'joined' });
+    } else {
+      reply = send(url, init);
+      inFlight.set(key, reply);
+      const keys = readsOf.get(identity) ?? new Set<string>();
+      keys.add(key);
+      readsOf.set(identity, keys);
+      const settled = () => {
+        if (inFlight.get(key) === reply) inFlight.delete(key);
+        keys.delete(key);
+        if (keys.size === 0 && readsOf.get(identity) === keys) readsOf.delete(identity);
+      };
+      reply.then(settled, settled);
+    }
+    return new BufferedResponse(url, await reply);
+  };
+
+  return { fetch, counts, close: () => pool.close() };
+}
