@@ -68,8 +68,9 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 
 /**
  * The gateway: composes nothing at run time (it serves the committed supergraph file), verifies
- * the caller's JWT, and forwards a signed identity to every subgraph call. Query size is bounded
- * by graphql-armor (depth, aliases, tokens, cost).
+ * the caller's JWT, and forwards a signed identity to every subgraph call (through
+ * `subgraph-fetch.ts`: undici, identical reads in flight sent once). Query size is bounded by
+ * graphql-armor (depth, aliases, tokens, cost).
  */
 export function createGateway(options: GatewayOptions) {
   const sign = identitySigner(options.identitySecret);
