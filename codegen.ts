@@ -44,7 +44,9 @@ const config: CodegenConfig = {
     'subgraphs/order/__generated__/resolvers-types.ts': subgraph('order', {
       Customer: '../order.model.js#EntityRef',
       Offer: '../order.model.js#EntityRef',
+      Warehouse: '../order.model.js#EntityRef',
       Order: '../order.model.js#Order as OrderModel',
+      OneCOrder: '../order.model.js#OneCOrder as OneCOrderModel',
       OrderLine: '../order.model.js#OrderLine as OrderLineModel',
       Payment: '../order.model.js#Payment as PaymentModel',
       CheckoutQuote: '../checkout.service.js#Quote',

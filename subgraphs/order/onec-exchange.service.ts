@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { OneCOrderDraft, OneCOrderLineDraft, OneCOrderStateChange } from '../../connectors/onec/onec-orders.port.js';
 import { OneCApiError } from '../../connectors/onec/onec.port.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, badInput, notFound } from '../../platform/errors.js';
+import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
 import { enqueue, PermanentFailure } from '../../platform/outbox.js';
 import { markSyncFailure, readCursor, saveCursor } from '../../platform/sync-cursor.js';
 import type { OrderDeps } from './order.deps.js';
 import { crmStatusMessage } from './order.messages.js';
-import { ORDER_PROGRESS } from './order.model.js';
+import { isVisible, ORDER_PROGRESS, type OneCOrder } from './order.model.js';
 import { findOrder, linesOfOrders, oneCOrdersOf, saveOneCOrder, updateOrder } from './order.repository.js';
 import type { HeldStockLine, OneCOrderRow, OrderDb, OrderLineRow, OrderRow, OrderState } from './order.table.js';
 
@@ -228,6 +229,38 @@ async function markPosted(executor: Kysely<any>, orderId: string, warehouseId: s
 
 async function markRefused(executor: Kysely<any>, orderId: string, warehouseId: string): Promise<void> {
   await of(executor).updateTable('ordering.onec_orders').set({ state: POSTING_REFUSED }).where('order_id', '=', orderId).where('warehouse_id', '=', warehouseId).execute();
+}
+
+/** A 1C document row as staff see it: the refusal mark is a flag of its own, not a 1C state. */
+export const oneCOrderFromRow = (row: OneCOrderRow): OneCOrder => ({
+  warehouseId: row.warehouse_id,
+  number: row.external_number,
+  posted: row.posted,
+  postingRefused: row.state === POSTING_REFUSED,
+  state: row.state === POSTING_REFUSED ? null : row.state,
+});
+
+/**
+ * `retryOneCPosting` (manager, admin): a manager has fixed the stock in 1C, and the order's refused
+ * documents are posted again through the exchange itself, which leaves posted documents alone and
+ * commits the stock hold once every one is posted. A document 1C refuses again keeps its mark.
+ * 1C unreachable: UPSTREAM_UNAVAILABLE, and the marks stay as they were.
+ */
+export async function retryOneCPosting(deps: OrderDeps, orderId: string): Promise<void> {
+  if (orderId.length > 100) throw badInput('Malformed order id');
+  const order = await findOrder(deps.db, orderId);
+  if (!order || !isVisible(order)) throw notFound('No such order');
+  if (ENDED.has(order.state)) throw badInput(`The order is ${order.state.toLowerCase()}: nothing of it is posted in 1C`, { orderId });
+  const refused = (await oneCOrdersOf(deps.db, orderId)).filter((r) => r.state === POSTING_REFUSED);
+  if (refused.length === 0) throw badInput('1C has refused none of this order’s documents', { orderId });
+  try {
+    await sendOrderToOneC(deps, orderId);
+  } catch (error) {
+    if (error instanceof UpstreamUnavailableError || (error instanceof OneCApiError && error.status >= 500)) {
+      throw new AppError('UPSTREAM_UNAVAILABLE', '1C is unavailable; nothing was posted. Try again shortly');
+    }
+    throw error;
+  }
 }
 
 // ---- Cancelling ----------------------------------------------------------------------------------

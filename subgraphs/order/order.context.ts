@@ -3,10 +3,11 @@ import type { Identity } from '../../platform/identity.js';
 import type { BaseSubgraphContext } from '../../platform/subgraph-server.js';
 import type { CrmReferences } from './crm-references.js';
 import type { OrderDeps } from './order.deps.js';
-import { lineFromRow, paymentFromRow, type OrderLine, type Payment } from './order.model.js';
+import { lineFromRow, paymentFromRow, type OneCOrder, type OrderLine, type Payment } from './order.model.js';
+import { oneCOrderFromRow } from './onec-exchange.service.js';
 import { decodeCursor } from '../../platform/cursor.js';
 import { badInput } from '../../platform/errors.js';
-import { customerOrdersPage, findOrdersByIds, firstOrdersPages, linesOfOrders, orderCounts, paymentsOfOrders, type OrderCounts } from './order.repository.js';
+import { customerOrdersPage, findOrdersByIds, firstOrdersPages, linesOfOrders, oneCOrdersOfOrders, orderCounts, paymentsOfOrders, type OrderCounts } from './order.repository.js';
 import type { OrderRow } from './order.table.js';
 import { loadReturns, type OrderReturn } from './return.service.js';
 
@@ -19,6 +20,7 @@ export interface OrderContext extends BaseSubgraphContext {
   readonly paymentsByOrder: DataLoader<string, Payment[]>;
   readonly countsByCustomer: DataLoader<string, OrderCounts>;
   readonly returnsByOrder: DataLoader<string, OrderReturn[]>;
+  readonly oneCOrdersByOrder: DataLoader<string, OneCOrder[]>;
   /** Pages of customers' orders: the first pages of many customers in one query, later pages one by one. */
   readonly ordersPage: DataLoader<OrdersPageKey, OrdersPage, string>;
 }
@@ -73,6 +75,7 @@ export function createOrderContext(deps: OrderDeps, references: CrmReferences, i
       return ids.map((id) => counts.get(id) ?? { total: 0, boughtOut: 0, refused: 0 });
     }),
     returnsByOrder: new DataLoader(async (ids) => group(ids, await loadReturns(deps.db, { orderIds: ids }), (r) => r.orderId, (r) => r)),
+    oneCOrdersByOrder: new DataLoader(async (ids) => group(ids, await oneCOrdersOfOrders(deps.db, ids), (r) => r.order_id, oneCOrderFromRow)),
     ordersPage: new DataLoader((keys) => loadPages(deps, keys), { cacheKeyFn: (k) => JSON.stringify([k.customerId, k.first, k.after]) }),
   };
 }

@@ -20,6 +20,16 @@ export interface Order {
   readonly createdAt: Date;
 }
 
+/** One 1C document of an order (the goods of one warehouse), as staff see it. */
+export interface OneCOrder {
+  readonly warehouseId: string;
+  readonly number: string;
+  readonly posted: boolean;
+  readonly postingRefused: boolean;
+  /** 1C's last polled state, e.g. `shipped`. */
+  readonly state: string | null;
+}
+
 export interface OrderLine {
   readonly id: string;
   readonly offerId: string;

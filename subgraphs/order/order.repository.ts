@@ -122,6 +122,12 @@ export async function oneCOrdersOf(executor: Kysely<any>, orderId: string) {
   return of(executor).selectFrom('ordering.onec_orders').selectAll().where('order_id', '=', orderId).orderBy('external_number').execute();
 }
 
+/** The 1C documents of several orders, in one query. */
+export async function oneCOrdersOfOrders(executor: Kysely<any>, orderIds: readonly string[]) {
+  if (orderIds.length === 0) return [];
+  return of(executor).selectFrom('ordering.onec_orders').selectAll().where('order_id', 'in', [...orderIds]).orderBy('order_id').orderBy('external_number').execute();
+}
+
 export async function saveOneCOrder(executor: Kysely<any>, row: Insertable<OneCOrdersTable>): Promise<void> {
   await of(executor)
     .insertInto('ordering.onec_orders')

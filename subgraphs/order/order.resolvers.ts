@@ -5,6 +5,7 @@ import { DateTimeScalar } from '../../platform/scalars.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import { cancelOrder } from './cancel.service.js';
 import { quoteCart } from './checkout.service.js';
+import { retryOneCPosting } from './onec-exchange.service.js';
 import type { OrderContext } from './order.context.js';
 import { isVisible, orderFromRow } from './order.model.js';
 import { recordPayment } from './payment.service.js';
@@ -59,6 +60,12 @@ export const orderResolvers: Resolvers = {
     cancelOrder: async (_p, { input }, ctx) => ({ order: await cancelOrder(ctx.deps, ctx.identity, input) }),
     recordPayment: async (_p, { input }, ctx) => ({ order: await recordPayment(ctx.deps, ctx.references, ctx.identity, input) }),
     returnOrderLines: (_p, { input }, ctx) => returnOrderLines(ctx.deps, ctx.identity, input),
+    retryOneCPosting: async (_p, { input }, ctx) => {
+      requireStaff(ctx.identity, 'manager', 'admin');
+      await retryOneCPosting(ctx.deps, input.orderId);
+      // retryOneCPosting has found the order, visible; staff see every order.
+      return { order: orderFromRow((await ctx.orderById.clear(input.orderId).load(input.orderId))!) };
+    },
   },
   Customer: {
     __resolveReference: (reference) => ({ id: reference.id }),
@@ -82,6 +89,13 @@ export const orderResolvers: Resolvers = {
     lines: (order, _a, ctx) => ctx.linesByOrder.load(order.id),
     payments: (order, _a, ctx) => ctx.paymentsByOrder.load(order.id),
     returns: (order, _a, ctx) => ctx.returnsByOrder.load(order.id),
+    oneCOrders: (order, _a, ctx) => {
+      requireStaff(ctx.identity);
+      return ctx.oneCOrdersByOrder.load(order.id);
+    },
+  },
+  OneCOrder: {
+    warehouse: (document) => ({ id: document.warehouseId }),
   },
   Reconciliation: {
     __resolveReference: (reference, ctx) => {

@@ -337,4 +337,50 @@ describe('checkout and the order lifecycle (F3–F6, R5–R9)', () => {
     expect((await crmOrder(t, order.id)).status).toBe('cancel-other');
     expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(2000);
   });
+  it('a document 1C refused to post is shown to staff and posted again by a manager once the stock in 1C is fixed', async () => {
+    const shopper = await registerEnrolled(t, '+79161110012');
+    const [a] = await availableOffers(t, 1, 1);
+    const order = (await place(shopper, { cart: [{ offerId: a!.id, quantity: 1 }] })).data.placeOrder.order;
+    const { stock_hold_lines } = await t.database.db.selectFrom('ordering.orders').select('stock_hold_lines').where('id', '=', order.id).executeTakeFirstOrThrow();
+    const [held] = stock_hold_lines!;
+    const { product_id } = await t.database.db.selectFrom('inventory.offers').select('product_id').where('id', '=', a!.id).executeTakeFirstOrThrow();
+    const cell = { productRef: product_id, characteristicRef: a!.id, warehouseRef: held!.warehouseId };
+    // 1C's stock of the offer went to nothing before a manager confirmed the order.
+    await t.graph.emulators!.oneC.setStock({ ...cell, inHand: 0, reserved: 0 });
+    const confirmed = await fetch(`${t.graph.urls.retailCrm}/__emulator/orders/${order.id}/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'availability-confirmed' }) });
+    expect(confirmed.status).toBe(200);
+    await t.settle();
+
+    const manager = await t.staffToken('manager');
+    const DOCUMENTS = `query($id: ID!) { order(id: $id) { status oneCOrders { number posted postingRefused state warehouse { id name } } } }`;
+    const refused = await t.gql(DOCUMENTS, { id: order.id }, manager);
+    expect(refused.data.order).toEqual({ status: 'APPROVED', oneCOrders: [{ number: order.id, posted: false, postingRefused: true, state: null, warehouse: { id: held!.warehouseId, name: expect.any(String) } }] });
+    expect(await stockHoldsOf(t, order.id)).toMatchObject({ status: 'ACTIVE' });
+    const asCustomer = await t.gql(`query($id: ID!) { order(id: $id) { oneCOrders { posted } } }`, { id: order.id }, shopper.token);
+    expect(asCustomer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    const RETRY = `mutation($input: RetryOneCPostingInput!) { retryOneCPosting(input: $input) { order { id oneCOrders { posted postingRefused } } } }`;
+    const retry = (token: string, orderId = order.id) => t.gql(RETRY, { input: { orderId } }, token);
+    expect((await retry(shopper.token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await retry(cashier)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    // Sent again before anyone fixed the stock: refused again, still marked, the hold still waiting.
+    expect((await retry(manager)).data.retryOneCPosting.order.oneCOrders).toEqual([{ posted: false, postingRefused: true }]);
+    // 1C unreachable: a typed error, the mark kept.
+    await t.graph.emulators!.oneC.setStock({ ...cell, inHand: 5, reserved: 0 });
+    t.graph.emulators!.oneC.faults.set({ down: true });
+    expect((await retry(manager)).errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    await t.healUpstreams();
+    expect((await t.gql(DOCUMENTS, { id: order.id }, manager)).data.order.oneCOrders[0]).toMatchObject({ posted: false, postingRefused: true });
+
+    // The stock is there now: posted, the hold committed, one document in 1C.
+    expect((await retry(manager)).data.retryOneCPosting.order).toEqual({ id: order.id, oneCOrders: [{ posted: true, postingRefused: false }] });
+    expect(await t.graph.upstream.oneC.findOrderByExternalNumber(order.id)).toMatchObject({ posted: true });
+    expect(await stockHoldsOf(t, order.id)).toMatchObject({ status: 'COMMITTED' });
+    expect(await t.database.db.selectFrom('ordering.onec_orders').select('external_number').where('order_id', '=', order.id).execute()).toHaveLength(1);
+
+    // Nothing left to retry; an order that does not exist.
+    expect((await retry(manager)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await retry(manager, randomUUID())).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
 });

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { EntityRef, Order as OrderModel, OrderLine as OrderLineModel, Payment as PaymentModel } from '../order.model.js';
+import type { EntityRef, Order as OrderModel, OneCOrder as OneCOrderModel, OrderLine as OrderLineModel, Payment as PaymentModel } from '../order.model.js';
 import type { Quote, QuoteLine as QuoteLineModel } from '../checkout.service.js';
 import type { ReturnLine as ReturnLineModel, ReturnPreview as ReturnPreviewModel, OrderReturn as OrderReturnModel } from '../return.service.js';
 import type { ReconciliationSection as ReconciliationSectionModel, Difference } from '../../../platform/reconciliation.js';
@@ -128,6 +128,12 @@ export type Mutation = {
   /** Records a showroom payment in RetailCRM (cashier, admin). A fully paid order earns its bonuses. */
   recordPayment: RecordPaymentPayload;
   /**
+   * Posts again the 1C documents of an order that 1C refused to post, once a manager has fixed the
+   * stock in 1C (manager, admin). A document 1C refuses again stays marked; the answer shows it. An
+   * order with no refused document, or a cancelled one, is BAD_USER_INPUT.
+   */
+  retryOneCPosting: RetryOneCPostingPayload;
+  /**
    * Returns units of a paid order: earned bonuses taken back and spent ones given back for exactly
    * those units, registered against the receipt in BonusPlus, the lines marked in RetailCRM, a
    * return document in 1C when the order had shipped. Staff (manager, cashier), or the customer for
@@ -152,6 +158,11 @@ export type MutationRecordPaymentArgs = {
 };
 
 
+export type MutationRetryOneCPostingArgs = {
+  input: RetryOneCPostingInput;
+};
+
+
 export type MutationReturnOrderLinesArgs = {
   input: ReturnOrderLinesInput;
 };
@@ -161,6 +172,24 @@ export type Offer = {
   __typename?: 'Offer';
   /** 1C reference of the characteristic. */
   id: Scalars['ID']['output'];
+};
+
+/** One 1C customer order document made for an order: the goods of one warehouse. */
+export type OneCOrder = {
+  __typename?: 'OneCOrder';
+  /** Our number for it in 1C (НомерПоДаннымКлиента): the order id, with /2, /3… for further warehouses. */
+  number: Scalars['String']['output'];
+  /** True once 1C has posted it, so that 1C reserves the goods. */
+  posted: Scalars['Boolean']['output'];
+  /**
+   * True when 1C refused to post it (not enough free stock there). A manager fixes the stock in 1C,
+   * then sends it again with `retryOneCPosting`.
+   */
+  postingRefused: Scalars['Boolean']['output'];
+  /** 1C's last reported state of it (e.g. `shipped`, `delivered`), when polled. */
+  state?: Maybe<Scalars['String']['output']>;
+  /** The warehouse that ships these goods. */
+  warehouse: Warehouse;
 };
 
 /** A customer's order: placed here or in RetailCRM, kept in step with RetailCRM and 1C. */
@@ -190,6 +219,11 @@ export type Order = {
   lines: Array<OrderLine>;
   /** RetailCRM order number, e.g. 1042A. */
   number?: Maybe<Scalars['String']['output']>;
+  /**
+   * The order's documents in 1C (ЗаказКлиента), one per warehouse its goods are held in, once the
+   * order is approved. Staff only.
+   */
+  oneCOrders: Array<OneCOrder>;
   /** Paid so far, in kopecks (payments in a status RetailCRM counts as paid). */
   paidTotal: Scalars['Int']['output'];
   /** Payments recorded in RetailCRM. */
@@ -442,6 +476,17 @@ export type RecordPaymentPayload = {
   order: Order;
 };
 
+export type RetryOneCPostingInput = {
+  /** The order whose refused 1C documents to post again. */
+  orderId: Scalars['ID']['input'];
+};
+
+export type RetryOneCPostingPayload = {
+  __typename?: 'RetryOneCPostingPayload';
+  /** The order, with its 1C documents as they stand after the retry. */
+  order: Order;
+};
+
 /** What returning some units of one line moves. */
 export type ReturnLine = {
   __typename?: 'ReturnLine';
@@ -513,6 +558,13 @@ export type SystemValue = {
   system: Scalars['String']['output'];
   /** The value as that system has it. */
   value?: Maybe<Scalars['String']['output']>;
+};
+
+/** Where stock is kept; its name and kind come from the inventory subgraph. */
+export type Warehouse = {
+  __typename?: 'Warehouse';
+  /** 1C reference of the warehouse. */
+  id: Scalars['ID']['output'];
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -633,6 +685,7 @@ export type ResolversTypes = ResolversObject<{
   FieldSet: ResolverTypeWrapper<Scalars['FieldSet']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Offer: ResolverTypeWrapper<EntityRef>;
+  OneCOrder: ResolverTypeWrapper<OneCOrderModel>;
   Order: ResolverTypeWrapper<OrderModel>;
   OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'edges'> & { edges: Array<ResolversTypes['OrderEdge']> }>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
@@ -650,6 +703,8 @@ export type ResolversTypes = ResolversObject<{
   ReconciliationSection: ResolverTypeWrapper<ReconciliationSectionModel>;
   RecordPaymentInput: RecordPaymentInput;
   RecordPaymentPayload: ResolverTypeWrapper<Omit<RecordPaymentPayload, 'order'> & { order: ResolversTypes['Order'] }>;
+  RetryOneCPostingInput: RetryOneCPostingInput;
+  RetryOneCPostingPayload: ResolverTypeWrapper<Omit<RetryOneCPostingPayload, 'order'> & { order: ResolversTypes['Order'] }>;
   ReturnLine: ResolverTypeWrapper<ReturnLineModel>;
   ReturnLineInput: ReturnLineInput;
   ReturnOrderLinesInput: ReturnOrderLinesInput;
@@ -657,6 +712,7 @@ export type ResolversTypes = ResolversObject<{
   ReturnPreview: ResolverTypeWrapper<ReturnPreviewModel>;
   ReturnStatus: ReturnStatus;
   SystemValue: ResolverTypeWrapper<SystemValue>;
+  Warehouse: ResolverTypeWrapper<EntityRef>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
@@ -677,6 +733,7 @@ export type ResolversParentTypes = ResolversObject<{
   FieldSet: Scalars['FieldSet']['output'];
   Mutation: Record<PropertyKey, never>;
   Offer: EntityRef;
+  OneCOrder: OneCOrderModel;
   Order: OrderModel;
   OrderConnection: Omit<OrderConnection, 'edges'> & { edges: Array<ResolversParentTypes['OrderEdge']> };
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
@@ -693,12 +750,15 @@ export type ResolversParentTypes = ResolversObject<{
   ReconciliationSection: ReconciliationSectionModel;
   RecordPaymentInput: RecordPaymentInput;
   RecordPaymentPayload: Omit<RecordPaymentPayload, 'order'> & { order: ResolversParentTypes['Order'] };
+  RetryOneCPostingInput: RetryOneCPostingInput;
+  RetryOneCPostingPayload: Omit<RetryOneCPostingPayload, 'order'> & { order: ResolversParentTypes['Order'] };
   ReturnLine: ReturnLineModel;
   ReturnLineInput: ReturnLineInput;
   ReturnOrderLinesInput: ReturnOrderLinesInput;
   ReturnOrderLinesPayload: Omit<ReturnOrderLinesPayload, 'order' | 'return'> & { order: ResolversParentTypes['Order'], return: ResolversParentTypes['OrderReturn'] };
   ReturnPreview: ReturnPreviewModel;
   SystemValue: SystemValue;
+  Warehouse: EntityRef;
   link__Import: Scalars['link__Import']['output'];
   String: Scalars['String']['output'];
 }>;
@@ -768,11 +828,20 @@ export type MutationResolvers<ContextType = OrderContext, ParentType extends Res
   cancelOrder?: Resolver<ResolversTypes['CancelOrderPayload'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'input'>>;
   placeOrder?: Resolver<ResolversTypes['PlaceOrderPayload'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   recordPayment?: Resolver<ResolversTypes['RecordPaymentPayload'], ParentType, ContextType, RequireFields<MutationRecordPaymentArgs, 'input'>>;
+  retryOneCPosting?: Resolver<ResolversTypes['RetryOneCPostingPayload'], ParentType, ContextType, RequireFields<MutationRetryOneCPostingArgs, 'input'>>;
   returnOrderLines?: Resolver<ResolversTypes['ReturnOrderLinesPayload'], ParentType, ContextType, RequireFields<MutationReturnOrderLinesArgs, 'input'>>;
 }>;
 
 export type OfferResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Offer'] = ResolversParentTypes['Offer']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type OneCOrderResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OneCOrder'] = ResolversParentTypes['OneCOrder']> = ResolversObject<{
+  number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  posted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  postingRefused?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  state?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  warehouse?: Resolver<ResolversTypes['Warehouse'], ParentType, ContextType>;
 }>;
 
 export type OrderResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
@@ -789,6 +858,7 @@ export type OrderResolvers<ContextType = OrderContext, ParentType extends Resolv
   itemsTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['OrderLine']>, ParentType, ContextType>;
   number?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  oneCOrders?: Resolver<Array<ResolversTypes['OneCOrder']>, ParentType, ContextType>;
   paidTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   payments?: Resolver<Array<ResolversTypes['Payment']>, ParentType, ContextType>;
   returns?: Resolver<Array<ResolversTypes['OrderReturn']>, ParentType, ContextType>;
@@ -888,6 +958,10 @@ export type RecordPaymentPayloadResolvers<ContextType = OrderContext, ParentType
   order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
 }>;
 
+export type RetryOneCPostingPayloadResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['RetryOneCPostingPayload'] = ResolversParentTypes['RetryOneCPostingPayload']> = ResolversObject<{
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+}>;
+
 export type ReturnLineResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ReturnLine'] = ResolversParentTypes['ReturnLine']> = ResolversObject<{
   earnedReversed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   lineId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -914,6 +988,10 @@ export type SystemValueResolvers<ContextType = OrderContext, ParentType extends 
   value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type WarehouseResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Warehouse'] = ResolversParentTypes['Warehouse']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
   name: 'link__Import';
 }
@@ -927,6 +1005,7 @@ export type Resolvers<ContextType = OrderContext> = ResolversObject<{
   FieldSet?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   Offer?: OfferResolvers<ContextType>;
+  OneCOrder?: OneCOrderResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderConnection?: OrderConnectionResolvers<ContextType>;
   OrderEdge?: OrderEdgeResolvers<ContextType>;
@@ -941,10 +1020,12 @@ export type Resolvers<ContextType = OrderContext> = ResolversObject<{
   ReconciliationDifference?: ReconciliationDifferenceResolvers<ContextType>;
   ReconciliationSection?: ReconciliationSectionResolvers<ContextType>;
   RecordPaymentPayload?: RecordPaymentPayloadResolvers<ContextType>;
+  RetryOneCPostingPayload?: RetryOneCPostingPayloadResolvers<ContextType>;
   ReturnLine?: ReturnLineResolvers<ContextType>;
   ReturnOrderLinesPayload?: ReturnOrderLinesPayloadResolvers<ContextType>;
   ReturnPreview?: ReturnPreviewResolvers<ContextType>;
   SystemValue?: SystemValueResolvers<ContextType>;
+  Warehouse?: WarehouseResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
 }>;
 
