@@ -102,4 +102,38 @@ describe('transactional outbox', () => {
     expect(await healthy.runOnce()).toBe(1);
     expect(handled).toBe(1);
   });
+  it('stops between messages when its task is stopped, and gives back at once the ones not begun', async () => {
+    for (let n = 0; n < 10; n++) await enqueue(database.db, { topic: 'slow', payload: { n } });
+    const handled: number[] = [];
+    let secondBegun!: () => void;
+    const second = new Promise<void>((resolve) => (secondBegun = resolve));
+    const relay = createOutboxRelay({
+      db: database.db,
+      logger,
+      pollIntervalMs: 60_000,
+      handlers: {
+        slow: async (payload) => {
+          handled.push((payload as { n: number }).n);
+          if (handled.length === 2) secondBegun();
+          await new Promise((r) => setTimeout(r, 20));
+        },
+      },
+    });
+    relay.task.start();
+    await second;
+    await relay.task.stop(); // asked while the second message is being handled
+    expect(handled).toEqual([0, 1]);
+    const after = await rows();
+    expect(after.filter((r) => r.status === 'done').map((r) => (r.payload as { n: number }).n)).toEqual([0, 1]);
+    const givenBack = after.filter((r) => r.status === 'pending');
+    expect(givenBack).toHaveLength(8);
+    // Due now, not at the end of the claim's minute-long lease, and the claim is not an attempt.
+    for (const row of givenBack) {
+      expect(row.attempts).toBe(0);
+      expect(new Date(row.available_at).getTime()).toBeLessThan(Date.now() + 30_000);
+    }
+    const next = createOutboxRelay({ db: database.db, logger, handlers: { slow: async (payload) => void handled.push((payload as { n: number }).n) } });
+    expect(await next.drain()).toBe(8);
+    expect(handled).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
 });

@@ -55,10 +55,13 @@ export interface OutboxRelayOptions {
 }
 
 export interface OutboxRelay {
-  /** Claims and handles one batch; returns how many messages it handled. */
-  runOnce(): Promise<number>;
-  /** Handles batches until none is due (tests and shutdown). */
-  drain(maxRounds?: number): Promise<number>;
+  /**
+   * Claims and handles one batch; returns how many messages it handled. Once `signal` is aborted,
+   * the batch's messages not yet begun are given back at once, for this or another relay.
+   */
+  runOnce(signal?: AbortSignal): Promise<number>;
+  /** Handles batches until none is due (tests and shutdown), or until `signal` is aborted. */
+  drain(maxRounds?: number, signal?: AbortSignal): Promise<number>;
   /** Polls on `pollIntervalMs` until stopped. */
   readonly task: PeriodicTask<number>;
 }
@@ -90,7 +93,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           limit ${batchSize}
           for update skip locked)
       returning *`.execute(db);
-    return result.rows;
+    // UPDATE … RETURNING gives rows in no particular order: handle them in the order they were due.
+    return result.rows.sort((a, b) => new Date(a.available_at).getTime() - new Date(b.available_at).getTime() || Number(a.id) - Number(b.id));
   }
 
   async function settle(message: OutboxMessage, error: unknown): Promise<void> {
@@ -116,9 +120,27 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     else options.logger.warn(log, 'outbox message failed, will retry');
   }
 
-  async function runOnce(): Promise<number> {
+  /** Messages claimed but not begun: due again now, and the claim not counted as an attempt. */
+  async function giveBack(messages: readonly OutboxMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await db
+      .updateTable('platform.outbox')
+      .set((eb) => ({ available_at: new Date(), attempts: eb('attempts', '-', 1) }))
+      .where('id', 'in', messages.map((m) => m.id))
+      .where('status', '=', 'pending')
+      .execute();
+  }
+
+  async function runOnce(signal?: AbortSignal): Promise<number> {
+    if (signal?.aborted) return 0;
     const messages = await claim();
-    for (const message of messages) {
+    let handled = 0;
+    for (const [index, message] of messages.entries()) {
+      if (signal?.aborted) {
+        await giveBack(messages.slice(index));
+        break;
+      }
+      handled++;
       const handler = options.handlers[message.topic]!;
       let failure: unknown;
       try {
@@ -128,20 +150,20 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
       await settle(message, failure);
     }
-    return messages.length;
+    return handled;
   }
 
-  async function drain(maxRounds = 100): Promise<number> {
+  async function drain(maxRounds = 100, signal?: AbortSignal): Promise<number> {
     let total = 0;
-    for (let round = 0; round < maxRounds; round++) {
-      const handled = await runOnce();
+    for (let round = 0; round < maxRounds && !signal?.aborted; round++) {
+      const handled = await runOnce(signal);
       total += handled;
       if (handled === 0) break;
     }
     return total;
   }
 
-  return { runOnce, drain, task: createPeriodicTask('outbox relay', options.pollIntervalMs ?? 500, () => drain(10), options.logger) };
+  return { runOnce, drain, task: createPeriodicTask('outbox relay', options.pollIntervalMs ?? 500, (signal) => drain(10, signal), options.logger) };
 }
 
 /** Dead letters, newest first: what operators must look at. */

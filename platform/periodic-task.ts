@@ -4,20 +4,23 @@ export interface PeriodicTask<T> {
   /** Runs now (or joins the run in progress) and resolves with its result. */
   runNow(): Promise<T>;
   start(): void;
-  /** Stops the schedule and waits for the run in progress. */
+  /** Stops the schedule, tells the run in progress to end, and waits for it. */
   stop(): Promise<void>;
 }
 
 /**
  * Runs `work` every `intervalMs` after the previous run ends, never two at once. A failed run is
- * logged and tried again at the next tick.
+ * logged and tried again at the next tick. `stop` aborts the signal the run in progress was given,
+ * so that a long run (a relay working through a backlog) ends at its next safe point rather than
+ * keeping a process that was asked to stop alive.
  */
-export function createPeriodicTask<T>(name: string, intervalMs: number, work: () => Promise<T>, logger: Logger): PeriodicTask<T> {
+export function createPeriodicTask<T>(name: string, intervalMs: number, work: (signal: AbortSignal) => Promise<T>, logger: Logger): PeriodicTask<T> {
   let stopped = true;
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<T> | undefined;
+  let stopping = new AbortController();
   const runNow = () => {
-    current ??= work().finally(() => (current = undefined));
+    current ??= work(stopping.signal).finally(() => (current = undefined));
     return current;
   };
   const tick = () => {
@@ -33,12 +36,15 @@ export function createPeriodicTask<T>(name: string, intervalMs: number, work: ()
     start() {
       if (!stopped) return;
       stopped = false;
+      if (stopping.signal.aborted) stopping = new AbortController();
       tick();
     },
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      stopping.abort();
       await current?.catch(() => undefined);
+      stopping = new AbortController();
     },
   };
 }

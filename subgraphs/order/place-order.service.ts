@@ -64,7 +64,10 @@ export async function placeOrder(deps: OrderDeps, identity: Identity, input: Pla
   const { idempotencyKey, ...rest } = parsed.data;
   const request = { customerId, cart: input.cart, ...rest };
   const key = `${customerId}:${idempotencyKey}`;
-  return withIdempotency(deps.db, { scope: 'order.place', key, input: request, leaseMs: 60_000 }, async () => {
+  // The key's claim lasts a minute, or less where placements are taken for abandoned sooner: once
+  // the recovery may undo a placement, a retry of its key may take it over too.
+  const leaseMs = Math.min(60_000, deps.settings.placementTimeoutMs);
+  return withIdempotency(deps.db, { scope: 'order.place', key, input: request, leaseMs }, async () => {
     const existing = await findOrderByKey(deps.db, key);
     if (existing && existing.state !== 'PENDING') return orderFromRow(existing);
     // A PENDING order under this key is a placement whose process died: carry it on.

@@ -1,0 +1,179 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../platform/config.js';
+import { issueToken } from '../../platform/identity.js';
+import { EPHEMERAL_PORTS } from '../../scripts/graph.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+/**
+ * The README's start command (`scripts/start.ts`) as a real process, killed with SIGKILL in the
+ * middle of a placement and started again on the same database: nothing is lost and nothing is
+ * done twice. Everything is read through the graph and the emulators' own APIs, as a client and
+ * the systems of record see it.
+ */
+
+const START = fileURLToPath(new URL('../../scripts/start.ts', import.meta.url));
+const config = loadConfig({ NODE_ENV: 'test' });
+
+interface Urls {
+  readonly gateway: string;
+  readonly retailCrm: string;
+  readonly bonusPlus: string;
+}
+
+interface GraphProcess {
+  readonly urls: Urls;
+  readonly child: ChildProcess;
+}
+
+let database: TestDatabase | undefined;
+let dataDir: string | undefined;
+let running: GraphProcess | undefined;
+
+/** The database settings both lives of the graph share: a fresh Postgres database, or a PGlite folder. */
+const databaseEnv = (): Record<string, string> => (database?.url ? { DATABASE_URL: database.url } : { PGLITE_DATA_DIR: join(dataDir!, 'pglite') });
+
+async function startProcess(): Promise<GraphProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', START], {
+    env: {
+      ...process.env,
+      ...EPHEMERAL_PORTS,
+      ...databaseEnv(),
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      LOYALTY_WELCOME_BONUS: '2000',
+      // A placement left PENDING for 3 s is taken for abandoned (and its key's claim lapses as soon),
+      // and the check runs every half second.
+      ORDER_PLACEMENT_TIMEOUT_MS: '3000',
+      ORDER_EXPIRY_INTERVAL_MS: '500',
+      UPSTREAM_TIMEOUT_MS: '60000',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const urls = await new Promise<Urls>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the graph did not start in 60 s')), 60_000);
+    child.once('exit', (code) => reject(new Error(`the graph exited with ${code}`)));
+    const found: Record<string, string> = {};
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const gateway = /GraphQL\s+(\S+)/.exec(line)?.[1];
+      if (gateway) found.gateway = gateway;
+      const emulators = /RetailCRM\s+(\S+)\s+BonusPlus\s+(\S+)/.exec(line);
+      if (emulators) [found.retailCrm, found.bonusPlus] = [emulators[1]!, emulators[2]!];
+      if (found.gateway && found.retailCrm && found.bonusPlus) {
+        clearTimeout(timer);
+        resolve(found as unknown as Urls);
+      }
+    });
+  });
+  return { urls, child };
+}
+
+/** Sends the signal and resolves with the exit code once the process has ended (null when a signal ended it). */
+async function kill(graph: GraphProcess, signal: NodeJS.Signals): Promise<number | null> {
+  if (graph.child.exitCode !== null || graph.child.signalCode !== null) return graph.child.exitCode;
+  const exited = new Promise<number | null>((resolve) => graph.child.once('exit', (code) => resolve(code)));
+  graph.child.kill(signal);
+  return exited;
+}
+
+async function gql(urls: Urls, query: string, variables: Record<string, unknown>, token?: string): Promise<any> {
+  const res = await fetch(urls.gateway, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return res.json();
+}
+
+async function bonusBalance(urls: Urls, phone: string): Promise<number | undefined> {
+  const res = await fetch(`${urls.bonusPlus}/api/customer?phone=${phone.replace(/\D/g, '')}`, {
+    headers: { authorization: `ApiKey ${Buffer.from(config.BONUSPLUS_API_KEY).toString('base64')}` },
+  });
+  if (res.status !== 200) return undefined;
+  return ((await res.json()) as { availableBonuses: number }).availableBonuses;
+}
+
+async function crmOrdersOf(urls: Urls, externalId: string): Promise<number> {
+  const res = await fetch(`${urls.retailCrm}/api/v5/orders?filter[externalIds][]=${externalId}&apiKey=${config.RETAILCRM_API_KEY}`);
+  const body = (await res.json()) as { orders?: unknown[] };
+  return body.orders?.length ?? 0;
+}
+
+/** Polls until `check` gives a value other than undefined. */
+async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status bonusesSpent } } }`;
+const IN_STOCK = `{ products(first: 50) { edges { node { offers { id price inStock } } } } }`;
+
+beforeAll(async () => {
+  if (process.env.DATABASE_URL) database = await createTestDatabase();
+  else dataDir = await mkdtemp(join(tmpdir(), 'retail-graph-kill-'));
+});
+
+afterAll(async () => {
+  if (running) await kill(running, 'SIGKILL');
+  await database?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('a graph process killed in the middle of a placement', () => {
+  it('is started again and gives back every hold; the same key then places the order once', async () => {
+    running = await startProcess();
+    const phone = '+79161234570';
+    const registered = await gql(running.urls, `mutation($input: RegisterCustomerInput!) { registerCustomer(input: $input) { customer { id } } }`, { input: { phone, firstName: 'Вера' } });
+    expect(registered.errors).toBeUndefined();
+    const customerId = registered.data.registerCustomer.customer.id as string;
+    const token = await issueToken(config.JWT_SECRET, customerId);
+    // Enrolled by the loyalty subgraph's relay in the background: the welcome bonus is there.
+    const before = await eventually('the welcome bonus', async () => ((await bonusBalance(running!.urls, phone)) === 2000 ? 2000 : undefined));
+    const offer = await eventually('the catalog', async () => {
+      const found = await gql(running!.urls, IN_STOCK, {});
+      const offers = (found.data?.products.edges ?? []).flatMap((e: any) => e.node.offers) as { id: string; price: number; inStock: boolean }[];
+      return offers.find((o) => o.inStock && o.price >= 200_000);
+    });
+
+    // RetailCRM takes a minute to answer the order's create: the process is killed while it waits.
+    const fault = await fetch(`${running.urls.retailCrm}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 60_000, pathPattern: 'orders/create' }) });
+    expect(fault.status).toBe(200);
+    const key = randomUUID();
+    const input = { idempotencyKey: key, cart: [{ offerId: offer.id, quantity: 1 }], bonusesToSpend: 100 };
+    const abandoned = gql(running.urls, PLACE, { input }, token).catch((error: unknown) => error);
+    // The stock is held and the bonuses reserved (BonusPlus shows them gone) before RetailCRM is asked.
+    await eventually('the bonus reserve', async () => ((await bonusBalance(running!.urls, phone)) === before - 100 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    await kill(running, 'SIGKILL');
+    expect(await abandoned).toBeInstanceOf(Error);
+
+    // The second life finds the placement abandoned, asks RetailCRM (which never got the order),
+    // and gives the stock and the bonuses back.
+    running = await startProcess();
+    expect(await eventually('the bonuses given back', async () => ((await bonusBalance(running!.urls, phone)) === before ? before : undefined))).toBe(before);
+    const retried = await gql(running.urls, PLACE, { input }, token);
+    expect(retried.errors).toBeUndefined();
+    const order = retried.data.placeOrder.order;
+    expect(order).toMatchObject({ status: 'PLACED', bonusesSpent: 100 });
+    expect(await bonusBalance(running.urls, phone)).toBe(before - 100);
+    expect(await crmOrdersOf(running.urls, order.id)).toBe(1);
+    // The same key again is the same order, and changes nothing.
+    const again = await gql(running.urls, PLACE, { input }, token);
+    expect(again.data.placeOrder.order.id).toBe(order.id);
+    expect(await bonusBalance(running.urls, phone)).toBe(before - 100);
+    // Asked to stop, the process ends cleanly even while its relays still have a backlog (the
+    // seeded customers' enrolments): they stop between messages and give the rest back.
+    expect(await kill(running, 'SIGTERM')).toBe(0);
+  }, 120_000);
+});
