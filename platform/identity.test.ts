@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createJwtVerifier, issueToken, signInternalIdentity, verifyInternalIdentity } from './identity.js';
+import { createJwtVerifier, internalIdentityVerifier, issueToken, signInternalIdentity, verifyInternalIdentity } from './identity.js';
 
 const secret = 'a-test-secret-that-is-long-enough-0123456789';
 const verify = createJwtVerifier({ secret });
@@ -35,5 +35,18 @@ describe('the gateway-signed identity', () => {
     await expect(verifyInternalIdentity(undefined, secret)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     await expect(verifyInternalIdentity(await issueToken(secret, 'cust-1'), secret)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     await expect(verifyInternalIdentity(await signInternalIdentity(identity, `${secret}x`), secret)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('is checked once per signed identity by a subgraph, and a refused one stays refused', async () => {
+    const verifyAtSubgraph = internalIdentityVerifier(secret);
+    const identity = { kind: 'customer', customerId: 'cust-9' } as const;
+    const signed = await signInternalIdentity(identity, secret);
+    expect(await verifyAtSubgraph(signed)).toEqual(identity);
+    expect(await verifyAtSubgraph(signed)).toEqual(identity);
+    const forged = await signInternalIdentity({ kind: 'staff', staffId: 's', roles: ['admin'] }, `${secret}x`);
+    for (let i = 0; i < 2; i++) await expect(verifyAtSubgraph(forged)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(verifyAtSubgraph(undefined)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    // A token signed for another hop (a caller's own JWT) is not an identity, remembered or not.
+    await expect(verifyAtSubgraph(await issueToken(secret, 'cust-1'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });

@@ -57,26 +57,35 @@ export function createJwtVerifier(options: JwtVerifierOptions): (token: string) 
     ...(options.audience ? { audience: options.audience } : {}),
     ...(options.jwksUrl ? {} : { algorithms: ['HS256'] }),
   };
-  // A client sends the same token with every request: a verified one is remembered for a minute
-  // (never past its own expiry), so the signature is checked once, not on every request.
-  const verified = new Map<string, { identity: Identity; until: number }>();
-  return async (token) => {
-    const known = verified.get(token);
-    if (known && known.until > Date.now()) return known.identity;
+  return rememberVerified(async (token) => {
     try {
       const { payload } = await jwtVerify(token, key as Uint8Array, verifyOptions);
-      const identity = identityFromClaims(payload);
-      if (verified.size >= VERIFIED_TOKENS_KEPT) verified.clear();
-      verified.set(token, { identity, until: Math.min(Date.now() + 60_000, (payload.exp ?? Infinity) * 1000) });
-      return identity;
+      return { identity: identityFromClaims(payload), expiresAt: payload.exp };
     } catch (error) {
       if (error instanceof Error && error.name === 'AppError') throw error;
       throw unauthenticated('Invalid or expired token');
     }
-  };
+  });
 }
 
 const VERIFIED_TOKENS_KEPT = 10_000;
+
+/**
+ * A caller sends the same token with every request (and the gateway reuses a signed identity for a
+ * minute): a verified token is remembered for a minute, never past its own expiry, so its signature
+ * is checked once, not on every request. A refused token is not remembered.
+ */
+function rememberVerified(verify: (token: string) => Promise<{ identity: Identity; expiresAt?: number | undefined }>): (token: string) => Promise<Identity> {
+  const verified = new Map<string, { identity: Identity; until: number }>();
+  return async (token) => {
+    const known = verified.get(token);
+    if (known && known.until > Date.now()) return known.identity;
+    const { identity, expiresAt } = await verify(token);
+    if (verified.size >= VERIFIED_TOKENS_KEPT) verified.clear();
+    verified.set(token, { identity, until: Math.min(Date.now() + 60_000, (expiresAt ?? Infinity) * 1000) });
+    return identity;
+  };
+}
 
 /** Issues a caller token, as an identity provider would: for the dev tokens command and tests. */
 export async function issueToken(
@@ -130,17 +139,27 @@ const identitySchema: z.ZodType<Identity> = z.union([
 
 /** Verifies the gateway's signature on the identity header; throws UNAUTHENTICATED otherwise. */
 export async function verifyInternalIdentity(token: string | undefined, secret: string): Promise<Identity> {
-  if (!token) throw unauthenticated('Subgraphs answer only the gateway');
+  return (await checkInternalIdentity(token, new TextEncoder().encode(secret))).identity;
+}
+
+async function checkInternalIdentity(token: string | undefined, key: Uint8Array): Promise<{ identity: Identity; expiresAt?: number | undefined }> {
   try {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
-      issuer: INTERNAL_ISSUER,
-      audience: INTERNAL_AUDIENCE,
-      algorithms: ['HS256'],
-    });
-    return identitySchema.parse(payload.identity);
+    if (!token) throw new Error('no identity');
+    const { payload } = await jwtVerify(token, key, { issuer: INTERNAL_ISSUER, audience: INTERNAL_AUDIENCE, algorithms: ['HS256'] });
+    return { identity: identitySchema.parse(payload.identity), expiresAt: payload.exp };
   } catch {
     throw unauthenticated('Subgraphs answer only the gateway');
   }
+}
+
+/** `verifyInternalIdentity` for a subgraph's every request: each signed identity is checked once while it is reused. */
+export function internalIdentityVerifier(secret: string): (token: string | undefined) => Promise<Identity> {
+  const key = new TextEncoder().encode(secret);
+  const verify = rememberVerified((token) => checkInternalIdentity(token, key));
+  return async (token) => {
+    if (!token) throw unauthenticated('Subgraphs answer only the gateway');
+    return verify(token);
+  };
 }
 
 export const isStaff = (identity: Identity, ...roles: StaffRole[]): boolean =>

@@ -5,7 +5,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { readFileSync } from 'node:fs';
 import { parse, type DocumentNode } from 'graphql';
 import { formatError, toGraphQLError, AppError } from './errors.js';
-import { IDENTITY_HEADER, verifyInternalIdentity, type Identity } from './identity.js';
+import { IDENTITY_HEADER, internalIdentityVerifier, type Identity } from './identity.js';
 import type { Logger } from './logger.js';
 import { apolloHandler, listen, sendJson, type RunningServer } from './http/http-server.js';
 
@@ -51,10 +51,11 @@ export function createSubgraphServer<TContext extends BaseSubgraphContext>(
     introspection: options.introspection ?? process.env.NODE_ENV !== 'production',
     plugins: [ApolloServerPluginInlineTraceDisabled(), ...(options.logger ? [logUnexpectedErrors(options.logger, definition.name)] : [])],
   });
+  const verifyIdentity = internalIdentityVerifier(options.identitySecret);
   const context = async ({ req }: { req: IncomingMessage }) => {
     const header = req.headers[IDENTITY_HEADER];
     try {
-      const identity = await verifyInternalIdentity(Array.isArray(header) ? header[0] : header, options.identitySecret);
+      const identity = await verifyIdentity(Array.isArray(header) ? header[0] : header);
       return definition.createContext(identity);
     } catch (error) {
       throw error instanceof AppError ? toGraphQLError(error) : error;
