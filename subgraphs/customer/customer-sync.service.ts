@@ -9,6 +9,11 @@ import type { CustomerDb } from './customer.table.js';
 import { enrollmentMessage } from './enrollment.message.js';
 
 export const CUSTOMER_HISTORY_CURSOR = 'customer.retailcrm.customers-history';
+/**
+ * Whether the first sync (which takes stock of the customers the shop already had) is still under
+ * way: 'in-progress' from its first page until it has caught up with the history, then 'done'.
+ */
+export const CUSTOMER_BOOTSTRAP_CURSOR = 'customer.retailcrm.customers-history.bootstrap';
 
 export interface CustomerSyncDeps {
   readonly db: Kysely<any>;
@@ -29,19 +34,27 @@ const PAGE = 100;
  * page of change records names the customers that changed; their current state is read with one
  * `customers?filter[ids][]` call and written together with the new cursor, in one transaction.
  * Customers created in the CRM without our id get one (fix-external-ids); customers created after
- * the first sync are enrolled in the loyalty program (R3) — the first sync only takes stock.
+ * the first sync are enrolled in the loyalty program (R3) — the first sync only takes stock, and
+ * stays the first sync until it has caught up, however often it is stopped or fails on the way
+ * (else the shop's existing customers would get the welcome bonus). Stops between pages once
+ * `signal` is aborted.
  */
-export async function syncCustomers(deps: CustomerSyncDeps): Promise<CustomerSyncResult> {
+export async function syncCustomers(deps: CustomerSyncDeps, signal?: AbortSignal): Promise<CustomerSyncResult> {
   const db = deps.db as Kysely<CustomerDb>;
   const stored = await readCursor(db, CUSTOMER_HISTORY_CURSOR);
-  const bootstrap = stored === undefined || stored.last_success_at === null;
+  const bootstrap = stored === undefined || stored.last_success_at === null || (await readCursor(db, CUSTOMER_BOOTSTRAP_CURSOR))?.cursor === 'in-progress';
+  let caughtUp = false;
   let cursor = Number(stored?.cursor ?? 0);
   let records = 0;
   let customers = 0;
   try {
     for (;;) {
+      if (signal?.aborted) break;
       const { history } = await deps.crm.customersHistory(cursor, PAGE);
-      if (history.length === 0) break;
+      if (history.length === 0) {
+        caughtUp = true;
+        break;
+      }
       const changedIds = [...new Set(history.map((h) => h.customer.id))];
       const createdIds = new Set(history.filter((h) => h.created).map((h) => h.customer.id));
       const current = await fetchCustomers(deps.crm, changedIds);
@@ -58,13 +71,18 @@ export async function syncCustomers(deps: CustomerSyncDeps): Promise<CustomerSyn
           }
         }
         await saveCursor(trx, CUSTOMER_HISTORY_CURSOR, String(last));
+        if (bootstrap) await saveCursor(trx, CUSTOMER_BOOTSTRAP_CURSOR, 'in-progress');
       });
       cursor = last;
       records += history.length;
       customers += withIds.length;
-      if (history.length < PAGE) break;
+      if (history.length < PAGE) {
+        caughtUp = true;
+        break;
+      }
     }
-    if (records === 0) await saveCursor(db, CUSTOMER_HISTORY_CURSOR, String(cursor));
+    if (records === 0 && caughtUp) await saveCursor(db, CUSTOMER_HISTORY_CURSOR, String(cursor));
+    if (bootstrap && caughtUp) await saveCursor(db, CUSTOMER_BOOTSTRAP_CURSOR, 'done');
     return { records, customers, cursor };
   } catch (error) {
     await markSyncFailure(db, CUSTOMER_HISTORY_CURSOR, error, String(cursor));

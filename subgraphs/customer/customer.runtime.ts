@@ -42,7 +42,7 @@ export const customerOutboxHandlers = (deps: CustomerDeps) => ({
  * showroom import (on demand, and on a schedule when configured).
  */
 export async function startCustomerRuntime(deps: CustomerDeps, options: CustomerRuntimeOptions): Promise<CustomerRuntime> {
-  const sync = createPeriodicTask('customer history sync', options.syncIntervalMs, () => syncCustomers(deps), deps.logger);
+  const sync = createPeriodicTask('customer history sync', options.syncIntervalMs, (signal) => syncCustomers(deps, signal), deps.logger);
   // Closing stops an import between two customers; the next start continues it.
   const stopping = new AbortController();
   const importDeps: ShowroomImportDeps = { db: deps.db, crm: deps.crm, bonusPlus: deps.bonusPlus, logger: deps.logger, signal: stopping.signal };

@@ -26,13 +26,14 @@ export interface OrderSyncResult {
  * the orders that changed, their current state is read with one `orders?filter[ids][]` call, and
  * every order is applied with the new cursor in one transaction.
  */
-export async function syncOrders(deps: OrderDeps, references: CrmReferences): Promise<OrderSyncResult> {
+export async function syncOrders(deps: OrderDeps, references: CrmReferences, signal?: AbortSignal): Promise<OrderSyncResult> {
   const stored = await readCursor(deps.db, ORDER_HISTORY_CURSOR);
   let cursor = Number(stored?.cursor ?? 0);
   let records = 0;
   let orders = 0;
   try {
     for (;;) {
+      if (signal?.aborted) break; // asked to stop: the cursor is saved with every page
       const { history } = await deps.crm.ordersHistory(cursor, PAGE);
       if (history.length === 0) break;
       const ids = [...new Set(history.map((h) => h.order.id))];

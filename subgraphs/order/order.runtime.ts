@@ -66,7 +66,7 @@ export const orderOutboxHandlers = (deps: OrderDeps): Record<string, OutboxHandl
 /** The order subgraph as a running service: HTTP server, RetailCRM and 1C syncs, expiry and outbox relay. */
 export async function startOrderRuntime(deps: OrderDeps, options: OrderRuntimeOptions): Promise<OrderRuntime> {
   const references = crmReferences(deps.crm);
-  const sync = createPeriodicTask('order history sync', options.syncIntervalMs, () => syncOrders(deps, references), deps.logger);
+  const sync = createPeriodicTask('order history sync', options.syncIntervalMs, (signal) => syncOrders(deps, references, signal), deps.logger);
   const oneCPoll = createPeriodicTask('1C order states', options.oneCPollIntervalMs, () => pollOneCStates(deps), deps.logger);
   const expiry = createPeriodicTask(
     'order expiry',

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RetailCrmCustomersPort } from '../../connectors/retailcrm/retailcrm.port.js';
+import { createLogger } from '../../platform/logger.js';
+import { readCursor } from '../../platform/sync-cursor.js';
+import { startTestGraph, type TestGraph } from '../../test/support/graph-harness.js';
+import { CUSTOMER_BOOTSTRAP_CURSOR, syncCustomers } from './customer-sync.service.js';
+
+/**
+ * The first history sync takes stock of the customers the shop already had; only customers created
+ * in RetailCRM after it are enrolled (R3). Here the first sync is stopped after its first page of
+ * three, as a process asked to stop would be, and the rest must still count as taking stock.
+ */
+let t: TestGraph;
+
+beforeAll(async () => {
+  // 250 customers in RetailCRM's history: three pages of 100.
+  t = await startTestGraph({ SEED_ONLINE_CUSTOMERS: '250' });
+});
+afterAll(async () => t?.close());
+
+const enrolments = () => t.database.db.selectFrom('platform.outbox').select('payload').where('topic', '=', 'loyalty.enroll').execute();
+
+describe('the first customer history sync', () => {
+  it('stopped after one page, resumes as the first sync: none of the existing customers is enrolled; one created afterwards is', async () => {
+    const crm = t.graph.upstream.customerCrm;
+    const stopping = new AbortController();
+    // A port that asks to stop once the first page has been read, like SIGTERM arriving mid-sync.
+    const stoppedAfterOnePage: RetailCrmCustomersPort = Object.assign(Object.create(crm) as RetailCrmCustomersPort, {
+      customersHistory: async (...args: Parameters<RetailCrmCustomersPort['customersHistory']>) => {
+        const page = await crm.customersHistory(...args);
+        stopping.abort();
+        return page;
+      },
+    });
+    const first = await syncCustomers({ db: t.database.db, crm: stoppedAfterOnePage, logger: createLogger('test', 'silent') }, stopping.signal);
+    expect(first.records).toBe(100);
+    expect((await readCursor(t.database.db, CUSTOMER_BOOTSTRAP_CURSOR))?.cursor).toBe('in-progress');
+
+    const rest = await t.graph.customer.sync.runNow();
+    expect(rest.records).toBeGreaterThanOrEqual(150);
+    expect(Number((await t.database.db.selectFrom('customer.customers').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n)).toBeGreaterThanOrEqual(250);
+    expect(await enrolments()).toEqual([]);
+    expect((await readCursor(t.database.db, CUSTOMER_BOOTSTRAP_CURSOR))?.cursor).toBe('done');
+
+    // From now on a customer created in RetailCRM (by a manager, say) is new, and is enrolled.
+    await crm.createCustomer({ firstName: 'Новая', phones: [{ number: '+79165550101' }] });
+    await t.graph.customer.sync.runNow();
+    expect((await enrolments()).map((e) => (e.payload as { phone: string }).phone)).toEqual(['+79165550101']);
+  });
+});
