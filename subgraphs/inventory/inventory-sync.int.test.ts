@@ -119,6 +119,27 @@ describe('inventory sync from 1C (F9)', () => {
     expect(await stockTotal()).toBe(36 * 2 * 2);
   });
 
+  it('a run stopped between pages is taken up at once by the next one, from where it stopped', async () => {
+    const source = new FakeSource({ products: 12, offersPerProduct: 3, stock: () => 2 });
+    const stopping = new AbortController();
+    // Asked to stop while its fourth read is under way (the default 60 s staleness stays in force).
+    const deps = { db: database.db, source, logger, pageSize: 10 };
+    const read = source.offers.bind(source);
+    source.offers = async (after, top) => {
+      if (source.reads === 3) stopping.abort();
+      return read(after, top);
+    };
+    const stopped = await runInventorySync(deps, 'CATALOG', stopping.signal);
+    expect(stopped).toMatchObject({ status: 'RUNNING', phase: 'offers' });
+    expect(await db.selectFrom('inventory.offers').selectAll().execute()).toEqual([]); // nothing live yet
+    const readsBefore = source.reads;
+    const resumed = await runInventorySync(deps, 'CATALOG');
+    expect(resumed).toMatchObject({ id: stopped.id, status: 'SUCCEEDED' });
+    expect(await db.selectFrom('inventory.offers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).toEqual({ n: 36 });
+    // 23 pages in all; the 4 read before the stop are not read again.
+    expect(source.reads - readsBefore).toBe(19);
+  });
+
   it('removes what 1C no longer has, and stock that went to zero', async () => {
     const source = new FakeSource({ products: 5, offersPerProduct: 2, stock: () => 1 });
     await runInventorySync({ db: database.db, source, logger }, 'CATALOG');

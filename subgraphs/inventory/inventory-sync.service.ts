@@ -60,9 +60,9 @@ const STAGING_TABLES = ['staging_warehouses', 'staging_products', 'staging_offer
  * dropped; the next scheduled run starts over. While a live run of the same kind is going on, no
  * second one starts: the live run is returned.
  */
-export async function runInventorySync(deps: InventorySyncDeps, kind: SyncRunKind): Promise<SyncRunRow> {
+export async function runInventorySync(deps: InventorySyncDeps, kind: SyncRunKind, signal?: AbortSignal): Promise<SyncRunRow> {
   const claim = await claimRun(deps, kind);
-  return claim.state === 'live' ? claim.run : continueRun(deps, claim.run);
+  return claim.state === 'live' ? claim.run : continueRun(deps, claim.run, signal);
 }
 
 export type RunClaim = { readonly state: 'new' | 'resumed' | 'live'; readonly run: SyncRunRow };
@@ -90,8 +90,12 @@ export async function claimRun(deps: InventorySyncDeps, kind: SyncRunKind): Prom
   });
 }
 
-/** Reads the remaining pages of a claimed run, then swaps it in. */
-export async function continueRun(deps: InventorySyncDeps, claimed: SyncRunRow): Promise<SyncRunRow> {
+/**
+ * Reads the remaining pages of a claimed run, then swaps it in. Once `signal` is aborted (the
+ * process is asked to stop) it ends between pages and leaves the run RUNNING with its heartbeat
+ * cleared, so the next claim, in this process or another, resumes it at once from that page.
+ */
+export async function continueRun(deps: InventorySyncDeps, claimed: SyncRunRow, signal?: AbortSignal): Promise<SyncRunRow> {
   const db = deps.db as Db;
   const top = deps.pageSize ?? 1000;
   const plan = PLAN[claimed.kind];
@@ -101,6 +105,11 @@ export async function continueRun(deps: InventorySyncDeps, claimed: SyncRunRow):
       const phase = PHASES[plan[p]!]!;
       let cursor = run.phase === phase.name ? run.cursor : null;
       for (;;) {
+        if (signal?.aborted) {
+          const paused = await db.updateTable('inventory.sync_runs').set({ heartbeat_at: new Date(0) }).where('id', '=', run.id).returningAll().executeTakeFirstOrThrow();
+          deps.logger.info({ runId: run.id, kind: run.kind, phase: run.phase }, 'inventory sync stopped between pages; the next run resumes it');
+          return paused;
+        }
         const page = await phase.read(deps.source, cursor, top);
         const done = page.next === null;
         const nextPhase = done ? plan[p + 1] : undefined;

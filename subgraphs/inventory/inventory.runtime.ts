@@ -38,14 +38,14 @@ export async function startInventoryRuntime(
   options: InventoryRuntimeOptions,
 ): Promise<InventoryRuntime> {
   const syncDeps: InventorySyncDeps = { db: deps.db, source: deps.source, logger: deps.logger, pageSize: options.pageSize };
-  const catalogSync = createPeriodicTask('inventory catalog sync', options.catalogIntervalMs, () => runInventorySync(syncDeps, 'CATALOG'), deps.logger);
+  const catalogSync = createPeriodicTask('inventory catalog sync', options.catalogIntervalMs, (signal) => runInventorySync(syncDeps, 'CATALOG', signal), deps.logger);
   const stockSync = createPeriodicTask(
     'inventory stock sync',
     options.stockIntervalMs,
-    async () => {
+    async (signal) => {
       // Stock of a catalog we never read has nowhere to go: the catalog comes first.
       if (!(await lastSucceededRun(deps.db as Kysely<InventoryDb>, 'CATALOG'))) return catalogSync.runNow();
-      return runInventorySync(syncDeps, 'STOCK');
+      return runInventorySync(syncDeps, 'STOCK', signal);
     },
     deps.logger,
   );
