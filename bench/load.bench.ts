@@ -24,6 +24,7 @@ import { percentile } from './sequential-latency.js';
  *   BENCH_SECONDS=10 BENCH_CONNECTIONS=16 BENCH_WORKLOADS=account-page,quote-5 BENCH_GATEWAYS=ours,hive npm run bench:load
  *
  * The gateways run compiled (`npm run build` first), as in production; BENCH_TSX=1 runs them through tsx.
+ * BENCH_CPU_PROFILE=<dir> writes a CPU profile per gateway; BENCH_NODE_ARGS passes node options to them.
  */
 
 type Row = BenchRow;

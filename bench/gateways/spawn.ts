@@ -35,7 +35,9 @@ export async function spawnGateway(name: GatewayName, subgraphUrls: Readonly<Rec
   const entry = compiled
     ? fileURLToPath(new URL(`../../dist/bench/gateways/${GATEWAYS[name].replace(/\.ts$/, '.js')}`, import.meta.url))
     : fileURLToPath(new URL(GATEWAYS[name], import.meta.url));
-  // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of each gateway there when it stops.
+  // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of each gateway there when it stops;
+  // BENCH_NODE_ARGS adds node options to every gateway (e.g. `--max-semi-space-size=8`, or an
+  // `--import` of a script that reports heap figures).
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
   const child = spawn(process.execPath, [...profile, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(compiled ? [] : ['--import', 'tsx']), entry], {
     env: { ...process.env, ...env, NODE_ENV: 'production', BENCH_SUBGRAPH_URLS: JSON.stringify(subgraphUrls), BENCH_GATEWAY_PORT: '0', LOG_LEVEL: name === 'hive' ? 'error' : 'silent' },
