@@ -402,6 +402,18 @@ describe('pollOneCStates', () => {
     expect(cursor.cursor).toBe((await rowsOf(order.id)).map((r) => r.state_changed_at!).sort().at(-1));
   });
 
+  it('asked to stop, reads no further page and leaves the cursor where it was', async () => {
+    const cursor = () => testDb.db.selectFrom('platform.sync_cursors').select(['cursor', 'last_success_at']).where('name', '=', ONEC_ORDER_STATES_CURSOR).executeTakeFirst();
+    const before = await cursor();
+    let asked = 0;
+    const counting: OneCOrdersPort = { ...client, orderStatusChanges: async (since, top) => (asked++, client.orderStatusChanges(since, top)) };
+    const stopping = new AbortController();
+    stopping.abort();
+    expect(await pollOneCStates(depsWith({ oneC: counting }), { signal: stopping.signal })).toMatchObject({ changes: 0 });
+    expect(asked).toBe(0);
+    expect(await cursor()).toEqual(before);
+  });
+
   it('never touches a CANCELLED order and never moves one back', async () => {
     const cancelled = await approvedOrder([{ cell: takeOffer(), quantity: 1, price: 10_000 }]);
     const ahead = await approvedOrder([{ cell: takeOffer(), quantity: 1, price: 10_000 }]);

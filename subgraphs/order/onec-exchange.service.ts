@@ -299,6 +299,8 @@ export async function cancelOrderInOneC(deps: OrderDeps, orderId: string): Promi
 // ---- States coming back ---------------------------------------------------------------------------
 
 export interface OneCStatePollOptions {
+  /** Aborted when the process is asked to stop: the poll ends between pages. */
+  readonly signal?: AbortSignal;
   /** Rows per request (widened when one second holds more). Default 500. */
   readonly pageSize?: number;
   /** Where the first run starts: this long before now, in 1C's local time. Default one day. */
@@ -333,6 +335,7 @@ export async function pollOneCStates(deps: OrderDeps, options: OneCStatePollOpti
   const totals = { changes: 0, applied: 0, shipped: 0, delivered: 0 };
   try {
     for (;;) {
+      if (options.signal?.aborted) break; // asked to stop: the cursor is saved with every page
       const changes = await deps.oneC.orderStatusChanges(since, top);
       if (changes.length === 0) break;
       const last = changes[changes.length - 1]!.changedAt;
@@ -353,7 +356,7 @@ export async function pollOneCStates(deps: OrderDeps, options: OneCStatePollOpti
       since = last;
       if (changes.length < top) break;
     }
-    if (totals.changes === 0) await saveCursor(deps.db, ONEC_ORDER_STATES_CURSOR, since);
+    if (totals.changes === 0 && !options.signal?.aborted) await saveCursor(deps.db, ONEC_ORDER_STATES_CURSOR, since);
     return { ...totals, cursor: since };
   } catch (error) {
     await markSyncFailure(deps.db, ONEC_ORDER_STATES_CURSOR, error, since);

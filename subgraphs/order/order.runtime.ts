@@ -67,7 +67,7 @@ export const orderOutboxHandlers = (deps: OrderDeps): Record<string, OutboxHandl
 export async function startOrderRuntime(deps: OrderDeps, options: OrderRuntimeOptions): Promise<OrderRuntime> {
   const references = crmReferences(deps.crm);
   const sync = createPeriodicTask('order history sync', options.syncIntervalMs, (signal) => syncOrders(deps, references, signal), deps.logger);
-  const oneCPoll = createPeriodicTask('1C order states', options.oneCPollIntervalMs, () => pollOneCStates(deps), deps.logger);
+  const oneCPoll = createPeriodicTask('1C order states', options.oneCPollIntervalMs, (signal) => pollOneCStates(deps, { signal }), deps.logger);
   const expiry = createPeriodicTask(
     'order expiry',
     options.expiryIntervalMs,
