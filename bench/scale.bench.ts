@@ -174,7 +174,7 @@ async function measure(db: Database, graph: RunningGraph, config: Config, set: S
       if ((await customersAsOrder.customer(scaleCustomerId(n)))?.phone !== scalePhone(n)) throw new Error(`customer ${n} not found`);
     };
   });
-  await scenario(`quote part: ${CART_LINES} offers with stock (inventory subgraph _entities)`, requests, async () => {
+  await scenario(`quote part: ${CART_LINES} offers, price and units sellable (inventory subgraph _entities)`, requests, async () => {
     const ids = cart().map((l) => l.offerId);
     return async () => {
       if ((await inventoryAsOrder.offers(ids)).size !== CART_LINES) throw new Error('offers missing');

@@ -96,6 +96,10 @@ export const inventoryResolvers: Resolvers = {
       return product;
     },
     inStock: async (offer, _a, ctx) => (await ctx.stockByOffer.load(offer.id)).some((f) => availableOf(f) > 0),
+    available: async (offer, _a, ctx) => {
+      requireService(ctx.identity);
+      return (await ctx.stockByOffer.load(offer.id)).reduce((sum, f) => sum + availableOf(f), 0);
+    },
     stock: async (offer, { warehouseId, city }, ctx) => {
       if (ctx.identity.kind === 'anonymous') throw unauthenticated('Sign in to see stock by warehouse');
       const figures = await ctx.stockByOffer.load(offer.id);

@@ -64,7 +64,7 @@ export function customerDirectory(client: SubgraphClient): CustomerDirectory {
 }
 
 const OFFERS = `query CheckoutOffers($r: [_Any!]!) {
-  _entities(representations: $r) { ... on Offer { id price product { id name } stock { available } } }
+  _entities(representations: $r) { ... on Offer { id price product { id name } available } }
 }`;
 const HOLD_FIELDS = 'id status expiresAt lines { offerId warehouseId quantity }';
 const HOLD = `mutation Hold($key: String!, $lines: [StockHoldLineInput!]!, $ttl: Int!) { holdStock(idempotencyKey: $key, lines: $lines, ttlSeconds: $ttl) { ${HOLD_FIELDS} } }`;
@@ -75,12 +75,12 @@ const COMMIT = `mutation Commit($id: ID!) { commitStockHold(holdId: $id) { ${HOL
 export function inventoryService(client: SubgraphClient): InventoryService {
   return {
     async offers(ids) {
-      type Row = { id: string; price: number | null; product: { id: string; name: string }; stock: { available: number }[] } | null;
+      type Row = { id: string; price: number | null; product: { id: string; name: string }; available: number } | null;
       if (ids.length === 0) return new Map();
       const data = await client.request<{ _entities: Row[] }>(OFFERS, { r: ids.map((id) => ({ __typename: 'Offer', id })) });
       const found = new Map<string, OfferInfo>();
       for (const row of data._entities) {
-        if (row) found.set(row.id, { id: row.id, productId: row.product.id, productName: row.product.name, price: row.price, available: row.stock.reduce((s, l) => s + l.available, 0) });
+        if (row) found.set(row.id, { id: row.id, productId: row.product.id, productName: row.product.name, price: row.price, available: row.available });
       }
       return found;
     },

@@ -60,6 +60,11 @@ export type Offer = {
   __typename?: 'Offer';
   /** Article of the product. */
   article: Scalars['String']['output'];
+  /**
+   * Units sellable now across all warehouses: the sum of every warehouse's `available`. For the
+   * order subgraph's checkout only (service identity); not in the public API.
+   */
+  available: Scalars['Int']['output'];
   /** EAN-13 barcode, when 1C has one. */
   barcode?: Maybe<Scalars['String']['output']>;
   /** Colour, e.g. «чёрный». */
@@ -517,6 +522,7 @@ export type MutationResolvers<ContextType = InventoryContext, ParentType extends
 export type OfferResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['Offer'] = ResolversParentTypes['Offer'], FederationReferenceType extends FederationReferenceTypes['Offer'] = FederationReferenceTypes['Offer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Offer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   article?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   barcode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   colour?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
