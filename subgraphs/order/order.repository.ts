@@ -119,10 +119,10 @@ export async function orderCounts(executor: Kysely<any>, customerIds: readonly s
 }
 
 export async function oneCOrdersOf(executor: Kysely<any>, orderId: string) {
-  return of(executor).selectFrom('ordering.onec_orders').selectAll().where('order_id', '=', orderId).orderBy('external_number').execute();
+  return oneCOrdersOfOrders(executor, [orderId]);
 }
 
-/** The 1C documents of several orders, in one query. */
+/** The 1C documents of several orders, in one query, by order then number. */
 export async function oneCOrdersOfOrders(executor: Kysely<any>, orderIds: readonly string[]) {
   if (orderIds.length === 0) return [];
   return of(executor).selectFrom('ordering.onec_orders').selectAll().where('order_id', 'in', [...orderIds]).orderBy('order_id').orderBy('external_number').execute();
