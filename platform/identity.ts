@@ -137,14 +137,8 @@ const identitySchema: z.ZodType<Identity> = z.union([
   z.object({ kind: z.literal('service'), service: z.string().min(1) }),
 ]);
 
-/** Verifies the gateway's signature on the identity header; throws UNAUTHENTICATED otherwise. */
-export async function verifyInternalIdentity(token: string | undefined, secret: string): Promise<Identity> {
-  return (await checkInternalIdentity(token, new TextEncoder().encode(secret))).identity;
-}
-
-async function checkInternalIdentity(token: string | undefined, key: Uint8Array): Promise<{ identity: Identity; expiresAt?: number | undefined }> {
+async function checkInternalIdentity(token: string, key: Uint8Array): Promise<{ identity: Identity; expiresAt?: number | undefined }> {
   try {
-    if (!token) throw new Error('no identity');
     const { payload } = await jwtVerify(token, key, { issuer: INTERNAL_ISSUER, audience: INTERNAL_AUDIENCE, algorithms: ['HS256'] });
     return { identity: identitySchema.parse(payload.identity), expiresAt: payload.exp };
   } catch {
@@ -152,7 +146,10 @@ async function checkInternalIdentity(token: string | undefined, key: Uint8Array)
   }
 }
 
-/** `verifyInternalIdentity` for a subgraph's every request: each signed identity is checked once while it is reused. */
+/**
+ * Verifies the gateway's signature on the identity header of a subgraph's every request; throws
+ * UNAUTHENTICATED otherwise. Each signed identity is checked once while the gateway reuses it.
+ */
 export function internalIdentityVerifier(secret: string): (token: string | undefined) => Promise<Identity> {
   const key = new TextEncoder().encode(secret);
   const verify = rememberVerified((token) => checkInternalIdentity(token, key));
