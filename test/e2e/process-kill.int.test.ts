@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../platform/config.js';
 import { issueToken } from '../../platform/identity.js';
 import { EPHEMERAL_PORTS } from '../../scripts/graph.js';
+import { bonusPlusLookup } from '../support/bonusplus-lookup.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /**
@@ -92,11 +93,8 @@ async function gql(urls: Urls, query: string, variables: Record<string, unknown>
 }
 
 async function bonusBalance(urls: Urls, phone: string): Promise<number | undefined> {
-  const res = await fetch(`${urls.bonusPlus}/api/customer?phone=${phone.replace(/\D/g, '')}`, {
-    headers: { authorization: `ApiKey ${Buffer.from(config.BONUSPLUS_API_KEY).toString('base64')}` },
-  });
-  if (res.status !== 200) return undefined;
-  return ((await res.json()) as { availableBonuses: number }).availableBonuses;
+  const { status, body } = await bonusPlusLookup(urls.bonusPlus, config.BONUSPLUS_API_KEY, phone);
+  return status === 200 ? (body as { availableBonuses: number }).availableBonuses : undefined;
 }
 
 async function crmOrdersOf(urls: Urls, externalId: string): Promise<number> {

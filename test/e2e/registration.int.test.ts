@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bonusPlusLookup } from '../support/bonusplus-lookup.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 
 const ME = /* GraphQL */ `
@@ -29,12 +30,7 @@ async function crm(path: string) {
   return (await res.json()) as any;
 }
 
-async function bonusPlusCustomer(digits: string) {
-  const res = await fetch(`${t.graph.urls.bonusPlus}/api/customer?phone=${digits}`, {
-    headers: { authorization: `ApiKey ${Buffer.from(t.config.BONUSPLUS_API_KEY).toString('base64')}` },
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const bonusPlusCustomer = (digits: string) => bonusPlusLookup(t.graph.urls.bonusPlus!, t.config.BONUSPLUS_API_KEY, digits);
 
 describe('registration through the gateway (F1, R1–R4)', () => {
   it('registers, enrols with the welcome bonus, and writes the loyalty fields back to the CRM card', async () => {

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPeople } from '../../emulators/seed/demo-people.js';
 import { normalizePhone } from '../../platform/phone.js';
+import { bonusPlusLookup } from '../support/bonusplus-lookup.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 
 // What the harness seeds: online customers 0..39 in RetailCRM and BonusPlus, showroom ones 40..49 in BonusPlus only.
@@ -44,11 +45,9 @@ async function crmWithPhone(phone: string): Promise<any[]> {
 const crmTotal = async () => (await crm('customers?limit=20')).pagination.totalCount as number;
 
 async function bonusPlusCustomer(digits: string) {
-  const res = await fetch(`${t.graph.urls.bonusPlus}/api/customer?phone=${digits}`, {
-    headers: { authorization: `ApiKey ${Buffer.from(t.config.BONUSPLUS_API_KEY).toString('base64')}` },
-  });
-  expect(res.status).toBe(200);
-  return (await res.json()) as any;
+  const { status, body } = await bonusPlusLookup(t.graph.urls.bonusPlus!, t.config.BONUSPLUS_API_KEY, digits);
+  expect(status).toBe(200);
+  return body;
 }
 
 /** Starts an import as an admin and follows it through `showroomImportRuns` until it ends. */

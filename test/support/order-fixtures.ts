@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { issueToken } from '../../platform/identity.js';
 import { availableOf, stockOfOffers } from '../../subgraphs/inventory/stock.repository.js';
+import { bonusPlusLookup } from './bonusplus-lookup.js';
 import type { TestGraph } from './graph-harness.js';
 
 export interface Shopper {
@@ -60,11 +61,9 @@ export async function crmOrder(t: TestGraph, externalId: string): Promise<any> {
 
 /** The BonusPlus account of a phone (E.164), as BonusPlus answers it. */
 export async function bonusPlusCustomer(t: TestGraph, phone: string): Promise<any> {
-  const res = await fetch(`${t.graph.urls.bonusPlus}/api/customer?phone=${phone.replace(/\D/g, '')}`, {
-    headers: { authorization: `ApiKey ${Buffer.from(t.config.BONUSPLUS_API_KEY).toString('base64')}` },
-  });
-  if (res.status !== 200) throw new Error(`BonusPlus answered ${res.status}`);
-  return res.json();
+  const { status, body } = await bonusPlusLookup(t.graph.urls.bonusPlus!, t.config.BONUSPLUS_API_KEY, phone);
+  if (status !== 200) throw new Error(`BonusPlus answered ${status}`);
+  return body;
 }
 
 /** The inventory's stock hold made for an order (its key is the order id). */
