@@ -85,6 +85,11 @@ const schema = z.object({
   INVENTORY_CATALOG_SYNC_INTERVAL_MS: ms(3 * 3600_000),
   INVENTORY_STOCK_SYNC_INTERVAL_MS: ms(60_000),
   INVENTORY_SYNC_PAGE_SIZE: z.coerce.number().int().min(10).max(5000).default(1000),
+  /**
+   * How long an idempotency key replays its stored answer (hours, at least 24); an hourly job forgets
+   * older ones, after which the same key runs the mutation again.
+   */
+  IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).default(24),
   OUTBOX_POLL_INTERVAL_MS: ms(500),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12),
 

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { AppError } from './errors.js';
+import type { Logger } from './logger.js';
+import { createPeriodicTask, type PeriodicTask } from './periodic-task.js';
 import type { PlatformDb } from './platform.migrations.js';
 
 /** What every mutation accepts as its idempotency key. */
@@ -56,6 +58,7 @@ export async function withIdempotency<T>(executor: Kysely<any>, call: Idempotent
         request_hash: requestHash,
         status: 'in_flight',
         response: null,
+        finished_at: null,
         locked_until: sql<Date>`now() + ${`${leaseMs} milliseconds`}::interval`,
       })
       .onConflict((oc) =>
@@ -103,7 +106,7 @@ async function run<T>(db: Kysely<PlatformDb>, call: IdempotentCall, requestHash:
   }
   await db
     .updateTable('platform.idempotency_keys')
-    .set({ status: 'done', response: JSON.stringify(outcome) })
+    .set({ status: 'done', response: JSON.stringify(outcome), finished_at: sql<Date>`now()` })
     .where('scope', '=', call.scope)
     .where('key', '=', call.key)
     .execute();
@@ -113,4 +116,61 @@ async function run<T>(db: Kysely<PlatformDb>, call: IdempotentCall, requestHash:
 function replay<T>(outcome: StoredOutcome): T {
   if (outcome.ok) return outcome.value as T;
   throw new AppError(outcome.code, outcome.message, outcome.details);
+}
+
+/** The shortest retention the graph promises: a client may retry a mutation for a day and get its first answer. */
+export const MIN_IDEMPOTENCY_RETENTION_HOURS = 24;
+
+export interface IdempotencyPurgeOptions {
+  /** Keys answered (or abandoned) longer ago than this are forgotten; at least MIN_IDEMPOTENCY_RETENTION_HOURS. */
+  readonly retentionHours: number;
+  /** The clock, injected so tests can move it; now by default. */
+  readonly now?: Date;
+  /** Rows deleted per statement: each batch is its own short statement, so no lock is held for long. */
+  readonly batchSize?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Forgets idempotency keys past retention, in batches, until none is left or `signal` aborts.
+ * A key's age counts from its answer (`finished_at`), or from its claim for one never answered;
+ * a claim whose lease is still live is never touched, however old, so a running call keeps its key.
+ * After the purge the same key runs the mutation again.
+ */
+export async function purgeIdempotencyKeys(executor: Kysely<any>, options: IdempotencyPurgeOptions): Promise<{ purged: number; batches: number }> {
+  if (options.retentionHours < MIN_IDEMPOTENCY_RETENTION_HOURS) throw new Error(`idempotency keys are kept at least ${MIN_IDEMPOTENCY_RETENTION_HOURS} h`);
+  const db = executor as Kysely<PlatformDb>;
+  const now = options.now ?? new Date();
+  const cutoff = new Date(now.getTime() - options.retentionHours * 3_600_000);
+  const batchSize = options.batchSize ?? 1_000;
+  let purged = 0;
+  let batches = 0;
+  while (!options.signal?.aborted) {
+    // SKIP LOCKED: a row another transaction is updating (a call finishing) is left for the next run.
+    const result = await sql`
+      delete from platform.idempotency_keys k
+       using (select scope, key from platform.idempotency_keys
+               where coalesce(finished_at, created_at) < ${cutoff} and locked_until < ${now}
+               order by coalesce(finished_at, created_at)
+               limit ${batchSize}
+               for update skip locked) due
+       where k.scope = due.scope and k.key = due.key
+      returning 1 as gone`.execute(db);
+    // Counted from the rows: not every dialect reports a raw statement's affected rows.
+    const deleted = result.rows.length;
+    batches++;
+    purged += deleted;
+    if (deleted < batchSize) break;
+  }
+  return { purged, batches };
+}
+
+/** The hourly purge, for the process that owns idempotent mutations (one per process; several processes may share a database). */
+export function createIdempotencyPurge(executor: Kysely<any>, options: { retentionHours: number; logger: Logger; intervalMs?: number }): PeriodicTask<{ purged: number; batches: number }> {
+  return createPeriodicTask(
+    'idempotency key purge',
+    options.intervalMs ?? 3_600_000,
+    (signal) => purgeIdempotencyKeys(executor, { retentionHours: options.retentionHours, signal }),
+    options.logger,
+  );
 }

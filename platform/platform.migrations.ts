@@ -50,6 +50,13 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_idempotency_retention': {
+    // Keys are kept for a retention counted from their answer; the purge walks them oldest first.
+    async up(db: Kysely<any>) {
+      await db.schema.withSchema('platform').alterTable('idempotency_keys').addColumn('finished_at', 'timestamptz').execute();
+      await sql`create index idempotency_keys_age_idx on platform.idempotency_keys ((coalesce(finished_at, created_at)))`.execute(db);
+    },
+  },
 };
 
 export const platformSchema: SchemaModule = { schema: 'platform', migrations };
@@ -75,6 +82,8 @@ export interface IdempotencyKeysTable {
   response: unknown;
   locked_until: Date;
   created_at: Generated<Date>;
+  /** When the answer was stored; retention counts from it. */
+  finished_at: Date | null;
 }
 
 export interface SyncCursorsTable {

@@ -20,6 +20,7 @@ export const orderRuntimeOptions = (config: Config): OrderRuntimeOptions => ({
   expiryIntervalMs: config.ORDER_EXPIRY_INTERVAL_MS,
   outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS,
   outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+  idempotencyRetentionHours: config.IDEMPOTENCY_RETENTION_HOURS,
 });
 
 /** The customer and inventory subgraphs, as the order service reaches them. */

@@ -1,5 +1,6 @@
 import { RetailCrmApiError } from '../../connectors/retailcrm/retailcrm.port.js';
 import type { RunningServer } from '../../platform/http/http-server.js';
+import { createIdempotencyPurge, MIN_IDEMPOTENCY_RETENTION_HOURS } from '../../platform/idempotency.js';
 import { createOutboxRelay, PermanentFailure, type OutboxHandler, type OutboxRelay } from '../../platform/outbox.js';
 import { createPeriodicTask, type PeriodicTask } from '../../platform/periodic-task.js';
 import { startSubgraph } from '../../platform/subgraph-server.js';
@@ -23,6 +24,8 @@ export interface OrderRuntimeOptions {
   readonly expiryIntervalMs: number;
   readonly outboxPollMs: number;
   readonly outboxMaxAttempts: number;
+  /** How long this subgraph's idempotency keys (the only ones in the graph) replay their answer; 24 h when absent. */
+  readonly idempotencyRetentionHours?: number;
   /** Background work (syncs, expiry, relay) starts unless false: tests drive it by hand. */
   readonly background?: boolean;
 }
@@ -81,8 +84,10 @@ export async function startOrderRuntime(deps: OrderDeps, options: OrderRuntimeOp
     maxAttempts: options.outboxMaxAttempts,
     pollIntervalMs: options.outboxPollMs,
   });
+  // This subgraph owns every idempotent mutation, so its process is the one that forgets old keys.
+  const purge = createIdempotencyPurge(deps.db, { retentionHours: options.idempotencyRetentionHours ?? MIN_IDEMPOTENCY_RETENTION_HOURS, logger: deps.logger });
   const server = await startSubgraph(buildOrderSubgraph(deps, references), { port: options.port, identitySecret: options.identitySecret, logger: deps.logger, ...(options.host ? { host: options.host } : {}) });
-  const tasks = [sync, oneCPoll, expiry, relay.task];
+  const tasks = [sync, oneCPoll, expiry, relay.task, purge];
   if (options.background !== false) for (const task of tasks) task.start();
   return {
     server,
