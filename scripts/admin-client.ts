@@ -12,10 +12,36 @@ export async function adminGraphql(command: string): Promise<{ url: string; gql:
   return {
     url,
     async gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-      const body = (await res.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+      let res: Response;
+      try {
+        res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+      } catch (error) {
+        throw new Error(unreachable(url, error));
+      }
+      const text = await res.text();
+      let body: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new Error(`${url} answered HTTP ${res.status} with no GraphQL reply: ${text.slice(0, 200)}`);
+      }
       if (body.errors?.length) throw new Error(body.errors.map((e) => `${e.extensions?.code ?? ''} ${e.message}`).join('; '));
       return body.data!;
     },
   };
+}
+
+/**
+ * Why the gateway could not be reached, in words an operator can act on: undici's `fetch failed`
+ * hides the cause (a refused connection, an unknown host, a timeout) one level down.
+ */
+export function unreachable(url: string, error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string; address?: string; port?: number } })?.cause;
+  const where = cause?.address ? `${cause.address}${cause.port ? `:${cause.port}` : ''}` : new URL(url).host;
+  const why =
+    cause?.code === 'ECONNREFUSED' ? 'connection refused: is the graph running (npm start), and is GATEWAY_URL or GATEWAY_PORT right?'
+    : cause?.code === 'ENOTFOUND' ? 'unknown host: check GATEWAY_URL'
+    : cause?.code === 'ETIMEDOUT' || cause?.code === 'UND_ERR_CONNECT_TIMEOUT' ? 'the connection timed out'
+    : (cause?.message ?? (error instanceof Error ? error.message : String(error)));
+  return `cannot reach the gateway at ${url} (${where}${cause?.code ? `, ${cause.code}` : ''}): ${why}`;
 }

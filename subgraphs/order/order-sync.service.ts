@@ -5,7 +5,7 @@ import { markSyncFailure, readCursor, saveCursor } from '../../platform/sync-cur
 import type { CrmReferences } from './crm-references.js';
 import type { OrderDeps } from './order.deps.js';
 import { cancelInOneCMessage, crmStatusMessage, registerSaleMessage, releaseHoldsMessage, sendToOneCMessage } from './order.messages.js';
-import { ORDER_PROGRESS, stateOfCrmGroup } from './order.model.js';
+import { canMove, crmGroupStep, fulfilmentStep, isTerminal, stateOfCrmGroup } from './order.model.js';
 import { findOrder, insertOrder, linkCrmItems, replaceLines, replacePayments, updateOrder } from './order.repository.js';
 import type { OrderLinesTable, OrderRow, OrdersTable } from './order.table.js';
 
@@ -123,31 +123,36 @@ export async function applyCrmOrder(trx: Kysely<any>, references: CrmReferences,
 
   const patch: Parameters<typeof updateOrder>[2] = { ...common };
   if (existing.origin === 'crm') {
-    Object.assign(patch, { state: stateOfCrmGroup(group), items_total: itemsTotal, bonuses_spent: Math.round(crm.bonusesChargeTotal), bonuses_earned: Math.round(crm.bonusesCreditTotal) });
+    // RetailCRM is the only record of these orders; still, no feed moves an order back or out of an end.
+    const next = crmGroupStep(existing.state, group);
+    Object.assign(patch, { ...(next ? { state: next } : {}), items_total: itemsTotal, bonuses_spent: Math.round(crm.bonusesChargeTotal), bonuses_earned: Math.round(crm.bonusesCreditTotal) });
     if (fullyPaid && !existing.fully_paid_at) Object.assign(patch, { fully_paid_at: new Date(crm.fullPaidAt ?? Date.now()), sale_registered_at: new Date() });
     await replaceLines(trx, id, linesOf(id, crm));
-  } else {
-    const live = existing.state !== 'CANCELLED' && existing.state !== 'EXPIRED';
-    if (group === 'cancel' && live && !existing.fully_paid_at) {
-      patch.state = 'CANCELLED';
-      await enqueue(trx, releaseHoldsMessage(id));
-      if (existing.state !== 'PLACED') await enqueue(trx, cancelInOneCMessage(id));
-    } else if (live) {
+  } else if (!isTerminal(existing.state)) {
+    if (group === 'cancel') {
+      // A manager cancelled it in RetailCRM. A paid order is not cancelled: it comes back as a return.
+      if (!existing.fully_paid_at && canMove(existing.state, 'CANCELLED')) {
+        patch.state = 'CANCELLED';
+        await enqueue(trx, releaseHoldsMessage(id));
+        if (existing.state !== 'PLACED') await enqueue(trx, cancelInOneCMessage(id));
+      }
+    } else {
+      // Confirmed by a manager (out of the `new` group) or by its full payment.
+      const confirmed = fullyPaid || (group !== undefined && group !== 'new');
       let state = existing.state;
-      if (state === 'PLACED' && (fullyPaid || (group !== undefined && group !== 'new' && group !== 'cancel'))) state = 'APPROVED';
-      const byCrm = group === 'cancel' ? undefined : stateOfCrmGroup(group);
-      if (byCrm && (ORDER_PROGRESS[byCrm] ?? -1) > (ORDER_PROGRESS[state] ?? -1)) state = byCrm;
+      if (confirmed) state = fulfilmentStep(state, 'APPROVED') ?? state;
+      state = fulfilmentStep(state, stateOfCrmGroup(group)) ?? state;
       if (state !== existing.state) patch.state = state;
       if (existing.state === 'PLACED' && state !== 'PLACED') await enqueue(trx, sendToOneCMessage(id));
       // Approved by its payment alone: managers see it moved on in RetailCRM too.
       if (state === 'APPROVED' && group === 'new') await enqueue(trx, crmStatusMessage({ orderId: id, status: CRM_PAID_STATUS }));
-      if (fullyPaid && !existing.fully_paid_at) {
-        patch.fully_paid_at = new Date(crm.fullPaidAt ?? Date.now());
-        await enqueue(trx, registerSaleMessage(id));
-      }
     }
-    await linkCrmItems(trx, id, crm.items);
+    if (fullyPaid && !existing.fully_paid_at && patch.state !== 'CANCELLED') {
+      patch.fully_paid_at = new Date(crm.fullPaidAt ?? Date.now());
+      await enqueue(trx, registerSaleMessage(id));
+    }
   }
+  if (existing.origin === 'graph') await linkCrmItems(trx, id, crm.items);
   await replacePayments(trx, id, payments);
   return updateOrder(trx, id, patch);
 }

@@ -126,6 +126,28 @@ const migrations: Record<string, Migration> = {
       );
     },
   },
+  '0003_state_machine_and_payment_claim': {
+    async up(db) {
+      await runScript(
+        db,
+        `
+        alter table ordering.orders drop constraint orders_state_check;
+        alter table ordering.orders add constraint orders_state_check
+          check (state in ('PENDING', 'PLACED', 'APPROVED', 'SHIPPED', 'DELIVERED', 'PARTIALLY_RETURNED', 'RETURNED', 'CANCELLED', 'EXPIRED', 'FAILED'));
+        alter table ordering.orders add column payment_claim text;
+        alter table ordering.orders add column payment_claim_until timestamptz;
+        -- Orders fully returned before the state machine were moved back by RetailCRM's history.
+        update ordering.orders o set state = 'RETURNED'
+          where state in ('APPROVED', 'SHIPPED', 'DELIVERED')
+            and exists (select 1 from ordering.order_lines l where l.order_id = o.id)
+            and not exists (select 1 from ordering.order_lines l where l.order_id = o.id and l.returned_quantity < l.quantity);
+        update ordering.orders o set state = 'PARTIALLY_RETURNED'
+          where state in ('APPROVED', 'SHIPPED', 'DELIVERED')
+            and exists (select 1 from ordering.order_lines l where l.order_id = o.id and l.returned_quantity > 0)
+        `,
+      );
+    },
+  },
 };
 
 export const orderSchema: SchemaModule = { schema: 'ordering', migrations };

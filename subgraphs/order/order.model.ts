@@ -99,8 +99,56 @@ export const paymentFromRow = (row: PaymentRow): Payment => ({
   paidAt: row.paid_at,
 });
 
-/** Forward order of the states a live order moves through; nothing moves an order back. */
-export const ORDER_PROGRESS: Readonly<Partial<Record<OrderState, number>>> = { PLACED: 0, APPROVED: 1, SHIPPED: 2, DELIVERED: 3 };
+/**
+ * The order's life as a state machine: every state an order may move to from each state, in one
+ * table. Fulfilment moves forward only (placed → approved → shipped → delivered, skipping allowed);
+ * a sold order may be returned in part, then in full; CANCELLED, EXPIRED, RETURNED and FAILED are
+ * terminal. PENDING and FAILED belong to placement. Guards that depend on more than the state (a
+ * paid order is not cancelled, a return needs the sale) stay with the services; this table is what
+ * no service, sync or feed can get round.
+ */
+export const ORDER_TRANSITIONS: Readonly<Record<OrderState, readonly OrderState[]>> = {
+  PENDING: ['PLACED', 'FAILED'],
+  PLACED: ['APPROVED', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'EXPIRED'],
+  APPROVED: ['SHIPPED', 'DELIVERED', 'PARTIALLY_RETURNED', 'RETURNED', 'CANCELLED'],
+  SHIPPED: ['DELIVERED', 'PARTIALLY_RETURNED', 'RETURNED', 'CANCELLED'],
+  DELIVERED: ['PARTIALLY_RETURNED', 'RETURNED', 'CANCELLED'],
+  PARTIALLY_RETURNED: ['RETURNED'],
+  RETURNED: [],
+  CANCELLED: [],
+  EXPIRED: [],
+  FAILED: [],
+};
+
+export const canMove = (from: OrderState, to: OrderState): boolean => ORDER_TRANSITIONS[from].includes(to);
+
+/** The states an order may be in for a move to `to` to be allowed. */
+export const statesBefore = (to: OrderState): OrderState[] => (Object.keys(ORDER_TRANSITIONS) as OrderState[]).filter((from) => canMove(from, to));
+
+export const isTerminal = (state: OrderState): boolean => ORDER_TRANSITIONS[state].length === 0;
+
+/** States of an order whose goods are still on their way to the customer: the forward path of fulfilment. */
+export const FULFILMENT: readonly OrderState[] = ['PLACED', 'APPROVED', 'SHIPPED', 'DELIVERED'];
+
+/** Where fulfilment (RetailCRM's status group, 1C's shipment) would take an order now in `from`, if the machine allows it. */
+export function fulfilmentStep(from: OrderState, reached: OrderState): OrderState | undefined {
+  if (!FULFILMENT.includes(reached) || FULFILMENT.indexOf(reached) <= FULFILMENT.indexOf(from)) return undefined;
+  return canMove(from, reached) ? reached : undefined;
+}
+
+/** Where RetailCRM's status group moves an order now in `from`: forward, or to CANCELLED, as the machine allows. */
+export function crmGroupStep(from: OrderState, group: string | undefined): OrderState | undefined {
+  const to = stateOfCrmGroup(group);
+  if (to === 'CANCELLED') return canMove(from, to) ? to : undefined;
+  return fulfilmentStep(from, to);
+}
+
+/** Where the returns so far leave a sold order: all units back is RETURNED, some is PARTIALLY_RETURNED. */
+export function stateAfterReturns(lines: readonly { quantity: number; returned_quantity: number }[]): OrderState | undefined {
+  const returned = lines.reduce((s, l) => s + l.returned_quantity, 0);
+  if (returned === 0) return undefined;
+  return lines.every((l) => l.returned_quantity >= l.quantity) ? 'RETURNED' : 'PARTIALLY_RETURNED';
+}
 
 /** Where a RetailCRM status group puts an order that was not placed through the graph. */
 export function stateOfCrmGroup(group: string | undefined): PublicOrderStatus {

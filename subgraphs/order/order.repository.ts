@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Kysely, type Updateable } from 'kysely';
 import type { CrmOrderItem } from '../../connectors/retailcrm/retailcrm-orders.port.js';
+import { statesBefore } from './order.model.js';
 import type { OneCOrdersTable, OrderDb, OrderLineRow, OrderLinesTable, OrderRow, OrdersTable, OrderState, PaymentRow, PaymentsTable } from './order.table.js';
 
 const of = (executor: Kysely<any>) => executor as Kysely<OrderDb>;
@@ -25,15 +26,24 @@ export async function insertOrder(executor: Kysely<any>, order: Insertable<Order
 }
 
 /**
- * Sets fields of an order, only while it is in one of `from` (when given). Returns the updated row,
- * or undefined when the order was not in such a state: the caller lost a race and must not act.
+ * Sets fields of an order, only while it is in one of `from` (when given) and, when the patch moves
+ * it, only along the order state machine (`ORDER_TRANSITIONS`). Returns the updated row, or
+ * undefined when the order was not in such a state: the caller lost a race and must not act.
  */
 export async function updateOrder(executor: Kysely<any>, id: string, patch: Updateable<OrdersTable>, from?: readonly OrderState[]): Promise<OrderRow | undefined> {
+  let allowed = from;
+  if (patch.state !== undefined) {
+    const before = statesBefore(patch.state as OrderState);
+    allowed = from ? from.filter((s) => before.includes(s)) : before;
+  }
   let query = of(executor)
     .updateTable('ordering.orders')
     .set({ ...patch, updated_at: sql<Date>`now()` })
     .where('id', '=', id);
-  if (from) query = query.where('state', 'in', [...from]);
+  if (allowed) {
+    if (allowed.length === 0) return undefined;
+    query = query.where('state', 'in', [...allowed]);
+  }
   return query.returningAll().executeTakeFirst();
 }
 
@@ -75,7 +85,7 @@ export async function paymentsOfOrders(executor: Kysely<any>, orderIds: readonly
   return of(executor).selectFrom('ordering.payments').selectAll().where('order_id', 'in', orderIds).orderBy('order_id').orderBy('crm_id').execute();
 }
 
-const VISIBLE: readonly OrderState[] = ['PLACED', 'APPROVED', 'SHIPPED', 'DELIVERED', 'RETURNED', 'CANCELLED', 'EXPIRED'];
+const VISIBLE: readonly OrderState[] = ['PLACED', 'APPROVED', 'SHIPPED', 'DELIVERED', 'PARTIALLY_RETURNED', 'RETURNED', 'CANCELLED', 'EXPIRED'];
 
 /** One page of a customer's visible orders, newest first, with one more row to tell whether more follow. */
 export async function customerOrdersPage(

@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /** Where an order is: PENDING while placeOrder runs, FAILED when placement was compensated (never shown). */
-export type OrderState = 'PENDING' | 'PLACED' | 'APPROVED' | 'SHIPPED' | 'DELIVERED' | 'RETURNED' | 'CANCELLED' | 'EXPIRED' | 'FAILED';
+export type OrderState = 'PENDING' | 'PLACED' | 'APPROVED' | 'SHIPPED' | 'DELIVERED' | 'PARTIALLY_RETURNED' | 'RETURNED' | 'CANCELLED' | 'EXPIRED' | 'FAILED';
 
 export interface HeldStockLine {
   readonly offerId: string;
@@ -42,6 +42,9 @@ export interface OrdersTable {
   comment: string | null;
   failure: string | null;
   crm_created_at: Date | null;
+  /** Who is taking a payment for the order now, and until when (payments of one order run one at a time). */
+  payment_claim: string | null;
+  payment_claim_until: Date | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { createHash, randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { BonusPlusRetailError } from '../../connectors/bonusplus/bonusplus.port.js';
+import type { CrmOrder } from '../../connectors/retailcrm/retailcrm-orders.port.js';
 import { AppError, badInput, notFound } from '../../platform/errors.js';
 import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
 import { idempotencyKeySchema, withIdempotency } from '../../platform/idempotency.js';
@@ -11,9 +12,11 @@ import { loyaltyRefreshMessage } from '../loyalty/loyalty-refresh.message.js';
 import { invalid, saleItems } from './checkout.service.js';
 import type { CrmReferences } from './crm-references.js';
 import type { OrderDeps } from './order.deps.js';
+import type { OrderDb, OrderRow, OrderState } from './order.table.js';
 import { isVisible, orderFromRow, type Order } from './order.model.js';
 import { findOrder, linesOfOrders, updateOrder } from './order.repository.js';
 import { applyCrmOrder } from './order-sync.service.js';
+import { queuePendingBonuses } from './pending-bonuses.service.js';
 
 /**
  * Records a fully paid order in BonusPlus as one receipt with its lines (F5, R8, R9): the bonus
@@ -43,6 +46,7 @@ export async function registerSale(deps: OrderDeps, orderId: string): Promise<vo
   await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
     await updateOrder(trx, order.id, { sale_registered_at: new Date(), ...(order.bonus_hold === 'HELD' ? { bonus_hold: 'CONSUMED' as const } : {}) });
     if (order.phone) await enqueue(trx, loyaltyRefreshMessage(order.phone));
+    await queuePendingBonuses(trx, order.id);
   });
 }
 
@@ -60,10 +64,22 @@ const paymentSchema = z.object({
   type: z.enum(['cash', 'bank-card']),
 });
 
+/** How long one payment may hold its order's claim: a caller that dies mid-way gives the order back after this. */
+const PAYMENT_CLAIM_MS = 60_000;
+/** How long a second payment of the same order waits for the first before it is refused as busy. */
+const PAYMENT_WAIT_MS = 20_000;
+
+/** States in which an order takes payments. */
+const PAYABLE: readonly OrderState[] = ['PLACED', 'APPROVED', 'SHIPPED', 'DELIVERED'];
+
 /**
  * A showroom payment taken by a cashier: added to the order in RetailCRM (keyed by the
  * idempotency key), then the order is read back and applied, so a payment that completes the order
  * queues its sale in BonusPlus at once.
+ *
+ * Payments of one order run one at a time (a claim on the order row, see `claimOrderForPayment`),
+ * and each works out what is still owed from RetailCRM's own payments under that claim, so two
+ * cashiers' taps at once, or a payment made in RetailCRM meanwhile, never take more than the total.
  */
 export async function recordPayment(deps: OrderDeps, references: CrmReferences, identity: Identity, input: RecordPaymentInput): Promise<Order> {
   requireStaff(identity, 'cashier', 'admin');
@@ -71,23 +87,87 @@ export async function recordPayment(deps: OrderDeps, references: CrmReferences, 
   if (!parsed.success) throw invalid('payment', parsed.error);
   const { orderId, idempotencyKey, amount, type } = parsed.data;
   return withIdempotency(deps.db, { scope: 'order.payment', key: `${orderId}:${idempotencyKey}`, input: { orderId, amount, type } }, async () => {
-    const order = await findOrder(deps.db, orderId);
-    if (!order || !isVisible(order)) throw notFound('No such order');
-    if (order.state === 'CANCELLED' || order.state === 'EXPIRED') throw badInput(`A ${order.state.toLowerCase()} order cannot be paid`);
-    const remaining = order.total - order.paid_total;
-    const paying = amount ?? remaining;
-    if (paying <= 0) throw badInput('The order is already paid');
-    if (paying > remaining) throw badInput('The payment is more than the order still owes', { remaining });
-    const externalId = `pay-${createHash('sha256').update(`${orderId}:${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+    const claim = randomUUID();
+    const order = await claimOrderForPayment(deps.db, orderId, claim);
     try {
-      await deps.crm.createPayment({ externalId: order.id }, { externalId, type, status: 'paid', amountKopecks: paying });
+      const externalId = `pay-${createHash('sha256').update(`${orderId}:${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+      const before = await deps.crm.getOrder(order.id, 'externalId');
+      if (!before) throw new Error(`order ${order.id} is missing in RetailCRM`);
+      // A retry whose first attempt reached RetailCRM but lost its reply: that payment is this one.
+      if (!before.payments.some((p) => p.externalId === externalId)) {
+        const paid = await paidInCrm(references, before);
+        const remaining = Math.min(before.totalSummKopecks, order.total) - Math.max(paid, order.paid_total);
+        const paying = amount ?? remaining;
+        if (paying <= 0 || remaining <= 0) throw badInput('The order is already paid');
+        if (paying > remaining) throw badInput('The payment is more than the order still owes', { remaining });
+        await stillClaimed(deps.db, orderId, claim);
+        await deps.crm.createPayment({ externalId: order.id }, { externalId, type, status: 'paid', amountKopecks: paying });
+      }
       const crmOrder = await deps.crm.getOrder(order.id, 'externalId');
       if (!crmOrder) throw new Error(`order ${order.id} is missing in RetailCRM`);
-      const updated = await (deps.db as Kysely<any>).transaction().execute((trx) => applyCrmOrder(trx, references, crmOrder));
+      const updated = await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
+        const applied = await applyCrmOrder(trx, references, crmOrder);
+        await releasePaymentClaim(trx, orderId, claim);
+        return applied;
+      });
       return orderFromRow(updated ?? order);
     } catch (error) {
+      await releasePaymentClaim(deps.db, orderId, claim).catch(() => undefined); // the claim lapses by itself otherwise
       if (error instanceof UpstreamUnavailableError) throw new AppError('UPSTREAM_UNAVAILABLE', 'RetailCRM is unavailable; the payment was not recorded. Try again with the same key');
       throw error;
     }
   });
 }
+
+/** What RetailCRM holds as paid on the order: its payments in a status that completes payment. */
+async function paidInCrm(references: CrmReferences, order: CrmOrder): Promise<number> {
+  let paid = 0;
+  for (const p of order.payments) if (await references.paymentComplete(p.status)) paid += p.amountKopecks;
+  return paid;
+}
+
+/**
+ * Takes the order's payment claim (a row-level lease: RetailCRM is called while it is held, which
+ * no database transaction should span), waiting while another payment holds it. An order that
+ * cannot be paid is refused at once; one still busy after the wait is ORDER_BUSY, and the cashier
+ * may simply try again.
+ */
+async function claimOrderForPayment(executor: Kysely<any>, orderId: string, claim: string): Promise<OrderRow> {
+  const db = executor as Kysely<OrderDb>;
+  const deadline = Date.now() + PAYMENT_WAIT_MS;
+  for (;;) {
+    const claimed = await db
+      .updateTable('ordering.orders')
+      .set({ payment_claim: claim, payment_claim_until: sql<Date>`now() + ${`${PAYMENT_CLAIM_MS} milliseconds`}::interval` })
+      .where('id', '=', orderId)
+      .where('state', 'in', [...PAYABLE])
+      .where((eb) => eb.or([eb('payment_claim_until', 'is', null), eb('payment_claim_until', '<', sql<Date>`now()`)]))
+      .returningAll()
+      .executeTakeFirst();
+    if (claimed) return claimed;
+    const order = await findOrder(db, orderId);
+    if (!order || !isVisible(order)) throw notFound('No such order');
+    if (!PAYABLE.includes(order.state)) throw badInput(`A ${order.state.toLowerCase().replace('_', ' ')} order cannot be paid`);
+    if (Date.now() > deadline) throw new AppError('ORDER_BUSY', 'Another payment of this order is being taken; try again in a moment');
+    await sleep(40 + Math.random() * 40);
+  }
+}
+
+/** Refuses to go on when the claim has lapsed and may be someone else's now (a fence before the money moves). */
+async function stillClaimed(executor: Kysely<any>, orderId: string, claim: string): Promise<void> {
+  const row = await (executor as Kysely<OrderDb>)
+    .selectFrom('ordering.orders')
+    .select(sql<boolean>`payment_claim = ${claim} and payment_claim_until > now()`.as('held'))
+    .where('id', '=', orderId)
+    .executeTakeFirst();
+  if (!row?.held) throw new AppError('ORDER_BUSY', 'The payment took too long and was not recorded; try again with the same key');
+}
+
+async function releasePaymentClaim(executor: Kysely<any>, orderId: string, claim: string): Promise<void> {
+  await (executor as Kysely<OrderDb>).updateTable('ordering.orders').set({ payment_claim: null, payment_claim_until: null }).where('id', '=', orderId).where('payment_claim', '=', claim).execute();
+}
+
+/** Whether a payment of the order is being taken now: a cancel or an expiry waits its turn. */
+export const paymentInProgress = (order: Pick<OrderRow, 'payment_claim_until'>): boolean => order.payment_claim_until !== null && order.payment_claim_until.getTime() > Date.now();
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

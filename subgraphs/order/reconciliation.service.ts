@@ -7,7 +7,7 @@ import type { OrderDb, OrderRow, OrderState } from './order.table.js';
 
 
 const PAGE = 100;
-const LIVE_IN_ONEC: ReadonlySet<OrderState> = new Set(['APPROVED', 'SHIPPED', 'DELIVERED', 'RETURNED']);
+const LIVE_IN_ONEC: ReadonlySet<OrderState> = new Set(['APPROVED', 'SHIPPED', 'DELIVERED', 'PARTIALLY_RETURNED', 'RETURNED']);
 const ENDED: ReadonlySet<OrderState> = new Set(['CANCELLED', 'EXPIRED']);
 
 /** Which RetailCRM status groups agree with each of our states. */
@@ -16,7 +16,9 @@ const CRM_GROUPS: Partial<Record<OrderState, readonly string[]>> = {
   APPROVED: ['approval', 'assembling'],
   SHIPPED: ['delivery'],
   DELIVERED: ['complete'],
-  RETURNED: ['complete', 'cancel'],
+  // A return marks RetailCRM's lines, not its status: the order stays where fulfilment had taken it.
+  PARTIALLY_RETURNED: ['approval', 'assembling', 'delivery', 'complete'],
+  RETURNED: ['approval', 'assembling', 'delivery', 'complete', 'cancel'],
   CANCELLED: ['cancel'],
   EXPIRED: ['cancel'],
 };
@@ -69,7 +71,7 @@ async function compareWithOneC(deps: OrderDeps, order: OrderRow): Promise<Differ
     const inOneC = await deps.oneC.findOrderByExternalNumber(row.external_number);
     const reserving = inOneC !== undefined && inOneC.posted && inOneC.status !== 'Закрыт';
     // A shipped order's 1C document no longer reserves: it is done, not closed.
-    if (!reserving && inOneC && (order.state === 'SHIPPED' || order.state === 'DELIVERED' || order.state === 'RETURNED') && inOneC.status === 'Закрыт' && row.state && row.state !== 'POSTING_REFUSED') continue;
+    if (!reserving && inOneC && (order.state === 'SHIPPED' || order.state === 'DELIVERED' || order.state === 'PARTIALLY_RETURNED' || order.state === 'RETURNED') && inOneC.status === 'Закрыт' && row.state && row.state !== 'POSTING_REFUSED') continue;
     if (LIVE_IN_ONEC.has(order.state)) {
       if (!reserving) {
         found.push({ subject: order.id, field: `1C order ${row.external_number}`, values: [{ system: 'graph', value: `${order.state}, posted` }, { system: '1C', value: inOneC ? (inOneC.posted ? inOneC.status : 'not posted') : null }] });

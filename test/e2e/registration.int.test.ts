@@ -192,3 +192,20 @@ describe('registration through the gateway (F1, R1–R4)', () => {
     expect(card.customer.externalId).toBe(found.data.customerByPhone.id);
   });
 });
+
+describe('a field the caller may not see never costs them the answer of a mutation that succeeded', () => {
+  it('an anonymous sign-up selecting the staff-only externalIds gets its customer, externalIds null with one FORBIDDEN/UNAUTHENTICATED error, and a retry is not told the phone is taken', async () => {
+    const registered = await t.gql(
+      `mutation($input: RegisterCustomerInput!) { registerCustomer(input: $input) { customer { id phone externalIds { retailCrmId } } } }`,
+      { input: { phone: '+7 912 777-00-11', firstName: 'Нина' } },
+    );
+    expect(registered.status).toBe(200);
+    expect(registered.data?.registerCustomer?.customer).toMatchObject({ phone: '+79127770011', externalIds: null });
+    expect(registered.data.registerCustomer.customer.id).toEqual(expect.any(String));
+    expect(registered.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([['registerCustomer.customer.externalIds', 'UNAUTHENTICATED']]);
+    // The caller has what they need: a token for the new id works at once.
+    const token = await t.customerToken(registered.data.registerCustomer.customer.id);
+    const me = await t.gql(`{ me { id phone } }`, {}, token);
+    expect(me.data.me).toEqual({ id: registered.data.registerCustomer.customer.id, phone: '+79127770011' });
+  });
+});

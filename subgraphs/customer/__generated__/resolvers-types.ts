@@ -30,8 +30,11 @@ export type Customer = {
   createdAt: Scalars['DateTime']['output'];
   /** E-mail address, if given. */
   email?: Maybe<Scalars['String']['output']>;
-  /** Ids of this customer in the systems of record. Staff only. */
-  externalIds: CustomerExternalIds;
+  /**
+   * Ids of this customer in the systems of record. Staff only: null with a FORBIDDEN error for
+   * anyone else, so that selecting it never costs a caller the rest of the answer (a registration's).
+   */
+  externalIds?: Maybe<CustomerExternalIds>;
   /** Given name. */
   firstName?: Maybe<Scalars['String']['output']>;
   /** Our id for the customer: their RetailCRM externalId and the `sub` of their token. */
@@ -388,7 +391,7 @@ export type CustomerResolvers<ContextType = CustomerContext, ParentType extends 
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  externalIds?: Resolver<ResolversTypes['CustomerExternalIds'], ParentType, ContextType>;
+  externalIds?: Resolver<Maybe<ResolversTypes['CustomerExternalIds']>, ParentType, ContextType>;
   firstName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

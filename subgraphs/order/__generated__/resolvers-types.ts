@@ -99,9 +99,9 @@ export type Customer = {
   __typename?: 'Customer';
   /**
    * Share of the customer's finished orders that were bought out rather than refused or cancelled.
-   * Staff only.
+   * Staff only: null with a FORBIDDEN error for anyone else.
    */
-  buyoutRate: BuyoutRate;
+  buyoutRate?: Maybe<BuyoutRate>;
   /** Our id for the customer. */
   id: Scalars['ID']['output'];
   /** The customer's orders, newest first (the account page). The customer themselves, or staff. */
@@ -221,9 +221,10 @@ export type Order = {
   number?: Maybe<Scalars['String']['output']>;
   /**
    * The order's documents in 1C (ЗаказКлиента), one per warehouse its goods are held in, once the
-   * order is approved. Staff only.
+   * order is approved. Staff only: null with a FORBIDDEN error for anyone else, so that selecting
+   * it never costs a caller the rest of a mutation's answer.
    */
-  oneCOrders: Array<OneCOrder>;
+  oneCOrders?: Maybe<Array<OneCOrder>>;
   /** Paid so far, in kopecks (payments in a status RetailCRM counts as paid). */
   paidTotal: Scalars['Int']['output'];
   /** Payments recorded in RetailCRM. */
@@ -312,6 +313,8 @@ export type OrderStatus =
   | 'DELIVERED'
   /** Never confirmed or paid in time; holds lapsed and the order was cancelled. */
   | 'EXPIRED'
+  /** Some units were returned after the sale, the rest kept; more may still come back. */
+  | 'PARTIALLY_RETURNED'
   /** Placed; awaiting confirmation or payment. Stock and bonuses are held. */
   | 'PLACED'
   /** Every unit was returned after the sale. */
@@ -811,7 +814,7 @@ export type CheckoutQuoteResolvers<ContextType = OrderContext, ParentType extend
 
 export type CustomerResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  buyoutRate?: Resolver<ResolversTypes['BuyoutRate'], ParentType, ContextType>;
+  buyoutRate?: Resolver<Maybe<ResolversTypes['BuyoutRate']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<CustomerOrdersArgs, 'first'>>;
 }>;
@@ -858,7 +861,7 @@ export type OrderResolvers<ContextType = OrderContext, ParentType extends Resolv
   itemsTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['OrderLine']>, ParentType, ContextType>;
   number?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  oneCOrders?: Resolver<Array<ResolversTypes['OneCOrder']>, ParentType, ContextType>;
+  oneCOrders?: Resolver<Maybe<Array<ResolversTypes['OneCOrder']>>, ParentType, ContextType>;
   paidTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   payments?: Resolver<Array<ResolversTypes['Payment']>, ParentType, ContextType>;
   returns?: Resolver<Array<ResolversTypes['OrderReturn']>, ParentType, ContextType>;

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
+import { availableOffers, crmOrder, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
+
+const PLACE = /* GraphQL */ `
+  mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id total status } } }
+`;
+const PAY = /* GraphQL */ `
+  mutation Pay($input: RecordPaymentInput!) { recordPayment(input: $input) { order { id status fullyPaid paidTotal total } } }
+`;
+const CANCEL = /* GraphQL */ `
+  mutation Cancel($input: CancelOrderInput!) { cancelOrder(input: $input) { order { id status } } }
+`;
+const ORDER = /* GraphQL */ `
+  query Order($id: ID!) { order(id: $id) { id status total paidTotal lines { id quantity returnedQuantity } } }
+`;
+const RETURN = /* GraphQL */ `
+  mutation Return($input: ReturnOrderLinesInput!) { returnOrderLines(input: $input) { order { status } } }
+`;
+const BUYOUT = /* GraphQL */ `
+  query Buyout($id: ID!) { customer(id: $id) { buyoutRate { boughtOut refused inProgress } } }
+`;
+
+let t: TestGraph;
+let cashier: string;
+let manager: string;
+let phoneSeq = 0;
+
+beforeAll(async () => {
+  t = await startTestGraph({ LOYALTY_WELCOME_BONUS: '2000' });
+  await t.graph.inventory.catalogSync.runNow();
+  await t.settle();
+  cashier = await t.staffToken('cashier');
+  manager = await t.staffToken('manager');
+});
+afterAll(async () => t?.close());
+
+const shopper = () => registerEnrolled(t, `+7916555${String(++phoneSeq).padStart(4, '0')}`);
+
+async function placed(who: Shopper, lines = 1): Promise<{ id: string; total: number }> {
+  const offers = await availableOffers(t, lines, 2);
+  const result = await t.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: offers.map((o) => ({ offerId: o.id, quantity: 2 })) } }, who.token);
+  if (result.errors) throw new Error(JSON.stringify(result.errors));
+  return result.data.placeOrder.order;
+}
+
+/** RetailCRM's own record of the order's payments (what the cashier's money is). */
+async function crmPayments(orderId: string): Promise<{ total: number; paid: number; count: number }> {
+  const order = await crmOrder(t, orderId);
+  const payments = Object.values(order.payments ?? {}) as { amount: number; status: string }[];
+  return { total: Math.round(order.totalSumm * 100), paid: Math.round(payments.reduce((s, p) => s + p.amount, 0) * 100), count: payments.length };
+}
+
+const codes = (results: { errors?: { extensions?: { code?: string } }[] }[]) => results.map((r) => r.errors?.[0]?.extensions?.code ?? 'OK').sort();
+
+describe('payments of one order are serialized (R8): the CRM never holds more than the total', () => {
+  it('three cashiers paying "the rest" at once: one payment of the total, two refusals, in RetailCRM and in the graph', async () => {
+    const order = await placed(await shopper());
+    const results = await Promise.all([0, 1, 2].map(() => t.gql(PAY, { input: { orderId: order.id, idempotencyKey: randomUUID() } }, cashier)));
+    console.log(`concurrent full payments: ${codes(results).join(', ')}`);
+    expect(codes(results)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT', 'OK']);
+    const crm = await crmPayments(order.id);
+    expect(crm).toEqual({ total: order.total, paid: order.total, count: 1 });
+    const read = (await t.gql(ORDER, { id: order.id }, cashier)).data.order;
+    expect(read.paidTotal).toBe(order.total);
+  });
+
+  it('three payments of 60 % at once: one goes through, the others are refused as more than is owed', async () => {
+    const order = await placed(await shopper());
+    const part = Math.floor(order.total * 0.6);
+    const results = await Promise.all([0, 1, 2].map(() => t.gql(PAY, { input: { orderId: order.id, idempotencyKey: randomUUID(), amount: part } }, cashier)));
+    expect(codes(results)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT', 'OK']);
+    expect(results.find((r) => !r.errors)!.data.recordPayment.order.paidTotal).toBe(part);
+    expect(await crmPayments(order.id)).toEqual({ total: order.total, paid: part, count: 1 });
+  });
+
+  it('a payment made in RetailCRM meanwhile counts: the cashier can take only what is left', async () => {
+    const order = await placed(await shopper());
+    const inCrm = Math.floor(order.total / 2);
+    // A manager takes half in RetailCRM itself; the graph has not read the history yet.
+    const body = new URLSearchParams({ payment: JSON.stringify({ order: { externalId: order.id }, type: 'bank-card', status: 'paid', amount: inCrm / 100 }) });
+    const made = await fetch(`${t.graph.urls.retailCrm}/api/v5/orders/payments/create?apiKey=${t.config.RETAILCRM_API_KEY}`, { method: 'POST', body });
+    expect(((await made.json()) as { success: boolean }).success).toBe(true);
+    const refused = await t.gql(PAY, { input: { orderId: order.id, idempotencyKey: randomUUID(), amount: order.total - inCrm + 1 } }, cashier);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', remaining: order.total - inCrm });
+    const rest = await t.gql(PAY, { input: { orderId: order.id, idempotencyKey: randomUUID() } }, cashier);
+    expect(rest.errors).toBeUndefined();
+    expect(rest.data.recordPayment.order).toMatchObject({ fullyPaid: true, paidTotal: order.total });
+    expect(await crmPayments(order.id)).toEqual({ total: order.total, paid: order.total, count: 2 });
+  });
+
+  it('a cancel racing a payment: never both (no money kept on a cancelled order)', async () => {
+    for (let round = 0; round < 4; round++) {
+      const who = await shopper();
+      const order = await placed(who);
+      const [paid, cancelled] = await Promise.all([
+        t.gql(PAY, { input: { orderId: order.id, idempotencyKey: randomUUID(), amount: Math.floor(order.total / 2) } }, cashier),
+        t.gql(CANCEL, { input: { orderId: order.id, idempotencyKey: randomUUID() } }, manager),
+      ]);
+      const outcome = `${paid.errors ? paid.errors[0]!.extensions?.code : 'paid'} / ${cancelled.errors ? cancelled.errors[0]!.extensions?.code : 'cancelled'}`;
+      console.log(`payment vs cancel, round ${round + 1}: ${outcome}`);
+      expect(paid.errors === undefined && cancelled.errors === undefined, outcome).toBe(false);
+      const crm = await crmPayments(order.id);
+      const read = (await t.gql(ORDER, { id: order.id }, manager)).data.order;
+      if (read.status === 'CANCELLED') expect(crm.paid).toBe(0);
+      else expect(crm.paid).toBe(Math.floor(order.total / 2));
+    }
+  });
+});
+
+describe('returned orders stay returned (the order state machine)', () => {
+  async function paidOrder(who: Shopper, lines: number) {
+    const order = await placed(who, lines);
+    const pay = await t.gql(PAY, { input: { orderId: order.id, idempotencyKey: randomUUID() } }, cashier);
+    if (pay.errors) throw new Error(JSON.stringify(pay.errors));
+    await t.settle();
+    return (await t.gql(ORDER, { id: order.id }, cashier)).data.order as { id: string; status: string; lines: { id: string; quantity: number }[] };
+  }
+
+  /** A manager moves the order on in RetailCRM (what the history then brings back to the graph). */
+  async function crmStatus(orderId: string, status: string) {
+    const body = new URLSearchParams({ by: 'externalId', order: JSON.stringify({ status }) });
+    const res = await fetch(`${t.graph.urls.retailCrm}/api/v5/orders/${orderId}/edit?apiKey=${t.config.RETAILCRM_API_KEY}`, { method: 'POST', body });
+    expect(((await res.json()) as { success: boolean }).success).toBe(true);
+  }
+
+  it('a full return is RETURNED and stays so through the CRM history that follows; the buyout rate counts it refused', async () => {
+    const who = await shopper();
+    const order = await paidOrder(who, 2);
+    expect(order.status).toBe('APPROVED');
+    const made = await t.gql(RETURN, { input: { orderId: order.id, idempotencyKey: randomUUID(), lines: order.lines.map((l) => ({ lineId: l.id, quantity: l.quantity })) } }, cashier);
+    expect(made.errors).toBeUndefined();
+    expect(made.data.returnOrderLines.order.status).toBe('RETURNED');
+    await t.settle(); // the return's own edit of the CRM lines comes back as history
+    await crmStatus(order.id, 'complete');
+    await t.settle();
+    expect((await t.gql(ORDER, { id: order.id }, cashier)).data.order.status).toBe('RETURNED');
+    const rate = (await t.gql(BUYOUT, { id: who.id }, manager)).data.customer.buyoutRate;
+    expect(rate).toEqual({ boughtOut: 0, refused: 1, inProgress: 0 });
+  });
+
+  it('a partial return is PARTIALLY_RETURNED through the history, and RETURNED once the rest is back', async () => {
+    const who = await shopper();
+    const order = await paidOrder(who, 2);
+    const [first, second] = order.lines;
+    const one = await t.gql(RETURN, { input: { orderId: order.id, idempotencyKey: randomUUID(), lines: [{ lineId: first!.id, quantity: 1 }] } }, cashier);
+    expect(one.data.returnOrderLines.order.status).toBe('PARTIALLY_RETURNED');
+    await t.settle();
+    await crmStatus(order.id, 'send-to-delivery');
+    await t.settle();
+    expect((await t.gql(ORDER, { id: order.id }, cashier)).data.order.status).toBe('PARTIALLY_RETURNED');
+    const rest = await t.gql(RETURN, { input: { orderId: order.id, idempotencyKey: randomUUID(), lines: [{ lineId: first!.id, quantity: first!.quantity - 1 }, { lineId: second!.id, quantity: second!.quantity }] } }, cashier);
+    expect(rest.errors).toBeUndefined();
+    expect(rest.data.returnOrderLines.order.status).toBe('RETURNED');
+    await t.settle();
+    expect((await t.gql(ORDER, { id: order.id }, cashier)).data.order.status).toBe('RETURNED');
+  });
+});
