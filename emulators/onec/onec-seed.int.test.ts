@@ -7,6 +7,8 @@ import { createOneCEmulator, oneCEmulatorSchema } from './onec.emulator.js';
 import type { OneCEmulatorDb } from './onec-emulator.tables.js';
 
 let testDb: TestDatabase;
+/** The seed's statements: thousands of rows in 18 multi-row inserts when measured (2026-12-06); headroom, no time. */
+const SEED_STATEMENTS = 40;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
@@ -18,12 +20,13 @@ afterAll(async () => {
 });
 
 describe('seeding the demo catalog', () => {
-  it('loads the demo size in under 2 s, exactly what the generator makes, and only once', async () => {
+  it('loads the demo size in bulk (a bounded number of statements, not one per row), exactly what the generator makes, and only once', async () => {
     const emulator = createOneCEmulator({ db: testDb.db, users: [] });
-    const started = performance.now();
+    // How long it takes is a machine's figure (npm run bench:startup); how many statements it sends is the code's.
+    testDb.queries.count = 0;
     await emulator.seed({ products: DEMO_PRODUCTS });
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeLessThan(2_000);
+    console.log(`1C demo seed: ${testDb.queries.count} SQL statements`);
+    expect(testDb.queries.count).toBeLessThanOrEqual(SEED_STATEMENTS);
 
     const products = [...demoProducts(0, DEMO_PRODUCTS)];
     const offers = products.flatMap((p) => p.offers);
@@ -45,6 +48,5 @@ describe('seeding the demo catalog', () => {
 
     await emulator.seed({ products: 5 });
     expect(await counts()).toEqual(expected);
-    console.info(`seeded ${DEMO_PRODUCTS} products (${offers.length} offers) in ${Math.round(elapsed)} ms on ${testDb.url ? 'Postgres' : 'PGlite'}`);
   });
 });

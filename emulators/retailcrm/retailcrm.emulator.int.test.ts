@@ -338,9 +338,10 @@ describe('GET customers: bracketed filters and pagination', () => {
 
 describe('seed', () => {
   it('writes demo people with loyalty custom fields, 1 in 10 without externalId, each with a creation record; once', async () => {
-    const started = Date.now();
+    tdb.queries.count = 0;
     await emulator.seed({ onlineCustomers: 300 });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    console.log(`RetailCRM customer seed (300): ${tdb.queries.count} SQL statements`);
+    expect(tdb.queries.count).toBeLessThanOrEqual(30); // 14 when measured: multi-row inserts, not a statement per row
     await emulator.seed({ onlineCustomers: 300 });
 
     const page = await get('/api/v5/customers?limit=250&page=2');
@@ -594,10 +595,11 @@ describe('fault switches', () => {
 
   it('latencyMs delays matching requests only', async () => {
     emulator.faults.set({ latencyMs: 300, pathPattern: '^GET /api/v5/customers/history' });
-    let started = Date.now();
-    await get('/api/v5/customers');
-    expect(Date.now() - started).toBeLessThan(250);
-    started = Date.now();
+    // Which requests are delayed is the switch's decision (a time bound on the others would fail on a busy machine).
+    expect(emulator.faults.decide('GET', '/api/v5/customers')).toMatchObject({ kind: 'pass', latencyMs: 0 });
+    expect(emulator.faults.decide('GET', '/api/v5/customers/history')).toMatchObject({ kind: 'pass', latencyMs: 300 });
+    expect((await get('/api/v5/customers')).status).toBe(200);
+    const started = Date.now();
     expect((await get('/api/v5/customers/history')).status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });

@@ -24,8 +24,9 @@ describe('the upstream client’s request limit', () => {
     await client.close();
     arrivals.sort((a, b) => a - b);
     expect(arrivals).toHaveLength(25);
-    // The first ten are not spaced out (paced one by one they would span 0.95 s).
-    expect(arrivals[9]! - arrivals[0]!).toBeLessThan(500);
+    // The first ten are not spaced out: paced one by one they would span at least 0.95 s, so anything
+    // under that tells the two apart, with the rest of the second as room for a busy machine.
+    expect(arrivals[9]! - arrivals[0]!).toBeLessThan(900);
     // Starts are a window (1.05 s) apart for every eleventh request; what arrives may shift by the
     // event loop's delays on a busy machine, which is what the 5 % margin is for.
     for (let i = 10; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 10]!).toBeGreaterThanOrEqual(950);
