@@ -114,6 +114,15 @@ describe('requests', () => {
     ]);
   });
 
+  it('listCustomers: lastUpdateDate as DateTimeIntervals with ISO instants', async () => {
+    capture.enqueue({ status: 200, body: [] });
+    await client.listCustomers({ lastUpdateDate: [{ from: new Date('2025-03-01T10:00:00Z') }, { from: new Date('2025-01-01T00:00:00Z'), to: new Date('2025-01-02T00:00:00Z') }], startRow: 1001, rowCount: 1000 });
+    const body = '{"lastUpdateDate":[{"from":"2025-03-01T10:00:00.000Z"},{"from":"2025-01-01T00:00:00.000Z","to":"2025-01-02T00:00:00.000Z"}],"startRow":1001,"rowCount":1000}';
+    expect(captured.map(request)).toEqual([
+      { method: 'POST', url: '/api/customer/list', authorization: AUTHORIZATION, contentType: 'application/json', contentLength: String(body.length), body },
+    ]);
+  });
+
   it('listCardTypes: GET discountCardType', async () => {
     const types = [{ id: 1, name: 'Silver', bonusPercent: 5, maxDebitPercent: 30, purchasesSumFrom: 0 }];
     capture.enqueue({ status: 200, body: types });

@@ -300,6 +300,7 @@ export function createBonusPlusClient(o: BonusPlusClientOptions): BonusPlusCusto
         ...(filter.phone ? { phone: filter.phone.map(toBonusPlusPhone) } : {}),
         ...(filter.cardNumber ? { cardNumber: [...filter.cardNumber] } : {}),
         ...(filter.email ? { email: [...filter.email] } : {}),
+        ...(filter.lastUpdateDate ? { lastUpdateDate: filter.lastUpdateDate.map((i) => ({ ...(i.from ? { from: i.from.toISOString() } : {}), ...(i.to ? { to: i.to.toISOString() } : {}) })) } : {}),
         ...(filter.startRow !== undefined ? { startRow: filter.startRow } : {}),
         ...(filter.rowCount !== undefined ? { rowCount: filter.rowCount } : {}),
       };

@@ -58,6 +58,12 @@ export interface BpCustomerFilter {
   readonly phone?: readonly string[];
   readonly cardNumber?: readonly string[];
   readonly email?: readonly string[];
+  /**
+   * Customers last changed within any of these intervals (`lastUpdateDate`, an array of
+   * DateTimeInterval per BP-DOC; the interval's `from` / `to` names are ASSUMED, as in `bonusAmount`).
+   * What counts as a change is not documented: see the emulator README.
+   */
+  readonly lastUpdateDate?: readonly { readonly from?: Date; readonly to?: Date }[];
   /** First row to return, 1-based (ASSUMED from the paging of public plugins; see the emulator README). */
   readonly startRow?: number;
   /** At most 1000. */

@@ -138,8 +138,13 @@ const createCustomerBody = z.object({
 
 const changeCardBody = z.object({ newCard: z.string({ error: 'newCard обязателен' }).min(1, 'newCard обязателен') });
 
+// DateTimeInterval (BP-DOC names the type, not its fields): `from` / `to` ASSUMED, as in `bonusAmount`.
+const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()], { error: 'lastUpdateDate: ожидается дата ISO 8601' });
+const dateTimeInterval = z.object({ from: instant.nullish(), to: instant.nullish() });
+
 const customerFilterBody = z.object({
   phone: z.array(z.string()).nullish(),
+  lastUpdateDate: z.array(dateTimeInterval).max(100).nullish(),
   cardNumber: z.array(z.string()).nullish(),
   email: z.array(z.string()).nullish(),
   card: z.array(intLike).nullish(),
@@ -372,6 +377,7 @@ export function bonusPlusRouter(db: Db, options: BonusPlusRouterOptions = {}): R
       cardNumbers: filter.cardNumber ?? undefined,
       emails: filter.email ?? undefined,
       cardTypeIds: filter.card ?? undefined,
+      lastUpdated: filter.lastUpdateDate?.map((i) => ({ ...(i.from ? { from: new Date(i.from) } : {}), ...(i.to ? { to: new Date(i.to) } : {}) })),
       ...page.value,
     });
     return { status: 200, body: await render(records) };

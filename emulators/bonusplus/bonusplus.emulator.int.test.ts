@@ -249,6 +249,25 @@ describe('POST customer/list', () => {
     expect(await ids({})).toEqual(all);
   });
 
+  it('filters by lastUpdateDate intervals: a ledger entry (a program-rule credit) changes the customer, and every request is journalled', async () => {
+    const ids = async (filter: object) => ((await api('POST', '/api/customer/list', filter)).body as CustomerJson[]).map((c) => c.id);
+    // Milliseconds here, microseconds in Postgres: step past the last change before taking the mark.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const t0 = new Date().toISOString();
+    const before = await ids({ lastUpdateDate: [{ to: t0 }], rowCount: 1000 });
+    expect(before).toContain(2);
+    const credited = await fetch(`${server.url}/__emulator/rules/holiday`, { method: 'POST', body: JSON.stringify({ phone: demoPerson(1).phoneDigits, amount: 70 }) });
+    expect(credited.status).toBe(200);
+
+    const journalled = emulator.requests.length;
+    expect(await ids({ lastUpdateDate: [{ from: t0 }] })).toEqual([2]);
+    expect(emulator.requests.slice(journalled)).toEqual([{ method: 'POST', path: '/api/customer/list', body: JSON.stringify({ lastUpdateDate: [{ from: t0 }] }) }]);
+    expect(await ids({ lastUpdateDate: [{ to: t0 }], rowCount: 1000 })).toEqual(before.filter((id) => id !== 2));
+    // Any interval matches; other filters still apply.
+    expect(await ids({ lastUpdateDate: [{ from: '2000-01-01', to: '2000-01-02' }, { from: t0 }], phone: [demoPerson(1).phoneDigits, demoPerson(0).phoneDigits] })).toEqual([2]);
+    expect(await api('POST', '/api/customer/list', { lastUpdateDate: [{ from: 'yesterday' }] })).toMatchObject({ status: 412, body: { code: 'VALIDATION_ERROR' } });
+  });
+
   it('refuses rowCount over 1000 and startRow below 1', async () => {
     expect(await api('POST', '/api/customer/list', { rowCount: 1001 })).toMatchObject({ status: 412, body: { code: 'VALIDATION_ERROR', msg: 'rowCount: от 1 до 1000' } });
     expect(await api('POST', '/api/customer/list', { startRow: 0 })).toMatchObject({ status: 412, body: { code: 'VALIDATION_ERROR', msg: 'startRow: нумерация строк начинается с 1' } });

@@ -34,8 +34,24 @@ export interface BonusPlusEmulatorOptions {
   readonly bonusActivationDays?: number;
 }
 
+/** An API request the emulator let through to its routes. */
+export interface BonusPlusRequestRecord {
+  readonly method: string;
+  readonly path: string;
+  /** Raw body text ('' when none). */
+  readonly body: string;
+}
+
+/** Requests kept in `requests`: enough for a test to count what it caused, bounded for long runs. */
+const REQUEST_LOG_SIZE = 1000;
+
 export interface BonusPlusEmulator {
   readonly faults: FaultSwitches;
+  /**
+   * The latest API requests let through (authenticated, within the rate limit), oldest first, at
+   * most 1,000: tests count the calls the graph made at the source.
+   */
+  readonly requests: readonly BonusPlusRequestRecord[];
   /** Idempotent: seeds once. Online customers are demo people 0..online-1, showroom-only ones online..online+showroom-1. */
   seed(o: { onlineCustomers: number; showroomCustomers: number }): Promise<void>;
   /** `url` is the base URL (e.g. http://127.0.0.1:4102); the API lives under `/api/`. */
@@ -127,6 +143,7 @@ export function createBonusPlusEmulator(o: BonusPlusEmulatorOptions): BonusPlusE
       return { status: 200, body: { burned } };
     });
 
+  const requests: BonusPlusRequestRecord[] = [];
   const guard = (req: EmulatorRequest): EmulatorResponse | undefined => {
     if (!req.path.startsWith('/api/')) return undefined;
     const match = /^ApiKey\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
@@ -139,11 +156,14 @@ export function createBonusPlusEmulator(o: BonusPlusEmulatorOptions): BonusPlusE
     if (req.body.length > 0 && !JSON_MEDIA_TYPES.has(mediaType)) {
       return { status: 415, body: { Message: `The request entity's media type '${mediaType || 'application/octet-stream'}' is not supported for this resource.` } };
     }
+    requests.push({ method: req.method, path: req.path, body: req.body });
+    if (requests.length > REQUEST_LOG_SIZE) requests.splice(0, requests.length - REQUEST_LOG_SIZE);
     return undefined;
   };
 
   return {
     faults,
+    requests,
     seed: (counts) => seedDemoCustomers(db, counts),
     start: (port, host) =>
       startEmulatorServer(

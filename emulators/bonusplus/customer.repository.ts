@@ -33,6 +33,8 @@ export interface CustomerListFilter {
   readonly cardNumbers?: readonly string[];
   readonly emails?: readonly string[];
   readonly cardTypeIds?: readonly number[];
+  /** Last changed within any of these intervals: `from` inclusive, `to` exclusive (ASSUMED). */
+  readonly lastUpdated?: readonly { readonly from?: Date; readonly to?: Date }[];
   /** Rows to skip, in customer id order. */
   readonly offset: number;
   readonly limit: number;
@@ -45,6 +47,16 @@ export async function listCustomers(db: Db, filter: CustomerListFilter): Promise
   if (filter.cardNumbers?.length) query = query.where('card_number', 'in', filter.cardNumbers);
   if (filter.emails?.length) query = query.where(sql`lower(email)`, 'in', filter.emails.map((e) => e.toLowerCase()));
   if (filter.cardTypeIds?.length) query = query.where('card_type_id', 'in', filter.cardTypeIds);
+  const intervals = filter.lastUpdated;
+  if (intervals?.length) {
+    // ASSUMED: a customer changes when their row does (card type, purchases) or their ledger gets an
+    // entry (every credit and debit, program rules included). Lots activating or burning by the clock
+    // write nothing, and a burn's write-off is dated when the lot expired: neither moves the date.
+    const lastUpdate = sql<Date>`greatest(bonusplus_emulator.customers.updated_at, (select max(t.created_at) from bonusplus_emulator.bonus_transactions t where t.customer_id = bonusplus_emulator.customers.id))`;
+    query = query.where((eb) =>
+      eb.or(intervals.map((i) => eb.and([...(i.from ? [eb(lastUpdate, '>=', i.from)] : []), ...(i.to ? [eb(lastUpdate, '<', i.to)] : [])]))),
+    );
+  }
   const rows = await query.orderBy('id').offset(filter.offset).limit(filter.limit).execute();
   return withFigures(db, rows);
 }

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { PermanentFailure } from '../../platform/outbox.js';
 import type { LoyaltyDeps } from './loyalty.deps.js';
-import { findAccountByPhone } from './loyalty.repository.js';
+import { pendingOf } from './loyalty.model.js';
+import { findAccountByPhone, ordersPendingByPhones } from './loyalty.repository.js';
 import { loadCardTypes } from './loyalty-read.service.js';
 import type { LoyaltyDb } from './loyalty.table.js';
 
@@ -15,8 +16,9 @@ export const CRM_LOYALTY_FIELDS = {
 } as const;
 
 /**
- * Writes the account's current figures to the customer's RetailCRM card (R4). Setting the same
- * values twice is harmless, so the outbox may deliver this more than once.
+ * Writes the account's current figures to the customer's RetailCRM card (R4), pending bonuses as
+ * the account page shows them (BonusPlus's not yet active plus what live orders will earn, R8).
+ * Setting the same values twice is harmless, so the outbox may deliver this more than once.
  */
 export async function pushLoyaltyFields(deps: LoyaltyDeps, payload: { phone: string }): Promise<void> {
   const db = deps.db as Kysely<LoyaltyDb>;
@@ -24,13 +26,14 @@ export async function pushLoyaltyFields(deps: LoyaltyDeps, payload: { phone: str
   if (!account || account.status !== 'active') throw new PermanentFailure(`no active loyalty account for ${payload.phone}`);
   if (!account.customer_id) return; // a showroom-only buyer has no CRM card yet
   const tier = (await loadCardTypes(deps)).find((t) => t.id === account.card_type_id);
+  const ordersPending = (await ordersPendingByPhones(db, [account.phone])).get(account.phone) ?? 0;
   await deps.crm.editCustomer(account.customer_id, 'externalId', {
     discountCardNumber: account.card_number,
     customFields: {
       [CRM_LOYALTY_FIELDS.cardNumber]: account.card_number,
       [CRM_LOYALTY_FIELDS.cardType]: tier?.name ?? String(account.card_type_id ?? ''),
       [CRM_LOYALTY_FIELDS.active]: account.available,
-      [CRM_LOYALTY_FIELDS.pending]: account.pending,
+      [CRM_LOYALTY_FIELDS.pending]: pendingOf({ ...account, ordersPending }),
       [CRM_LOYALTY_FIELDS.spent]: account.spent,
     },
   });

@@ -5,8 +5,9 @@ import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js
 import { enqueue } from '../../platform/outbox.js';
 import { phoneDigits, phoneFromDigits } from '../../platform/phone.js';
 import type { LoyaltyDeps } from './loyalty.deps.js';
-import { findAccountsByPhones, hasStoredLedger, listCardTypes, saveAccountDetails, saveBonusPlusFigures, saveCardTypes, storedTransactionIds } from './loyalty.repository.js';
-import type { AccountRow, CardTypeRow, LoyaltyDb } from './loyalty.table.js';
+import { findAccountsByPhones, hasStoredLedger, ordersPendingByPhones, listCardTypes, saveAccountDetails, saveBonusPlusFigures, saveCardTypes, storedTransactionIds } from './loyalty.repository.js';
+import type { ServedAccountRow } from './loyalty.model.js';
+import type { CardTypeRow, LoyaltyDb } from './loyalty.table.js';
 import { loyaltyFieldsMessage } from './loyalty-fields.message.js';
 
 const BONUSPLUS_LIST_MAX = 1000;
@@ -19,9 +20,10 @@ const DETAILS_CONCURRENCY = 4;
  * Accounts for a batch of phones, from the read model. Rows missing or older than the TTL are
  * read again from BonusPlus in one `customer/list` call per batch; changed figures are queued for
  * the CRM card. When BonusPlus is down the stored rows are served as they are (their `updatedAt`
- * says how old they are) and only phones we know nothing about fail (R18).
+ * says how old they are) and only phones we know nothing about fail (R18). Each row carries what
+ * the account's live orders will still earn (`ordersPending`, from the order subgraph's messages).
  */
-export async function loadAccounts(deps: LoyaltyDeps, phones: readonly string[]): Promise<Map<string, AccountRow | AppError>> {
+export async function loadAccounts(deps: LoyaltyDeps, phones: readonly string[]): Promise<Map<string, ServedAccountRow | AppError>> {
   const db = deps.db as Kysely<LoyaltyDb>;
   const rows = new Map((await findAccountsByPhones(db, phones)).map((r) => [r.phone, r]));
   const freshAfter = Date.now() - deps.settings.readModelTtlMs;
@@ -29,7 +31,7 @@ export async function loadAccounts(deps: LoyaltyDeps, phones: readonly string[])
     const row = rows.get(p);
     return !row || row.status !== 'active' || !row.synced_at || row.synced_at.getTime() < freshAfter;
   });
-  const result = new Map<string, AccountRow | AppError>();
+  const result = new Map<string, ServedAccountRow | AppError>();
   if (stale.length > 0) {
     try {
       await refreshFromBonusPlus(deps, stale);
@@ -40,9 +42,10 @@ export async function loadAccounts(deps: LoyaltyDeps, phones: readonly string[])
       for (const phone of stale) if (!rows.get(phone)) result.set(phone, new AppError('UPSTREAM_UNAVAILABLE', 'The loyalty system is unavailable'));
     }
   }
+  const ordersPending = await ordersPendingByPhones(db, phones);
   for (const phone of phones) {
     const row = rows.get(phone);
-    if (row && row.status === 'active') result.set(phone, row);
+    if (row && row.status === 'active') result.set(phone, { ...row, ordersPending: ordersPending.get(phone) ?? 0 });
   }
   return result;
 }

@@ -66,6 +66,22 @@ const migrations: Record<string, Migration> = {
       await sql`create index bonus_transactions_page_idx on loyalty.bonus_transactions (phone, occurred_at desc, transaction_id desc)`.execute(db);
     },
   },
+  // What live orders will earn, as the order subgraph tells it: added to BonusPlus's
+  // not-yet-active bonuses to show pending bonuses before a sale reaches BonusPlus (R8).
+  '0004_order_pending_bonuses': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .withSchema('loyalty')
+        .createTable('order_pending_bonuses')
+        .addColumn('order_id', 'text', (c) => c.primaryKey())
+        .addColumn('phone', 'text', (c) => c.notNull())
+        .addColumn('bonuses', 'integer', (c) => c.notNull().check(sql`bonuses >= 0`))
+        .addColumn('version', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await sql`create index order_pending_bonuses_phone_idx on loyalty.order_pending_bonuses (phone) where bonuses > 0`.execute(db);
+    },
+  },
 };
 
 export const loyaltySchema: SchemaModule = { schema: 'loyalty', migrations };

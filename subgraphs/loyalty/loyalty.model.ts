@@ -22,12 +22,22 @@ export interface LoyaltyAccount {
   readonly updatedAt: Date;
 }
 
-export function accountFromRow(row: AccountRow): LoyaltyAccount {
+/**
+ * An account as served: its stored BonusPlus figures and what its live orders will still earn.
+ * BonusPlus hears of a sale only once the order is fully paid (R8), so until then the order's
+ * bonuses are pending here and nowhere in BonusPlus.
+ */
+export type ServedAccountRow = AccountRow & { readonly ordersPending?: number };
+
+/** Pending bonuses as the account page and the CRM card show them: not yet active in BonusPlus, plus not yet in BonusPlus. */
+export const pendingOf = (row: ServedAccountRow): number => row.pending + (row.ordersPending ?? 0);
+
+export function accountFromRow(row: ServedAccountRow): LoyaltyAccount {
   return {
     phone: row.phone,
     cardNumber: row.card_number,
     tierId: row.card_type_id,
-    balance: { active: row.available, pending: row.pending, spent: row.spent },
+    balance: { active: row.available, pending: pendingOf(row), spent: row.spent },
     purchasesTotal: Number(row.purchases_total),
     updatedAt: row.synced_at ?? row.created_at,
   };

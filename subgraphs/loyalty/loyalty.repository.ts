@@ -181,3 +181,38 @@ export async function findTransactionsPage(db: Db, phone: string, page: { first:
   const rows = await query.orderBy('occurred_at', 'desc').orderBy('transaction_id', 'desc').limit(page.first + 1).execute();
   return { rows: rows.slice(0, page.first), hasNextPage: rows.length > page.first };
 }
+
+/** What the live orders of these accounts will still earn, per phone (phones with nothing left out). */
+export async function ordersPendingByPhones(db: Db, phones: readonly string[]): Promise<Map<string, number>> {
+  if (phones.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('loyalty.order_pending_bonuses')
+    .select(['phone', sql<number>`sum(bonuses)::int`.as('pending')])
+    .where('phone', 'in', [...phones])
+    .where('bonuses', '>', 0)
+    .groupBy('phone')
+    .execute();
+  return new Map(rows.map((r) => [r.phone, Number(r.pending)]));
+}
+
+/**
+ * Stores what an order will still earn unless a later figure (higher `version`) is stored already.
+ * Answers the figure it replaced (0 for a new order), or undefined when this one came too late.
+ * Run it in a transaction: the order's row stays locked until the caller has acted on the answer.
+ */
+export async function saveOrderPendingBonuses(db: Db, figure: { orderId: string; phone: string; bonuses: number; version: number }): Promise<{ previous: number } | undefined> {
+  const existing = await db.selectFrom('loyalty.order_pending_bonuses').select(['bonuses', 'version']).where('order_id', '=', figure.orderId).forUpdate().executeTakeFirst();
+  if (existing && Number(existing.version) >= figure.version) return undefined;
+  const saved = await db
+    .insertInto('loyalty.order_pending_bonuses')
+    .values({ order_id: figure.orderId, phone: figure.phone, bonuses: figure.bonuses, version: figure.version })
+    .onConflict((oc) =>
+      oc
+        .column('order_id')
+        .doUpdateSet((eb) => ({ phone: eb.ref('excluded.phone'), bonuses: eb.ref('excluded.bonuses'), version: eb.ref('excluded.version'), updated_at: sql`now()` }))
+        .where('loyalty.order_pending_bonuses.version', '<', (eb) => eb.ref('excluded.version')),
+    )
+    .returning('order_id')
+    .executeTakeFirst();
+  return saved ? { previous: existing?.bonuses ?? 0 } : undefined;
+}

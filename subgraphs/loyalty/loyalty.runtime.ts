@@ -3,7 +3,9 @@ import type { RunningServer } from '../../platform/http/http-server.js';
 import { createOutboxRelay, PermanentFailure, type OutboxHandler, type OutboxRelay } from '../../platform/outbox.js';
 import { createPeriodicTask, type PeriodicTask } from '../../platform/periodic-task.js';
 import { startSubgraph } from '../../platform/subgraph-server.js';
+import { PENDING_BONUSES_TOPIC } from '../../contracts/pending-bonuses.message.js';
 import { ENROLL_TOPIC, type EnrollmentRequest } from '../customer/enrollment.message.js';
+import { followBonusPlus, type BonusPlusFollowRun } from './bonusplus-follow.service.js';
 import { enrollCustomer } from './enrollment.service.js';
 import { EXPIRY_WARNING_TOPIC, type ExpiryWarning } from './expiry-warning.message.js';
 import { pushExpiryWarning, queueExpiryWarnings, type ExpiryWarningRun } from './expiry-warning.service.js';
@@ -12,6 +14,7 @@ import { LOYALTY_FIELDS_TOPIC } from './loyalty-fields.message.js';
 import { pushLoyaltyFields } from './loyalty-fields.service.js';
 import { refreshFromBonusPlus } from './loyalty-read.service.js';
 import { LOYALTY_REFRESH_TOPIC } from './loyalty-refresh.message.js';
+import { applyPendingBonuses } from './pending-bonuses.service.js';
 import { buildLoyaltySubgraph } from './loyalty.subgraph.js';
 
 export interface LoyaltyRuntimeOptions {
@@ -22,6 +25,8 @@ export interface LoyaltyRuntimeOptions {
   readonly outboxMaxAttempts: number;
   /** How often the expiring-bonuses warning run looks for lots to warn about; daily by default. */
   readonly expiryCheckIntervalMs?: number;
+  /** How often BonusPlus's own changes are looked for and pushed to the CRM cards; 5 minutes by default. */
+  readonly followIntervalMs?: number;
   readonly background?: boolean;
 }
 
@@ -30,6 +35,8 @@ export interface LoyaltyRuntime {
   readonly relay: OutboxRelay;
   /** Queues a CRM warning per lot about to expire (F11); tests run it with `runNow()`. */
   readonly expiryWarnings: PeriodicTask<ExpiryWarningRun>;
+  /** Pushes what changed in BonusPlus by itself (program rules, expiry) to the CRM cards (R4); tests run it with `runNow()`. */
+  readonly bonusPlusFollow: PeriodicTask<BonusPlusFollowRun>;
   close(): Promise<void>;
 }
 
@@ -51,11 +58,13 @@ export const loyaltyOutboxHandlers = (deps: LoyaltyDeps): Record<string, OutboxH
   [LOYALTY_FIELDS_TOPIC]: (payload: { phone: string }) => pushLoyaltyFields(deps, payload),
   [LOYALTY_REFRESH_TOPIC]: (payload: { phone: string }) => refreshFromBonusPlus(deps, [payload.phone]),
   [EXPIRY_WARNING_TOPIC]: (payload: ExpiryWarning) => pushExpiryWarning(deps, payload),
+  [PENDING_BONUSES_TOPIC]: (payload: unknown, message) => applyPendingBonuses(deps, payload, message),
 });
 
 const DAY_MS = 86_400_000;
+const FOLLOW_INTERVAL_MS = 5 * 60_000;
 
-/** The loyalty subgraph as a running service: HTTP server, outbox relay and the expiry warning run. */
+/** The loyalty subgraph as a running service: HTTP server, outbox relay, the expiry warning run and the BonusPlus follow run. */
 export async function startLoyaltyRuntime(deps: LoyaltyDeps, options: LoyaltyRuntimeOptions): Promise<LoyaltyRuntime> {
   const relay = createOutboxRelay({
     db: deps.db,
@@ -65,17 +74,20 @@ export async function startLoyaltyRuntime(deps: LoyaltyDeps, options: LoyaltyRun
     pollIntervalMs: options.outboxPollMs,
   });
   const expiryWarnings = createPeriodicTask('bonus expiry warnings', options.expiryCheckIntervalMs ?? DAY_MS, () => queueExpiryWarnings(deps), deps.logger);
+  const bonusPlusFollow = createPeriodicTask('BonusPlus follow', options.followIntervalMs ?? FOLLOW_INTERVAL_MS, (signal) => followBonusPlus(deps, { signal }), deps.logger);
   const server = await startSubgraph(buildLoyaltySubgraph(deps), { port: options.port, identitySecret: options.identitySecret, logger: deps.logger, ...(options.host ? { host: options.host } : {}) });
   if (options.background !== false) {
     relay.task.start();
     expiryWarnings.start();
+    bonusPlusFollow.start();
   }
   return {
     server,
     relay,
     expiryWarnings,
+    bonusPlusFollow,
     async close() {
-      await expiryWarnings.stop();
+      await Promise.all([expiryWarnings.stop(), bonusPlusFollow.stop()]);
       await relay.task.stop();
       await server.close();
     },

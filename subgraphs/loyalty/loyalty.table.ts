@@ -46,6 +46,19 @@ export interface BonusTransactionsTable {
   reference: string | null;
 }
 
+/**
+ * What each live order placed through the graph will still earn (R8), as the order subgraph last
+ * said (contracts/pending-bonuses.message.ts). `version` is the outbox id of the message that
+ * brought the figure: a smaller one arriving late is ignored. Rows stay at 0 once an order ends.
+ */
+export interface OrderPendingBonusesTable {
+  order_id: string;
+  phone: string;
+  bonuses: number;
+  version: number;
+  updated_at: Generated<Date>;
+}
+
 /** The program's card types (tiers), as BonusPlus configures them. */
 export interface CardTypesTable {
   id: number;
@@ -61,6 +74,7 @@ export interface LoyaltyDb {
   'loyalty.card_types': CardTypesTable;
   'loyalty.bonus_lots': BonusLotsTable;
   'loyalty.bonus_transactions': BonusTransactionsTable;
+  'loyalty.order_pending_bonuses': OrderPendingBonusesTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

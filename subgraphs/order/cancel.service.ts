@@ -11,6 +11,7 @@ import { isVisible, orderFromRow, type Order } from './order.model.js';
 import { findOrder, oneCOrdersOf, updateOrder } from './order.repository.js';
 import type { OrderRow } from './order.table.js';
 import { releaseOrderHolds } from './order-holds.service.js';
+import { queuePendingBonuses } from './pending-bonuses.service.js';
 
 const cancelSchema = z.object({
   orderId: z.string().min(1).max(100),
@@ -55,6 +56,7 @@ export async function endOrder(deps: OrderDeps, orderId: string, to: 'CANCELLED'
     const shipped = (await oneCOrdersOf(trx, orderId)).some((o) => o.state === 'shipped' || o.state === 'delivered' || o.state === 'returned');
     if (shipped) throw new AppError('ORDER_NOT_CANCELLABLE', 'The order has left the warehouse: it comes back as a return');
     const ended = (await updateOrder(trx, orderId, { state: to }))!;
+    await queuePendingBonuses(trx, orderId);
     await enqueue(trx, releaseHoldsMessage(orderId));
     if (order.crm_id !== null) await enqueue(trx, crmStatusMessage({ orderId, status: CRM_CANCEL_STATUS }));
     if (order.state === 'APPROVED') await enqueue(trx, cancelInOneCMessage(orderId));

@@ -6,6 +6,7 @@ import { updateOrder } from './order.repository.js';
 import type { OrderDb } from './order.table.js';
 import { releaseOrderHolds } from './order-holds.service.js';
 import { failPlacement } from './place-order.service.js';
+import { queuePendingBonuses } from './pending-bonuses.service.js';
 
 const BATCH = 100;
 
@@ -57,12 +58,16 @@ export async function recoverPlacements(deps: OrderDeps): Promise<{ placed: numb
   for (const order of stale) {
     const crmOrder = await deps.crm.getOrder(order.id, 'externalId');
     if (crmOrder && order.stock_hold_id) {
-      const done = await updateOrder(
-        deps.db,
-        order.id,
-        { state: 'PLACED', crm_id: crmOrder.id, number: crmOrder.number, crm_status: crmOrder.status, crm_status_group: 'new', crm_created_at: new Date(crmOrder.createdAt) },
-        ['PENDING'],
-      );
+      const done = await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
+        const recovered = await updateOrder(
+          trx,
+          order.id,
+          { state: 'PLACED', crm_id: crmOrder.id, number: crmOrder.number, crm_status: crmOrder.status, crm_status_group: 'new', crm_created_at: new Date(crmOrder.createdAt) },
+          ['PENDING'],
+        );
+        if (recovered) await queuePendingBonuses(trx, order.id);
+        return recovered;
+      });
       if (done) placed++;
       continue;
     }

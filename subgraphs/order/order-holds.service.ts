@@ -5,6 +5,7 @@ import { enqueue } from '../../platform/outbox.js';
 import { loyaltyRefreshMessage } from '../loyalty/loyalty-refresh.message.js';
 import type { OrderDeps } from './order.deps.js';
 import { findOrder, linesOfOrders, updateOrder } from './order.repository.js';
+import { queuePendingBonuses } from './pending-bonuses.service.js';
 
 /**
  * Gives back what an order holds: its bonus reserve in BonusPlus and its stock hold in the
@@ -15,6 +16,9 @@ import { findOrder, linesOfOrders, updateOrder } from './order.repository.js';
 export async function releaseOrderHolds(deps: OrderDeps, orderId: string): Promise<void> {
   const order = await findOrder(deps.db, orderId);
   if (!order) return;
+  // An order cancelled in RetailCRM ends in the history sync, which queues only this release: the
+  // bonuses it was to earn stop being pending here.
+  if (order.state === 'CANCELLED' || order.state === 'EXPIRED') await (deps.db as Kysely<any>).transaction().execute((trx) => queuePendingBonuses(trx, orderId));
   if (order.bonus_hold === 'HELD' && order.phone) {
     try {
       await deps.bonusPlus.release(order.phone, order.id, order.bonuses_spent);

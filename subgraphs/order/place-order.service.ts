@@ -17,6 +17,7 @@ import { orderFromRow, type Order } from './order.model.js';
 import { findOrder, findOrderByKey, insertOrder, linesOfOrders, linkCrmItems, updateOrder } from './order.repository.js';
 import type { OrderLineRow, OrderRow } from './order.table.js';
 import { releaseOrderHolds } from './order-holds.service.js';
+import { queuePendingBonuses } from './pending-bonuses.service.js';
 
 export interface PlaceOrderInput {
   readonly idempotencyKey: string;
@@ -181,6 +182,7 @@ async function finishPlacement(deps: OrderDeps, start: OrderRow): Promise<OrderR
       if (!placed) throw new Error(`order ${order.id} left PENDING while it was being placed`);
       await linkCrmItems(trx, order.id, crmOrder.items);
       if (order.bonuses_spent > 0 && order.phone) await enqueue(trx, loyaltyRefreshMessage(order.phone));
+      await queuePendingBonuses(trx, order.id);
       return placed;
     });
   } catch (error) {

@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pendingBonusesMessage, PENDING_BONUSES_TOPIC } from '../../contracts/pending-bonuses.message.js';
+import { createLogger } from '../../platform/logger.js';
+import { enqueue } from '../../platform/outbox.js';
+import { readCursor, saveCursor } from '../../platform/sync-cursor.js';
+import { BONUSPLUS_FOLLOW_CURSOR, followBonusPlus } from '../../subgraphs/loyalty/bonusplus-follow.service.js';
+import type { LoyaltyDeps } from '../../subgraphs/loyalty/loyalty.deps.js';
+import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
+import { availableOffers, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
+
+const BALANCE = /* GraphQL */ `
+  query { me { loyalty { balance { active pending spent } } } }
+`;
+const PLACE = /* GraphQL */ `
+  mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id total bonusesEarned } } }
+`;
+const PAY = /* GraphQL */ `
+  mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { order { id fullyPaid paidTotal } } }
+`;
+const CANCEL = /* GraphQL */ `
+  mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { order { id status } } }
+`;
+
+let t: TestGraph;
+let cashier: string;
+const WELCOME = 500;
+
+beforeAll(async () => {
+  t = await startTestGraph({ LOYALTY_WELCOME_BONUS: String(WELCOME), RETAILCRM_RPS: '200', BONUSPLUS_RPS: '500' });
+  await t.graph.inventory.catalogSync.runNow();
+  await t.settle();
+  cashier = await t.staffToken('cashier');
+});
+afterAll(async () => t?.close());
+
+async function balance(shopper: Shopper) {
+  const result = await t.gql(BALANCE, {}, shopper.token);
+  expect(result.errors).toBeUndefined();
+  return result.data.me.loyalty.balance;
+}
+
+/** The loyalty fields of the customer's RetailCRM card, as the CRM holds them. */
+async function card(shopper: Shopper) {
+  const res = await fetch(`${t.graph.urls.retailCrm}/api/v5/customers/${shopper.id}?by=externalId&apiKey=${t.config.RETAILCRM_API_KEY}`);
+  const { customer } = (await res.json()) as any;
+  return { active: customer.customFields.bonus_active, pending: customer.customFields.bonus_pending, spent: customer.customFields.bonus_spent };
+}
+
+async function place(shopper: Shopper, offerId: string, quantity: number) {
+  const result = await t.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId, quantity }] } }, shopper.token);
+  expect(result.errors).toBeUndefined();
+  return result.data.placeOrder.order as { id: string; total: number; bonusesEarned: number };
+}
+
+async function pay(orderId: string, amount?: number) {
+  const result = await t.gql(PAY, { input: { orderId, idempotencyKey: randomUUID(), ...(amount ? { amount } : {}) } }, cashier);
+  expect(result.errors).toBeUndefined();
+  return result.data.recordPayment.order;
+}
+
+describe('pending bonuses of orders not yet paid (R8)', () => {
+  it('a placed and a part-paid order show what they will earn as pending, on the account page and on the CRM card; full payment makes it active, a cancel takes it away', async () => {
+    const shopper = await registerEnrolled(t, '+79263330001');
+    expect(await balance(shopper)).toEqual({ active: WELCOME, pending: 0, spent: 0 });
+    const [first, second] = await availableOffers(t, 2, 3);
+
+    const order = await place(shopper, first!.id, 2);
+    expect(order.bonusesEarned).toBeGreaterThan(0);
+    await t.settle();
+    expect(await balance(shopper)).toEqual({ active: WELCOME, pending: order.bonusesEarned, spent: 0 });
+    expect(await card(shopper)).toEqual({ active: WELCOME, pending: order.bonusesEarned, spent: 0 });
+
+    // Part of it paid: still nothing in BonusPlus, still pending.
+    expect(await pay(order.id, Math.floor(order.total / 2))).toMatchObject({ fullyPaid: false });
+    await t.settle();
+    expect(await balance(shopper)).toEqual({ active: WELCOME, pending: order.bonusesEarned, spent: 0 });
+
+    // The rest paid: the sale reaches BonusPlus (activation at once in this program) and nothing is pending.
+    expect(await pay(order.id)).toMatchObject({ fullyPaid: true });
+    await t.settle();
+    const credited = WELCOME + order.bonusesEarned;
+    expect(await balance(shopper)).toEqual({ active: credited, pending: 0, spent: 0 });
+    expect(await card(shopper)).toEqual({ active: credited, pending: 0, spent: 0 });
+
+    // Another order goes pending, and a cancel takes it back to nothing.
+    const later = await place(shopper, second!.id, 1);
+    await t.settle();
+    expect(await balance(shopper)).toEqual({ active: credited, pending: later.bonusesEarned, spent: 0 });
+    expect(await card(shopper)).toMatchObject({ pending: later.bonusesEarned });
+    const cancelled = await t.gql(CANCEL, { input: { orderId: later.id, idempotencyKey: randomUUID() } }, shopper.token);
+    expect(cancelled.data.cancelOrder.order.status).toBe('CANCELLED');
+    await t.settle();
+    expect(await balance(shopper)).toEqual({ active: credited, pending: 0, spent: 0 });
+    expect(await card(shopper)).toEqual({ active: credited, pending: 0, spent: 0 });
+  });
+
+  it('keeps the latest figure of an order when an older message arrives after it', async () => {
+    const shopper = await registerEnrolled(t, '+79263330002');
+    const orderId = randomUUID();
+    const message = (bonuses: number) => pendingBonusesMessage({ orderId, phone: shopper.phone, customerId: shopper.id, bonuses });
+    // The older figure (40) is held back, as a retry with backoff would be; the newer one (0) goes first.
+    await enqueue(t.database.db, { ...message(40), availableAt: new Date(Date.now() + 3_600_000) });
+    await enqueue(t.database.db, message(0));
+    await t.settle();
+    await t.database.db.updateTable('platform.outbox').set({ available_at: new Date() }).where('topic', '=', PENDING_BONUSES_TOPIC).where('status', '=', 'pending').execute();
+    await t.settle();
+    const delivered = await t.database.db.selectFrom('platform.outbox').select('status').where('topic', '=', PENDING_BONUSES_TOPIC).where('payload', '@>', JSON.stringify({ orderId })).execute();
+    expect(delivered.map((m) => m.status)).toEqual(['done', 'done']);
+    expect((await balance(shopper)).pending).toBe(0);
+    expect((await card(shopper)).pending).toBe(0);
+  });
+
+  it('a malformed figure changes nothing and goes to dead letters', async () => {
+    const shopper = await registerEnrolled(t, '+79263330003');
+    await enqueue(t.database.db, { topic: PENDING_BONUSES_TOPIC, payload: { orderId: randomUUID(), phone: shopper.phone, customerId: shopper.id, bonuses: -5 } });
+    await t.settle();
+    const dead = await t.database.db.selectFrom('platform.outbox').select('status').where('topic', '=', PENDING_BONUSES_TOPIC).where('payload', '@>', JSON.stringify({ bonuses: -5 })).execute();
+    expect(dead.map((m) => m.status)).toEqual(['dead']);
+    expect(await balance(shopper)).toEqual({ active: WELCOME, pending: 0, spent: 0 });
+  });
+});
+
+describe('BonusPlus’s own changes reach the CRM card without a reader (R4)', () => {
+  const requestsSince = (from: number) => t.graph.emulators!.bonusPlus.requests.slice(from);
+
+  it('a program-rule credit reaches the RetailCRM card once the follow run has run: one customer/list call for the changed customers', async () => {
+    const shopper = await registerEnrolled(t, '+79263330004');
+    // The first run reads every customer and sets the follow cursor.
+    expect(await t.graph.loyalty.bonusPlusFollow.runNow()).toMatchObject({ mode: 'full', stopped: false });
+    await t.settle();
+    expect(await card(shopper)).toMatchObject({ active: WELCOME });
+
+    // BonusPlus credits a holiday bonus by its own rule: nobody reads the account.
+    const res = await fetch(`${t.graph.urls.bonusPlus}/__emulator/rules/holiday`, { method: 'POST', body: JSON.stringify({ phone: shopper.phone.replace(/\D/g, ''), amount: 300 }) });
+    expect(res.status).toBe(200);
+    await t.settle();
+    expect(await card(shopper)).toMatchObject({ active: WELCOME });
+
+    const before = t.graph.emulators!.bonusPlus.requests.length;
+    expect(await t.graph.loyalty.bonusPlusFollow.runNow()).toEqual({ mode: 'changed', pages: 1, accounts: expect.any(Number), changed: 1, stopped: false });
+    await t.settle();
+    const calls = requestsSince(before);
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /api/customer/list']);
+    expect(JSON.parse(calls[0]!.body)).toMatchObject({ lastUpdateDate: [{ from: expect.any(String) }], startRow: 1, rowCount: 1000 });
+    expect(await card(shopper)).toEqual({ active: WELCOME + 300, pending: 0, spent: 0 });
+
+    // Nothing changed since: the next run reads the window and queues nothing.
+    expect(await t.graph.loyalty.bonusPlusFollow.runNow()).toMatchObject({ mode: 'changed', pages: 1, changed: 0 });
+  });
+
+  it('asked to stop, a run ends between pages and leaves its cursor for the next run', async () => {
+    const stopping = new AbortController();
+    const bonusPlus = t.graph.upstream.bonusPlus;
+    let calls = 0;
+    const deps: LoyaltyDeps = {
+      db: t.database.db,
+      crm: t.graph.upstream.loyaltyCrm,
+      logger: createLogger('test'),
+      settings: { welcomeBonus: WELCOME, defaultCardType: 'Silver', readModelTtlMs: 60_000, expiryWarningDays: 7 },
+      bonusPlus: Object.assign(Object.create(bonusPlus) as typeof bonusPlus, {
+        listCustomers: async (filter: Parameters<typeof bonusPlus.listCustomers>[0]) => {
+          calls++;
+          const page = await bonusPlus.listCustomers(filter);
+          stopping.abort();
+          return page;
+        },
+      }),
+    };
+    // The last full scan was two days ago: this run reads every customer, 10 a page.
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    const cursor = JSON.stringify({ since: new Date().toISOString(), fullScanAt: twoDaysAgo });
+    await saveCursor(t.database.db, BONUSPLUS_FOLLOW_CURSOR, cursor);
+    const customers = await t.database.db.selectFrom('bonusplus_emulator.customers').select('id').execute();
+    expect(customers.length).toBeGreaterThan(10);
+
+    expect(await followBonusPlus(deps, { signal: stopping.signal, pageSize: 10 })).toMatchObject({ mode: 'full', pages: 1, stopped: true });
+    expect(calls).toBe(1);
+    expect((await readCursor(t.database.db, BONUSPLUS_FOLLOW_CURSOR))?.cursor).toBe(cursor);
+
+    // Not stopped, the next run reads them all and moves the cursor.
+    const before = t.graph.emulators!.bonusPlus.requests.length;
+    const run = await followBonusPlus({ ...deps, bonusPlus }, { pageSize: 10 });
+    expect(run).toMatchObject({ mode: 'full', pages: Math.floor(customers.length / 10) + 1, stopped: false });
+    expect(t.graph.emulators!.bonusPlus.requests.length - before).toBe(run.pages);
+    expect(JSON.parse((await readCursor(t.database.db, BONUSPLUS_FOLLOW_CURSOR))!.cursor).fullScanAt).not.toBe(twoDaysAgo);
+  });
+});
