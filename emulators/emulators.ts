@@ -30,7 +30,7 @@ export async function startEmulators(config: Config, db: Database): Promise<Runn
   if (config.SEED_DEMO) {
     await retailCrm.seed({ onlineCustomers: config.SEED_ONLINE_CUSTOMERS });
     await bonusPlus.seed({ onlineCustomers: config.SEED_ONLINE_CUSTOMERS, showroomCustomers: config.SEED_SHOWROOM_CUSTOMERS });
-    await oneC.seed({ products: config.SEED_CATALOG_PRODUCTS });
+    await oneC.seed({ products: config.SEED_CATALOG_PRODUCTS, onlineCustomers: config.SEED_ONLINE_CUSTOMERS, showroomCustomers: config.SEED_SHOWROOM_CUSTOMERS });
   }
   const servers: RunningServer[] = [];
   try {

@@ -134,10 +134,10 @@ describe('orders: exact requests', () => {
     ]);
   });
 
-  it('createReturn: search by our id, find the posted sale of the order, create, post', async () => {
+  it('createReturn: search by our id, find the posted sale of the order, create naming the customer, post', async () => {
     const returnJson = { Ref_Key: G(7), Number: 'ЦБ00-000001', Posted: false, ДокументРеализации_Key: G(8), НомерВходящегоДокумента: 'RET-1', СуммаДокумента: 2990 };
     capture.reply(200, { value: [] }).reply(200, { value: [{ Ref_Key: G(8) }] }).reply(201, returnJson).reply(200, undefined);
-    expect(await client.createReturn({ externalId: 'RET-1', orderRef: G(1), lines: [{ productRef: G(3), characteristicRef: G(4), quantity: 1, priceKopecks: 299000 }] })).toEqual({
+    expect(await client.createReturn({ externalId: 'RET-1', orderRef: G(1), partnerRef: G(5), counterpartyRef: G(6).toUpperCase(), lines: [{ productRef: G(3), characteristicRef: G(4), quantity: 1, priceKopecks: 299000 }] })).toEqual({
       ok: true,
       return: { ref: G(7), number: 'ЦБ00-000001', saleRef: G(8), externalId: 'RET-1', posted: true, totalKopecks: 299000 },
       created: true,
@@ -169,7 +169,7 @@ describe('orders: exact requests', () => {
         method: 'POST',
         path: RETURNS,
         query: [['$format', 'json']],
-        body: { ДокументРеализации_Key: G(8), НомерВходящегоДокумента: 'RET-1', Товары: [{ LineNumber: '1', Номенклатура_Key: G(3), Характеристика_Key: G(4), Количество: 1, Цена: 2990, Сумма: 2990 }] },
+        body: { Партнер_Key: G(5), Контрагент_Key: G(6), ДокументРеализации_Key: G(8), НомерВходящегоДокумента: 'RET-1', Товары: [{ LineNumber: '1', Номенклатура_Key: G(3), Характеристика_Key: G(4), Количество: 1, Цена: 2990, Сумма: 2990 }] },
         contentType: 'application/json',
       },
       { method: 'POST', path: `${RETURNS}(guid'${G(7)}')/Post`, query: [['$format', 'json']] },
@@ -179,5 +179,95 @@ describe('orders: exact requests', () => {
   it('createReturn of an order never shipped is a typed result', async () => {
     capture.reply(200, { value: [] }).reply(200, { value: [] });
     expect(await client.createReturn({ externalId: 'RET-2', orderRef: G(1), lines: [{ productRef: G(3), quantity: 1, priceKopecks: 100 }] })).toEqual({ ok: false, code: 'NOT_SHIPPED', message: `order ${G(1)} has no posted sale in 1C` });
+  });
+});
+
+describe('partners and counterparties: exact requests', () => {
+  const PARTNERS = `${SERVICE}/Catalog_${pct('Партнеры')}`;
+  const COUNTERPARTIES = `${SERVICE}/Catalog_${pct('Контрагенты')}`;
+  const PHONES = `${SERVICE}/Catalog_${pct('Партнеры')}_${pct('КонтактнаяИнформация')}`;
+  const counterpartyQuery = (partner: string): [string, string][] => [
+    ['$format', 'json'],
+    ['$select', 'Ref_Key'],
+    ['$filter', `Партнер_Key eq guid'${partner}' and DeletionMark eq false`],
+    ['$orderby', 'Ref_Key'],
+    ['$top', '1'],
+  ];
+  const byKey = (path: string, key: string) => ({ method: 'GET', path: `${path}(guid'${key}')`, query: [['$format', 'json'], ['$select', 'Ref_Key']] });
+  const contacts = [{ LineNumber: '1', Тип: 'Телефон', Представление: '+7 916 123-45-67', Значение: '{"value":"+7 916 123-45-67","type":"Телефон"}', НомерТелефона: '79161234567' }];
+
+  it('findPartyByPhone: the phone rows of the contact information (digits 7XXXXXXXXXX), the live partner among their owners, its counterparty', async () => {
+    capture.reply(200, { value: [{ Ref_Key: G(2) }, { Ref_Key: G(1) }, { Ref_Key: G(2) }] }).reply(200, { value: [{ Ref_Key: G(1) }] }).reply(200, { value: [{ Ref_Key: G(3) }] });
+    expect(await client.findPartyByPhone('+7 (916) 123-45-67')).toEqual({ partnerRef: G(1), counterpartyRef: G(3) });
+    expect(captured.map(request)).toEqual([
+      {
+        method: 'GET',
+        path: PHONES,
+        query: [
+          ['$format', 'json'],
+          ['$select', 'Ref_Key'],
+          ['$filter', "Тип eq 'Телефон' and НомерТелефона eq '79161234567'"],
+          ['$orderby', 'Ref_Key'],
+          ['$top', '20'],
+        ],
+      },
+      {
+        method: 'GET',
+        path: PARTNERS,
+        query: [
+          ['$format', 'json'],
+          ['$select', 'Ref_Key'],
+          ['$filter', `(Ref_Key eq guid'${G(2)}' or Ref_Key eq guid'${G(1)}') and DeletionMark eq false and IsFolder eq false`],
+          ['$orderby', 'Ref_Key'],
+          ['$top', '1'],
+        ],
+      },
+      { method: 'GET', path: COUNTERPARTIES, query: counterpartyQuery(G(1)) },
+    ]);
+  });
+
+  it('findPartyByPhone: a phone no one has costs one request; a partner without a counterparty comes alone', async () => {
+    capture.reply(200, { value: [] });
+    expect(await client.findPartyByPhone('89161234567')).toBeUndefined();
+    expect(captured).toHaveLength(1);
+    capture.reply(200, { value: [{ Ref_Key: G(1) }] }).reply(200, { value: [{ Ref_Key: G(1) }] }).reply(200, { value: [] });
+    expect(await client.findPartyByPhone('+79161234567')).toEqual({ partnerRef: G(1) });
+  });
+
+  it('ensureParty: each object read by key, created with its Ref_Key when absent (a client, a private person, the phone in its contact information)', async () => {
+    const notFound = { 'odata.error': { code: '9', message: { lang: 'ru', value: 'Не найден объект' } } };
+    capture.reply(404, notFound).reply(201, { Ref_Key: G(1) }).reply(404, notFound).reply(201, { Ref_Key: G(2) });
+    expect(await client.ensureParty({ partnerRef: G(1), counterpartyRef: G(2), name: 'Новикова Вера', phone: '+79161234567' })).toEqual({ partnerCreated: true, counterpartyCreated: true });
+    expect(captured.map(request)).toEqual([
+      byKey(PARTNERS, G(1)),
+      {
+        method: 'POST',
+        path: PARTNERS,
+        query: [['$format', 'json']],
+        body: { Ref_Key: G(1), Description: 'Новикова Вера', НаименованиеПолное: 'Новикова Вера', Клиент: true, ЮрФизЛицо: 'ЧастноеЛицо', КонтактнаяИнформация: contacts },
+        contentType: 'application/json',
+      },
+      byKey(COUNTERPARTIES, G(2)),
+      {
+        method: 'POST',
+        path: COUNTERPARTIES,
+        query: [['$format', 'json']],
+        body: { Ref_Key: G(2), Description: 'Новикова Вера', НаименованиеПолное: 'Новикова Вера', Партнер_Key: G(1), ЮрФизЛицо: 'ФизЛицо', КонтактнаяИнформация: contacts },
+        contentType: 'application/json',
+      },
+    ]);
+  });
+
+  it('ensureParty: a create refused because the key was taken meanwhile is found, not made; an existing object is not posted again', async () => {
+    const notFound = { 'odata.error': { code: '9', message: { lang: 'ru', value: 'Не найден объект' } } };
+    const taken = { 'odata.error': { code: '20', message: { lang: 'ru', value: 'Объект с таким ключом уже существует' } } };
+    capture.reply(404, notFound).reply(400, taken).reply(200, { Ref_Key: G(1) }).reply(200, { Ref_Key: G(2) });
+    expect(await client.ensureParty({ partnerRef: G(1), counterpartyRef: G(2), name: 'Новикова Вера' })).toEqual({ partnerCreated: false, counterpartyCreated: false });
+    expect(captured.map((c) => `${c.method} ${c.rawPath}`)).toEqual([`GET ${PARTNERS}(guid'${G(1)}')`, `POST ${PARTNERS}`, `GET ${PARTNERS}(guid'${G(1)}')`, `GET ${COUNTERPARTIES}(guid'${G(2)}')`]);
+
+    // Refused for another reason (the key still free): the refusal is thrown.
+    capture.reset();
+    capture.reply(404, notFound).reply(400, taken).reply(404, notFound);
+    await expect(client.ensureParty({ partnerRef: G(1), counterpartyRef: G(2), name: 'Новикова Вера' })).rejects.toEqual(new OneCApiError(400, '20', 'Объект с таким ключом уже существует'));
   });
 });

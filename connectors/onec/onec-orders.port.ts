@@ -79,6 +79,9 @@ export interface OneCReturnDraft {
   readonly externalId: string;
   /** The order whose sale the goods come back from. */
   readonly orderRef: string;
+  /** The customer's partner and counterparty (see OneCParty); 1C copies the sale's when absent. */
+  readonly partnerRef?: string;
+  readonly counterpartyRef?: string;
   readonly comment?: string;
   readonly lines: readonly { readonly productRef: string; readonly characteristicRef?: string; readonly quantity: number; readonly priceKopecks: number }[];
 }
@@ -90,6 +93,27 @@ export interface OneCReturn {
   readonly externalId: string;
   readonly posted: boolean;
   readonly totalKopecks: number;
+}
+
+/**
+ * A customer as 1C knows them (R2): the partner (`Catalog_Партнеры`, the person the business deals
+ * with) and its counterparty (`Catalog_Контрагенты`, the party of the documents), which every
+ * order and return document names in `Партнер_Key` / `Контрагент_Key`.
+ */
+export interface OneCParty {
+  readonly partnerRef: string;
+  /** Absent when the partner has no counterparty yet. */
+  readonly counterpartyRef?: string;
+}
+
+/** A partner with its counterparty to be made under refs the caller chose (so that a repeat makes nothing new). */
+export interface OneCPartyDraft {
+  readonly partnerRef: string;
+  readonly counterpartyRef: string;
+  /** `Фамилия Имя Отчество`, or whatever names are known; the phone when none. */
+  readonly name: string;
+  /** E.164; stored in the contact information, where a later search by phone finds it. */
+  readonly phone?: string;
 }
 
 /** 1C refused to post: not enough free stock, nothing left to return. Nothing was changed. */
@@ -132,5 +156,21 @@ export interface OneCOrdersPort {
    * not yet, and returned with `created: false`. Retry-safe like createOrder. No posted sale of
    * the order, or more returned than sold: a typed refusal.
    */
+  /**
+   * The partner whose contact information holds this phone (`Тип` Телефон, `НомерТелефона` as
+   * digits `7XXXXXXXXXX`), not marked for deletion, with its counterparty when it has one; the
+   * lowest `Ref_Key` when several. Matching is by phone only, never by name (R2). Two or three
+   * requests; safe to repeat.
+   */
+  findPartyByPhone(phone: string): Promise<OneCParty | undefined>;
+  /** The partner's counterparty (not marked for deletion, lowest `Ref_Key`), or undefined. One request. */
+  findCounterparty(partnerRef: string): Promise<string | undefined>;
+  /**
+   * Makes sure the partner and its counterparty exist under the draft's refs: each is read by key
+   * and created with that `Ref_Key` only when absent (a client, a private person; the phone in its
+   * contact information). Safe to repeat and to run concurrently for one draft: 1C refuses a second
+   * object with a taken `Ref_Key`, and the loser finds the winner's. Says what it created.
+   */
+  ensureParty(draft: OneCPartyDraft): Promise<{ partnerCreated: boolean; counterpartyCreated: boolean }>;
   createReturn(draft: OneCReturnDraft): Promise<{ ok: true; return: OneCReturn; created: boolean } | OneCPostingRefused | { ok: false; code: 'NOT_SHIPPED'; message: string }>;
 }

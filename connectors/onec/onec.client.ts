@@ -15,7 +15,7 @@ import {
   type OneCStockRow,
   type OneCWarehouse,
 } from './onec.port.js';
-import type { OneCOrder, OneCOrderDraft, OneCOrderState, OneCOrderStateChange, OneCOrdersPort, OneCPostingRefused, OneCReturn, OneCReturnDraft } from './onec-orders.port.js';
+import type { OneCOrder, OneCOrderDraft, OneCOrderState, OneCOrderStateChange, OneCOrdersPort, OneCParty, OneCPartyDraft, OneCPostingRefused, OneCReturn, OneCReturnDraft } from './onec-orders.port.js';
 
 export interface OneCClientOptions extends Pick<UpstreamClientOptions, 'maxRetries' | 'breakerThreshold' | 'breakerHalfOpenAfterMs'> {
   /** Up to and including the publication, e.g. `http://127.0.0.1:4103/trade`. */
@@ -188,6 +188,27 @@ function apiError(status: number, text: string): OneCApiError {
   }
   if (status === 401) return new OneCApiError(401, 'UNAUTHORIZED', '1C refused the login and password');
   return new OneCApiError(status, `HTTP_${status}`, text.slice(0, 200));
+}
+
+/** A phone as БСП keeps it for search in `НомерТелефона`: digits with the country code, `7XXXXXXXXXX`. */
+export function oneCPhoneDigits(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  if (digits.length === 11 && digits.startsWith('8')) return `7${digits.slice(1)}`;
+  return digits.length === 10 ? `7${digits}` : digits;
+}
+
+/** `+7 916 123-45-67`: the number as 1C's contact-information form prints it (`Представление`). */
+function phonePresentation(digits: string): string {
+  if (digits.length !== 11 || !digits.startsWith('7')) return `+${digits}`;
+  return `+7 ${digits.slice(1, 4)} ${digits.slice(4, 7)}-${digits.slice(7, 9)}-${digits.slice(9)}`;
+}
+
+/** The one contact-information row (БСП table part) a partner made by the integration carries: its phone. */
+function phoneContacts(phone: string | undefined) {
+  if (!phone) return [];
+  const digits = oneCPhoneDigits(phone);
+  const shown = phonePresentation(digits);
+  return [{ LineNumber: '1', Тип: 'Телефон', Представление: shown, Значение: JSON.stringify({ value: shown, type: 'Телефон' }), НомерТелефона: digits }];
 }
 
 /** Money: 1C keeps decimal roubles; kopecks as an integer. */
@@ -384,8 +405,68 @@ export function createOneCClient(o: OneCClientOptions): OneCCatalogPort & OneCOr
     return rows.value[0] && toReturn(rows.value[0]);
   };
 
+  const PARTNERS = 'Catalog_Партнеры';
+  const COUNTERPARTIES = 'Catalog_Контрагенты';
+
+  const findCounterparty = async (partnerRef: string): Promise<string | undefined> => {
+    const rows = await get(set(COUNTERPARTIES), [['$select', 'Ref_Key'], ['$filter', `Партнер_Key eq guid'${guid(partnerRef)}' and DeletionMark eq false`], ['$orderby', 'Ref_Key'], ['$top', 1]], list(refRow));
+    return rows.value[0]?.Ref_Key;
+  };
+
+  const exists = async (setName: string, key: string): Promise<boolean> => {
+    try {
+      await get(objectPath(setName, key), [['$select', 'Ref_Key']], refRow);
+      return true;
+    } catch (error) {
+      if (error instanceof OneCApiError && error.status === 404) return false;
+      throw error;
+    }
+  };
+
+  /**
+   * Creates the object under its `Ref_Key` unless it exists. The key makes a repeated POST harmless
+   * (1C refuses a taken key), so the upstream client may retry it; a refusal whose key turns out
+   * taken is someone else's create of the same object (or our own lost reply): found, not made.
+   */
+  const createUnlessExists = async (setName: string, key: string, body: Record<string, unknown>): Promise<boolean> => {
+    if (await exists(setName, key)) return false;
+    try {
+      await call({ method: 'POST', resource: set(setName), body: { Ref_Key: guid(key), ...body }, idempotent: true }, refRow);
+      return true;
+    } catch (error) {
+      if (error instanceof OneCApiError && error.status === 400 && (await exists(setName, key))) return false;
+      throw error;
+    }
+  };
+
   return {
     upstream,
+
+    async findPartyByPhone(phone: string): Promise<OneCParty | undefined> {
+      const digits = oneCPhoneDigits(phone);
+      if (digits === '') return undefined;
+      const phones = await get(set(`${PARTNERS}_КонтактнаяИнформация`), [['$select', 'Ref_Key'], ['$filter', `Тип eq 'Телефон' and НомерТелефона eq ${str(digits)}`], ['$orderby', 'Ref_Key'], ['$top', 20]], list(refRow));
+      const owners = [...new Set(phones.value.map((r) => r.Ref_Key))];
+      if (owners.length === 0) return undefined;
+      // A partner marked for deletion (or a group) keeps its contact rows: the catalog decides.
+      const partners = await get(
+        set(PARTNERS),
+        [['$select', 'Ref_Key'], ['$filter', `(${owners.map((r) => `Ref_Key eq guid'${guid(r)}'`).join(' or ')}) and DeletionMark eq false and IsFolder eq false`], ['$orderby', 'Ref_Key'], ['$top', 1]],
+        list(refRow),
+      );
+      const partnerRef = partners.value[0]?.Ref_Key;
+      if (partnerRef === undefined) return undefined;
+      return { partnerRef, ...optional('counterpartyRef', await findCounterparty(partnerRef)) };
+    },
+
+    findCounterparty,
+
+    async ensureParty(draft: OneCPartyDraft) {
+      const contacts = phoneContacts(draft.phone);
+      const partnerCreated = await createUnlessExists(PARTNERS, draft.partnerRef, { Description: draft.name, НаименованиеПолное: draft.name, Клиент: true, ЮрФизЛицо: 'ЧастноеЛицо', КонтактнаяИнформация: contacts });
+      const counterpartyCreated = await createUnlessExists(COUNTERPARTIES, draft.counterpartyRef, { Description: draft.name, НаименованиеПолное: draft.name, Партнер_Key: guid(draft.partnerRef), ЮрФизЛицо: 'ФизЛицо', КонтактнаяИнформация: contacts });
+      return { partnerCreated, counterpartyCreated };
+    },
 
     findOrderByExternalNumber: findOrder,
 
@@ -443,6 +524,8 @@ export function createOneCClient(o: OneCClientOptions): OneCCatalogPort & OneCOr
           sale = sales.value[0]?.Ref_Key;
           if (sale === undefined) return undefined;
           const body = {
+            ...(draft.partnerRef ? { Партнер_Key: guid(draft.partnerRef) } : {}),
+            ...(draft.counterpartyRef ? { Контрагент_Key: guid(draft.counterpartyRef) } : {}),
             ДокументРеализации_Key: sale,
             НомерВходящегоДокумента: draft.externalId,
             ...(draft.comment ? { Комментарий: draft.comment } : {}),

@@ -98,6 +98,79 @@ const EXTRA_ATTRIBUTES_COLUMNS = [
   col('ТекстоваяСтрока', 'Edm.String'),
 ];
 
+// ---- Partners and counterparties ----------------------------------------------------------------
+
+/** A catalog the integration may create objects of (`POST <Set>`): its attributes, as documents declare theirs. */
+export interface CatalogDef {
+  readonly name: string;
+  /** Attributes besides Ref_Key, Description and КонтактнаяИнформация. */
+  readonly fields: readonly DocumentFieldDef[];
+}
+
+/** `ЮрФизЛицо` of Catalog_Партнеры (УТ 11 enum КомпанияЧастноеЛицо). */
+export const PARTNER_KINDS = ['Компания', 'ЧастноеЛицо'] as const;
+/** `ЮрФизЛицо` of Catalog_Контрагенты (УТ 11 enum ЮрФизЛицо). */
+export const COUNTERPARTY_KINDS = ['ЮрЛицо', 'ФизЛицо', 'ИндивидуальныйПредприниматель', 'ЮрЛицоНеРезидент'] as const;
+/** `Тип` of a contact-information row (БСП enum ТипыКонтактнойИнформации). */
+export const CONTACT_TYPES = ['Адрес', 'Телефон', 'АдресЭлектроннойПочты', 'ВебСтраница', 'Факс', 'Skype', 'Другое'] as const;
+
+export const PARTNER_CATALOG: CatalogDef = {
+  name: 'Catalog_Партнеры',
+  fields: [
+    { name: 'НаименованиеПолное', type: 'Edm.String' },
+    { name: 'Клиент', type: 'Edm.Boolean' },
+    { name: 'Поставщик', type: 'Edm.Boolean' },
+    { name: 'ЮрФизЛицо', type: 'Edm.String', values: PARTNER_KINDS, default: 'ЧастноеЛицо' },
+    { name: 'Пол', type: 'Edm.String', values: ['', 'Мужской', 'Женский'] },
+    { name: 'ДатаРождения', type: 'Edm.DateTime' },
+    { name: 'Комментарий', type: 'Edm.String' },
+  ],
+};
+
+export const COUNTERPARTY_CATALOG: CatalogDef = {
+  name: 'Catalog_Контрагенты',
+  fields: [
+    { name: 'НаименованиеПолное', type: 'Edm.String' },
+    { name: 'Партнер_Key', type: 'Edm.Guid', required: true },
+    { name: 'ЮрФизЛицо', type: 'Edm.String', values: COUNTERPARTY_KINDS, default: 'ЮрЛицо' },
+    { name: 'ИНН', type: 'Edm.String' },
+    { name: 'КПП', type: 'Edm.String' },
+    { name: 'Комментарий', type: 'Edm.String' },
+  ],
+};
+
+export const CATALOG_DEFS: readonly CatalogDef[] = [PARTNER_CATALOG, COUNTERPARTY_CATALOG];
+export const catalogDef = (name: string) => CATALOG_DEFS.find((d) => d.name === name);
+
+function partyCatalog(def: CatalogDef): EntitySetDef {
+  return smallCatalog(def.name, [...CATALOG_HEAD, ...HIERARCHY, CODE, DESCRIPTION, ...def.fields.map((f) => attr(f.name, f.type)), ...PREDEFINED], [CONTACT_INFO]);
+}
+
+/**
+ * A table part as an entity set of its own (`Catalog_Партнеры_КонтактнаяИнформация`), as 1C
+ * publishes every table part: one row per line, `Ref_Key` = the owner. The only way to filter on a
+ * row's column, e.g. a phone.
+ */
+function tablePartSet(owner: string, part: TablePartDef): EntitySetDef {
+  const column = (c: { name: string; type: EdmType }): PropertyDef => {
+    if (c.name === 'Ref_Key') return p('Ref_Key', 'Edm.Guid', 't.owner_ref');
+    if (c.name === 'LineNumber') return p('LineNumber', 'Edm.Int64', `coalesce((t.row->>'LineNumber')::bigint, t.ordinal)`);
+    const raw = `(t.row->>'${c.name}')`;
+    if (c.type === 'Edm.Guid') return p(c.name, c.type, `coalesce(${raw}::uuid, '${EMPTY_REF}'::uuid)`);
+    return p(c.name, c.type, `coalesce(${raw}, '')`);
+  };
+  return {
+    name: `${owner}_${part.name}`,
+    entityType: `${owner}_${part.name}`,
+    source: sql`(select o.ref as owner_ref, r.row, r.ordinal from ${sql.table(`${S}.catalog_objects`)} as o
+      cross join lateral jsonb_array_elements(${sql.raw(part.sql.replace(/\bt\./g, 'o.'))}) with ordinality as r(row, ordinal)
+      where o.entity_set = ${owner})`,
+    key: ['Ref_Key', 'LineNumber'],
+    properties: part.columns.map(column),
+    tableParts: [],
+  };
+}
+
 export const CHARACTERISTIC_OWNER_TYPE = 'StandardODATA.Catalog_Номенклатура';
 export const PROPERTY_VALUE_TYPE = 'StandardODATA.Catalog_ЗначенияСвойствОбъектов';
 export const PRICE_RECORDER_TYPE = 'StandardODATA.Document_УстановкаЦенНоменклатуры';
@@ -344,6 +417,8 @@ export const ENTITY_SETS: readonly EntitySetDef[] = [
     ],
     tableParts: [],
   },
+  ...CATALOG_DEFS.map(partyCatalog),
+  ...CATALOG_DEFS.map((def) => tablePartSet(def.name, CONTACT_INFO)),
   ...DOCUMENT_DEFS.map(documentSet),
   ORDER_STATES_SET,
 ];

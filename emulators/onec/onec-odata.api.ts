@@ -1,6 +1,7 @@
 import type { Database } from '../../platform/db/database.js';
 import { Router, type EmulatorRequest, type EmulatorResponse } from '../kit/emulator-server.js';
-import { PUBLISHED_NAMES, VIRTUAL_TABLES, documentDef, entitySet, metadataXml, type EntitySetDef } from './onec-entity-sets.js';
+import { PUBLISHED_NAMES, VIRTUAL_TABLES, catalogDef, documentDef, entitySet, metadataXml, type EntitySetDef } from './onec-entity-sets.js';
+import { createCatalogObject } from './onec-parties.repository.js';
 import { createDocument, patchDocument, postDocument, unpostDocument, type WriteResult } from './onec-documents.repository.js';
 import { isGuid } from './odata-filter.js';
 import { ODataQueryError, countRows, queryPage } from './odata-sql.js';
@@ -12,7 +13,8 @@ import type { OneCEmulatorDb } from './onec-emulator.tables.js';
  * 1C's standard OData interface (v3) over the emulator's tables: the service document,
  * `$metadata`, entity sets with `$filter/$select/$orderby/$top/$skip/$inlinecount`, one object by
  * key, `Set/$count`, and the virtual tables; writes of the order and return documents (`POST Set`,
-`PATCH Set(guid'…')`, `POST Set(guid'…')/Post|Unpost`, see onec-documents.repository.ts). Errors are `odata.error` bodies; the codes other than
+`PATCH Set(guid'…')`, `POST Set(guid'…')/Post|Unpost`, see onec-documents.repository.ts), and creates of
+ * partners and counterparties (`POST Catalog_Партнеры|Catalog_Контрагенты`). Errors are `odata.error` bodies; the codes other than
  * -1 are ASSUMED (see README.md).
  */
 
@@ -139,9 +141,15 @@ export function oneCODataRouter(db: Database, publication: string): Router {
     if (!m) return odataError(404, ODATA_ERROR.UNKNOWN_RESOURCE, `Не найден ресурс '${path}'`);
     const [, name, keyText, action] = m as unknown as [string, string, string | undefined, string | undefined];
     const def = documentDef(name);
+    const catalog = catalogDef(name);
+    if (catalog && req.method === 'POST' && keyText === undefined && action === undefined) {
+      const result = await createCatalogObject(emulatorDb, catalog, req.body);
+      if (!result.ok) return odataError(result.status, ODATA_ERROR[result.code], result.message);
+      return readOne(entitySet(catalog.name)!, result.ref, { ...parseQueryOptions(new URLSearchParams(), req.headers.accept), json: true }, `http://${req.headers.host ?? 'localhost'}${prefix}`, 201);
+    }
     if (!def) {
       if (!PUBLISHED_NAMES.includes(name)) return odataError(404, ODATA_ERROR.UNKNOWN_RESOURCE, `Не найден ресурс '${name}'`);
-      return odataError(405, ODATA_ERROR.METHOD_NOT_ALLOWED, `Метод ${req.method} не поддерживается эмулятором для '${name}': записываются только документы заказов и возвратов`);
+      return odataError(405, ODATA_ERROR.METHOD_NOT_ALLOWED, `Метод ${req.method} не поддерживается эмулятором для '${name}': записываются только документы заказов и возвратов, партнёры и контрагенты (создание)`);
     }
     let key: string | undefined;
     if (keyText !== undefined) {

@@ -519,7 +519,7 @@ describe('odata.error answers', () => {
 
   it('refuses writes of catalogs with 405', async () => {
     const res = await fetch(`${server.url}${SERVICE}/${encodeURI('Catalog_Номенклатура')}?$format=json`, { method: 'POST', headers: { authorization: basic(LOGIN, PASSWORD) }, body: '{}' });
-    expect({ status: res.status, body: await res.json() }).toEqual({ status: 405, body: odataError('3', "Метод POST не поддерживается эмулятором для 'Catalog_Номенклатура': записываются только документы заказов и возвратов") });
+    expect({ status: res.status, body: await res.json() }).toEqual({ status: 405, body: odataError('3', "Метод POST не поддерживается эмулятором для 'Catalog_Номенклатура': записываются только документы заказов и возвратов, партнёры и контрагенты (создание)") });
   });
 });
 

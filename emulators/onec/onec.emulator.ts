@@ -10,6 +10,7 @@ import { oneCEmulatorSchema as schemaModule } from './onec-emulator.migrations.j
 import type { OneCEmulatorDb } from './onec-emulator.tables.js';
 import { INTERNAL_ERROR, ODATA_ERROR, odataError, oneCODataRouter } from './onec-odata.api.js';
 import { seedDemoCatalog } from './onec-seed.js';
+import { seedDemoPartners } from './onec-parties.repository.js';
 import { markDelivered, shipOrder } from './onec-documents.repository.js';
 import { setStock as setStockCell, simulateStockChanges as simulate } from './onec-stock.repository.js';
 
@@ -31,8 +32,12 @@ export interface OneCEmulatorOptions {
 
 export interface OneCEmulator {
   readonly faults: FaultSwitches;
-  /** Idempotent: seeds the demo catalog once (products 0…products-1 of demo-catalog.ts); later calls do nothing. */
-  seed(o: { products: number }): Promise<void>;
+  /**
+   * Idempotent: seeds the demo catalog once (products 0…products-1 of demo-catalog.ts); later calls
+   * do nothing. With customer counts (as RetailCRM and BonusPlus are seeded), also the partners 1C
+   * knows already: showroom-only customers and online customers who bought in a showroom.
+   */
+  seed(o: { products: number; onlineCustomers?: number; showroomCustomers?: number }): Promise<void>;
   /** Simulates showroom sales, deliveries and reserves: changes free stock of `count` cells, returns each cell's new figures. */
   simulateStockChanges(o: { count: number; seed?: number }): Promise<{ productRef: string; offerRef: string; warehouseRef: string; inHand: number; reserved: number }[]>;
   /** Sets one offer's stock in one warehouse (tests); `reserved` is kept (cut down to inHand) when not given. Throws on an unknown cell or a bad quantity. */
@@ -59,7 +64,7 @@ const setStockBody = z.object({
   reserved: z.number().int().min(0).optional(),
 });
 const simulateBody = z.object({ count: z.number().int().min(1).max(10_000), seed: z.number().int().optional() });
-const seedBody = z.object({ products: z.number().int().min(0).max(1_000_000) });
+const seedBody = z.object({ products: z.number().int().min(0).max(1_000_000), onlineCustomers: z.number().int().min(0).max(1_000_000).optional(), showroomCustomers: z.number().int().min(0).max(1_000_000).optional() });
 
 function parseJson<T>(req: EmulatorRequest, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; response: EmulatorResponse } {
   let json: unknown;
@@ -97,7 +102,10 @@ export function createOneCEmulator(o: OneCEmulatorOptions): OneCEmulator {
   const emulator: OneCEmulator = {
     faults,
     async seed(counts) {
-      await seedDemoCatalog(db, counts);
+      await seedDemoCatalog(db, { products: counts.products });
+      if (counts.onlineCustomers !== undefined || counts.showroomCustomers !== undefined) {
+        await seedDemoPartners(db, { onlineCustomers: counts.onlineCustomers ?? 0, showroomCustomers: counts.showroomCustomers ?? 0 });
+      }
     },
     simulateStockChanges: (change) => simulate(db, change),
     async setStock(s) {
@@ -124,7 +132,7 @@ export function createOneCEmulator(o: OneCEmulatorOptions): OneCEmulator {
           errors: {
             // Outside the publication the web server answers, not 1C.
             notFound: (req) => (req.path.startsWith(publicationPrefix) ? odataError(404, ODATA_ERROR.UNKNOWN_RESOURCE, `Не найден ресурс '${req.path}'`) : { status: 404, body: 'Not Found' }),
-            methodNotAllowed: (req) => odataError(405, ODATA_ERROR.METHOD_NOT_ALLOWED, `Метод ${req.method} не поддерживается эмулятором: записываются только документы (POST, PATCH)`),
+            methodNotAllowed: (req) => odataError(405, ODATA_ERROR.METHOD_NOT_ALLOWED, `Метод ${req.method} не поддерживается эмулятором: записываются только документы (POST, PATCH), партнёры и контрагенты (POST)`),
             injected: (status) =>
               status === 500
                 ? INTERNAL_ERROR

@@ -27,6 +27,8 @@ export const DEMO_REF_KIND = {
   stockDocument: 0x00d,
   department: 0x00e,
   contactKind: 0x00f,
+  partner: 0x010,
+  counterparty: 0x011,
 } as const;
 
 export type DemoRefKind = keyof typeof DEMO_REF_KIND;

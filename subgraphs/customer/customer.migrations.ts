@@ -70,6 +70,12 @@ const migrations: Record<string, Migration> = {
       );
     },
   },
+  '0003_onec_counterparty': {
+    async up(db: Kysely<any>) {
+      // The identity map's 1C side is a partner (onec_guid) and its counterparty, both named on every 1C document.
+      await sql`alter table customer.customers add column onec_counterparty_guid text`.execute(db);
+    },
+  },
 };
 
 export const customerSchema: SchemaModule = { schema: 'customer', migrations };

@@ -74,6 +74,26 @@ export async function linkBonusPlus(db: Db, customerId: string, bonusPlusId: num
   await db.updateTable('customer.customers').set({ bonusplus_id: bonusPlusId }).where('id', '=', customerId).execute();
 }
 
+/**
+ * Records the customer's partner and counterparty in 1C. The first partner recorded stays: every
+ * order asks the map before 1C, so a different one can only come from a race the map already
+ * decided; it is reported back (false). A customer the read model does not have yet throws, so the
+ * message waits for the history sync.
+ */
+export async function linkOneC(db: Db, customerId: string, partnerRef: string, counterpartyRef: string): Promise<boolean> {
+  const linked = await db
+    .updateTable('customer.customers')
+    .set({ onec_guid: partnerRef, onec_counterparty_guid: counterpartyRef })
+    .where('id', '=', customerId)
+    .where((eb) => eb.or([eb('onec_guid', 'is', null), eb('onec_guid', '=', partnerRef)]))
+    .returning('id')
+    .executeTakeFirst();
+  if (linked) return true;
+  const known = await db.selectFrom('customer.customers').select('onec_guid').where('id', '=', customerId).executeTakeFirst();
+  if (!known) throw new Error(`customer ${customerId} is not in the read model yet`);
+  return false;
+}
+
 export interface CustomerSearch {
   readonly search?: string | undefined;
   readonly first: number;

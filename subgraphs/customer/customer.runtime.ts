@@ -1,9 +1,10 @@
 import type { RunningServer } from '../../platform/http/http-server.js';
-import { createOutboxRelay, type OutboxRelay } from '../../platform/outbox.js';
+import { ONEC_PARTY_LINK_TOPIC, oneCPartyLinkSchema } from '../../contracts/onec-party-link.message.js';
+import { createOutboxRelay, PermanentFailure, type OutboxRelay } from '../../platform/outbox.js';
 import { createPeriodicTask, type PeriodicTask } from '../../platform/periodic-task.js';
 import { startSubgraph } from '../../platform/subgraph-server.js';
 import type { CustomerDeps } from './customer.context.js';
-import { linkBonusPlus } from './customer.repository.js';
+import { linkBonusPlus, linkOneC } from './customer.repository.js';
 import { syncCustomers, type CustomerSyncResult } from './customer-sync.service.js';
 import { buildCustomerSubgraph } from './customer.subgraph.js';
 import { LINK_BONUSPLUS_TOPIC, type BonusPlusLink } from './identity-link.message.js';
@@ -35,6 +36,12 @@ export interface CustomerRuntime {
 /** Outbox topics this subgraph handles. */
 export const customerOutboxHandlers = (deps: CustomerDeps) => ({
   [LINK_BONUSPLUS_TOPIC]: (link: BonusPlusLink) => linkBonusPlus(deps.db, link.customerId, link.bonusPlusId),
+  [ONEC_PARTY_LINK_TOPIC]: async (payload: unknown) => {
+    const parsed = oneCPartyLinkSchema.safeParse(payload);
+    if (!parsed.success) throw new PermanentFailure(`malformed ${ONEC_PARTY_LINK_TOPIC}: ${parsed.error.message}`);
+    const { customerId, partnerRef, counterpartyRef } = parsed.data;
+    if (!(await linkOneC(deps.db, customerId, partnerRef, counterpartyRef))) deps.logger.warn({ customerId, partnerRef }, 'customer already linked to another 1C partner: kept');
+  },
 });
 
 /**

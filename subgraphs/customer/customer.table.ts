@@ -5,7 +5,10 @@ export interface CustomersTable {
   id: string;
   retailcrm_id: number | null;
   bonusplus_id: number | null;
+  /** 1C partner (`Catalog_Партнеры`) Ref_Key. */
   onec_guid: string | null;
+  /** 1C counterparty (`Catalog_Контрагенты`) Ref_Key of that partner. */
+  onec_counterparty_guid: string | null;
   phone: string | null;
   first_name: string | null;
   last_name: string | null;

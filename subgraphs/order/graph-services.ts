@@ -9,6 +9,8 @@ export interface OrderCustomer {
   readonly firstName: string | null;
   readonly lastName: string | null;
   readonly email: string | null;
+  /** The customer's partner in 1C (the identity map's 1C GUID), once linked. */
+  readonly oneCGuid: string | null;
 }
 
 /** An offer as checkout sees it (from the inventory subgraph). Money in kopecks. */
@@ -42,19 +44,19 @@ export interface InventoryService {
 }
 
 const CUSTOMER = `query OrderCustomer($r: [_Any!]!) {
-  _entities(representations: $r) { ... on Customer { id phone firstName lastName email externalIds { retailCrmId } } }
+  _entities(representations: $r) { ... on Customer { id phone firstName lastName email externalIds { retailCrmId oneCGuid } } }
 }`;
 
 /** The customer subgraph, asked as the order service through `_entities`. */
 export function customerDirectory(client: SubgraphClient): CustomerDirectory {
   return {
     async customer(id) {
-      type Row = { id: string; phone: string | null; firstName: string | null; lastName: string | null; email: string | null; externalIds: { retailCrmId: number | null } } | null;
+      type Row = { id: string; phone: string | null; firstName: string | null; lastName: string | null; email: string | null; externalIds: { retailCrmId: number | null; oneCGuid: string | null } } | null;
       try {
         const data = await client.request<{ _entities: Row[] }>(CUSTOMER, { r: [{ __typename: 'Customer', id }] });
         const row = data._entities[0];
         if (!row) return undefined;
-        return { id: row.id, phone: row.phone, retailCrmId: row.externalIds.retailCrmId, firstName: row.firstName, lastName: row.lastName, email: row.email };
+        return { id: row.id, phone: row.phone, retailCrmId: row.externalIds.retailCrmId, firstName: row.firstName, lastName: row.lastName, email: row.email, oneCGuid: row.externalIds.oneCGuid };
       } catch (error) {
         if (error instanceof Error && 'code' in error && error.code === 'NOT_FOUND') return undefined;
         throw error;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OneCOrdersPort } from '../../connectors/onec/onec-orders.port.js';
 import { createOneCClient } from '../../connectors/onec/onec.client.js';
@@ -12,8 +12,12 @@ import { createLogger } from '../../platform/logger.js';
 import { PermanentFailure } from '../../platform/outbox.js';
 import { platformSchema } from '../../platform/platform.migrations.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
-import type { InventoryService, StockHoldInfo } from './graph-services.js';
+import { ONEC_PARTY_LINK_TOPIC } from '../../contracts/onec-party-link.message.js';
+import { demoCounterpartyRef, demoPartnerRef } from '../../emulators/onec/onec-parties.repository.js';
+import { demoPerson } from '../../emulators/seed/demo-people.js';
+import type { CustomerDirectory, InventoryService, OrderCustomer, StockHoldInfo } from './graph-services.js';
 import { cancelOrderInOneC, ONEC_ORDER_STATES_CURSOR, pollOneCStates, POSTING_REFUSED, sendOrderToOneC } from './onec-exchange.service.js';
+import { derivedPartyRef } from './onec-party.service.js';
 import type { OrderDeps } from './order.deps.js';
 import { orderSchema } from './order.migrations.js';
 import { ORDER_TOPICS } from './order.messages.js';
@@ -42,8 +46,9 @@ beforeAll(async () => {
   db = testDb.db as Kysely<OrderDb>;
   await migrateAll(testDb.db, [platformSchema, orderSchema, oneCEmulatorSchema]);
   emulator = createOneCEmulator({ db: testDb.db, users: [{ login: LOGIN, password: PASSWORD }] });
-  await emulator.seed({ products: 3 });
-  for (const cell of cells.slice(0, 20)) {
+  // Online customer 1 also bought in a showroom: 1C has known them as a partner all along.
+  await emulator.seed({ products: 3, onlineCustomers: 2, showroomCustomers: 0 });
+  for (const cell of cells.slice(0, 30)) {
     for (const warehouseRef of [W1!, W2!]) await emulator.setStock({ productRef: cell.productId, characteristicRef: cell.offerId, warehouseRef, inHand: STOCK, reserved: 0 });
   }
   server = await emulator.start(0);
@@ -73,6 +78,17 @@ function fakeInventory(fail?: AppError) {
   return { inventory, commits };
 }
 
+/** The customer subgraph as the exchange sees it: customers by id; one not registered here has no phone. */
+const customersById = new Map<string, OrderCustomer>();
+const directory: CustomerDirectory = {
+  customer: async (id) => customersById.get(id) ?? { id, phone: null, retailCrmId: null, firstName: null, lastName: null, email: null, oneCGuid: null },
+};
+function newCustomer(phone: string, oneCGuid: string | null = null): OrderCustomer {
+  const customer = { id: randomUUID(), phone, retailCrmId: null, firstName: 'Вера', lastName: 'Новикова', email: null, oneCGuid };
+  customersById.set(customer.id, customer);
+  return customer;
+}
+
 function depsWith(o: { oneC?: OneCOrdersPort; inventory?: InventoryService } = {}): OrderDeps {
   const unused = new Proxy({}, { get: (_, name) => () => Promise.reject(new Error(`${String(name)} is not used by the 1C exchange`)) });
   return {
@@ -82,7 +98,7 @@ function depsWith(o: { oneC?: OneCOrdersPort; inventory?: InventoryService } = {
     logger: createLogger('order-test'),
     crm: unused as OrderDeps['crm'],
     bonusPlus: unused as OrderDeps['bonusPlus'],
-    customers: unused as OrderDeps['customers'],
+    customers: directory,
     settings: { holdTtlSeconds: 900, placementTimeoutMs: 60_000, customerReturns: true },
   };
 }
@@ -98,14 +114,14 @@ interface LineSpec {
 }
 
 /** An approved graph order with its stock held, as placement and approval leave it. */
-async function approvedOrder(lines: readonly LineSpec[], state: 'APPROVED' | 'PLACED' = 'APPROVED') {
+async function approvedOrder(lines: readonly LineSpec[], state: 'APPROVED' | 'PLACED' = 'APPROVED', customerId = 'customer-1') {
   const id = randomUUID();
   const holdId = randomUUID();
   const held: HeldStockLine[] = lines.flatMap((l) => Object.entries(l.held ?? { [W1!]: l.quantity }).map(([warehouseId, quantity]) => ({ offerId: l.cell.offerId, warehouseId, quantity })));
   const number = `${Math.floor(Math.random() * 90_000) + 10_000}A`;
   await db
     .insertInto('ordering.orders')
-    .values({ id, origin: 'graph', customer_id: 'customer-1', number, state, stock_hold_id: holdId, stock_hold_lines: JSON.stringify(held) })
+    .values({ id, origin: 'graph', customer_id: customerId, number, state, stock_hold_id: holdId, stock_hold_lines: JSON.stringify(held) })
     .execute();
   await db
     .insertInto('ordering.order_lines')
@@ -146,6 +162,29 @@ async function oneCOrdersNumbered(externalNumber: string): Promise<{ Ref_Key: st
   expect(res.status).toBe(200);
   return ((await res.json()) as { value: { Ref_Key: string; Posted: boolean; Статус: string }[] }).value;
 }
+
+/** The parties a 1C document names, as 1C stores them. */
+const partiesOf = async (ref: string) => {
+  const doc = await testDb.db.selectFrom('onec_emulator.documents').select('attrs').where('ref', '=', ref).executeTakeFirstOrThrow();
+  return { partner: doc.attrs.Партнер_Key, counterparty: doc.attrs.Контрагент_Key };
+};
+/** Every partner and counterparty whose contact information holds the phone (digits). */
+const partiesWithPhone = (digits: string) =>
+  testDb.db
+    .selectFrom('onec_emulator.catalog_objects')
+    .select(['entity_set', 'ref', 'attrs'])
+    .where(sql<boolean>`attrs->'КонтактнаяИнформация' @> ${JSON.stringify([{ НомерТелефона: digits }])}::jsonb`)
+    .orderBy('entity_set')
+    .execute()
+    .then((rows) => rows.map((r) => ({ set: r.entity_set, ref: r.ref, partner: (r.attrs as { Партнер_Key?: string }).Партнер_Key ?? null })));
+const linkMessages = (customerId: string) =>
+  testDb.db
+    .selectFrom('platform.outbox')
+    .select('payload')
+    .where('topic', '=', ONEC_PARTY_LINK_TOPIC)
+    .orderBy('id')
+    .execute()
+    .then((rows) => rows.map((r) => r.payload as { customerId: string; partnerRef: string; counterpartyRef: string }).filter((p) => p.customerId === customerId));
 
 const reservedIn = async (warehouseRef: string, offerId: string) => (await client.listStock({ top: 1000, warehouseRefs: [warehouseRef] })).find((s) => s.characteristicRef === offerId)?.reserved ?? 0;
 
@@ -312,6 +351,92 @@ describe('sendOrderToOneC', () => {
 
     expect(await oneCOrdersNumbered(order.id)).toMatchObject([{ Статус: 'Закрыт' }]);
     expect(commits).toEqual([]);
+  });
+});
+
+describe('the customer on every 1C document (R2)', () => {
+  it('a new customer: partner and counterparty made in 1C with the phone, named on the order, the link queued; a second order makes none', async () => {
+    const customer = newCustomer('+79990000101');
+    const first = await approvedOrder([{ cell: takeOffer(), quantity: 1, price: 100_000 }], 'APPROVED', customer.id);
+    await sendOrderToOneC(depsWith(), first.id);
+
+    const partnerRef = derivedPartyRef('partner', customer.id);
+    const counterpartyRef = derivedPartyRef('counterparty', customer.id);
+    expect(partnerRef).not.toBe(counterpartyRef);
+    const [row] = await rowsOf(first.id);
+    expect(await partiesOf(row!.ref!)).toEqual({ partner: partnerRef, counterparty: counterpartyRef });
+    expect(await partiesWithPhone('79990000101')).toEqual([
+      { set: 'Catalog_Контрагенты', ref: counterpartyRef, partner: partnerRef },
+      { set: 'Catalog_Партнеры', ref: partnerRef, partner: null },
+    ]);
+    expect(await linkMessages(customer.id)).toEqual([{ customerId: customer.id, partnerRef, counterpartyRef }]);
+
+    // The link not recorded yet (the message still queued): 1C finds the partner by phone.
+    const second = await approvedOrder([{ cell: takeOffer(), quantity: 1, price: 100_000 }], 'APPROVED', customer.id);
+    await sendOrderToOneC(depsWith(), second.id);
+    const [secondRow] = await rowsOf(second.id);
+    expect(await partiesOf(secondRow!.ref!)).toEqual({ partner: partnerRef, counterparty: counterpartyRef });
+    expect(await partiesWithPhone('79990000101')).toHaveLength(2);
+    expect(await linkMessages(customer.id)).toHaveLength(1);
+  });
+
+  it('a phone 1C already knows (a showroom buyer): the existing partner and counterparty, nothing made', async () => {
+    const person = demoPerson(1);
+    const customer = newCustomer(`+${person.phoneDigits}`);
+    const order = await approvedOrder([{ cell: takeOffer(), quantity: 1, price: 100_000 }], 'APPROVED', customer.id);
+    await sendOrderToOneC(depsWith(), order.id);
+
+    const [row] = await rowsOf(order.id);
+    expect(await partiesOf(row!.ref!)).toEqual({ partner: demoPartnerRef(1), counterparty: demoCounterpartyRef(1) });
+    expect((await partiesWithPhone(person.phoneDigits)).map((p) => p.ref).sort()).toEqual([demoPartnerRef(1), demoCounterpartyRef(1)].sort());
+    expect(await linkMessages(customer.id)).toEqual([{ customerId: customer.id, partnerRef: demoPartnerRef(1), counterpartyRef: demoCounterpartyRef(1) }]);
+  });
+
+  it('a customer the identity map links already: its partner, not searched by phone', async () => {
+    const person = demoPerson(1);
+    // The map's partner wins over a phone match (here the showroom partner of another phone).
+    const customer = newCustomer('+79990000102', demoPartnerRef(1));
+    const order = await approvedOrder([{ cell: takeOffer(), quantity: 1, price: 100_000 }], 'APPROVED', customer.id);
+    await sendOrderToOneC(depsWith({ oneC: { ...client, findPartyByPhone: () => Promise.reject(new Error('searched by phone')) } }), order.id);
+    const [row] = await rowsOf(order.id);
+    expect(await partiesOf(row!.ref!)).toEqual({ partner: demoPartnerRef(1), counterparty: demoCounterpartyRef(1) });
+    expect(await partiesWithPhone('79990000102')).toEqual([]);
+    expect(await partiesWithPhone(person.phoneDigits)).toHaveLength(2);
+    expect(await linkMessages(customer.id)).toEqual([]);
+  });
+
+  it('two orders of one new customer sent at once: one partner and one counterparty in 1C, both orders name them', async () => {
+    const customer = newCustomer('+79990000103');
+    const orders = [
+      await approvedOrder([{ cell: takeOffer(), quantity: 1, price: 100_000 }], 'APPROVED', customer.id),
+      await approvedOrder([{ cell: takeOffer(), quantity: 1, price: 100_000 }], 'APPROVED', customer.id),
+    ];
+    await Promise.all(orders.map((o) => sendOrderToOneC(depsWith(), o.id)));
+
+    const parties = await partiesWithPhone('79990000103');
+    expect(parties.map((p) => p.set)).toEqual(['Catalog_Контрагенты', 'Catalog_Партнеры']);
+    for (const order of orders) {
+      const [row] = await rowsOf(order.id);
+      expect(row).toMatchObject({ posted: true });
+      expect(await partiesOf(row!.ref!)).toEqual({ partner: parties[1]!.ref, counterparty: parties[0]!.ref });
+    }
+    expect(await linkMessages(customer.id)).toHaveLength(1);
+  });
+
+  it('1C down while the customer is looked up: thrown for a retry, no document made; the retry makes one partner', async () => {
+    const customer = newCustomer('+79990000104');
+    const order = await approvedOrder([{ cell: takeOffer(), quantity: 1, price: 100_000 }], 'APPROVED', customer.id);
+    emulator.faults.set({ failStatus: 503 });
+    await expect(sendOrderToOneC(depsWith(), order.id)).rejects.toThrow();
+    emulator.faults.clear();
+    await new Promise((r) => setTimeout(r, 60)); // the breaker's half-open wait
+    expect(await oneCOrdersNumbered(order.id)).toEqual([]);
+
+    await sendOrderToOneC(depsWith(), order.id);
+    const [row] = await rowsOf(order.id);
+    expect(row).toMatchObject({ posted: true });
+    expect(await partiesOf(row!.ref!)).toEqual({ partner: derivedPartyRef('partner', customer.id), counterparty: derivedPartyRef('counterparty', customer.id) });
+    expect(await partiesWithPhone('79990000104')).toHaveLength(2);
   });
 });
 

@@ -6,6 +6,7 @@ import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js
 import { enqueue, PermanentFailure } from '../../platform/outbox.js';
 import { markSyncFailure, readCursor, saveCursor } from '../../platform/sync-cursor.js';
 import type { OrderDeps } from './order.deps.js';
+import { oneCPartyOf, type CustomerParty } from './onec-party.service.js';
 import { crmStatusMessage } from './order.messages.js';
 import { isVisible, ORDER_PROGRESS, type OneCOrder } from './order.model.js';
 import { findOrder, linesOfOrders, oneCOrdersOf, saveOneCOrder, updateOrder } from './order.repository.js';
@@ -61,6 +62,9 @@ interface PlannedOneCOrder {
  * logged, not thrown: retrying will not free stock, a manager decides. When every 1C order of the
  * order is posted, the stock hold is committed (1C's reserve now stands for it).
  *
+ * Every document names the customer's partner and counterparty (onec-party.service.ts), found or
+ * made in 1C first; 1C being down there too only delays the message.
+ *
  * An order cancelled while this runs is closed in 1C again at the end, so no reserve outlives it
  * whichever of this and `cancelOrderInOneC` finishes last.
  */
@@ -73,6 +77,8 @@ export async function sendOrderToOneC(deps: OrderDeps, orderId: string): Promise
   }
   const plan = planOneCOrders(order, await linesOfOrders(deps.db, [orderId]));
   const recorded = new Map((await oneCOrdersOf(deps.db, orderId)).map((r) => [r.warehouse_id, r]));
+  // Looked up only when a document is to be made: posting one made before needs no party.
+  let party: CustomerParty | undefined;
 
   for (const { warehouseId, draft: planned } of plan) {
     let row: Pick<OneCOrderRow, 'external_number' | 'ref' | 'posted'> | undefined = recorded.get(warehouseId);
@@ -85,7 +91,8 @@ export async function sendOrderToOneC(deps: OrderDeps, orderId: string): Promise
     if (!ref) {
       // Checked before every create: after a cancellation nothing new may appear in 1C.
       if (!(await isLive(deps, orderId))) break;
-      const { order: created } = await deps.oneC.createOrder({ ...planned, externalNumber: row.external_number });
+      party ??= await oneCPartyOf(deps, order.customer_id);
+      const { order: created } = await deps.oneC.createOrder({ ...planned, ...party, externalNumber: row.external_number });
       ref = created.ref;
       await saveOneCOrder(deps.db, { order_id: orderId, warehouse_id: warehouseId, external_number: row.external_number, ref, posted: false });
       if (created.posted) {

@@ -13,6 +13,7 @@ import type { OrderDeps } from './order.deps.js';
 import { completeReturnMessage } from './order.messages.js';
 import { isVisible, lineIdOf, orderFromRow, type Order } from './order.model.js';
 import { findOrder, linesOfOrders, oneCOrdersOf, updateOrder } from './order.repository.js';
+import { oneCPartyOf } from './onec-party.service.js';
 import type { OrderDb, OrderLineRow, OrderRow, ReturnLineRow, ReturnRow } from './order.table.js';
 import { returnShare, type ReturnShare } from './return-rules.js';
 
@@ -234,10 +235,12 @@ async function returnInOneC(deps: OrderDeps, ret: ReturnRow, order: OrderRow, re
       }
     }
     const targets = shipped.filter((o) => byWarehouse.has(o.warehouse_id));
+    const party = targets.length > 0 ? await oneCPartyOf(deps, order.customer_id) : undefined;
     for (const [n, target] of targets.entries()) {
       const result = await deps.oneC.createReturn({
         externalId: targets.length === 1 ? ret.id : `${ret.id}/${n + 1}`,
         orderRef: target.ref!,
+        ...party,
         comment: `Возврат по заказу ${order.number ?? order.id}`,
         lines: byWarehouse.get(target.warehouse_id)!,
       });
