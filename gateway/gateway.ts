@@ -10,10 +10,12 @@ import { apolloHandler, listen, sendJson, type RunningServer } from '../platform
 import { ANONYMOUS, IDENTITY_HEADER, identitySigner, type Identity } from '../platform/identity.js';
 import type { Logger } from '../platform/logger.js';
 import { playgroundHtml } from './playground.js';
-import { subgraphFetcher, type Fetcher } from './subgraph-fetch.js';
+import { DEADLINE_HEADER, subgraphFetcher, type Fetcher } from './subgraph-fetch.js';
 
 export interface GatewayContext {
   readonly identity: Identity;
+  /** When the request must be answered by (epoch ms): no subgraph call runs past it. */
+  readonly deadline: number;
   /** The signed identity header, made once per request and sent with every subgraph call. */
   signedIdentity?: Promise<string>;
 }
@@ -26,6 +28,10 @@ export interface GatewayOptions {
   readonly identitySecret: string;
   readonly introspection?: boolean;
   readonly logger?: Logger;
+  /** The most one subgraph call may take (GATEWAY_SUBGRAPH_TIMEOUT_MS, 10 s). */
+  readonly subgraphTimeoutMs?: number;
+  /** The most one request may take in all (GATEWAY_REQUEST_DEADLINE_MS, 20 s). */
+  readonly requestDeadlineMs?: number;
 }
 
 class IdentityForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -43,10 +49,11 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<GatewayContex
     const identity = ctx.identity ?? ANONYMOUS;
     const signed = (ctx.signedIdentity ??= this.sign(identity));
     request.http?.headers.set(IDENTITY_HEADER, await signed);
+    if (ctx.deadline !== undefined) request.http?.headers.set(DEADLINE_HEADER, String(ctx.deadline));
   }
 }
 
-const UNAVAILABLE = /error while fetching subquery|ECONNREFUSED|socket hang up|fetch failed/i;
+const UNAVAILABLE = /error while fetching subquery|subgraph unavailable|ECONNREFUSED|socket hang up|fetch failed/i;
 
 /** Gateway error shape: our codes pass, a subgraph that cannot be reached is UPSTREAM_UNAVAILABLE, the rest is masked. */
 export function formatGatewayError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
@@ -74,7 +81,8 @@ export function bearerToken(req: IncomingMessage): string | undefined {
  */
 export function createGateway(options: GatewayOptions) {
   const sign = identitySigner(options.identitySecret);
-  const subgraphs = subgraphFetcher();
+  const subgraphs = subgraphFetcher({ timeoutMs: options.subgraphTimeoutMs ?? 10_000 });
+  const requestDeadlineMs = options.requestDeadlineMs ?? 20_000;
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => new IdentityForwardingDataSource(options.subgraphUrls[name] ?? url!, sign, subgraphs.fetch),
@@ -102,7 +110,8 @@ export function createGateway(options: GatewayOptions) {
   const context = async ({ req }: { req: IncomingMessage }): Promise<GatewayContext> => {
     try {
       const token = bearerToken(req);
-      return { identity: token ? await options.verifyToken(token) : ANONYMOUS };
+      const deadline = Date.now() + requestDeadlineMs;
+      return { identity: token ? await options.verifyToken(token) : ANONYMOUS, deadline };
     } catch (error) {
       throw error instanceof AppError ? toGraphQLError(error) : error;
     }

@@ -10,6 +10,8 @@ await runService('gateway', async (config) => {
     subgraphUrls: { customer: config.CUSTOMER_URL, order: config.ORDER_URL, loyalty: config.LOYALTY_URL, inventory: config.INVENTORY_URL },
     verifyToken: createJwtVerifier({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
     identitySecret: config.GATEWAY_IDENTITY_SECRET,
+    subgraphTimeoutMs: config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
+    requestDeadlineMs: config.GATEWAY_REQUEST_DEADLINE_MS,
     introspection: config.NODE_ENV !== 'production',
     port: config.GATEWAY_PORT,
     host: config.HOST,

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IDENTITY_HEADER } from '../platform/identity.js';
-import { subgraphFetcher, type SubgraphFetcher } from './subgraph-fetch.js';
+import { DEADLINE_HEADER, subgraphFetcher, SubgraphUnavailableError, type SubgraphFetcher } from './subgraph-fetch.js';
 
 /** A subgraph stand-in that holds every reply until the test releases it, and counts what arrived. */
 let server: Server;
@@ -112,5 +112,36 @@ describe('subgraph fetcher', () => {
     releaseAll();
     const response = await reply;
     expect([response.status, response.ok, response.statusText]).toEqual([502, false, 'Bad Gateway']);
+  });
+});
+
+describe('time limits on subgraph calls', () => {
+  it('a subgraph that never answers fails the call as unavailable (timeout), once: the call is not sent again', async () => {
+    fetcher = subgraphFetcher({ timeoutMs: 100 });
+    const error = await fetcher.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"mutation { never }"}' }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(SubgraphUnavailableError);
+    expect((error as SubgraphUnavailableError).reason).toBe('timeout');
+    expect(received).toHaveLength(1);
+  });
+
+  it("a request whose deadline has passed sends nothing; one near its deadline gets only what is left", async () => {
+    fetcher = subgraphFetcher({ timeoutMs: 60_000 });
+    const past = await fetcher.fetch(url, { method: 'POST', headers: { [DEADLINE_HEADER]: String(Date.now() - 1) }, body: '{"query":"{ a }"}' }).then(() => undefined, (e: unknown) => e);
+    expect((past as SubgraphUnavailableError).reason).toBe('deadline');
+    expect(received).toHaveLength(0);
+    const near = await fetcher.fetch(url, { method: 'POST', headers: { [DEADLINE_HEADER]: String(Date.now() + 100) }, body: '{"query":"{ b }"}' }).then(() => undefined, (e: unknown) => e);
+    expect((near as SubgraphUnavailableError).reason).toBe('deadline');
+    expect(received).toHaveLength(1);
+  });
+
+  it('a subgraph that is not there is unavailable (unreachable), with no retry', async () => {
+    fetcher = subgraphFetcher({ timeoutMs: 5_000 });
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const error = await fetcher.fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', body: '{"query":"{ c }"}' }).then(() => undefined, (e: unknown) => e);
+    expect((error as SubgraphUnavailableError).reason).toBe('unreachable');
+    expect(fetcher.counts.sent).toBe(1);
   });
 });

@@ -85,8 +85,30 @@ export interface SubgraphFetcher {
   close(): Promise<void>;
 }
 
-export function subgraphFetcher(options: { connections?: number } = {}): SubgraphFetcher {
+/** Carries the request's deadline (epoch ms) from the data source to the fetcher, and on to the subgraph. */
+export const DEADLINE_HEADER = 'x-retail-deadline';
+
+/**
+ * A subgraph that did not answer in time, or could not be reached, or died mid-reply. The gateway
+ * answers the other subgraphs' part with one UPSTREAM_UNAVAILABLE error for this one; nothing is
+ * retried, so a mutation is never sent twice.
+ */
+export class SubgraphUnavailableError extends Error {
+  constructor(readonly reason: 'timeout' | 'deadline' | 'unreachable', detail: string) {
+    super(`subgraph unavailable (${reason}): ${detail}`);
+    this.name = 'SubgraphUnavailableError';
+  }
+}
+
+export interface SubgraphFetcherOptions {
+  readonly connections?: number;
+  /** The most one subgraph call may take (GATEWAY_SUBGRAPH_TIMEOUT_MS). */
+  readonly timeoutMs?: number;
+}
+
+export function subgraphFetcher(options: SubgraphFetcherOptions = {}): SubgraphFetcher {
   const pool = new Agent({ connections: options.connections ?? 128, keepAliveTimeout: 30_000 });
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const targets = new Map<string, { origin: string; path: string }>();
   const inFlight = new Map<string, Promise<Reply>>();
   /** The in-flight read keys of each identity, so that its mutation can close them to new joiners. */
@@ -100,10 +122,23 @@ export function subgraphFetcher(options: { connections?: number } = {}): Subgrap
       target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
       targets.set(url, target);
     }
+    const deadline = Number(init.headers?.[DEADLINE_HEADER] ?? Number.POSITIVE_INFINITY);
+    const budget = Math.min(timeoutMs, deadline - Date.now());
+    if (!(budget > 0)) throw new SubgraphUnavailableError('deadline', `the request's deadline passed before ${target.origin} was called`);
     counts.sent++;
     subgraphCalls.inc({ outcome: 'sent' });
-    const response = await pool.request({ origin: target.origin, path: target.path, method: (init.method ?? 'POST') as 'POST', headers: init.headers ?? {}, body: init.body ?? null });
-    return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+    // One timer for the whole call (headers and body): a stopped process sends neither.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), budget);
+    try {
+      const response = await pool.request({ origin: target.origin, path: target.path, method: (init.method ?? 'POST') as 'POST', headers: init.headers ?? {}, body: init.body ?? null, signal: abort.signal });
+      return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+    } catch (error) {
+      if (abort.signal.aborted) throw new SubgraphUnavailableError(budget < timeoutMs ? 'deadline' : 'timeout', `${target.origin} gave no answer within ${Math.round(budget)} ms`);
+      throw new SubgraphUnavailableError('unreachable', `${target.origin}: ${(error as { code?: string }).code ?? (error instanceof Error ? error.message : String(error))}`);
+    } finally {
+      clearTimeout(timer);
+    }
   };
 
   const fetch: Fetcher = async (url, init = {}) => {

@@ -17,6 +17,10 @@ const schema = z.object({
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
   GATEWAY_IDENTITY_SECRET: z.string().min(32).default(DEV_IDENTITY_SECRET),
+  /** How long the gateway waits for one subgraph call before it answers without that part (UPSTREAM_UNAVAILABLE). */
+  GATEWAY_SUBGRAPH_TIMEOUT_MS: ms(10_000),
+  /** How long one request may take through the gateway in all: no subgraph call starts or runs past it. */
+  GATEWAY_REQUEST_DEADLINE_MS: ms(20_000),
 
   HOST: z.string().default('127.0.0.1'),
   GATEWAY_PORT: port(4000),

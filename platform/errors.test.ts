@@ -23,4 +23,24 @@ describe('error formatting', () => {
     const parse = new GraphQLError('Syntax Error: Expected Name', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
     expect(format(parse)).toEqual({ message: 'Syntax Error: Expected Name', extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
   });
+
+  it('a database that dropped the connection or was too busy, or an upstream that is down, is UPSTREAM_UNAVAILABLE with nothing of the cause', () => {
+    const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'FATAL' });
+    for (const cause of [
+      pgError('57P01', 'terminating connection due to administrator command'),
+      pgError('08006', 'connection failure'),
+      pgError('40001', 'could not serialize access due to concurrent update'),
+      pgError('40P01', 'deadlock detected'),
+      new Error('Connection terminated unexpectedly'),
+      new Error('Client has encountered a connection error and is not queryable'),
+      Object.assign(new Error('bonusplus: 503'), { name: 'UpstreamUnavailableError' }),
+    ]) {
+      const shown = format(new GraphQLError(cause.message, { originalError: cause, extensions: { code: 'INTERNAL_SERVER_ERROR' } }));
+      expect(shown.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE' });
+      expect(shown.message).not.toContain(cause.message);
+    }
+    // A constraint violation is a bug of ours, not a moment's trouble: still masked as internal.
+    const bug = Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
+    expect(format(new GraphQLError(bug.message, { originalError: bug })).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+  });
 });

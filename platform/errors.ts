@@ -69,13 +69,38 @@ function originalOf(error: unknown): unknown {
   return current;
 }
 
+/** SQLSTATEs of a database that is gone or going for a moment (admin shutdown, crash, failover, connection lost). */
+const DATABASE_GONE = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300']);
+/** SQLSTATEs that a second try of the same request may well not meet (serialization, deadlock, lock or statement timeout). */
+const DATABASE_CONTENDED = new Set(['40001', '40P01', '55P03', '57014']);
+const CONNECTION_LOST = /Connection terminated|not queryable|ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect/i;
+
+/**
+ * A failure that says nothing about the request but that a part of the graph could not do it now:
+ * the database dropped the connection or was too busy, or a system of record is down. The caller
+ * may send the same request again (mutations with the same idempotency key), so it is
+ * UPSTREAM_UNAVAILABLE rather than an opaque INTERNAL_SERVER_ERROR.
+ */
+export function transientFailure(error: unknown): AppError | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const { code, message, name } = error as { code?: unknown; message?: unknown; name?: unknown };
+  if (name === 'UpstreamUnavailableError') return new AppError('UPSTREAM_UNAVAILABLE', 'A system of record is unavailable; try again later');
+  if (typeof code === 'string' && DATABASE_CONTENDED.has(code)) return new AppError('UPSTREAM_UNAVAILABLE', 'The request met a busy moment and was not done; try again');
+  if ((typeof code === 'string' && DATABASE_GONE.has(code)) || (typeof message === 'string' && CONNECTION_LOST.test(message))) {
+    return new AppError('UPSTREAM_UNAVAILABLE', 'The database is unavailable for a moment; try again');
+  }
+  return undefined;
+}
+
 /**
  * `formatError` for every server: our AppErrors keep their code and message, request errors from
- * graphql-js keep theirs, and everything else becomes an opaque INTERNAL_SERVER_ERROR (no stack,
- * SQL or upstream URL reaches a client).
+ * graphql-js keep theirs, a transient failure (`transientFailure`) is UPSTREAM_UNAVAILABLE, and
+ * everything else becomes an opaque INTERNAL_SERVER_ERROR (no stack, SQL or upstream URL reaches a
+ * client).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = originalOf(error);
+  const found = originalOf(error);
+  const original = found instanceof AppError ? found : (transientFailure(found) ?? found);
   if (original instanceof AppError) {
     const { extensions, ...rest } = formatted;
     const { stacktrace: _stack, ...ext } = extensions ?? {};

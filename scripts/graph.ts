@@ -149,6 +149,8 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
       subgraphUrls,
       verifyToken: createJwtVerifier({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
       identitySecret: config.GATEWAY_IDENTITY_SECRET,
+      subgraphTimeoutMs: config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
+      requestDeadlineMs: config.GATEWAY_REQUEST_DEADLINE_MS,
       port: config.GATEWAY_PORT,
       host,
       logger: logger.child({ component: 'gateway' }),

@@ -8,7 +8,7 @@ export type DatabaseOptions = Readonly<
   ({ kind: 'postgres'; url: string; poolSize?: number } | { kind: 'pglite'; dataDir?: string }) & {
     /** Called for every query run (tests and benchmarks count them). */
     onQuery?: (event: LogEvent) => void;
-    /** Called when an idle pooled connection fails (logged by services; the pool recovers by itself). */
+    /** Called when a pooled connection fails, idle or in use (logged by services; the pool recovers by itself). */
     onPoolError?: (error: Error) => void;
   }
 >;
@@ -38,6 +38,14 @@ export function createDatabase(options: DatabaseOptions): Database {
     // An idle connection the server closes (a restart, a failover) must not take the process down:
     // the pool drops it and opens another on the next query.
     pool.on('error', (error) => options.onPoolError?.(error));
+    // The pool listens only to its idle clients. One that is checked out (a transaction waiting on
+    // JavaScript, a relay between statements) when its backend is terminated emits 'error' with
+    // no listener, which kills the process. Each client keeps a listener of its own for its whole
+    // life: the failure reaches the query that uses it next, and the pool discards the client when
+    // it comes back unqueryable.
+    pool.on('connect', (client) => {
+      client.on('error', (error) => options.onPoolError?.(error));
+    });
     return new Kysely({ dialect: new PostgresDialect({ pool }), ...(options.onQuery ? { log: options.onQuery } : {}) });
   }
   const pglite = new PGlite({
