@@ -11,6 +11,7 @@ import { isVisible, orderFromRow, type Order } from './order.model.js';
 import { findOrder, oneCOrdersOf, updateOrder } from './order.repository.js';
 import type { OrderRow } from './order.table.js';
 import { releaseOrderHolds } from './order-holds.service.js';
+import { paymentInProgress } from './payment.service.js';
 import { queuePendingBonuses } from './pending-bonuses.service.js';
 
 const cancelSchema = z.object({
@@ -53,6 +54,9 @@ export async function endOrder(deps: OrderDeps, orderId: string, to: 'CANCELLED'
     if (order.state === to) return order;
     if (order.state !== 'PLACED' && order.state !== 'APPROVED') throw new AppError('ORDER_NOT_CANCELLABLE', `A ${order.state.toLowerCase()} order cannot be cancelled`);
     if (order.fully_paid_at) throw new AppError('ORDER_NOT_CANCELLABLE', 'A paid order is returned, not cancelled');
+    // Money taken, or being taken now, is not given back by a cancel: a cashier refunds it in RetailCRM first.
+    if (paymentInProgress(order)) throw new AppError('ORDER_BUSY', 'A payment of this order is being taken; try again in a moment');
+    if (order.paid_total > 0) throw new AppError('ORDER_NOT_CANCELLABLE', 'The order has payments: they are refunded in RetailCRM before it is cancelled');
     const shipped = (await oneCOrdersOf(trx, orderId)).some((o) => o.state === 'shipped' || o.state === 'delivered' || o.state === 'returned');
     if (shipped) throw new AppError('ORDER_NOT_CANCELLABLE', 'The order has left the warehouse: it comes back as a return');
     const ended = (await updateOrder(trx, orderId, { state: to }))!;

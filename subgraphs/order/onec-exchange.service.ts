@@ -8,7 +8,7 @@ import { markSyncFailure, readCursor, saveCursor } from '../../platform/sync-cur
 import type { OrderDeps } from './order.deps.js';
 import { oneCPartyOf, type CustomerParty } from './onec-party.service.js';
 import { crmStatusMessage } from './order.messages.js';
-import { isVisible, ORDER_PROGRESS, type OneCOrder } from './order.model.js';
+import { fulfilmentStep, isVisible, type OneCOrder } from './order.model.js';
 import { findOrder, linesOfOrders, oneCOrdersOf, saveOneCOrder, updateOrder } from './order.repository.js';
 import type { HeldStockLine, OneCOrderRow, OrderDb, OrderLineRow, OrderRow, OrderState } from './order.table.js';
 
@@ -407,15 +407,15 @@ function nextRowState(current: string | null, change: OneCOrderStateChange): str
 /** Moves an order as far as all of its 1C orders have gone, with its RetailCRM status queued. */
 async function advanceOrder(trx: Kysely<any>, orderId: string): Promise<OrderState | undefined> {
   const order = await of(trx).selectFrom('ordering.orders').select(['state', 'stock_hold_lines']).where('id', '=', orderId).forUpdate().executeTakeFirst();
-  const from = order && ORDER_PROGRESS[order.state];
-  if (!order || from === undefined) return undefined;
+  if (!order) return undefined;
   const rows = await of(trx).selectFrom('ordering.onec_orders').select('state').where('order_id', '=', orderId).execute();
   // Until every warehouse's 1C order is recorded, the order is not all in 1C.
   const expected = new Set((order.stock_hold_lines ?? []).map((h) => h.warehouseId)).size;
   if (rows.length === 0 || rows.length < expected) return undefined;
   const reached = Math.min(...rows.map((r) => REACHED[r.state ?? ''] ?? 0));
-  const target: OrderState | undefined = reached >= 2 ? 'DELIVERED' : reached >= 1 ? 'SHIPPED' : undefined;
-  if (!target || ORDER_PROGRESS[target]! <= from) return undefined;
+  const reachedState: OrderState | undefined = reached >= 2 ? 'DELIVERED' : reached >= 1 ? 'SHIPPED' : undefined;
+  const target = reachedState && fulfilmentStep(order.state, reachedState);
+  if (!target) return undefined;
   const moved = await updateOrder(trx, orderId, { state: target }, [order.state]);
   if (!moved) return undefined;
   await enqueue(trx, crmStatusMessage({ orderId, status: CRM_STATUS_OF[target]! }));

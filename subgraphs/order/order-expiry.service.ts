@@ -29,8 +29,8 @@ export async function expireOrders(deps: OrderDeps): Promise<number> {
       await endOrder(deps, id, 'EXPIRED');
       expired++;
     } catch (error) {
-      // Paid or moved on since the query: nothing to expire.
-      if (!(error instanceof AppError && error.code === 'ORDER_NOT_CANCELLABLE')) throw error;
+      // Paid, part-paid, being paid or moved on since the query: nothing to expire (a payment in hand is looked at again next round).
+      if (!(error instanceof AppError && (error.code === 'ORDER_NOT_CANCELLABLE' || error.code === 'ORDER_BUSY'))) throw error;
       continue;
     }
     await releaseOrderHolds(deps, id).catch((error: unknown) => deps.logger.warn({ orderId: id, error: String(error) }, 'holds of an expired order not released yet; the outbox will retry'));

@@ -11,7 +11,7 @@ import { loyaltyRefreshMessage } from '../loyalty/loyalty-refresh.message.js';
 import { invalid } from './checkout.service.js';
 import type { OrderDeps } from './order.deps.js';
 import { completeReturnMessage } from './order.messages.js';
-import { isVisible, lineIdOf, orderFromRow, type Order } from './order.model.js';
+import { isVisible, lineIdOf, orderFromRow, stateAfterReturns, type Order } from './order.model.js';
 import { findOrder, linesOfOrders, oneCOrdersOf, updateOrder } from './order.repository.js';
 import { oneCPartyOf } from './onec-party.service.js';
 import type { OrderDb, OrderLineRow, OrderRow, ReturnLineRow, ReturnRow } from './order.table.js';
@@ -102,7 +102,7 @@ export async function returnOrderLines(deps: OrderDeps, identity: Identity, inpu
   return withIdempotency(deps.db, { scope: 'order.return', key: `${orderId}:${idempotencyKey}`, input: { orderId, lines } }, async () => {
     const returnId = randomUUID();
     await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
-      await trx.selectFrom('ordering.orders').select('id').where('id', '=', orderId).forUpdate().execute();
+      const { state } = await of(trx).selectFrom('ordering.orders').select('state').where('id', '=', orderId).forUpdate().executeTakeFirstOrThrow();
       const plan = planReturn(await linesOfOrders(trx, [orderId]), lines);
       const sum = totals(plan.map((p) => p.share));
       await of(trx).insertInto('ordering.returns').values({ id: returnId, order_id: orderId, status: 'PENDING', refund: sum.refund, earned_reversed: sum.earnedReversed, spent_refunded: sum.spentRefunded, bonusplus_done_at: null, crm_done_at: null, onec_done_at: null, completed_at: null }).execute();
@@ -113,6 +113,9 @@ export async function returnOrderLines(deps: OrderDeps, identity: Identity, inpu
       for (const { line, quantity } of plan) {
         await of(trx).updateTable('ordering.order_lines').set((eb) => ({ returned_quantity: eb('returned_quantity', '+', quantity) })).where('order_id', '=', orderId).where('line_no', '=', line.line_no).execute();
       }
+      // The return is decided here; completing it in the upstreams follows. No feed moves the order back from this.
+      const next = stateAfterReturns(await linesOfOrders(trx, [orderId]));
+      if (next && next !== state) await updateOrder(trx, orderId, { state: next });
       await enqueue(trx, completeReturnMessage(returnId));
     });
     try {
@@ -138,8 +141,6 @@ export async function completeReturn(deps: OrderDeps, returnId: string): Promise
 
   await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
     await of(trx).updateTable('ordering.returns').set({ status: 'COMPLETED', completed_at: new Date() }).where('id', '=', returnId).execute();
-    const lines = await linesOfOrders(trx, [order.id]);
-    if (lines.every((l) => l.returned_quantity === l.quantity)) await updateOrder(trx, order.id, { state: 'RETURNED' });
     if (order.phone) await enqueue(trx, loyaltyRefreshMessage(order.phone));
   });
 }
