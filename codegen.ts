@@ -30,8 +30,8 @@ const config: CodegenConfig = {
       BonusLot: '../loyalty.model.js#BonusLot as BonusLotModel',
       BonusTransaction: '../loyalty.model.js#BonusTransaction as BonusTransactionModel',
       Reconciliation: '../reconciliation.service.js#ReconciliationRef',
-      ReconciliationSection: '../../../platform/reconciliation.js#ReconciliationSection as ReconciliationSectionModel',
-      ReconciliationDifference: '../../../platform/reconciliation.js#Difference',
+      CustomerReconciliation: '../reconciliation.service.js#CustomerReconciliation as CustomerReconciliationModel',
+      CustomerDifference: '../reconciliation.service.js#CustomerDifference as CustomerDifferenceModel',
     }),
     'subgraphs/inventory/__generated__/resolvers-types.ts': subgraph('inventory', {
       Product: '../inventory.model.js#Product as ProductModel',

@@ -8,9 +8,9 @@ export interface Difference {
 }
 
 /** What one part of a reconciliation compared and found. */
-export interface ReconciliationSection {
+export interface ReconciliationSection<D extends Difference = Difference> {
   readonly checked: number;
-  readonly differences: Difference[];
+  readonly differences: D[];
 }
 
 /** The difference of one figure across systems, or undefined when every system has the same value. */

@@ -82,6 +82,38 @@ const migrations: Record<string, Migration> = {
       await sql`create index order_pending_bonuses_phone_idx on loyalty.order_pending_bonuses (phone) where bonuses > 0`.execute(db);
     },
   },
+  // Customer reconciliation runs and what each has read so far, page by page, so a run that
+  // stops or fails half-way continues from its last page instead of reading every upstream again.
+  '0005_reconciliation_runs': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .withSchema('loyalty')
+        .createTable('reconciliation_runs')
+        .addColumn('id', 'serial', (c) => c.primaryKey())
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('running', 'done')`))
+        .addColumn('phase', 'text', (c) => c.notNull().check(sql`phase in ('bonusplus', 'retailcrm', 'compare')`))
+        .addColumn('next_row', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('next_page', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('pages_read', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('owner', 'text')
+        .addColumn('heartbeat_at', 'timestamptz')
+        .addColumn('error', 'text')
+        .addColumn('result', 'jsonb')
+        .addColumn('started_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('finished_at', 'timestamptz')
+        .execute();
+      await sql`create unique index reconciliation_runs_one_running on loyalty.reconciliation_runs ((true)) where status = 'running'`.execute(db);
+      await db.schema
+        .withSchema('loyalty')
+        .createTable('reconciliation_records')
+        .addColumn('run_id', 'integer', (c) => c.notNull().references('loyalty.reconciliation_runs.id').onDelete('cascade'))
+        .addColumn('system', 'text', (c) => c.notNull().check(sql`system in ('BonusPlus', 'RetailCRM')`))
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('record', 'jsonb', (c) => c.notNull())
+        .addPrimaryKeyConstraint('reconciliation_records_pk', ['run_id', 'system', 'key'])
+        .execute();
+    },
+  },
 };
 
 export const loyaltySchema: SchemaModule = { schema: 'loyalty', migrations };

@@ -1,7 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { LoyaltyAccount as LoyaltyAccountModel, LoyaltyTier as LoyaltyTierModel, BonusLot as BonusLotModel, BonusTransaction as BonusTransactionModel } from '../loyalty.model.js';
-import type { ReconciliationRef } from '../reconciliation.service.js';
-import type { ReconciliationSection as ReconciliationSectionModel, Difference } from '../../../platform/reconciliation.js';
+import type { ReconciliationRef, CustomerReconciliation as CustomerReconciliationModel, CustomerDifference as CustomerDifferenceModel } from '../reconciliation.service.js';
 import type { LoyaltyContext } from '../loyalty.context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -120,6 +119,31 @@ export type Customer = {
   phone?: Maybe<Scalars['String']['output']>;
 };
 
+/** A customer's figure the systems disagree on. */
+export type CustomerDifference = {
+  __typename?: 'CustomerDifference';
+  /** The figure compared: `account` (who has the customer at all), `active bonuses`, `pending bonuses`, `spent bonuses`, `card number`. */
+  field: Scalars['String']['output'];
+  /**
+   * True when a loyalty message for this customer is still on its way (enrolment, CRM card update,
+   * refresh from BonusPlus, queued or being delivered): the systems are about to agree, this is not drift.
+   */
+  pendingSync: Scalars['Boolean']['output'];
+  /** The customer id, or the phone (E.164) of a customer only BonusPlus knows. */
+  subject: Scalars['String']['output'];
+  /** Each system's value (null: the system has no such record or figure). */
+  values: Array<SystemValue>;
+};
+
+/** What the customers' part of a reconciliation checked and found. */
+export type CustomerReconciliation = {
+  __typename?: 'CustomerReconciliation';
+  /** How many customers (distinct phones, or CRM cards without one) were compared. */
+  checked: Scalars['Int']['output'];
+  /** Every figure the systems disagree on, drift and pending sync alike; empty when all agree. */
+  differences: Array<CustomerDifference>;
+};
+
 /** A customer's account in the loyalty program (BonusPlus). */
 export type LoyaltyAccount = {
   __typename?: 'LoyaltyAccount';
@@ -185,30 +209,15 @@ export type PageInfo = {
  */
 export type Reconciliation = {
   __typename?: 'Reconciliation';
-  /** Customers' loyalty figures: BonusPlus against the RetailCRM card and the graph's read model. */
-  customers: ReconciliationSection;
+  /**
+   * Every customer any system knows (each BonusPlus account, each RetailCRM customer, each account in
+   * the graph's read model), matched by phone: active, pending and spent bonuses and the card number
+   * in BonusPlus, on the RetailCRM card and in the read model, and customers missing from BonusPlus or
+   * RetailCRM. A run that failed half-way is continued, not started over.
+   */
+  customers: CustomerReconciliation;
   /** When this comparison was asked for (ISO 8601): also its id. */
   id: Scalars['ID']['output'];
-};
-
-/** A figure the systems disagree on. */
-export type ReconciliationDifference = {
-  __typename?: 'ReconciliationDifference';
-  /** The figure compared, e.g. `status` or `active bonuses`. */
-  field: Scalars['String']['output'];
-  /** What it is about: an order id, a customer id. */
-  subject: Scalars['String']['output'];
-  /** Each system's value (null: the system has no such record). */
-  values: Array<SystemValue>;
-};
-
-/** What one part of a reconciliation checked and found. */
-export type ReconciliationSection = {
-  __typename?: 'ReconciliationSection';
-  /** How many subjects (orders, customers …) were compared. */
-  checked: Scalars['Int']['output'];
-  /** Every figure the systems disagree on; empty when all agree. */
-  differences: Array<ReconciliationDifference>;
 };
 
 /** One system's value of a compared figure. */
@@ -330,16 +339,16 @@ export type ResolversTypes = ResolversObject<{
   BonusTransactionConnection: ResolverTypeWrapper<Omit<BonusTransactionConnection, 'edges'> & { edges: Array<ResolversTypes['BonusTransactionEdge']> }>;
   BonusTransactionEdge: ResolverTypeWrapper<Omit<BonusTransactionEdge, 'node'> & { node: ResolversTypes['BonusTransaction'] }>;
   Customer: ResolverTypeWrapper<Omit<Customer, 'loyalty'> & { loyalty?: Maybe<ResolversTypes['LoyaltyAccount']> }>;
+  CustomerDifference: ResolverTypeWrapper<CustomerDifferenceModel>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CustomerReconciliation: ResolverTypeWrapper<CustomerReconciliationModel>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   FieldSet: ResolverTypeWrapper<Scalars['FieldSet']['output']>;
   LoyaltyAccount: ResolverTypeWrapper<LoyaltyAccountModel>;
   LoyaltyTier: ResolverTypeWrapper<LoyaltyTierModel>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Reconciliation: ResolverTypeWrapper<ReconciliationRef>;
-  ReconciliationDifference: ResolverTypeWrapper<Difference>;
-  ReconciliationSection: ResolverTypeWrapper<ReconciliationSectionModel>;
   SystemValue: ResolverTypeWrapper<SystemValue>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -355,16 +364,16 @@ export type ResolversParentTypes = ResolversObject<{
   BonusTransactionConnection: Omit<BonusTransactionConnection, 'edges'> & { edges: Array<ResolversParentTypes['BonusTransactionEdge']> };
   BonusTransactionEdge: Omit<BonusTransactionEdge, 'node'> & { node: ResolversParentTypes['BonusTransaction'] };
   Customer: Omit<Customer, 'loyalty'> & { loyalty?: Maybe<ResolversParentTypes['LoyaltyAccount']> } | FederationReferenceTypes['Customer'];
+  CustomerDifference: CustomerDifferenceModel;
+  Boolean: Scalars['Boolean']['output'];
+  CustomerReconciliation: CustomerReconciliationModel;
   DateTime: Scalars['DateTime']['output'];
   FieldSet: Scalars['FieldSet']['output'];
   LoyaltyAccount: LoyaltyAccountModel;
   LoyaltyTier: LoyaltyTierModel;
   Float: Scalars['Float']['output'];
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   Reconciliation: ReconciliationRef;
-  ReconciliationDifference: Difference;
-  ReconciliationSection: ReconciliationSectionModel;
   SystemValue: SystemValue;
   link__Import: Scalars['link__Import']['output'];
   String: Scalars['String']['output'];
@@ -430,6 +439,18 @@ export type CustomerResolvers<ContextType = LoyaltyContext, ParentType extends R
   loyalty?: Resolver<Maybe<ResolversTypes['LoyaltyAccount']>, ParentType, ContextType>;
 }>;
 
+export type CustomerDifferenceResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['CustomerDifference'] = ResolversParentTypes['CustomerDifference']> = ResolversObject<{
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  pendingSync?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  values?: Resolver<Array<ResolversTypes['SystemValue']>, ParentType, ContextType>;
+}>;
+
+export type CustomerReconciliationResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['CustomerReconciliation'] = ResolversParentTypes['CustomerReconciliation']> = ResolversObject<{
+  checked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  differences?: Resolver<Array<ResolversTypes['CustomerDifference']>, ParentType, ContextType>;
+}>;
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -463,19 +484,8 @@ export type PageInfoResolvers<ContextType = LoyaltyContext, ParentType extends R
 
 export type ReconciliationResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['Reconciliation'] = ResolversParentTypes['Reconciliation'], FederationReferenceType extends FederationReferenceTypes['Reconciliation'] = FederationReferenceTypes['Reconciliation']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Reconciliation']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  customers?: Resolver<ResolversTypes['ReconciliationSection'], ParentType, ContextType>;
+  customers?: Resolver<ResolversTypes['CustomerReconciliation'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-}>;
-
-export type ReconciliationDifferenceResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['ReconciliationDifference'] = ResolversParentTypes['ReconciliationDifference']> = ResolversObject<{
-  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  values?: Resolver<Array<ResolversTypes['SystemValue']>, ParentType, ContextType>;
-}>;
-
-export type ReconciliationSectionResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['ReconciliationSection'] = ResolversParentTypes['ReconciliationSection']> = ResolversObject<{
-  checked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  differences?: Resolver<Array<ResolversTypes['ReconciliationDifference']>, ParentType, ContextType>;
 }>;
 
 export type SystemValueResolvers<ContextType = LoyaltyContext, ParentType extends ResolversParentTypes['SystemValue'] = ResolversParentTypes['SystemValue']> = ResolversObject<{
@@ -494,14 +504,14 @@ export type Resolvers<ContextType = LoyaltyContext> = ResolversObject<{
   BonusTransactionConnection?: BonusTransactionConnectionResolvers<ContextType>;
   BonusTransactionEdge?: BonusTransactionEdgeResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
+  CustomerDifference?: CustomerDifferenceResolvers<ContextType>;
+  CustomerReconciliation?: CustomerReconciliationResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   FieldSet?: GraphQLScalarType;
   LoyaltyAccount?: LoyaltyAccountResolvers<ContextType>;
   LoyaltyTier?: LoyaltyTierResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Reconciliation?: ReconciliationResolvers<ContextType>;
-  ReconciliationDifference?: ReconciliationDifferenceResolvers<ContextType>;
-  ReconciliationSection?: ReconciliationSectionResolvers<ContextType>;
   SystemValue?: SystemValueResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
 }>;
