@@ -24,7 +24,7 @@ const REGISTER = /* GraphQL */ `
   mutation Register($input: RegisterCustomerInput!) { registerCustomer(input: $input) { customer { id } } }
 `;
 
-type Result = Awaited<ReturnType<ProcessGraph['gql']>>;
+type Result = Awaited<ReturnType<ProcessGraph['gql']>> & { data?: any };
 const KNOWN = new Set<string>(ERROR_CODES.filter((c) => c !== 'INTERNAL_SERVER_ERROR'));
 const codesOf = (r: Result) => (r.errors ?? []).map((e) => e.extensions?.code ?? 'NONE');
 /** A reply is typed when it is not a 5xx and every error it carries has a code of the closed set other than INTERNAL_SERVER_ERROR. */
