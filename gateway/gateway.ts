@@ -4,9 +4,8 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { GraphQLFormattedError } from 'graphql';
-import { register } from 'prom-client';
 import { AppError, formatError, toGraphQLError, unauthenticated } from '../platform/errors.js';
-import { apolloHandler, listen, sendJson, type RunningServer } from '../platform/http/http-server.js';
+import { apolloHandler, listen, metricsRoute, sendJson, sendReadiness, type RunningServer } from '../platform/http/http-server.js';
 import { ANONYMOUS, IDENTITY_HEADER, identitySigner, type Identity } from '../platform/identity.js';
 import type { Logger } from '../platform/logger.js';
 import { playgroundHtml } from './playground.js';
@@ -153,12 +152,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
             }
           }),
         );
-        const ready = checks.every(Boolean);
-        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraphs: checks.filter(Boolean).length, of: checks.length });
+        sendReadiness(res, checks.every(Boolean), { subgraphs: checks.filter(Boolean).length, of: checks.length });
       },
-      '/metrics': async (_req, res) => {
-        res.writeHead(200, { 'content-type': register.contentType }).end(await register.metrics());
-      },
+      '/metrics': metricsRoute(),
     },
     options.port,
     options.host,

@@ -7,7 +7,7 @@ import { parse, type DocumentNode } from 'graphql';
 import { formatError, toGraphQLError, AppError } from './errors.js';
 import { IDENTITY_HEADER, internalIdentityVerifier, type Identity } from './identity.js';
 import type { Logger } from './logger.js';
-import { apolloHandler, listen, sendJson, type RunningServer } from './http/http-server.js';
+import { apolloHandler, listen, metricsRoute, sendJson, sendReadiness, type RunningServer } from './http/http-server.js';
 
 /** A subgraph's SDL from `schema/<name>.graphql`, parsed. */
 export function subgraphTypeDefs(name: string): DocumentNode {
@@ -81,7 +81,10 @@ function logUnexpectedErrors(logger: Logger, subgraph: string): ApolloServerPlug
   };
 }
 
-/** Starts a subgraph on a port with `/graphql`, `/health` and `/ready`. */
+/**
+ * Starts a subgraph on a port with `/graphql`, `/health`, `/ready` (`degraded` while an upstream's
+ * breaker is open) and `/metrics`.
+ */
 export async function startSubgraph<TContext extends BaseSubgraphContext>(
   definition: SubgraphDefinition<TContext>,
   options: SubgraphServerOptions & { port: number; host?: string; ready?: () => Promise<boolean> },
@@ -94,8 +97,9 @@ export async function startSubgraph<TContext extends BaseSubgraphContext>(
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: definition.name }),
       '/ready': async (_req, res) => {
         const ready = options.ready ? await options.ready().catch(() => false) : true;
-        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraph: definition.name });
+        sendReadiness(res, ready, { subgraph: definition.name });
       },
+      '/metrics': metricsRoute(),
     },
     options.port,
     options.host,

@@ -94,6 +94,10 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
     // The customer subgraph's own BonusPlus client: the showroom import reads customers with it.
     const customerBonusPlus = bonusPlusFromConfig(config, UPSTREAM_SHARES.customer.bonusPlus, urls.bonusPlus);
     closers.push(() => customerBonusPlus.close());
+    // One process, several clients of one system: `/metrics` and `/ready` tell their breakers apart by owner.
+    for (const [owner, clients] of [['customer', [customerCrm, customerBonusPlus]], ['loyalty', [loyaltyCrm, bonusPlus]], ['order', [orderCrm, orderBonusPlus]]] as const) {
+      for (const client of clients) client.upstream.ownedBy(owner);
+    }
 
     const outbox = { outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS };
     const background = options.background ?? true;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { listen, readBody, sendJson, BodyTooLargeError, type RunningServer } from '../../platform/http/http-server.js';
+import { listen, metricsRoute, readBody, sendJson, BodyTooLargeError, type RunningServer } from '../../platform/http/http-server.js';
 import { FaultSwitches, faultSettingsSchema } from './faults.js';
 
 export interface EmulatorRequest {
@@ -94,14 +94,20 @@ function write(res: ServerResponse, response: EmulatorResponse): void {
 
 /**
  * Starts an emulator: the system's routes behind its guard and the fault switches, plus the
- * control API at `/__emulator/faults` (GET shows, POST sets, DELETE clears).
+ * control API at `/__emulator/faults` (GET shows, POST sets, DELETE clears) and
+ * `/__emulator/requests` (how many requests reached it, by `METHOD /path`), and `/metrics`.
  */
 export async function startEmulatorServer(options: EmulatorServerOptions, port: number, host = '127.0.0.1'): Promise<RunningServer> {
   const { faults, router, errors } = options;
 
+  // Requests that reached the emulator by `METHOD /path`, faulted or not: a client's breaker is seen
+  // from the outside by what it stops sending.
+  const received = new Map<string, number>();
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const method = (req.method ?? 'GET').toUpperCase();
+    if (!url.pathname.startsWith('/__emulator/')) received.set(`${method} ${url.pathname}`, (received.get(`${method} ${url.pathname}`) ?? 0) + 1);
     let body = '';
     try {
       body = await readBody(req, 10_000_000);
@@ -154,6 +160,7 @@ export async function startEmulatorServer(options: EmulatorServerOptions, port: 
         return { status: 200, body: faults.set(parsed.data) };
       }
     }
+    if (req.path === '/__emulator/requests' && req.method === 'GET') return { status: 200, body: Object.fromEntries(received) };
     const matched = options.control?.match(req.method, req.path.slice('/__emulator'.length));
     if (matched && matched !== 'method-not-allowed') return matched.handler({ ...req, params: matched.params });
     return { status: 404, body: { error: `no control route ${req.method} ${req.path}` } };
@@ -161,6 +168,7 @@ export async function startEmulatorServer(options: EmulatorServerOptions, port: 
 
   return listen(
     {
+      '/metrics': metricsRoute(),
       '*': (req, res) =>
         handle(req, res).catch(() => {
           if (!res.headersSent) write(res, errors.internal());

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type ContextFunction } from '@apollo/server';
+import { collectDefaultMetrics, register } from 'prom-client';
+import { brokenCircuits } from './upstream-client.js';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -24,6 +26,30 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
+}
+
+/**
+ * `/metrics` of any process: prom-client's process figures (CPU, memory, event-loop lag, handles)
+ * and whatever the process's modules registered (upstream requests and breakers, subgraph calls).
+ */
+export function metricsRoute(): RouteHandler {
+  // One registry per process and several servers per process (`npm start`): the defaults once.
+  if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics();
+  return async (_req, res) => {
+    const text = await register.metrics();
+    res.writeHead(200, { 'content-type': register.contentType, 'content-length': Buffer.byteLength(text) }).end(text);
+  };
+}
+
+/**
+ * A `/ready` answer: 503 when the process cannot serve; otherwise 200, `degraded` with the
+ * upstreams whose breaker is not closed — what does not need them is still served, so a load
+ * balancer must keep sending traffic.
+ */
+export function sendReadiness(res: ServerResponse, ready: boolean, details: Record<string, unknown> = {}): void {
+  const upstreams = brokenCircuits();
+  const status = !ready ? 'not ready' : upstreams.length > 0 ? 'degraded' : 'ready';
+  sendJson(res, ready ? 200 : 503, { status, ...details, ...(upstreams.length > 0 ? { upstreams } : {}) });
 }
 
 /**
@@ -77,9 +103,38 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Listens with a route table; unknown paths get 404, thrown errors a bare 500. */
+// Set when the process begins to stop: a server closed before then (tests, start-up failures) closes
+// at once; one closed during a shutdown first lets its requests in flight finish, until this time.
+let drainUntil = 0;
+const drainWaiters = new Set<() => void>();
+
+/** The process is stopping: servers closed from now on wait up to `graceMs` for their requests in flight. */
+export function beginDrain(graceMs: number): void {
+  drainUntil = Date.now() + graceMs;
+}
+
+/** Stop waiting: every server closing now, or later, cuts its requests in flight at once. */
+export function endDrain(): void {
+  drainUntil = 0;
+  for (const wake of drainWaiters) wake();
+}
+
+/**
+ * Listens with a route table; unknown paths get 404, thrown errors a bare 500. Closing stops new
+ * connections at once, answers requests that still arrive on kept-alive ones with 503, and (while
+ * the process drains, `beginDrain`) waits for the requests in flight before it cuts the rest.
+ */
 export async function listen(routes: Record<string, RouteHandler>, port: number, host = '127.0.0.1'): Promise<RunningServer> {
+  let inFlight = 0;
+  let closing = false;
+  let idle: (() => void) | undefined;
   const server = createServer((req, res) => {
+    if (closing) return sendJson(res, 503, { error: 'shutting down' }, { connection: 'close', 'retry-after': '1' });
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    });
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const handler = routes[path] ?? routes['*'];
     if (!handler) return sendJson(res, 404, { error: 'not found' });
@@ -94,14 +149,29 @@ export async function listen(routes: Record<string, RouteHandler>, port: number,
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
+  const drain = async () => {
+    const wait = drainUntil - Date.now();
+    if (inFlight === 0 || wait <= 0) return;
+    let wake!: () => void;
+    const done = new Promise<void>((resolve) => (wake = resolve));
+    const timer = setTimeout(wake, wait);
+    idle = wake;
+    drainWaiters.add(wake);
+    await done;
+    clearTimeout(timer);
+    drainWaiters.delete(wake);
+  };
   return {
     server,
     port: address.port,
     url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await drain();
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BrokenCircuitError,
+  CircuitState,
   ConsecutiveBreaker,
   ExponentialBackoff,
   TaskCancelledError,
@@ -11,7 +12,7 @@ import {
   timeout,
   wrap,
 } from 'cockatiel';
-import { Counter, Histogram, register } from 'prom-client';
+import { Counter, Gauge, Histogram, register } from 'prom-client';
 import { Agent, request } from 'undici';
 
 export type UpstreamSystem = 'retailcrm' | 'bonusplus' | 'onec';
@@ -28,6 +29,12 @@ export interface UpstreamClientOptions {
   readonly breakerThreshold?: number;
   readonly breakerHalfOpenAfterMs?: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Which part of the process owns this client (the `client` label of the breaker figures): a
+   * process may hold several clients of one system, each with its own breaker. Defaults to the
+   * process's name (`setUpstreamClientOwner`).
+   */
+  readonly client?: string;
 }
 
 /** The knobs of the failure policies a connector may pass through from its own options. */
@@ -81,6 +88,41 @@ const requestsTotal = (register.getSingleMetric('upstream_requests_total') as Co
 const requestSeconds = (register.getSingleMetric('upstream_request_seconds') as Histogram<string> | undefined) ??
   new Histogram({ name: 'upstream_request_seconds', help: 'Latency of requests to systems of record', labelNames: ['system'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
 
+const circuitState = (register.getSingleMetric('upstream_circuit_state') as Gauge<string> | undefined) ??
+  new Gauge({ name: 'upstream_circuit_state', help: 'Circuit breaker of each upstream client: 0 closed, 1 half-open, 2 open', labelNames: ['system', 'client'] });
+const circuitRefused = (register.getSingleMetric('upstream_circuit_refused_total') as Counter<string> | undefined) ??
+  new Counter({ name: 'upstream_circuit_refused_total', help: 'Calls refused without a request because the circuit was open', labelNames: ['system', 'client'] });
+
+export type CircuitStateName = 'closed' | 'half-open' | 'open';
+
+const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Open]: 'open',
+  [CircuitState.Isolated]: 'open',
+};
+const STATE_VALUES: Record<CircuitStateName, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+export interface UpstreamCircuit {
+  readonly system: UpstreamSystem;
+  readonly client: string;
+  readonly state: CircuitStateName;
+}
+
+// The clients this process holds, for `/ready`: an answer about the process, whichever server asks.
+const liveClients = new Set<UpstreamClient>();
+let defaultOwner = 'main';
+
+/** Names the clients created from now on that were not given a `client` of their own (a process names them after itself). */
+export function setUpstreamClientOwner(owner: string): void {
+  defaultOwner = owner;
+}
+
+/** Every upstream client of this process whose circuit is not closed: it refuses calls (open) or lets one probe through (half-open). */
+export function brokenCircuits(): UpstreamCircuit[] {
+  return [...liveClients].map((client) => client.circuit).filter((circuit) => circuit.state !== 'closed');
+}
+
 const RATE_LIMIT_STATUSES = new Set([429, 503]);
 
 function retryAfterMs(headers: UpstreamResponse['headers']): number | undefined {
@@ -109,6 +151,8 @@ export class UpstreamClient {
   /** Start times of the last `perWindow` requests (some may lie ahead: reserved). */
   private readonly starts: number[] = [];
   private readonly policy;
+  private readonly breaker;
+  private owner: string;
   private sent = 0;
 
   constructor(private readonly options: UpstreamClientOptions) {
@@ -123,11 +167,34 @@ export class UpstreamClient {
       handleWhen((e) => !(e instanceof RetryableFailure && e.notApplied)),
       { halfOpenAfter: options.breakerHalfOpenAfterMs ?? 5_000, breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5) },
     );
+    this.breaker = breaker;
+    this.owner = options.client ?? defaultOwner;
+    // Cockatiel moves from open to half-open only when a call arrives after the cool-down: until
+    // then the gauge says open, which is what the next caller meets.
+    breaker.onStateChange((state) => circuitState.set(this.labels, STATE_VALUES[STATE_NAMES[state]]));
+    circuitState.set(this.labels, 0);
+    liveClients.add(this);
     const retryPolicy = retry(handleWhen((e) => e instanceof RetryableFailure), {
       maxAttempts: options.maxRetries ?? 3,
       backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }),
     });
     this.policy = wrap(retryPolicy, breaker);
+  }
+
+  private get labels() {
+    return { system: this.system, client: this.owner };
+  }
+
+  /** Its breaker now, as `/ready` and `upstream_circuit_state` tell it. */
+  get circuit(): UpstreamCircuit {
+    return { system: this.system, client: this.owner, state: STATE_NAMES[this.breaker.state] };
+  }
+
+  /** Renames the owner after construction, for a process that builds several clients of one system through shared factories. */
+  ownedBy(client: string): void {
+    circuitState.remove(this.labels);
+    this.owner = client;
+    circuitState.set(this.labels, STATE_VALUES[this.circuit.state]);
   }
 
   /** How many HTTP requests this client has sent (attempts, retries included). */
@@ -139,7 +206,10 @@ export class UpstreamClient {
     try {
       return await this.policy.execute(() => this.attempt(req));
     } catch (error) {
-      if (error instanceof BrokenCircuitError) throw new UpstreamUnavailableError(this.system, 'circuit open after repeated failures');
+      if (error instanceof BrokenCircuitError) {
+        circuitRefused.inc(this.labels);
+        throw new UpstreamUnavailableError(this.system, 'circuit open after repeated failures');
+      }
       if (error instanceof RetryableFailure) throw new UpstreamUnavailableError(this.system, error.message, error.status);
       throw error;
     }
@@ -203,6 +273,8 @@ export class UpstreamClient {
   }
 
   async close(): Promise<void> {
+    liveClients.delete(this);
+    circuitState.remove(this.labels);
     await this.agent.close();
   }
 }
