@@ -2,6 +2,8 @@ import type { OutboxEnqueue } from '../../platform/outbox.js';
 
 /** Outbox topics of the order subgraph: everything that may follow a decision made in our database. */
 export const ORDER_TOPICS = {
+  /** Create a placed order in RetailCRM (its externalId is our id: a repeat finds it there). */
+  createInCrm: 'order.create-in-crm',
   /** Give back an order's bonus reserve and stock hold (failed placement, cancel, expiry). */
   releaseHolds: 'order.release-holds',
   /** Record a fully paid order in BonusPlus as a receipt: hold written off, earned bonuses credited. */
@@ -28,6 +30,7 @@ export interface CrmStatusChange extends OrderRef {
 
 const once = (topic: string, orderId: string, payload: unknown = { orderId }): OutboxEnqueue => ({ topic, payload, dedupeKey: `${topic}:${orderId}` });
 
+export const createInCrmMessage = (orderId: string) => once(ORDER_TOPICS.createInCrm, orderId);
 export const releaseHoldsMessage = (orderId: string) => once(ORDER_TOPICS.releaseHolds, orderId);
 export const registerSaleMessage = (orderId: string) => once(ORDER_TOPICS.registerSale, orderId);
 export const sendToOneCMessage = (orderId: string) => once(ORDER_TOPICS.sendToOneC, orderId);

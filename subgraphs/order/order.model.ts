@@ -6,6 +6,8 @@ export type PublicOrderStatus = Exclude<OrderState, 'PENDING' | 'FAILED'>;
 export interface Order {
   readonly id: string;
   readonly number: string | null;
+  /** RetailCRM has the order (it is created there through the outbox). */
+  readonly inCrm: boolean;
   readonly customerId: string;
   readonly status: PublicOrderStatus;
   readonly crmStatus: string | null;
@@ -59,6 +61,7 @@ export function orderFromRow(row: OrderRow): Order {
   return {
     id: row.id,
     number: row.number,
+    inCrm: row.crm_id !== null,
     customerId: row.customer_id,
     status: row.state as PublicOrderStatus,
     crmStatus: row.crm_status,

@@ -7,6 +7,7 @@ import { startSubgraph } from '../../platform/subgraph-server.js';
 import { crmReferences, type CrmReferences } from './crm-references.js';
 import { cancelOrderInOneC, pollOneCStates, sendOrderToOneC } from './onec-exchange.service.js';
 import type { OrderDeps } from './order.deps.js';
+import { createOrderInCrm } from './place-order.service.js';
 import { ORDER_TOPICS, type CrmStatusChange, type OrderRef } from './order.messages.js';
 import { buildOrderSubgraph } from './order.subgraph.js';
 import { expireOrders, recoverPlacements } from './order-expiry.service.js';
@@ -58,6 +59,7 @@ async function setCrmStatus(deps: OrderDeps, change: CrmStatusChange): Promise<v
 
 /** Outbox topics this subgraph handles. */
 export const orderOutboxHandlers = (deps: OrderDeps): Record<string, OutboxHandler> => ({
+  [ORDER_TOPICS.createInCrm]: async (m: OrderRef) => void (await createOrderInCrm(deps, m.orderId)),
   [ORDER_TOPICS.releaseHolds]: (m: OrderRef) => releaseOrderHolds(deps, m.orderId),
   [ORDER_TOPICS.registerSale]: (m: OrderRef) => registerSale(deps, m.orderId),
   [ORDER_TOPICS.sendToOneC]: (m: OrderRef) => sendOrderToOneC(deps, m.orderId),

@@ -16,6 +16,7 @@ import type { OrderDb, OrderRow, OrderState } from './order.table.js';
 import { isVisible, orderFromRow, type Order } from './order.model.js';
 import { findOrder, linesOfOrders, updateOrder } from './order.repository.js';
 import { applyCrmOrder } from './order-sync.service.js';
+import { createOrderInCrm, CustomerNotInCrmYet } from './place-order.service.js';
 import { queuePendingBonuses } from './pending-bonuses.service.js';
 
 /**
@@ -88,8 +89,10 @@ export async function recordPayment(deps: OrderDeps, references: CrmReferences, 
   const { orderId, idempotencyKey, amount, type } = parsed.data;
   return withIdempotency(deps.db, { scope: 'order.payment', key: `${orderId}:${idempotencyKey}`, input: { orderId, amount, type } }, async () => {
     const claim = randomUUID();
-    const order = await claimOrderForPayment(deps.db, orderId, claim);
+    let order = await claimOrderForPayment(deps.db, orderId, claim);
     try {
+      // The money is taken in RetailCRM: an order still on its way there goes first.
+      if (order.crm_id === null) order = await reachCrmNow(deps, order);
       const externalId = `pay-${createHash('sha256').update(`${orderId}:${idempotencyKey}`).digest('hex').slice(0, 32)}`;
       const before = await deps.crm.getOrder(order.id, 'externalId');
       if (!before) throw new Error(`order ${order.id} is missing in RetailCRM`);
@@ -117,6 +120,15 @@ export async function recordPayment(deps: OrderDeps, references: CrmReferences, 
       throw error;
     }
   });
+}
+
+async function reachCrmNow(deps: OrderDeps, order: OrderRow): Promise<OrderRow> {
+  try {
+    return (await createOrderInCrm(deps, order.id)) ?? order;
+  } catch (error) {
+    if (error instanceof CustomerNotInCrmYet) throw new AppError('UPSTREAM_UNAVAILABLE', 'The order has not reached RetailCRM yet; try again in a moment');
+    throw error;
+  }
 }
 
 /** What RetailCRM holds as paid on the order: its payments in a status that completes payment. */

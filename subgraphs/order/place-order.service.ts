@@ -7,15 +7,17 @@ import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../
 import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
 import { idempotencyKeySchema, withIdempotency } from '../../platform/idempotency.js';
 import { isStaff, type Identity } from '../../platform/identity.js';
-import { enqueue } from '../../platform/outbox.js';
+import { enqueue, PermanentFailure } from '../../platform/outbox.js';
 import { loyaltyRefreshMessage } from '../loyalty/loyalty-refresh.message.js';
 import { bonusesSchema, calculate, debitError, invalid, priceCart, withBonuses, type CartInput } from './checkout.service.js';
 import type { OrderCustomer } from './graph-services.js';
 import type { OrderDeps } from './order.deps.js';
-import { crmStatusMessage, releaseHoldsMessage } from './order.messages.js';
+import { createInCrmMessage, crmStatusMessage, releaseHoldsMessage } from './order.messages.js';
 import { orderFromRow, type Order } from './order.model.js';
 import { findOrder, findOrderByKey, insertOrder, linesOfOrders, linkCrmItems, updateOrder } from './order.repository.js';
-import type { OrderLineRow, OrderRow } from './order.table.js';
+import type { OrderDb, OrderLineRow, OrderRow } from './order.table.js';
+
+const of = (executor: Kysely<any>) => executor as Kysely<OrderDb>;
 import { releaseOrderHolds } from './order-holds.service.js';
 import { queuePendingBonuses } from './pending-bonuses.service.js';
 
@@ -49,9 +51,10 @@ export function orderingCustomer(identity: Identity, customerId: string | null |
 
 /**
  * Places an order (F4, R5–R7, R14): the cart priced from the inventory and calculated by BonusPlus,
- * then a stock hold and a bonus reserve with one expiry, then the order in RetailCRM discounted per
- * line, with our id as its externalId. Any failure on the way gives back whatever was held before
- * the error reaches the caller; the same idempotency key returns the same order (or error).
+ * then a stock hold and a bonus reserve with one expiry (what must be held now, R18), then PLACED
+ * with the message that takes it to RetailCRM (`createOrderInCrm`). Any failure on the way gives
+ * back whatever was held before the error reaches the caller; the same idempotency key returns the
+ * same order (or error).
  */
 export async function placeOrder(deps: OrderDeps, identity: Identity, input: PlaceOrderInput): Promise<Order> {
   const customerId = orderingCustomer(identity, input.customerId);
@@ -152,11 +155,14 @@ async function startPlacement(deps: OrderDeps, key: string, request: PlacementRe
   return (await findOrder(deps.db, id))!;
 }
 
-/** Holds stock, then bonuses, then creates the order in RetailCRM; undoes everything on a failure. */
+/**
+ * Holds stock, then bonuses, and records the order PLACED with the message that creates it in
+ * RetailCRM; undoes the holds on a failure. RetailCRM is not called here: its 10 requests a second
+ * for the whole retailer must not bound how fast orders are taken, and its outage refuses nothing.
+ */
 async function finishPlacement(deps: OrderDeps, start: OrderRow): Promise<OrderRow> {
   let order = start;
   const lines = await linesOfOrders(deps.db, [order.id]);
-  let crmStep = false;
   try {
     const hold = await deps.inventory.holdStock(order.id, lines.map((l) => ({ offerId: l.offer_id, quantity: l.quantity })), deps.settings.holdTtlSeconds);
     order = await advance(deps, order, { stock_hold_id: hold.id, stock_hold_lines: JSON.stringify(hold.lines), hold_expires_at: new Date(hold.expiresAt) });
@@ -167,28 +173,50 @@ async function finishPlacement(deps: OrderDeps, start: OrderRow): Promise<OrderR
       await reserveBonuses(deps, order);
     }
 
-    crmStep = true;
-    const customer = await deps.customers.customer(order.customer_id);
-    if (!customer) throw notFound('No such customer');
-    const { order: crmOrder } = await deps.crm.createOrder(crmOrderInput(order, lines, customer));
-
     return await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
-      const placed = await updateOrder(
-        trx,
-        order.id,
-        { state: 'PLACED', crm_id: crmOrder.id, number: crmOrder.number, crm_status: crmOrder.status, crm_status_group: 'new', crm_created_at: new Date(crmOrder.createdAt) },
-        ['PENDING'],
-      );
+      const placed = await updateOrder(trx, order.id, { state: 'PLACED', crm_status_group: 'new' }, ['PENDING']);
       if (!placed) throw new Error(`order ${order.id} left PENDING while it was being placed`);
-      await linkCrmItems(trx, order.id, crmOrder.items);
+      await enqueue(trx, createInCrmMessage(order.id));
       if (order.bonuses_spent > 0 && order.phone) await enqueue(trx, loyaltyRefreshMessage(order.phone));
       await queuePendingBonuses(trx, order.id);
       return placed;
     });
   } catch (error) {
-    await failPlacement(deps, order.id, error, crmStep);
+    await failPlacement(deps, order.id, error, false);
     throw mapUpstream(error);
   }
+}
+
+/** Why a placed order cannot reach RetailCRM yet: retried by the outbox, not an operator's problem. */
+export class CustomerNotInCrmYet extends Error {
+  constructor(customerId: string) {
+    super(`customer ${customerId} is not in RetailCRM yet; the order follows once it is`);
+  }
+}
+
+/**
+ * Creates a placed order in RetailCRM (the outbox's `order.create-in-crm`, or inline when a payment
+ * needs it there now), discounted per line by the bonuses spent (R6), under our id as externalId, so
+ * a repeat after a lost reply finds the first. Waits (by failing, to be retried) until the customer
+ * is in RetailCRM, so the order is filed under them. An order cancelled or expired before it got
+ * there is not created; one that ended while it was being created is cancelled there at once.
+ */
+export async function createOrderInCrm(deps: OrderDeps, orderId: string): Promise<OrderRow | undefined> {
+  const order = await findOrder(deps.db, orderId);
+  if (!order || order.crm_id !== null || order.origin !== 'graph') return order;
+  if (order.state === 'PENDING' || order.state === 'FAILED' || order.state === 'CANCELLED' || order.state === 'EXPIRED') return order;
+  const customer = await deps.customers.customer(order.customer_id);
+  if (!customer) throw new PermanentFailure(`order ${order.id}: customer ${order.customer_id} is unknown`);
+  if (!customer.retailCrmId) throw new CustomerNotInCrmYet(customer.id);
+  const lines = await linesOfOrders(deps.db, [order.id]);
+  const { order: crmOrder } = await deps.crm.createOrder(crmOrderInput(order, lines, customer));
+  return (deps.db as Kysely<any>).transaction().execute(async (trx) => {
+    const now = await of(trx).selectFrom('ordering.orders').selectAll().where('id', '=', order.id).forUpdate().executeTakeFirstOrThrow();
+    const recorded = await updateOrder(trx, order.id, { crm_id: crmOrder.id, number: crmOrder.number, crm_status: crmOrder.status, crm_created_at: new Date(crmOrder.createdAt) });
+    await linkCrmItems(trx, order.id, crmOrder.items);
+    if (now.state === 'CANCELLED' || now.state === 'EXPIRED') await enqueue(trx, crmStatusMessage({ orderId: order.id, status: 'cancel-other' }));
+    return recorded;
+  });
 }
 
 async function advance(deps: OrderDeps, order: OrderRow, patch: Parameters<typeof updateOrder>[2]): Promise<OrderRow> {

@@ -125,20 +125,20 @@ describe('the account page and staff figures (F2, R17)', () => {
 describe('a process dying between the steps of an order loses nothing', () => {
   const input = (offerId: string) => ({ idempotencyKey: randomUUID(), cart: [{ offerId, quantity: 1 }], bonusesToSpend: 100 });
   const never = () => new Promise<never>(() => undefined);
-  /** Orders whose RetailCRM step the dying placement reached. */
-  const crmReached = new Set<string>();
+  /** Orders whose bonus reserve the dying placement reached. */
+  const reserveReached = new Set<string>();
 
-  /** Starts a placement whose process "dies" at `step` (the call never returns), and waits until it got there. */
-  async function placeUntilDeath(shopper: Shopper, offerId: string, createOrder: typeof t.graph.order.deps.crm.createOrder) {
-    const deps = { ...t.graph.order.deps, crm: { ...t.graph.order.deps.crm, createOrder } };
+  /** Starts a placement whose process "dies" in its last step, the bonus reserve (the call never returns), and waits until it got there. */
+  async function placeUntilDeath(shopper: Shopper, offerId: string, reserve: typeof t.graph.order.deps.bonusPlus.reserve) {
+    const deps = { ...t.graph.order.deps, bonusPlus: { ...t.graph.order.deps.bonusPlus, reserve } };
     const request = input(offerId);
     void placeOrder(deps, { kind: 'customer', customerId: shopper.id }, request);
     for (let i = 0; i < 200; i++) {
       const row = await t.database.db.selectFrom('ordering.orders').selectAll().where('customer_id', '=', shopper.id).where('state', '=', 'PENDING').executeTakeFirst();
-      if (row?.bonus_hold === 'HELD' && row.stock_hold_id && crmReached.has(row.id)) return { row, request };
+      if (row?.bonus_hold === 'HELD' && row.stock_hold_id && reserveReached.has(row.id)) return { row, request };
       await new Promise((r) => setTimeout(r, 25));
     }
-    throw new Error('the placement never reached RetailCRM');
+    throw new Error('the placement never reached its bonus reserve');
   }
 
   /** "Restarts": the dead placement's lease and timeout have run out, and recovery runs. */
@@ -148,14 +148,14 @@ describe('a process dying between the steps of an order loses nothing', () => {
     return recoverPlacements(t.graph.order.deps);
   }
 
-  it('dead before RetailCRM answered, and RetailCRM never got it: the holds are given back', async () => {
+  it('dead before BonusPlus answered, and BonusPlus never got it: the stock hold is given back, nothing reaches RetailCRM', async () => {
     const shopper = await registerEnrolled(t, '+79163330010');
     const [offer] = await availableOffers(t, 1, 1);
-    const { row } = await placeUntilDeath(shopper, offer!.id, async (order) => {
-      crmReached.add(order.externalId!);
+    const { row } = await placeUntilDeath(shopper, offer!.id, async (_phone, orderId) => {
+      reserveReached.add(orderId);
       return never();
     });
-    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(900);
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(1000);
     expect(await restart()).toEqual({ placed: 0, failed: 1 });
     expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(1000);
     expect(await stockHoldsOf(t, row.id)).toMatchObject({ status: 'RELEASED' });
@@ -164,45 +164,27 @@ describe('a process dying between the steps of an order loses nothing', () => {
     expect(await crmOrder(t, row.id)).toBeUndefined();
   });
 
-  it('dead after RetailCRM created it: the order is finished, and the same key returns it', async () => {
+  it('dead after BonusPlus reserved: the reserve and the stock are given back, and the same key then places one order', async () => {
     const shopper = await registerEnrolled(t, '+79163330011');
     const [offer] = await availableOffers(t, 1, 1);
-    const real = t.graph.order.deps.crm.createOrder;
-    const { row, request } = await placeUntilDeath(shopper, offer!.id, async (order) => {
-      await real(order);
-      crmReached.add(order.externalId!);
+    const real = t.graph.order.deps.bonusPlus.reserve;
+    const { row, request } = await placeUntilDeath(shopper, offer!.id, async (phone, orderId, amount) => {
+      await real(phone, orderId, amount);
+      reserveReached.add(orderId);
       return never();
     });
-    expect(await restart()).toEqual({ placed: 1, failed: 0 });
     expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(900);
-    expect(await stockHoldsOf(t, row.id)).toMatchObject({ status: 'ACTIVE' });
+    expect(await restart()).toEqual({ placed: 0, failed: 1 });
+    await t.settle();
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(1000);
+    expect(await stockHoldsOf(t, row.id)).toMatchObject({ status: 'RELEASED' });
     const retried = await t.gql(`mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status bonusesSpent } } }`, { input: request }, shopper.token);
     expect(retried.errors).toBeUndefined();
-    expect(retried.data.placeOrder.order).toEqual({ id: row.id, status: 'PLACED', bonusesSpent: 100 });
-    expect((await crmOrder(t, row.id)).externalId).toBe(row.id);
-  });
-
-  it('a sale whose reply was lost is retried by the outbox with one effect in BonusPlus', async () => {
-    const shopper = await registerEnrolled(t, '+79163330012');
-    const [offer] = await availableOffers(t, 1, 1);
-    const placed = await t.gql(`mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id total bonusesEarned } } }`, { input: input(offer!.id) }, shopper.token);
-    const order = placed.data.placeOrder.order;
-    t.graph.emulators!.bonusPlus.faults.set({ dropAfterApply: true, dropCount: 2, pathPattern: 'POST /api/retail$' });
-    try {
-      const paid = await t.gql(`mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { order { fullyPaid } } }`, { input: { orderId: order.id, idempotencyKey: randomUUID() } }, await t.staffToken('cashier'));
-      expect(paid.data.recordPayment.order.fullyPaid).toBe(true);
-      await t.settle();
-    } finally {
-      await t.healUpstreams();
-    }
-    for (let i = 0; i < 5; i++) {
-      await t.database.db.updateTable('platform.outbox').set({ available_at: new Date() }).execute();
-      await t.settle();
-    }
-    const bp = await bonusPlusCustomer(t, shopper.phone);
-    expect(bp).toMatchObject({ debitedBonuses: 100, availableBonuses: 900 + order.bonusesEarned });
-    const row = await t.database.db.selectFrom('ordering.orders').select(['sale_registered_at', 'bonus_hold']).where('id', '=', order.id).executeTakeFirstOrThrow();
-    expect(row.sale_registered_at).not.toBeNull();
-    expect(row.bonus_hold).toBe('CONSUMED');
+    expect(retried.data.placeOrder.order).toMatchObject({ status: 'PLACED', bonusesSpent: 100 });
+    expect(retried.data.placeOrder.order.id).not.toBe(row.id);
+    await t.settle();
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(900);
+    expect(await crmOrder(t, row.id)).toBeUndefined();
+    expect((await crmOrder(t, retried.data.placeOrder.order.id)).externalId).toBe(retried.data.placeOrder.order.id);
   });
 });

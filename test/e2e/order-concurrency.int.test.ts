@@ -13,7 +13,7 @@ let t: TestGraph;
 beforeAll(async () => {
   // The emulated accounts allow what a real one would let a burst through; the point here is the race.
   // A burst of 200 on a shared two-core machine: generous timeouts, so the race is what decides.
-  t = await startTestGraph({ LOYALTY_WELCOME_BONUS: '5000', RETAILCRM_RPS: '1000', BONUSPLUS_RPS: '2000', UPSTREAM_TIMEOUT_MS: '15000' });
+  t = await startTestGraph({ LOYALTY_WELCOME_BONUS: '5000', RETAILCRM_RPS: '1000', BONUSPLUS_RPS: '2000', UPSTREAM_TIMEOUT_MS: '15000', GATEWAY_SUBGRAPH_TIMEOUT_MS: '60000', GATEWAY_REQUEST_DEADLINE_MS: '120000' });
   await t.graph.inventory.catalogSync.runNow();
   await t.settle();
 });
@@ -69,6 +69,7 @@ describe('placeOrder under concurrency (R5, R7, R18)', () => {
     expect(active.filter((h) => h.status === 'ACTIVE')).toHaveLength(50);
     expect(active.filter((h) => h.status === 'ACTIVE').every((h) => h.state === 'PLACED')).toBe(true);
 
+    await t.settle(); // the outbox takes the placed orders to RetailCRM
     const crm = await fetch(`${t.graph.urls.retailCrm}/api/v5/orders?apiKey=${t.config.RETAILCRM_API_KEY}&filter[customerExternalId]=${shopper.id}&limit=100`).then((r) => r.json() as any);
     expect(crm.pagination.totalCount).toBe(50);
     expect(crm.orders.every((o: any) => o.bonusesChargeTotal === 100)).toBe(true);
@@ -90,6 +91,7 @@ describe('placeOrder under concurrency (R5, R7, R18)', () => {
     const holds = await t.database.db.selectFrom('inventory.stock_holds').select(['status']).where('idempotency_key', '=', orderId!).execute();
     expect(holds).toEqual([{ status: 'ACTIVE' }]);
     expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(4900);
+    await t.settle();
     const crm = await fetch(`${t.graph.urls.retailCrm}/api/v5/orders?apiKey=${t.config.RETAILCRM_API_KEY}&filter[customerExternalId]=${shopper.id}`).then((r) => r.json() as any);
     expect(crm.pagination.totalCount).toBe(1);
 

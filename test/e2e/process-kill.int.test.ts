@@ -103,6 +103,13 @@ async function crmOrdersOf(urls: Urls, externalId: string): Promise<number> {
   return body.orders?.length ?? 0;
 }
 
+/** How many requests whose method and path match `pattern` the emulator has seen (its request counter). */
+async function emulatorRequests(base: string, pattern: string): Promise<number> {
+  const res = await fetch(`${base}/__emulator/requests`);
+  const counts = (await res.json()) as Record<string, number>;
+  return Object.entries(counts).filter(([route]) => route.includes(pattern)).reduce((s, [, n]) => s + n, 0);
+}
+
 /** Polls until `check` gives a value other than undefined. */
 async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -144,28 +151,29 @@ describe('a graph process killed in the middle of a placement', () => {
       return offers.find((o) => o.inStock && o.price >= 200_000);
     });
 
-    // RetailCRM takes a minute to answer the order's create: the process is killed while it waits.
-    const fault = await fetch(`${running.urls.retailCrm}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 60_000, pathPattern: 'orders/create' }) });
+    // BonusPlus takes a minute to answer the bonus reserve, the placement's last step after the
+    // stock hold: the process is killed while it waits.
+    const fault = await fetch(`${running.urls.bonusPlus}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 60_000, pathPattern: 'balance/reserve' }) });
     expect(fault.status).toBe(200);
     const key = randomUUID();
     const input = { idempotencyKey: key, cart: [{ offerId: offer.id, quantity: 1 }], bonusesToSpend: 100 };
     const abandoned = gql(running.urls, PLACE, { input }, token).catch((error: unknown) => error);
-    // The stock is held and the bonuses reserved (BonusPlus shows them gone) before RetailCRM is asked.
-    await eventually('the bonus reserve', async () => ((await bonusBalance(running!.urls, phone)) === before - 100 ? true : undefined));
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually('the placement waiting on BonusPlus', async () => ((await emulatorRequests(running!.urls.bonusPlus, 'reserve')) > 0 ? true : undefined));
     await kill(running, 'SIGKILL');
     expect(await abandoned).toBeInstanceOf(Error);
 
-    // The second life finds the placement abandoned, asks RetailCRM (which never got the order),
-    // and gives the stock and the bonuses back.
+    // The second life finds the placement abandoned and gives the stock hold (and any reserve) back;
+    // RetailCRM never heard of it.
     running = await startProcess();
-    expect(await eventually('the bonuses given back', async () => ((await bonusBalance(running!.urls, phone)) === before ? before : undefined))).toBe(before);
+    await eventually('the abandoned placement undone', async () => ((await gql(running!.urls, IN_STOCK, {})).data ? true : undefined));
+    expect(await bonusBalance(running.urls, phone)).toBe(before);
     const retried = await gql(running.urls, PLACE, { input }, token);
     expect(retried.errors).toBeUndefined();
     const order = retried.data.placeOrder.order;
     expect(order).toMatchObject({ status: 'PLACED', bonusesSpent: 100 });
     expect(await bonusBalance(running.urls, phone)).toBe(before - 100);
-    expect(await crmOrdersOf(running.urls, order.id)).toBe(1);
+    // RetailCRM gets it through the outbox, once.
+    expect(await eventually('the order in RetailCRM', async () => ((await crmOrdersOf(running!.urls, order.id)) === 1 ? 1 : undefined))).toBe(1);
     // The same key again is the same order, and changes nothing.
     const again = await gql(running.urls, PLACE, { input }, token);
     expect(again.data.placeOrder.order.id).toBe(order.id);

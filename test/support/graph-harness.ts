@@ -46,7 +46,8 @@ export async function startTestGraph(overrides: Record<string, string> = {}): Pr
     for (let round = 0; round < 5; round++) {
       await graph.customer.sync.runNow();
       await graph.order.sync.runNow();
-      const handled = (await graph.order.relay.drain()) + (await graph.loyalty.relay.drain()) + (await graph.customer.relay.drain());
+      // In causal order: a customer reaches RetailCRM before their orders can be filed under them.
+      const handled = (await graph.customer.relay.drain()) + (await graph.loyalty.relay.drain()) + (await graph.order.relay.drain());
       if (handled === 0) return;
     }
   };

@@ -52,11 +52,21 @@ export async function availableOffers(t: TestGraph, count: number, minAvailable:
   throw new Error(`fewer than ${count} offers with ${minAvailable} units available`);
 }
 
-/** The order as RetailCRM has it (by our id), or undefined. */
+/**
+ * The order as RetailCRM has it (by our id), or undefined. The test reads with the graph's API key,
+ * so RetailCRM's limit counts it too: a refusal for the limit is waited out, never read as absent.
+ */
 export async function crmOrder(t: TestGraph, externalId: string): Promise<any> {
-  const res = await fetch(`${t.graph.urls.retailCrm}/api/v5/orders/${externalId}?by=externalId&apiKey=${t.config.RETAILCRM_API_KEY}`);
-  const body = (await res.json()) as { success: boolean; order?: unknown };
-  return body.success ? body.order : undefined;
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`${t.graph.urls.retailCrm}/api/v5/orders/${externalId}?by=externalId&apiKey=${t.config.RETAILCRM_API_KEY}`);
+    const body = (await res.json()) as { success: boolean; order?: unknown };
+    if ((res.status === 503 || res.status === 429) && attempt < 20) {
+      await new Promise((r) => setTimeout(r, 150));
+      continue;
+    }
+    if (res.status !== 200 && res.status !== 404) throw new Error(`RetailCRM answered ${res.status}`);
+    return body.success ? body.order : undefined;
+  }
 }
 
 /** The BonusPlus account of a phone (E.164), as BonusPlus answers it. */

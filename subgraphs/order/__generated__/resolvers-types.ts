@@ -213,11 +213,17 @@ export type Order = {
   holdExpiresAt?: Maybe<Scalars['DateTime']['output']>;
   /** Our id: the order's externalId in RetailCRM. */
   id: Scalars['ID']['output'];
+  /**
+   * Whether RetailCRM has the order yet. A placed order is taken at once and reaches RetailCRM
+   * through the outbox, in the order orders were placed, as RetailCRM's request limit allows (and
+   * once it is back, when it was down).
+   */
+  inCrm: Scalars['Boolean']['output'];
   /** Sum of the lines before bonuses, in kopecks. */
   itemsTotal: Scalars['Int']['output'];
   /** What was ordered. */
   lines: Array<OrderLine>;
-  /** RetailCRM order number, e.g. 1042A. */
+  /** RetailCRM order number, e.g. 1042A; null until the order has reached RetailCRM. */
   number?: Maybe<Scalars['String']['output']>;
   /**
    * The order's documents in 1C (ЗаказКлиента), one per warehouse its goods are held in, once the
@@ -858,6 +864,7 @@ export type OrderResolvers<ContextType = OrderContext, ParentType extends Resolv
   fullyPaid?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   holdExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  inCrm?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   itemsTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['OrderLine']>, ParentType, ContextType>;
   number?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
