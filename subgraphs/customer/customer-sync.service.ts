@@ -4,7 +4,8 @@ import type { CrmCustomer, RetailCrmCustomersPort } from '../../connectors/retai
 import type { Logger } from '../../platform/logger.js';
 import { enqueue } from '../../platform/outbox.js';
 import { markSyncFailure, readCursor, saveCursor } from '../../platform/sync-cursor.js';
-import { rowFromCrm, upsertCustomers } from './customer.repository.js';
+import { normalizePhone } from '../../platform/phone.js';
+import { ownersOfCrmCustomers, phonesAwaitingCrm, rowFromCrm, upsertCustomers } from './customer.repository.js';
 import type { CustomerDb } from './customer.table.js';
 import { enrollmentMessage } from './enrollment.message.js';
 
@@ -57,7 +58,7 @@ export async function syncCustomers(deps: CustomerSyncDeps, signal?: AbortSignal
       }
       const changedIds = [...new Set(history.map((h) => h.customer.id))];
       const createdIds = new Set(history.filter((h) => h.created).map((h) => h.customer.id));
-      const current = await fetchCustomers(deps.crm, changedIds);
+      const current = await leaveToRegistrations(db, await fetchCustomers(deps.crm, changedIds));
       const withIds = await ensureExternalIds(deps.crm, current);
       const last = history[history.length - 1]!.id;
       await db.transaction().execute(async (trx) => {
@@ -97,6 +98,21 @@ async function fetchCustomers(crm: RetailCrmCustomersPort, ids: readonly number[
     found.push(...customers);
   }
   return found;
+}
+
+/**
+ * Leaves out the RetailCRM customers that carry the phone of a customer registered here whose
+ * RetailCRM customer is not known yet, unless they are ours already (our id as their externalId).
+ * By phone they are that customer (R1, R2), and the registration's outbox handler adopts them
+ * (gives them our id); the history record of that change brings them back here under our id.
+ * Written now they would become a second row for the phone, under an id of their own.
+ */
+async function leaveToRegistrations(db: Kysely<CustomerDb>, customers: CrmCustomer[]): Promise<CrmCustomer[]> {
+  const phonesOf = (c: CrmCustomer) => c.phones.map((p) => normalizePhone(p.number)).filter((p): p is string => p !== undefined);
+  const awaiting = await phonesAwaitingCrm(db, customers.flatMap(phonesOf));
+  if (awaiting.size === 0) return customers;
+  const owners = await ownersOfCrmCustomers(db, customers);
+  return customers.filter((c) => owners.has(c.id) || !phonesOf(c).some((p) => awaiting.has(p)));
 }
 
 async function ensureExternalIds(crm: RetailCrmCustomersPort, customers: readonly CrmCustomer[]): Promise<{ crm: CrmCustomer; id: string }[]> {

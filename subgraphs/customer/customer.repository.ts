@@ -70,6 +70,58 @@ export async function upsertCustomers(db: Db, rows: readonly CustomerInsert[]): 
   return { phoneConflicts };
 }
 
+/**
+ * Writes a customer registered in our database (no RetailCRM id yet). Undefined when the phone is
+ * taken: the unique phone is what settles R1 between concurrent sign-ups.
+ */
+export async function insertRegisteredCustomer(db: Db, row: CustomerInsert): Promise<CustomerRow | undefined> {
+  return db.insertInto('customer.customers').values(row).onConflict((oc) => oc.column('phone').doNothing()).returningAll().executeTakeFirst();
+}
+
+/**
+ * Records the customer's RetailCRM id (R2). False when another customer of ours already has that
+ * RetailCRM customer, or this one has another: the identity map never links two to one.
+ */
+export async function linkRetailCrm(db: Db, customerId: string, retailCrmId: number): Promise<boolean> {
+  const holder = await db.selectFrom('customer.customers').select('id').where('retailcrm_id', '=', retailCrmId).executeTakeFirst();
+  if (holder && holder.id !== customerId) return false;
+  const linked = await db
+    .updateTable('customer.customers')
+    .set({ retailcrm_id: retailCrmId })
+    .where('id', '=', customerId)
+    .where((eb) => eb.or([eb('retailcrm_id', 'is', null), eb('retailcrm_id', '=', retailCrmId)]))
+    .returning('id')
+    .executeTakeFirst();
+  return linked !== undefined;
+}
+
+/**
+ * Which of these RetailCRM customers belong to a customer of ours already, by our id as their
+ * `externalId` or by their RetailCRM id: customer id by RetailCRM id.
+ */
+export async function ownersOfCrmCustomers(db: Db, crm: readonly CrmCustomer[]): Promise<Map<number, string>> {
+  const owners = new Map<number, string>();
+  if (crm.length === 0) return owners;
+  const externalIds = crm.map((c) => c.externalId).filter((id): id is string => !!id);
+  const rows = await db
+    .selectFrom('customer.customers')
+    .select(['id', 'retailcrm_id'])
+    .where((eb) => eb.or([eb('retailcrm_id', 'in', crm.map((c) => c.id)), ...(externalIds.length ? [eb('id', 'in', externalIds)] : [])]))
+    .execute();
+  for (const c of crm) {
+    const owner = rows.find((r) => r.retailcrm_id === c.id) ?? rows.find((r) => r.id === c.externalId);
+    if (owner) owners.set(c.id, owner.id);
+  }
+  return owners;
+}
+
+/** Of these phones, those held by a customer registered here whose RetailCRM customer is not known yet. */
+export async function phonesAwaitingCrm(db: Db, phones: readonly string[]): Promise<Set<string>> {
+  if (phones.length === 0) return new Set();
+  const rows = await db.selectFrom('customer.customers').select('phone').where('phone', 'in', [...phones]).where('retailcrm_id', 'is', null).execute();
+  return new Set(rows.map((r) => r.phone!));
+}
+
 export async function linkBonusPlus(db: Db, customerId: string, bonusPlusId: number): Promise<void> {
   await db.updateTable('customer.customers').set({ bonusplus_id: bonusPlusId }).where('id', '=', customerId).execute();
 }

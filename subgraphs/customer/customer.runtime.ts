@@ -4,6 +4,8 @@ import { createOutboxRelay, PermanentFailure, type OutboxRelay } from '../../pla
 import { createPeriodicTask, type PeriodicTask } from '../../platform/periodic-task.js';
 import { startSubgraph } from '../../platform/subgraph-server.js';
 import type { CustomerDeps } from './customer.context.js';
+import { CREATE_IN_CRM_TOPIC } from './crm-create.message.js';
+import { createCustomerInCrm } from './crm-create.service.js';
 import { linkBonusPlus, linkOneC } from './customer.repository.js';
 import { syncCustomers, type CustomerSyncResult } from './customer-sync.service.js';
 import { buildCustomerSubgraph } from './customer.subgraph.js';
@@ -35,6 +37,7 @@ export interface CustomerRuntime {
 
 /** Outbox topics this subgraph handles. */
 export const customerOutboxHandlers = (deps: CustomerDeps) => ({
+  [CREATE_IN_CRM_TOPIC]: (payload: unknown) => createCustomerInCrm(deps, payload),
   [LINK_BONUSPLUS_TOPIC]: (link: BonusPlusLink) => linkBonusPlus(deps.db, link.customerId, link.bonusPlusId),
   [ONEC_PARTY_LINK_TOPIC]: async (payload: unknown) => {
     const parsed = oneCPartyLinkSchema.safeParse(payload);

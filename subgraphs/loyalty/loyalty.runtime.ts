@@ -3,6 +3,7 @@ import type { RunningServer } from '../../platform/http/http-server.js';
 import { createOutboxRelay, PermanentFailure, type OutboxHandler, type OutboxRelay } from '../../platform/outbox.js';
 import { createPeriodicTask, type PeriodicTask } from '../../platform/periodic-task.js';
 import { startSubgraph } from '../../platform/subgraph-server.js';
+import { CUSTOMER_IN_CRM_TOPIC } from '../../contracts/customer-in-crm.message.js';
 import { PENDING_BONUSES_TOPIC } from '../../contracts/pending-bonuses.message.js';
 import { ENROLL_TOPIC, type EnrollmentRequest } from '../customer/enrollment.message.js';
 import { followBonusPlus, type BonusPlusFollowRun } from './bonusplus-follow.service.js';
@@ -11,7 +12,7 @@ import { EXPIRY_WARNING_TOPIC, type ExpiryWarning } from './expiry-warning.messa
 import { pushExpiryWarning, queueExpiryWarnings, type ExpiryWarningRun } from './expiry-warning.service.js';
 import type { LoyaltyDeps } from './loyalty.deps.js';
 import { LOYALTY_FIELDS_TOPIC } from './loyalty-fields.message.js';
-import { pushLoyaltyFields } from './loyalty-fields.service.js';
+import { onCustomerInCrm, pushLoyaltyFields } from './loyalty-fields.service.js';
 import { refreshFromBonusPlus } from './loyalty-read.service.js';
 import { LOYALTY_REFRESH_TOPIC } from './loyalty-refresh.message.js';
 import { applyPendingBonuses } from './pending-bonuses.service.js';
@@ -56,6 +57,7 @@ const permanentOnRefusal =
 export const loyaltyOutboxHandlers = (deps: LoyaltyDeps): Record<string, OutboxHandler> => ({
   [ENROLL_TOPIC]: permanentOnRefusal((request: EnrollmentRequest) => enrollCustomer(deps, request)),
   [LOYALTY_FIELDS_TOPIC]: (payload: { phone: string }) => pushLoyaltyFields(deps, payload),
+  [CUSTOMER_IN_CRM_TOPIC]: (payload: unknown) => onCustomerInCrm(deps, payload),
   [LOYALTY_REFRESH_TOPIC]: (payload: { phone: string }) => refreshFromBonusPlus(deps, [payload.phone]),
   [EXPIRY_WARNING_TOPIC]: (payload: ExpiryWarning) => pushExpiryWarning(deps, payload),
   [PENDING_BONUSES_TOPIC]: (payload: unknown, message) => applyPendingBonuses(deps, payload, message),

@@ -25,12 +25,46 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-async function crm(path: string) {
-  const res = await fetch(`${t.graph.urls.retailCrm}/api/v5/${path}${path.includes('?') ? '&' : '?'}apiKey=${t.config.RETAILCRM_API_KEY}`);
-  return (await res.json()) as any;
+/** Calls RetailCRM as staff would, waiting out its rate limit (refused before anything is applied): the graph's own calls share the key's 10 requests a second. */
+async function crmFetch(path: string, init?: RequestInit): Promise<any> {
+  for (;;) {
+    const res = await fetch(`${t.graph.urls.retailCrm}/api/v5/${path}`, init);
+    if (res.status !== 503) return res.json();
+    await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
+  }
 }
 
+const crm = (path: string) => crmFetch(`${path}${path.includes('?') ? '&' : '?'}apiKey=${t.config.RETAILCRM_API_KEY}`);
+
 const bonusPlusCustomer = (digits: string) => bonusPlusLookup(t.graph.urls.bonusPlus!, t.config.BONUSPLUS_API_KEY, digits);
+
+const rowsWithPhone = (phone: string) => t.database.db.selectFrom('customer.customers').select(['id', 'retailcrm_id']).where('phone', '=', phone).execute();
+
+/** A customer made in RetailCRM by hand (a manager), as the graph never would: straight at the emulator. */
+async function crmCreate(customer: Record<string, unknown>): Promise<{ success: boolean; id: number }> {
+  const body = new URLSearchParams({ apiKey: t.config.RETAILCRM_API_KEY, site: t.config.RETAILCRM_SITE, customer: JSON.stringify(customer) });
+  return crmFetch('customers/create', { method: 'POST', body });
+}
+
+/**
+ * Counts, from now until `stop`, the requests that reach the RetailCRM emulator, refused or faulted
+ * ones too: every request goes through its fault switches first.
+ */
+function retailCrmRequests() {
+  const faults = t.graph.emulators!.retailCrm.faults;
+  const seen: string[] = [];
+  const decide = faults.decide;
+  faults.decide = function (method: string, path: string) {
+    seen.push(`${method} ${path}`);
+    return decide.call(this, method, path);
+  };
+  return { seen, stop: () => Reflect.deleteProperty(faults, 'decide') };
+}
+
+/** Messages that failed are due after their backoff; the tests do not wait it out. */
+const makeOutboxDue = () => t.database.db.updateTable('platform.outbox').set({ available_at: new Date() }).where('status', '=', 'pending').execute();
+
+const createInCrmMessages = (customerId: string) => t.database.db.selectFrom('platform.outbox').selectAll().where('dedupe_key', '=', `customer.create-in-crm:${customerId}`).execute();
 
 describe('registration through the gateway (F1, R1–R4)', () => {
   it('registers, enrols with the welcome bonus, and writes the loyalty fields back to the CRM card', async () => {
@@ -104,8 +138,11 @@ describe('registration through the gateway (F1, R1–R4)', () => {
     const ok = attempts.filter((a) => !a.errors);
     expect(ok).toHaveLength(1);
     expect(attempts.filter((a) => a.errors?.[0]?.extensions?.code === 'CUSTOMER_ALREADY_EXISTS')).toHaveLength(7);
+    await t.settle();
     const inCrm = await crm('customers?filter[name]=79145556677&limit=20');
     expect(inCrm.customers).toHaveLength(1);
+    expect(inCrm.customers[0].externalId).toBe(ok[0]!.data.registerCustomer.customer.id);
+    expect(await rowsWithPhone('+79145556677')).toHaveLength(1);
   });
 
   it('rejects bad input with BAD_USER_INPUT and writes nothing', async () => {
@@ -181,7 +218,7 @@ describe('registration through the gateway (F1, R1–R4)', () => {
       site: t.config.RETAILCRM_SITE,
       customer: JSON.stringify({ firstName: 'Глеб', lastName: 'Орлов', phones: [{ number: '8 (917) 123-00-11' }] }),
     });
-    const created = await (await fetch(`${t.graph.urls.retailCrm}/api/v5/customers/create`, { method: 'POST', body })).json() as any;
+    const created = await crmFetch('customers/create', { method: 'POST', body });
     expect(created.success).toBe(true);
     await t.settle();
     const staff = await t.staffToken('manager');
@@ -191,6 +228,117 @@ describe('registration through the gateway (F1, R1–R4)', () => {
     const card = await crm(`customers/${created.id}?by=id`);
     expect(card.customer.externalId).toBe(found.data.customerByPhone.id);
   });
+});
+
+describe('registration is decided in our database; RetailCRM follows through the outbox (F1)', () => {
+  it('answers a sign-up while RetailCRM is down without one request to it; once it is back the customer is there once, under our id, with the loyalty fields on the card', async () => {
+    t.graph.emulators!.retailCrm.faults.set({ down: true });
+    const requests = retailCrmRequests();
+    let registered;
+    let me;
+    try {
+      registered = await t.gql(REGISTER, { input: { phone: '+7 926 100-20-30', firstName: 'Дарья', lastName: 'Ким' } });
+      me = registered.data?.registerCustomer ? await t.gql(`{ me { id phone firstName lastName } }`, {}, await t.customerToken(registered.data.registerCustomer.customer.id)) : undefined;
+    } finally {
+      requests.stop();
+    }
+    expect(registered.errors).toBeUndefined();
+    const id = registered.data.registerCustomer.customer.id as string;
+    expect(registered.data.registerCustomer.customer).toEqual({ id, phone: '+79261002030', firstName: 'Дарья', lastName: 'Ким', email: null });
+    expect(me?.data.me).toEqual({ id, phone: '+79261002030', firstName: 'Дарья', lastName: 'Ким' });
+    expect(requests.seen).toEqual([]);
+    const staff = await t.staffToken('manager');
+    const EXTERNAL_IDS = `query($id: ID!) { customer(id: $id) { externalIds { retailCrmId } } }`;
+    expect((await t.gql(EXTERNAL_IDS, { id }, staff)).data.customer.externalIds).toEqual({ retailCrmId: null });
+
+    // The sync would fail on the outage; the relays alone: enrolment goes through, RetailCRM's part waits.
+    await t.graph.loyalty.relay.drain();
+    await t.graph.customer.relay.drain();
+    const waiting = await createInCrmMessages(id);
+    expect(waiting).toMatchObject([{ status: 'pending' }]);
+    expect(waiting[0]!.attempts).toBeGreaterThanOrEqual(1);
+
+    await t.healUpstreams();
+    await makeOutboxDue();
+    await t.settle();
+    const inCrm = (await crm('customers?filter[name]=79261002030&limit=20')).customers;
+    expect(inCrm).toHaveLength(1);
+    expect(inCrm[0]).toMatchObject({ externalId: id, firstName: 'Дарья', lastName: 'Ким' });
+    const after = await t.gql(ME, {}, await t.customerToken(id));
+    expect(inCrm[0].customFields).toMatchObject({ bonus_card_number: after.data.me.loyalty.cardNumber, bonus_card_type: 'Silver', bonus_active: t.config.LOYALTY_WELCOME_BONUS });
+    expect((await t.gql(EXTERNAL_IDS, { id }, staff)).data.customer.externalIds).toEqual({ retailCrmId: inCrm[0].id });
+    expect(await rowsWithPhone('+79261002030')).toEqual([{ id, retailcrm_id: inCrm[0].id }]);
+    expect(await createInCrmMessages(id)).toMatchObject([{ status: 'done' }]);
+  });
+
+  it.each([
+    ['without an externalId', {}],
+    ['with an externalId no customer of ours has (another integration)', { externalId: 'legacy-site-7731' }],
+  ])('links a customer a manager created in RetailCRM %s with the same phone, not yet synced: one customer everywhere, enrolled once', async (_name, extra) => {
+    const digits = _name.startsWith('without') ? '79262003040' : '79262003041';
+    const created = await crmCreate({ firstName: 'Тимур', lastName: 'Гусев', phones: [{ number: `8 (${digits.slice(1, 4)}) ${digits.slice(4, 7)}-${digits.slice(7, 9)}-${digits.slice(9)}` }], ...extra });
+    expect(created.success).toBe(true);
+
+    const registered = await t.gql(REGISTER, { input: { phone: `+${digits}`, firstName: 'Тимур', lastName: 'Гусев' } });
+    expect(registered.errors).toBeUndefined();
+    const id = registered.data.registerCustomer.customer.id as string;
+    // The history sync sees the manager's customer before the outbox adopts it, and again after.
+    await t.settle();
+    await t.settle();
+
+    const inCrm = (await crm(`customers?filter[name]=${digits}&limit=20`)).customers;
+    expect(inCrm.map((c: any) => [c.id, c.externalId])).toEqual([[created.id, id]]);
+    expect(await rowsWithPhone(`+${digits}`)).toEqual([{ id, retailcrm_id: created.id }]);
+    const enrolments = await t.database.db.selectFrom('platform.outbox').select('payload').where('topic', '=', 'loyalty.enroll').execute();
+    expect(enrolments.filter((e) => (e.payload as { phone: string }).phone === `+${digits}`)).toHaveLength(1);
+    const bp = await bonusPlusCustomer(digits);
+    expect(bp.body.availableBonuses).toBe(t.config.LOYALTY_WELCOME_BONUS);
+    expect(inCrm[0].customFields).toMatchObject({ bonus_card_number: bp.body.discountCardNumber, bonus_active: t.config.LOYALTY_WELCOME_BONUS });
+  });
+
+  it('a create RetailCRM applied but whose reply was lost, made by the outbox after the sign-up answered, gives one RetailCRM customer', async () => {
+    t.graph.emulators!.retailCrm.faults.set({ dropAfterApply: true, dropCount: 1, pathPattern: '^POST /api/v5/customers/create$' });
+    const requests = retailCrmRequests();
+    let registered;
+    try {
+      registered = await t.gql(REGISTER, { input: { phone: '+79263004050', firstName: 'Лев' } });
+      expect(requests.seen).toEqual([]);
+      await t.graph.customer.relay.drain();
+    } finally {
+      requests.stop();
+    }
+    const id = registered.data.registerCustomer.customer.id as string;
+    // Sent again after the lost reply, and found taken: the first one is ours.
+    expect(requests.seen.filter((r) => r === 'POST /api/v5/customers/create').length).toBeGreaterThanOrEqual(2);
+    await t.healUpstreams();
+    await makeOutboxDue();
+    await t.settle();
+    const inCrm = (await crm('customers?filter[name]=79263004050&limit=20')).customers;
+    expect(inCrm.map((c: any) => c.externalId)).toEqual([id]);
+    expect(await rowsWithPhone('+79263004050')).toEqual([{ id, retailcrm_id: inCrm[0].id }]);
+  });
+
+  it('50 concurrent sign-ups of distinct phones make no RetailCRM call while they are answered; settled, exactly 50 customers were created there', async () => {
+    const countBefore = (await crm('customers?limit=20')).pagination.totalCount as number;
+    const phones = Array.from({ length: 50 }, (_v, i) => `+7927${String(5000000 + i)}`);
+    const requests = retailCrmRequests();
+    let answers;
+    try {
+      answers = await Promise.all(phones.map((phone, i) => t.gql(REGISTER, { input: { phone, firstName: 'Волна', lastName: `Номер ${'А'.repeat(1 + (i % 3))}` } })));
+    } finally {
+      requests.stop();
+    }
+    expect(answers.filter((a) => a.errors)).toEqual([]);
+    expect(requests.seen).toEqual([]);
+
+    await t.settle();
+    expect((await crm('customers?limit=20')).pagination.totalCount - countBefore).toBe(50);
+    const rows = await t.database.db.selectFrom('customer.customers').select(['id', 'retailcrm_id']).where('phone', 'in', phones).execute();
+    expect(rows).toHaveLength(50);
+    expect(rows.filter((r) => r.retailcrm_id === null)).toEqual([]);
+    const byId = new Map(answers.map((a) => [a.data.registerCustomer.customer.id as string, a.data.registerCustomer.customer.phone as string]));
+    expect(new Set(rows.map((r) => r.id))).toEqual(new Set(byId.keys()));
+  }, 120_000);
 });
 
 describe('a field the caller may not see never costs them the answer of a mutation that succeeded', () => {
