@@ -10,7 +10,7 @@ import { createSubgraphClient } from '../platform/http/subgraph-client.js';
 import { IDENTITY_HEADER, signInternalIdentity, type Identity } from '../platform/identity.js';
 import { createLogger } from '../platform/logger.js';
 import { EPHEMERAL_PORTS, startGraph, type RunningGraph } from '../scripts/graph.js';
-import { saleItems } from '../subgraphs/order/checkout.service.js';
+import { saleItems } from '../subgraphs/order/checkout/checkout.service.js';
 import { customerDirectory, inventoryService } from '../subgraphs/order/graph-services.js';
 import { createTestDatabase } from '../test/support/test-database.js';
 import {

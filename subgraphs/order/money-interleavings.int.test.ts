@@ -8,16 +8,16 @@ import { createOutboxRelay } from '../../platform/outbox.js';
 import { startTestGraph, type TestGraph } from '../../test/support/graph-harness.js';
 import { availableOffers, bonusPlusCustomer, registerEnrolled } from '../../test/support/order-fixtures.js';
 import { createTurnstile, type Turnstile } from '../../test/support/turnstile.js';
-import { cancelOrder } from './cancel.service.js';
+import { cancelOrder } from './cancel/cancel.service.js';
 import type { OrderDeps } from './order.deps.js';
 import { lineIdOf } from './order.model.js';
 import { orderOutboxHandlers } from './order.runtime.js';
 import type { OrderDb } from './order.table.js';
-import { expireOrders } from './order-expiry.service.js';
-import { releaseOrderHolds } from './order-holds.service.js';
-import { recordPayment, registerSale } from './payment.service.js';
-import { placeOrder } from './place-order.service.js';
-import { returnOrderLines } from './return.service.js';
+import { expireOrders } from './placement/order-expiry.service.js';
+import { releaseOrderHolds } from './placement/order-holds.service.js';
+import { recordPayment, registerSale } from './payment/payment.service.js';
+import { placeOrder } from './placement/place-order.service.js';
+import { returnOrderLines } from './returns/return.service.js';
 
 // Money rules over interleavings (issue 18, item 8b). Each run: a fresh enrolled customer with a
 // paid two-unit order A (its sale in BonusPlus) and a placed, unpaid order B, both spending

@@ -6,12 +6,12 @@ import { ORDER_STATUSES, PAYMENT_COMPLETE, STATUS_GROUP } from '../../emulators/
 import { migrateAll } from '../../platform/db/migrate.js';
 import { platformSchema } from '../../platform/platform.migrations.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
-import type { CrmReferences } from './crm-references.js';
+import type { CrmReferences } from './crm-sync/crm-references.js';
 import { orderSchema } from './order.migrations.js';
 import { canMove, FULFILMENT, isTerminal, ORDER_TRANSITIONS } from './order.model.js';
 import { updateOrder } from './order.repository.js';
 import type { OrderDb, OrderState } from './order.table.js';
-import { applyCrmOrder } from './order-sync.service.js';
+import { applyCrmOrder } from './crm-sync/order-sync.service.js';
 
 // RetailCRM's own references, as the emulator serves them.
 const references: CrmReferences = {

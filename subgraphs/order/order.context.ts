@@ -1,15 +1,15 @@
 import DataLoader from 'dataloader';
 import type { Identity } from '../../platform/identity.js';
 import type { BaseSubgraphContext } from '../../platform/subgraph-server.js';
-import type { CrmReferences } from './crm-references.js';
+import type { CrmReferences } from './crm-sync/crm-references.js';
 import type { OrderDeps } from './order.deps.js';
 import { lineFromRow, paymentFromRow, type OneCOrder, type OrderLine, type Payment } from './order.model.js';
-import { oneCOrderFromRow } from './onec-exchange.service.js';
+import { oneCOrderFromRow } from './onec/onec-exchange.service.js';
 import { decodeCursor } from '../../platform/cursor.js';
 import { badInput } from '../../platform/errors.js';
 import { customerOrdersPage, findOrdersByIds, firstOrdersPages, linesOfOrders, oneCOrdersOfOrders, orderCounts, paymentsOfOrders, type OrderCounts } from './order.repository.js';
 import type { OrderRow } from './order.table.js';
-import { loadReturns, type OrderReturn } from './return.service.js';
+import { loadReturns, type OrderReturn } from './returns/return.service.js';
 
 export interface OrderContext extends BaseSubgraphContext {
   readonly deps: OrderDeps;

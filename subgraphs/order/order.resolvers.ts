@@ -3,15 +3,15 @@ import { badInput, forbidden, unauthenticated } from '../../platform/errors.js';
 import { canSee, requireSelfOrStaff, requireStaff, type Identity } from '../../platform/identity.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
-import { cancelOrder } from './cancel.service.js';
-import { quoteCart } from './checkout.service.js';
-import { retryOneCPosting } from './onec-exchange.service.js';
+import { cancelOrder } from './cancel/cancel.service.js';
+import { quoteCart } from './checkout/checkout.service.js';
+import { retryOneCPosting } from './onec/onec-exchange.service.js';
 import type { OrderContext } from './order.context.js';
 import { isVisible, orderFromRow } from './order.model.js';
-import { recordPayment } from './payment.service.js';
-import { placeOrder } from './place-order.service.js';
-import { reconcileOrders } from './reconciliation.service.js';
-import { previewReturn, returnOrderLines } from './return.service.js';
+import { recordPayment } from './payment/payment.service.js';
+import { placeOrder } from './placement/place-order.service.js';
+import { reconcileOrders } from './reconciliation/reconciliation.service.js';
+import { previewReturn, returnOrderLines } from './returns/return.service.js';
 
 const MAX_PAGE = 100;
 

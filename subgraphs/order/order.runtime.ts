@@ -4,17 +4,17 @@ import { createIdempotencyPurge, MIN_IDEMPOTENCY_RETENTION_HOURS } from '../../p
 import { createOutboxRelay, PermanentFailure, type OutboxHandler, type OutboxRelay } from '../../platform/outbox.js';
 import { createPeriodicTask, type PeriodicTask } from '../../platform/periodic-task.js';
 import { startSubgraph } from '../../platform/subgraph-server.js';
-import { crmReferences, type CrmReferences } from './crm-references.js';
-import { cancelOrderInOneC, pollOneCStates, sendOrderToOneC } from './onec-exchange.service.js';
+import { crmReferences, type CrmReferences } from './crm-sync/crm-references.js';
+import { cancelOrderInOneC, pollOneCStates, sendOrderToOneC } from './onec/onec-exchange.service.js';
 import type { OrderDeps } from './order.deps.js';
-import { createOrderInCrm } from './place-order.service.js';
+import { createOrderInCrm } from './placement/place-order.service.js';
 import { ORDER_TOPICS, type CrmStatusChange, type OrderRef } from './order.messages.js';
 import { buildOrderSubgraph } from './order.subgraph.js';
-import { expireOrders, recoverPlacements } from './order-expiry.service.js';
-import { releaseOrderHolds } from './order-holds.service.js';
-import { syncOrders, type OrderSyncResult } from './order-sync.service.js';
-import { registerSale } from './payment.service.js';
-import { completeReturn } from './return.service.js';
+import { expireOrders, recoverPlacements } from './placement/order-expiry.service.js';
+import { releaseOrderHolds } from './placement/order-holds.service.js';
+import { syncOrders, type OrderSyncResult } from './crm-sync/order-sync.service.js';
+import { registerSale } from './payment/payment.service.js';
+import { completeReturn } from './returns/return.service.js';
 
 export interface OrderRuntimeOptions {
   readonly port: number;

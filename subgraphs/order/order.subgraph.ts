@@ -1,5 +1,5 @@
 import { subgraphTypeDefs, type SubgraphDefinition } from '../../platform/subgraph-server.js';
-import type { CrmReferences } from './crm-references.js';
+import type { CrmReferences } from './crm-sync/crm-references.js';
 import { createOrderContext, type OrderContext } from './order.context.js';
 import type { OrderDeps } from './order.deps.js';
 import { orderResolvers } from './order.resolvers.js';

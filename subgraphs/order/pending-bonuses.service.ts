@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { pendingBonusesMessage } from '../../contracts/pending-bonuses.message.js';
 import { enqueue } from '../../platform/outbox.js';
 import type { OrderDb, OrderLineRow, OrderRow, OrderState } from './order.table.js';
-import { returnShare } from './return-rules.js';
+import { returnShare } from './returns/return-rules.js';
 
 const LIVE: readonly OrderState[] = ['PLACED', 'APPROVED', 'SHIPPED', 'DELIVERED'];
 

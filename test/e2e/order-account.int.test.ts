@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoExternalId } from '../../emulators/seed/demo-ids.js';
 import { demoOrdersOf } from '../../emulators/seed/demo-orders.js';
 import { insertOrder } from '../../subgraphs/order/order.repository.js';
-import { placeOrder } from '../../subgraphs/order/place-order.service.js';
-import { recoverPlacements } from '../../subgraphs/order/order-expiry.service.js';
+import { placeOrder } from '../../subgraphs/order/placement/place-order.service.js';
+import { recoverPlacements } from '../../subgraphs/order/placement/order-expiry.service.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, bonusPlusCustomer, crmOrder, registerEnrolled, stockHoldsOf, type Shopper } from '../support/order-fixtures.js';
 

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { EntityRef, Order as OrderModel, OneCOrder as OneCOrderModel, OrderLine as OrderLineModel, Payment as PaymentModel } from '../order.model.js';
-import type { Quote, QuoteLine as QuoteLineModel } from '../checkout.service.js';
-import type { ReturnLine as ReturnLineModel, ReturnPreview as ReturnPreviewModel, OrderReturn as OrderReturnModel } from '../return.service.js';
+import type { Quote, QuoteLine as QuoteLineModel } from '../checkout/checkout.service.js';
+import type { ReturnLine as ReturnLineModel, ReturnPreview as ReturnPreviewModel, OrderReturn as OrderReturnModel } from '../returns/return.service.js';
 import type { ReconciliationSection as ReconciliationSectionModel, Difference } from '../../../platform/reconciliation.js';
 import type { OrderContext } from '../order.context.js';
 export type Maybe<T> = T | null;

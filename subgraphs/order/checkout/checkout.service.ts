@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { BonusPlusRetailError, type BpCalculation, type BpDebitProblem, type BpSaleItem } from '../../connectors/bonusplus/bonusplus.port.js';
-import { AppError, badInput } from '../../platform/errors.js';
-import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
-import type { OrderDeps } from './order.deps.js';
+import { BonusPlusRetailError, type BpCalculation, type BpDebitProblem, type BpSaleItem } from '../../../connectors/bonusplus/bonusplus.port.js';
+import { AppError, badInput } from '../../../platform/errors.js';
+import { UpstreamUnavailableError } from '../../../platform/http/upstream-client.js';
+import type { OrderDeps } from '../order.deps.js';
 
 export const MAX_CART_LINES = 100;
 const MAX_QUANTITY = 100;

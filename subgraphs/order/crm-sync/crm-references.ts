@@ -1,4 +1,4 @@
-import type { RetailCrmOrdersPort } from '../../connectors/retailcrm/retailcrm-orders.port.js';
+import type { RetailCrmOrdersPort } from '../../../connectors/retailcrm/retailcrm-orders.port.js';
 
 /** The account's status groups and which payment statuses count as paid. */
 export interface CrmReferences {

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
-import { BonusPlusRetailError } from '../../connectors/bonusplus/bonusplus.port.js';
-import { AppError } from '../../platform/errors.js';
-import { enqueue } from '../../platform/outbox.js';
-import { loyaltyRefreshMessage } from '../loyalty/loyalty-refresh.message.js';
-import type { OrderDeps } from './order.deps.js';
-import { findOrder, linesOfOrders, updateOrder } from './order.repository.js';
-import { queuePendingBonuses } from './pending-bonuses.service.js';
+import { BonusPlusRetailError } from '../../../connectors/bonusplus/bonusplus.port.js';
+import { AppError } from '../../../platform/errors.js';
+import { enqueue } from '../../../platform/outbox.js';
+import { loyaltyRefreshMessage } from '../../loyalty/loyalty-refresh.message.js';
+import type { OrderDeps } from '../order.deps.js';
+import { findOrder, linesOfOrders, updateOrder } from '../order.repository.js';
+import { queuePendingBonuses } from '../pending-bonuses.service.js';
 
 /**
  * Gives back what an order holds: its bonus reserve in BonusPlus and its stock hold in the

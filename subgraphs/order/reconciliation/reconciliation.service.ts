@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
-import type { CrmOrder } from '../../connectors/retailcrm/retailcrm-orders.port.js';
-import type { Difference, ReconciliationSection } from '../../platform/reconciliation.js';
-import type { CrmReferences } from './crm-references.js';
-import type { OrderDeps } from './order.deps.js';
-import type { OrderDb, OrderRow, OrderState } from './order.table.js';
+import type { CrmOrder } from '../../../connectors/retailcrm/retailcrm-orders.port.js';
+import type { Difference, ReconciliationSection } from '../../../platform/reconciliation.js';
+import type { CrmReferences } from '../crm-sync/crm-references.js';
+import type { OrderDeps } from '../order.deps.js';
+import type { OrderDb, OrderRow, OrderState } from '../order.table.js';
 
 
 const PAGE = 100;

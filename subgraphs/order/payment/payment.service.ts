@@ -1,23 +1,23 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import { BonusPlusRetailError } from '../../connectors/bonusplus/bonusplus.port.js';
-import type { CrmOrder } from '../../connectors/retailcrm/retailcrm-orders.port.js';
-import { AppError, badInput, notFound } from '../../platform/errors.js';
-import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
-import { idempotencyKeySchema, withIdempotency } from '../../platform/idempotency.js';
-import { requireStaff, type Identity } from '../../platform/identity.js';
-import { enqueue, PermanentFailure } from '../../platform/outbox.js';
-import { loyaltyRefreshMessage } from '../loyalty/loyalty-refresh.message.js';
-import { invalid, saleItems } from './checkout.service.js';
-import type { CrmReferences } from './crm-references.js';
-import type { OrderDeps } from './order.deps.js';
-import type { OrderDb, OrderRow, OrderState } from './order.table.js';
-import { isVisible, orderFromRow, type Order } from './order.model.js';
-import { findOrder, linesOfOrders, updateOrder } from './order.repository.js';
-import { applyCrmOrder } from './order-sync.service.js';
-import { createOrderInCrm, CustomerNotInCrmYet } from './place-order.service.js';
-import { queuePendingBonuses } from './pending-bonuses.service.js';
+import { BonusPlusRetailError } from '../../../connectors/bonusplus/bonusplus.port.js';
+import type { CrmOrder } from '../../../connectors/retailcrm/retailcrm-orders.port.js';
+import { AppError, badInput, notFound } from '../../../platform/errors.js';
+import { UpstreamUnavailableError } from '../../../platform/http/upstream-client.js';
+import { idempotencyKeySchema, withIdempotency } from '../../../platform/idempotency.js';
+import { requireStaff, type Identity } from '../../../platform/identity.js';
+import { enqueue, PermanentFailure } from '../../../platform/outbox.js';
+import { loyaltyRefreshMessage } from '../../loyalty/loyalty-refresh.message.js';
+import { invalid, saleItems } from '../checkout/checkout.service.js';
+import type { CrmReferences } from '../crm-sync/crm-references.js';
+import type { OrderDeps } from '../order.deps.js';
+import type { OrderDb, OrderRow, OrderState } from '../order.table.js';
+import { isVisible, orderFromRow, type Order } from '../order.model.js';
+import { findOrder, linesOfOrders, updateOrder } from '../order.repository.js';
+import { applyCrmOrder } from '../crm-sync/order-sync.service.js';
+import { createOrderInCrm, CustomerNotInCrmYet } from '../placement/place-order.service.js';
+import { queuePendingBonuses } from '../pending-bonuses.service.js';
 
 /**
  * Records a fully paid order in BonusPlus as one receipt with its lines (F5, R8, R9): the bonus

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { oneCPartyLinkMessage } from '../../contracts/onec-party-link.message.js';
-import { enqueue } from '../../platform/outbox.js';
-import type { OrderDeps } from './order.deps.js';
+import { oneCPartyLinkMessage } from '../../../contracts/onec-party-link.message.js';
+import { enqueue } from '../../../platform/outbox.js';
+import type { OrderDeps } from '../order.deps.js';
 
 /**
  * The customer's side of every 1C document (R2): the partner and counterparty an order or a return

@@ -1,12 +1,12 @@
 import { sql, type Kysely } from 'kysely';
-import { AppError } from '../../platform/errors.js';
-import { endOrder } from './cancel.service.js';
-import type { OrderDeps } from './order.deps.js';
-import { updateOrder } from './order.repository.js';
-import type { OrderDb } from './order.table.js';
+import { AppError } from '../../../platform/errors.js';
+import { endOrder } from '../cancel/cancel.service.js';
+import type { OrderDeps } from '../order.deps.js';
+import { updateOrder } from '../order.repository.js';
+import type { OrderDb } from '../order.table.js';
 import { releaseOrderHolds } from './order-holds.service.js';
 import { failPlacement } from './place-order.service.js';
-import { queuePendingBonuses } from './pending-bonuses.service.js';
+import { queuePendingBonuses } from '../pending-bonuses.service.js';
 
 const BATCH = 100;
 

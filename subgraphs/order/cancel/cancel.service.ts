@@ -1,18 +1,18 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { AppError, notFound } from '../../platform/errors.js';
-import { idempotencyKeySchema, withIdempotency } from '../../platform/idempotency.js';
-import { canSee, isStaff, type Identity } from '../../platform/identity.js';
-import { enqueue } from '../../platform/outbox.js';
-import { invalid } from './checkout.service.js';
-import type { OrderDeps } from './order.deps.js';
-import { cancelInOneCMessage, crmStatusMessage, releaseHoldsMessage } from './order.messages.js';
-import { isVisible, orderFromRow, type Order } from './order.model.js';
-import { findOrder, oneCOrdersOf, updateOrder } from './order.repository.js';
-import type { OrderRow } from './order.table.js';
-import { releaseOrderHolds } from './order-holds.service.js';
-import { paymentInProgress } from './payment.service.js';
-import { queuePendingBonuses } from './pending-bonuses.service.js';
+import { AppError, notFound } from '../../../platform/errors.js';
+import { idempotencyKeySchema, withIdempotency } from '../../../platform/idempotency.js';
+import { canSee, isStaff, type Identity } from '../../../platform/identity.js';
+import { enqueue } from '../../../platform/outbox.js';
+import { invalid } from '../checkout/checkout.service.js';
+import type { OrderDeps } from '../order.deps.js';
+import { cancelInOneCMessage, crmStatusMessage, releaseHoldsMessage } from '../order.messages.js';
+import { isVisible, orderFromRow, type Order } from '../order.model.js';
+import { findOrder, oneCOrdersOf, updateOrder } from '../order.repository.js';
+import type { OrderRow } from '../order.table.js';
+import { releaseOrderHolds } from '../placement/order-holds.service.js';
+import { paymentInProgress } from '../payment/payment.service.js';
+import { queuePendingBonuses } from '../pending-bonuses.service.js';
 
 const cancelSchema = z.object({
   orderId: z.string().min(1).max(100),

@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { BonusPlusRetailError } from '../../connectors/bonusplus/bonusplus.port.js';
-import type { CrmOrderItemInput } from '../../connectors/retailcrm/retailcrm-orders.port.js';
-import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../platform/errors.js';
-import { idempotencyKeySchema, withIdempotency } from '../../platform/idempotency.js';
-import { canSee, isStaff, type Identity } from '../../platform/identity.js';
-import { enqueue, PermanentFailure } from '../../platform/outbox.js';
-import { loyaltyRefreshMessage } from '../loyalty/loyalty-refresh.message.js';
-import { invalid } from './checkout.service.js';
-import type { OrderDeps } from './order.deps.js';
-import { completeReturnMessage } from './order.messages.js';
-import { isVisible, lineIdOf, orderFromRow, stateAfterReturns, type Order } from './order.model.js';
-import { findOrder, linesOfOrders, oneCOrdersOf, updateOrder } from './order.repository.js';
-import { oneCPartyOf } from './onec-party.service.js';
-import type { OrderDb, OrderLineRow, OrderRow, ReturnLineRow, ReturnRow } from './order.table.js';
+import { BonusPlusRetailError } from '../../../connectors/bonusplus/bonusplus.port.js';
+import type { CrmOrderItemInput } from '../../../connectors/retailcrm/retailcrm-orders.port.js';
+import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../../platform/errors.js';
+import { idempotencyKeySchema, withIdempotency } from '../../../platform/idempotency.js';
+import { canSee, isStaff, type Identity } from '../../../platform/identity.js';
+import { enqueue, PermanentFailure } from '../../../platform/outbox.js';
+import { loyaltyRefreshMessage } from '../../loyalty/loyalty-refresh.message.js';
+import { invalid } from '../checkout/checkout.service.js';
+import type { OrderDeps } from '../order.deps.js';
+import { completeReturnMessage } from '../order.messages.js';
+import { isVisible, lineIdOf, orderFromRow, stateAfterReturns, type Order } from '../order.model.js';
+import { findOrder, linesOfOrders, oneCOrdersOf, updateOrder } from '../order.repository.js';
+import { oneCPartyOf } from '../onec/onec-party.service.js';
+import type { OrderDb, OrderLineRow, OrderRow, ReturnLineRow, ReturnRow } from '../order.table.js';
 import { returnShare, type ReturnShare } from './return-rules.js';
 
 export interface ReturnLine extends ReturnShare {

@@ -1,16 +1,16 @@
 import type { Kysely } from 'kysely';
-import type { OneCOrderDraft, OneCOrderLineDraft, OneCOrderStateChange } from '../../connectors/onec/onec-orders.port.js';
-import { OneCApiError } from '../../connectors/onec/onec.port.js';
-import { AppError, badInput, notFound } from '../../platform/errors.js';
-import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
-import { enqueue, PermanentFailure } from '../../platform/outbox.js';
-import { markSyncFailure, readCursor, saveCursor } from '../../platform/sync-cursor.js';
-import type { OrderDeps } from './order.deps.js';
+import type { OneCOrderDraft, OneCOrderLineDraft, OneCOrderStateChange } from '../../../connectors/onec/onec-orders.port.js';
+import { OneCApiError } from '../../../connectors/onec/onec.port.js';
+import { AppError, badInput, notFound } from '../../../platform/errors.js';
+import { UpstreamUnavailableError } from '../../../platform/http/upstream-client.js';
+import { enqueue, PermanentFailure } from '../../../platform/outbox.js';
+import { markSyncFailure, readCursor, saveCursor } from '../../../platform/sync-cursor.js';
+import type { OrderDeps } from '../order.deps.js';
 import { oneCPartyOf, type CustomerParty } from './onec-party.service.js';
-import { crmStatusMessage } from './order.messages.js';
-import { fulfilmentStep, isVisible, type OneCOrder } from './order.model.js';
-import { findOrder, linesOfOrders, oneCOrdersOf, saveOneCOrder, updateOrder } from './order.repository.js';
-import type { HeldStockLine, OneCOrderRow, OrderDb, OrderLineRow, OrderRow, OrderState } from './order.table.js';
+import { crmStatusMessage } from '../order.messages.js';
+import { fulfilmentStep, isVisible, type OneCOrder } from '../order.model.js';
+import { findOrder, linesOfOrders, oneCOrdersOf, saveOneCOrder, updateOrder } from '../order.repository.js';
+import type { HeldStockLine, OneCOrderRow, OrderDb, OrderLineRow, OrderRow, OrderState } from '../order.table.js';
 
 /**
  * The order exchange with 1C (F8, R15, F6): an approved order becomes one customer order per

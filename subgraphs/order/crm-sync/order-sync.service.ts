@@ -1,13 +1,13 @@
 import type { Insertable, Kysely } from 'kysely';
-import type { CrmOrder } from '../../connectors/retailcrm/retailcrm-orders.port.js';
-import { enqueue } from '../../platform/outbox.js';
-import { markSyncFailure, readCursor, saveCursor } from '../../platform/sync-cursor.js';
+import type { CrmOrder } from '../../../connectors/retailcrm/retailcrm-orders.port.js';
+import { enqueue } from '../../../platform/outbox.js';
+import { markSyncFailure, readCursor, saveCursor } from '../../../platform/sync-cursor.js';
 import type { CrmReferences } from './crm-references.js';
-import type { OrderDeps } from './order.deps.js';
-import { cancelInOneCMessage, crmStatusMessage, registerSaleMessage, releaseHoldsMessage, sendToOneCMessage } from './order.messages.js';
-import { canMove, crmGroupStep, fulfilmentStep, isTerminal, stateOfCrmGroup } from './order.model.js';
-import { findOrder, insertOrder, linkCrmItems, replaceLines, replacePayments, updateOrder } from './order.repository.js';
-import type { OrderLinesTable, OrderRow, OrdersTable } from './order.table.js';
+import type { OrderDeps } from '../order.deps.js';
+import { cancelInOneCMessage, crmStatusMessage, registerSaleMessage, releaseHoldsMessage, sendToOneCMessage } from '../order.messages.js';
+import { canMove, crmGroupStep, fulfilmentStep, isTerminal, stateOfCrmGroup } from '../order.model.js';
+import { findOrder, insertOrder, linkCrmItems, replaceLines, replacePayments, updateOrder } from '../order.repository.js';
+import type { OrderLinesTable, OrderRow, OrdersTable } from '../order.table.js';
 
 export const ORDER_HISTORY_CURSOR = 'order.retailcrm.orders-history';
 /** RetailCRM status (approval group) the graph sets on an order approved by its full payment. */

@@ -1,25 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { BonusPlusRetailError, type BpCalculation } from '../../connectors/bonusplus/bonusplus.port.js';
-import type { CrmOrderInput } from '../../connectors/retailcrm/retailcrm-orders.port.js';
-import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../platform/errors.js';
-import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
-import { idempotencyKeySchema, withIdempotency } from '../../platform/idempotency.js';
-import { isStaff, type Identity } from '../../platform/identity.js';
-import { enqueue, PermanentFailure } from '../../platform/outbox.js';
-import { loyaltyRefreshMessage } from '../loyalty/loyalty-refresh.message.js';
-import { bonusesSchema, calculate, debitError, invalid, priceCart, withBonuses, type CartInput } from './checkout.service.js';
-import type { OrderCustomer } from './graph-services.js';
-import type { OrderDeps } from './order.deps.js';
-import { createInCrmMessage, crmStatusMessage, releaseHoldsMessage } from './order.messages.js';
-import { orderFromRow, type Order } from './order.model.js';
-import { findOrder, findOrderByKey, insertOrder, linesOfOrders, linkCrmItems, updateOrder } from './order.repository.js';
-import type { OrderDb, OrderLineRow, OrderRow } from './order.table.js';
+import { BonusPlusRetailError, type BpCalculation } from '../../../connectors/bonusplus/bonusplus.port.js';
+import type { CrmOrderInput } from '../../../connectors/retailcrm/retailcrm-orders.port.js';
+import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../../platform/errors.js';
+import { UpstreamUnavailableError } from '../../../platform/http/upstream-client.js';
+import { idempotencyKeySchema, withIdempotency } from '../../../platform/idempotency.js';
+import { isStaff, type Identity } from '../../../platform/identity.js';
+import { enqueue, PermanentFailure } from '../../../platform/outbox.js';
+import { loyaltyRefreshMessage } from '../../loyalty/loyalty-refresh.message.js';
+import { bonusesSchema, calculate, debitError, invalid, priceCart, withBonuses, type CartInput } from '../checkout/checkout.service.js';
+import type { OrderCustomer } from '../graph-services.js';
+import type { OrderDeps } from '../order.deps.js';
+import { createInCrmMessage, crmStatusMessage, releaseHoldsMessage } from '../order.messages.js';
+import { orderFromRow, type Order } from '../order.model.js';
+import { findOrder, findOrderByKey, insertOrder, linesOfOrders, linkCrmItems, updateOrder } from '../order.repository.js';
+import type { OrderDb, OrderLineRow, OrderRow } from '../order.table.js';
 
 const of = (executor: Kysely<any>) => executor as Kysely<OrderDb>;
 import { releaseOrderHolds } from './order-holds.service.js';
-import { queuePendingBonuses } from './pending-bonuses.service.js';
+import { queuePendingBonuses } from '../pending-bonuses.service.js';
 
 export interface PlaceOrderInput {
   readonly idempotencyKey: string;
