@@ -1,36 +1,33 @@
 import type { Config } from '../platform/config.js';
+import { sharedUpstreamBudget } from '../platform/http/upstream-budget.js';
 import { createBonusPlusClient } from './bonusplus/bonusplus.client.js';
 import { createOneCClient } from './onec/onec.client.js';
 import { createRetailCrmClient } from './retailcrm/retailcrm.client.js';
 
-/**
- * Each subgraph's part of an account's request limit: RetailCRM's key and BonusPlus's key are shared
- * by every process that uses them. Orders get the most: checkout cannot wait.
- */
-export const UPSTREAM_SHARES = {
-  // The customer subgraph reads BonusPlus only for the showroom import, a background job.
-  customer: { retailCrm: 0.3, bonusPlus: 0.05 },
-  loyalty: { retailCrm: 0.2, bonusPlus: 0.25 },
-  order: { retailCrm: 0.5, bonusPlus: 0.7 },
-} as const;
+// Every client of a key, in every process on DATABASE_URL, takes its requests from one budget of the
+// key's whole rate (platform/http/upstream-budget.ts); interactive calls go first, whoever makes them.
 
-/**
- * A RetailCRM client from the config. The account's request limit is shared by every process that
- * uses the key; `share` is this client's part of it.
- */
-export const retailCrmFromConfig = (config: Config, share = 0.5, baseUrl = config.RETAILCRM_URL) =>
+/** A RetailCRM client from the config, on the key's budget of RETAILCRM_RPS for the whole deployment. */
+export const retailCrmFromConfig = (config: Config, baseUrl = config.RETAILCRM_URL) =>
   createRetailCrmClient({
     baseUrl,
     apiKey: config.RETAILCRM_API_KEY,
     site: config.RETAILCRM_SITE,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    requestsPerSecond: config.RETAILCRM_RPS * share,
+    budget: sharedUpstreamBudget({ system: 'retailcrm', credential: config.RETAILCRM_API_KEY, requestsPerSecond: config.RETAILCRM_RPS, databaseUrl: config.DATABASE_URL }),
     resilience: { breakerHalfOpenAfterMs: config.UPSTREAM_BREAKER_COOLDOWN_MS },
   });
 
-/** A BonusPlus client from the config; `share` is this client's part of the account's request limit. */
-export const bonusPlusFromConfig = (config: Config, share = 1, baseUrl = config.BONUSPLUS_URL) =>
-  createBonusPlusClient({ baseUrl, apiKey: config.BONUSPLUS_API_KEY, requestsPerSecond: config.BONUSPLUS_RPS * share, timeoutMs: config.UPSTREAM_TIMEOUT_MS, breakerHalfOpenAfterMs: config.UPSTREAM_BREAKER_COOLDOWN_MS });
+/** A BonusPlus client from the config, on the key's budget of BONUSPLUS_RPS for the whole deployment. */
+export const bonusPlusFromConfig = (config: Config, baseUrl = config.BONUSPLUS_URL) =>
+  createBonusPlusClient({
+    baseUrl,
+    apiKey: config.BONUSPLUS_API_KEY,
+    budget: sharedUpstreamBudget({ system: 'bonusplus', credential: config.BONUSPLUS_API_KEY, requestsPerSecond: config.BONUSPLUS_RPS, databaseUrl: config.DATABASE_URL }),
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    breakerHalfOpenAfterMs: config.UPSTREAM_BREAKER_COOLDOWN_MS,
+  });
 
+/** A 1C client from the config; 1C publishes no request limit, so it has no budget. */
 export const oneCFromConfig = (config: Config, baseUrl = config.ONEC_URL) =>
   createOneCClient({ baseUrl, login: config.ONEC_LOGIN, password: config.ONEC_PASSWORD, timeoutMs: config.UPSTREAM_TIMEOUT_MS, breakerHalfOpenAfterMs: config.UPSTREAM_BREAKER_COOLDOWN_MS });

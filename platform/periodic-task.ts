@@ -1,3 +1,4 @@
+import { runAsBackground } from './http/upstream-budget.js';
 import type { Logger } from './logger.js';
 
 export interface PeriodicTask<T> {
@@ -20,7 +21,8 @@ export function createPeriodicTask<T>(name: string, intervalMs: number, work: (s
   let current: Promise<T> | undefined;
   let stopping = new AbortController();
   const runNow = () => {
-    current ??= work(stopping.signal).finally(() => (current = undefined));
+    // Nobody waits on a scheduled run, even one asked for now: its upstream calls give way to interactive ones.
+    current ??= runAsBackground(() => work(stopping.signal)).finally(() => (current = undefined));
     return current;
   };
   const tick = () => {

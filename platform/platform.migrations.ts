@@ -57,6 +57,13 @@ const migrations: Record<string, Migration> = {
       await sql`create index idempotency_keys_age_idx on platform.idempotency_keys ((coalesce(finished_at, created_at)))`.execute(db);
     },
   },
+  '0003_upstream_budget': {
+    // The request budget every process shares per upstream system and key (platform/http/upstream-budget.ts):
+    // rate-limiter-flexible's RateLimiterPostgres table, its shape as that library reads and writes it.
+    async up(db: Kysely<any>) {
+      await sql`create table platform.upstream_budget (key varchar(255) primary key, points integer not null default 0, expire bigint)`.execute(db);
+    },
+  },
 };
 
 export const platformSchema: SchemaModule = { schema: 'platform', migrations };

@@ -1,4 +1,4 @@
-import { bonusPlusFromConfig, oneCFromConfig, retailCrmFromConfig, UPSTREAM_SHARES } from '../connectors/connectors.js';
+import { bonusPlusFromConfig, oneCFromConfig, retailCrmFromConfig } from '../connectors/connectors.js';
 import type { OneCEmulator } from '../emulators/onec/onec.emulator.js';
 import type { BonusPlusEmulator } from '../emulators/bonusplus/bonusplus.emulator.js';
 import { startEmulators, type RunningEmulators } from '../emulators/emulators.js';
@@ -83,16 +83,16 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
       urls = emulators.urls;
     }
 
-    const customerCrm = retailCrmFromConfig(config, UPSTREAM_SHARES.customer.retailCrm, urls.retailCrm);
-    const loyaltyCrm = retailCrmFromConfig(config, UPSTREAM_SHARES.loyalty.retailCrm, urls.retailCrm);
-    const orderCrm = retailCrmFromConfig(config, UPSTREAM_SHARES.order.retailCrm, urls.retailCrm);
-    const bonusPlus = bonusPlusFromConfig(config, UPSTREAM_SHARES.loyalty.bonusPlus, urls.bonusPlus);
-    const orderBonusPlus = bonusPlusFromConfig(config, UPSTREAM_SHARES.order.bonusPlus, urls.bonusPlus);
+    const customerCrm = retailCrmFromConfig(config, urls.retailCrm);
+    const loyaltyCrm = retailCrmFromConfig(config, urls.retailCrm);
+    const orderCrm = retailCrmFromConfig(config, urls.retailCrm);
+    const bonusPlus = bonusPlusFromConfig(config, urls.bonusPlus);
+    const orderBonusPlus = bonusPlusFromConfig(config, urls.bonusPlus);
     const oneCClient = oneCFromConfig(config, urls.oneC);
     const upstreamClients = [customerCrm, loyaltyCrm, orderCrm, bonusPlus, orderBonusPlus, oneCClient];
     closers.push(...upstreamClients.map((client) => () => client.close()));
     // The customer subgraph's own BonusPlus client: the showroom import reads customers with it.
-    const customerBonusPlus = bonusPlusFromConfig(config, UPSTREAM_SHARES.customer.bonusPlus, urls.bonusPlus);
+    const customerBonusPlus = bonusPlusFromConfig(config, urls.bonusPlus);
     closers.push(() => customerBonusPlus.close());
     // One process, several clients of one system: `/metrics` and `/ready` tell their breakers apart by owner.
     for (const [owner, clients] of [['customer', [customerCrm, customerBonusPlus]], ['loyalty', [loyaltyCrm, bonusPlus]], ['order', [orderCrm, orderBonusPlus]]] as const) {

@@ -24,14 +24,14 @@ import {
  * 3, 5 and 5 s): after an outage the breaker fails calls fast until the half-open time has passed,
  * which tests that heal a fault and retry at once may want shorter.
  */
-export interface BonusPlusClientOptions extends Pick<UpstreamClientOptions, 'maxRetries' | 'breakerThreshold' | 'breakerHalfOpenAfterMs'> {
+export interface BonusPlusClientOptions extends Pick<UpstreamClientOptions, 'maxRetries' | 'breakerThreshold' | 'breakerHalfOpenAfterMs' | 'budget'> {
   /** Without `/api`, e.g. https://bonusplus.pro or the emulator's URL. */
   readonly baseUrl: string;
   /** The raw key from the cabinet; the client base64-encodes it as the plugins do. */
   readonly apiKey: string;
   /** Per attempt. */
   readonly timeoutMs: number;
-  /** Client-side spacing; defaults to the emulator's assumed limit of 20 a second; 0 turns it off. */
+  /** Without a shared `budget`, one of the client's own at this rate; defaults to the emulator's assumed limit of 20 a second; 0 turns it off. */
   readonly requestsPerSecond?: number;
 }
 
@@ -231,6 +231,7 @@ export function createBonusPlusClient(o: BonusPlusClientOptions): BonusPlusCusto
     baseUrl: `${o.baseUrl.replace(/\/+$/, '')}/api`,
     timeoutMs: o.timeoutMs,
     requestsPerSecond: o.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND,
+    ...(o.budget ? { budget: o.budget } : {}),
     ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
     ...(o.breakerThreshold !== undefined ? { breakerThreshold: o.breakerThreshold } : {}),
     ...(o.breakerHalfOpenAfterMs !== undefined ? { breakerHalfOpenAfterMs: o.breakerHalfOpenAfterMs } : {}),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { UpstreamBudget } from '../../platform/http/upstream-budget.js';
 import { UpstreamClient, type UpstreamResilience } from '../../platform/http/upstream-client.js';
 import { createCall, EMPTY_PAGE, historyRecordBaseSchema, isDuplicateExternalId, optionalString, paginationSchema, queryString } from './retailcrm.transport.js';
 import { retailCrmOrders } from './retailcrm-orders.client.js';
@@ -21,7 +22,9 @@ export interface RetailCrmClientOptions {
   /** Site (shop) code the customers are created in and looked up by externalId in. */
   readonly site: string;
   readonly timeoutMs: number;
-  /** Client-side limit; RetailCRM allows 10 per second per key, shared by every client of that key. Default 10. */
+  /** The key's request budget, shared by every client and process using the key (`sharedUpstreamBudget`); the client releases it on close. */
+  readonly budget?: UpstreamBudget;
+  /** Without a `budget`, one of the client's own at this rate; RetailCRM allows 10 per second per key. Default 10. */
   readonly requestsPerSecond?: number;
   /** Retries and circuit breaker, when the defaults of UpstreamClient do not fit. */
   readonly resilience?: UpstreamResilience;
@@ -125,6 +128,7 @@ export function createRetailCrmClient(o: RetailCrmClientOptions): RetailCrmCusto
     baseUrl: options.baseUrl,
     timeoutMs: options.timeoutMs,
     requestsPerSecond: options.requestsPerSecond ?? 10,
+    ...(options.budget ? { budget: options.budget } : {}),
     headers: { 'X-API-KEY': options.apiKey },
     ...options.resilience,
   });

@@ -11,6 +11,8 @@ export const faultSettingsSchema = z.object({
   failStatus: z.number().int().min(400).max(599).optional(),
   /** How many requests the failure applies to; -1 = until cleared. */
   failCount: z.number().int().min(-1).default(-1),
+  /** With `failStatus`: the failure carries `Retry-After: <seconds>` (emulators that support it: RetailCRM). */
+  retryAfterSeconds: z.number().int().min(0).max(3_600).optional(),
   /** Apply the request, then drop the connection without an answer (the reply is lost). */
   dropAfterApply: z.boolean().default(false),
   /** How many requests to drop; -1 = until cleared. */

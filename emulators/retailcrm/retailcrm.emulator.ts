@@ -60,8 +60,24 @@ export interface RetailCrmEmulatorOptions {
   readonly requestsPerSecond?: number;
 }
 
+/** One request that passed the fault switches, as the rate limit saw it. */
+export interface RetailCrmJournalEntry {
+  /** When it arrived (epoch ms). */
+  readonly at: number;
+  readonly method: string;
+  /** Without the query string. */
+  readonly path: string;
+  /** Refused by the per-key rate limit (503). */
+  readonly limited: boolean;
+}
+
 export interface RetailCrmEmulator {
   readonly faults: FaultSwitches;
+  /**
+   * The last 10,000 API requests past the fault switches, oldest first (also `GET /__emulator/journal`):
+   * what a test counts per second to see what several processes together sent.
+   */
+  readonly journal: readonly RetailCrmJournalEntry[];
   /**
    * Idempotent: seeds once (if no customers exist): demo people 0..onlineCustomers-1 and their
    * orders (demoOrdersOf), dated back from `now` (default: the current time).
@@ -129,6 +145,8 @@ export function createRetailCrmEmulator(o: RetailCrmEmulatorOptions): RetailCrmE
   const keys = new Set(options.apiKeys);
   const faults = new FaultSwitches();
   const limiter = new SlidingWindowLimiter(options.requestsPerSecond);
+  const journal: RetailCrmJournalEntry[] = [];
+  const JOURNAL_SIZE = 10_000;
 
   const siteOf = (params: PhpParams): string | undefined | EmulatorResponse => {
     if (params.site === undefined) return undefined;
@@ -142,6 +160,8 @@ export function createRetailCrmEmulator(o: RetailCrmEmulatorOptions): RetailCrmE
     if (!key) return fail(403, ERROR.apiKeyMissing);
     if (!keys.has(key)) return fail(403, ERROR.apiKeyWrong);
     const slot = limiter.tryAcquire(key);
+    journal.push({ at: Date.now(), method: req.method, path: req.path, limited: !slot.ok });
+    if (journal.length > JOURNAL_SIZE) journal.splice(0, journal.length - JOURNAL_SIZE);
     if (slot.ok) return undefined;
     return {
       status: 503,
@@ -333,11 +353,20 @@ export function createRetailCrmEmulator(o: RetailCrmEmulatorOptions): RetailCrmE
     .on('POST', '/reset', async () => {
       await reset();
       return { status: 200, body: { reset: true } };
-    });
+    })
+    .on('GET', '/journal', () => ({ status: 200, body: journal }));
   addOrderRoutes(router, control, { db, sites: options.sites, siteOf });
+
+  // A maintenance page or a front-end limiter may say when to come back; the fault switch says it too.
+  const injected = (status: number): EmulatorResponse => {
+    const response = injectedFailure(status);
+    const after = faults.current.retryAfterSeconds;
+    return after === undefined ? response : { ...response, headers: { ...response.headers, 'retry-after': String(after) } };
+  };
 
   return {
     faults,
+    journal,
     seed,
     reset,
     start: (port, host) =>
@@ -351,7 +380,7 @@ export function createRetailCrmEmulator(o: RetailCrmEmulatorOptions): RetailCrmE
           errors: {
             notFound: () => fail(404, ERROR.methodNotFound),
             methodNotAllowed: () => fail(405, ERROR.methodNotAllowed),
-            injected: injectedFailure,
+            injected,
             internal: () => fail(500, ERROR.internal),
           },
         },

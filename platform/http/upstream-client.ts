@@ -14,6 +14,7 @@ import {
 } from 'cockatiel';
 import { Counter, Gauge, Histogram, register } from 'prom-client';
 import { Agent, request } from 'undici';
+import { currentUpstreamPriority, localUpstreamBudget, type UpstreamBudget } from './upstream-budget.js';
 
 export type UpstreamSystem = 'retailcrm' | 'bonusplus' | 'onec';
 
@@ -22,7 +23,12 @@ export interface UpstreamClientOptions {
   readonly baseUrl: string;
   /** Per attempt. */
   readonly timeoutMs: number;
-  /** Client-side request rate limit; the upstream's own limit answers 429/503 past it. */
+  /**
+   * The request budget of this system and key, shared with every client of the key (`sharedUpstreamBudget`);
+   * the client releases it on close. Without one, `requestsPerSecond` gives the client a budget of its own.
+   */
+  readonly budget?: UpstreamBudget;
+  /** A budget of this client's own, when no shared one is given; 0 or absent: no limit. */
   readonly requestsPerSecond?: number;
   readonly maxRetries?: number;
   /** Consecutive failures that open the circuit, and how long it stays open. */
@@ -137,19 +143,15 @@ function retryAfterMs(headers: UpstreamResponse['headers']): number | undefined 
 
 /**
  * HTTP client for one system of record: keep-alive pool (undici), per-attempt timeout, retries
- * with exponential backoff for what is safe to retry, `Retry-After` honoured, a client-side rate
- * limit, and a circuit breaker that fails fast while the upstream is down. Counts every request it
- * sends, for tests and benchmarks.
+ * with exponential backoff for what is safe to retry, `Retry-After` honoured by every process, the
+ * request budget of its system and key (interactive calls first), and a circuit breaker that fails
+ * fast while the upstream is down. Counts every request it sends, for tests and benchmarks.
  */
 export class UpstreamClient {
   readonly system: UpstreamSystem;
   private readonly agent: Agent;
   private readonly base: string;
-  /** At most `perWindow` requests start in any `windowMs`: the upstream's own rule, bursts allowed. */
-  private readonly perWindow: number;
-  private readonly windowMs: number;
-  /** Start times of the last `perWindow` requests (some may lie ahead: reserved). */
-  private readonly starts: number[] = [];
+  private readonly budget: UpstreamBudget | undefined;
   private readonly policy;
   private readonly breaker;
   private owner: string;
@@ -160,9 +162,7 @@ export class UpstreamClient {
     this.base = options.baseUrl.replace(/\/+$/, '');
     this.agent = new Agent({ connections: 16, keepAliveTimeout: 10_000 });
     const rps = options.requestsPerSecond ?? 0;
-    this.perWindow = rps > 0 ? Math.max(1, Math.floor(rps)) : 0;
-    // A little longer than the upstream's window, so clock jitter never tips it over the limit.
-    this.windowMs = rps > 0 ? (this.perWindow / rps) * 1000 * 1.05 : 0;
+    this.budget = options.budget ?? (rps > 0 ? localUpstreamBudget(rps) : undefined);
     const breaker = circuitBreaker(
       handleWhen((e) => !(e instanceof RetryableFailure && e.notApplied)),
       { halfOpenAfter: options.breakerHalfOpenAfterMs ?? 5_000, breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5) },
@@ -215,21 +215,8 @@ export class UpstreamClient {
     }
   }
 
-  /**
-   * Waits for a start slot: a sliding window like the upstream's (RetailCRM: 10 requests in any
-   * second per key), so a burst up to the limit goes at once and only the rest waits.
-   */
-  private async waitForSlot(): Promise<void> {
-    if (this.perWindow === 0) return;
-    const now = Date.now();
-    const slot = this.starts.length < this.perWindow ? now : Math.max(now, this.starts[this.starts.length - this.perWindow]! + this.windowMs);
-    this.starts.push(slot);
-    if (this.starts.length > this.perWindow) this.starts.splice(0, this.starts.length - this.perWindow);
-    if (slot > now) await sleep(slot - now);
-  }
-
   private async attempt(req: UpstreamRequest): Promise<UpstreamResponse> {
-    await this.waitForSlot();
+    await this.budget?.take(currentUpstreamPriority());
     this.sent++;
     const stop = requestSeconds.startTimer({ system: this.system });
     let response: UpstreamResponse;
@@ -255,8 +242,14 @@ export class UpstreamClient {
     }
     stop();
     requestsTotal.inc({ system: this.system, method: req.method, outcome: String(response.status) });
-    if (RATE_LIMIT_STATUSES.has(response.status) && this.isRateLimit(response)) {
-      await sleep(retryAfterMs(response.headers) ?? 250);
+    const limited = RATE_LIMIT_STATUSES.has(response.status) && this.isRateLimit(response);
+    const retryAfter = RATE_LIMIT_STATUSES.has(response.status) ? retryAfterMs(response.headers) : undefined;
+    // The upstream counts by key, not by process: its limiter's refusal, or a Retry-After, holds back
+    // every process on the budget, and this one's retry waits for it in `take`. Without a Retry-After,
+    // a quarter second: room comes back as the oldest requests of the upstream's window age out.
+    if (this.budget && (limited || retryAfter !== undefined)) await this.budget.pause(retryAfter ?? 250);
+    if (limited) {
+      if (!this.budget) await sleep(retryAfter ?? 250);
       throw new RetryableFailure(`rate limited (${response.status})`, response.status, true);
     }
     if (response.status >= 500) {
@@ -275,6 +268,7 @@ export class UpstreamClient {
   async close(): Promise<void> {
     liveClients.delete(this);
     circuitState.remove(this.labels);
+    await this.budget?.release();
     await this.agent.close();
   }
 }

@@ -7,7 +7,7 @@ import { markSyncFailure, readCursor, saveCursor } from '../../platform/sync-cur
 import { normalizePhone } from '../../platform/phone.js';
 import { ownersOfCrmCustomers, phonesAwaitingCrm, rowFromCrm, upsertCustomers } from './customer.repository.js';
 import type { CustomerDb } from './customer.table.js';
-import { enrollmentMessage } from './enrollment.message.js';
+import { enrollmentMessage } from '../../contracts/enrollment.message.js';
 
 export const CUSTOMER_HISTORY_CURSOR = 'customer.retailcrm.customers-history';
 /**

@@ -9,7 +9,7 @@ import { createCustomerInCrm } from './crm-create.service.js';
 import { linkBonusPlus, linkOneC } from './customer.repository.js';
 import { syncCustomers, type CustomerSyncResult } from './customer-sync.service.js';
 import { buildCustomerSubgraph } from './customer.subgraph.js';
-import { LINK_BONUSPLUS_TOPIC, type BonusPlusLink } from './identity-link.message.js';
+import { LINK_BONUSPLUS_TOPIC, type BonusPlusLink } from '../../contracts/identity-link.message.js';
 import type { ShowroomImportRunRow } from './customer.table.js';
 import { claimShowroomImport, continueShowroomImport, runShowroomImport, type ShowroomImportDeps } from './showroom-import.service.js';
 

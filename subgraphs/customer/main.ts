@@ -1,4 +1,4 @@
-import { bonusPlusFromConfig, retailCrmFromConfig, UPSTREAM_SHARES } from '../../connectors/connectors.js';
+import { bonusPlusFromConfig, retailCrmFromConfig } from '../../connectors/connectors.js';
 import { migrateAll } from '../../platform/db/migrate.js';
 import { platformSchema } from '../../platform/platform.migrations.js';
 import { runService } from '../../platform/service-main.js';
@@ -8,8 +8,8 @@ import { startCustomerRuntime } from './customer.runtime.js';
 // The customer subgraph as its own process (docker-compose); `npm start` runs it in-process instead.
 await runService('customer', async (config, db, logger) => {
   await migrateAll(db, [platformSchema, customerSchema]);
-  const crm = retailCrmFromConfig(config, UPSTREAM_SHARES.customer.retailCrm);
-  const bonusPlus = bonusPlusFromConfig(config, UPSTREAM_SHARES.customer.bonusPlus);
+  const crm = retailCrmFromConfig(config);
+  const bonusPlus = bonusPlusFromConfig(config);
   const runtime = await startCustomerRuntime(
     { db, crm, bonusPlus, logger },
     {

@@ -10,7 +10,7 @@ import { customerFromRow, type Customer } from './customer.model.js';
 import { createInCrmMessage } from './crm-create.message.js';
 import { findCustomerByPhone, insertRegisteredCustomer, releasePhone, reservePhone } from './customer.repository.js';
 import type { CustomerDb } from './customer.table.js';
-import { enrollmentMessage } from './enrollment.message.js';
+import { enrollmentMessage } from '../../contracts/enrollment.message.js';
 
 const name = (max: number) =>
   z

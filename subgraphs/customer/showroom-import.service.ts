@@ -8,7 +8,7 @@ import { enqueue } from '../../platform/outbox.js';
 import { normalizePhone, phoneFromDigits } from '../../platform/phone.js';
 import { findCustomerByPhone, releasePhone, rowFromCrm, upsertCustomers, type CustomerInsert } from './customer.repository.js';
 import type { CustomerDb, ShowroomImportRunRow } from './customer.table.js';
-import { enrollmentMessage } from './enrollment.message.js';
+import { enrollmentMessage } from '../../contracts/enrollment.message.js';
 import { findInCrmByPhone } from './registration.service.js';
 import {
   addTally,

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
 import { badInput, forbidden, notFound, unauthenticated } from '../../platform/errors.js';
+import { runAsBackground } from '../../platform/http/upstream-budget.js';
 import { canSee, requireStaff } from '../../platform/identity.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
@@ -35,7 +36,8 @@ export const loyaltyResolvers: Resolvers = {
     },
     customers: (_r, _a, ctx) => {
       requireStaff(ctx.identity, 'admin');
-      return reconcileCustomers(ctx.deps);
+      // It pages through every customer in both systems: a checkout must not queue behind it.
+      return runAsBackground(() => reconcileCustomers(ctx.deps));
     },
   },
   Customer: {

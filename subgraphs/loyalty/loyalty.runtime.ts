@@ -5,7 +5,7 @@ import { createPeriodicTask, type PeriodicTask } from '../../platform/periodic-t
 import { startSubgraph } from '../../platform/subgraph-server.js';
 import { CUSTOMER_IN_CRM_TOPIC } from '../../contracts/customer-in-crm.message.js';
 import { PENDING_BONUSES_TOPIC } from '../../contracts/pending-bonuses.message.js';
-import { ENROLL_TOPIC, type EnrollmentRequest } from '../customer/enrollment.message.js';
+import { ENROLL_TOPIC, type EnrollmentRequest } from '../../contracts/enrollment.message.js';
 import { followBonusPlus, type BonusPlusFollowRun } from './bonusplus-follow.service.js';
 import { enrollCustomer } from './enrollment.service.js';
 import { EXPIRY_WARNING_TOPIC, type ExpiryWarning } from './expiry-warning.message.js';
@@ -14,7 +14,7 @@ import type { LoyaltyDeps } from './loyalty.deps.js';
 import { LOYALTY_FIELDS_TOPIC } from './loyalty-fields.message.js';
 import { onCustomerInCrm, pushLoyaltyFields } from './loyalty-fields.service.js';
 import { refreshFromBonusPlus } from './loyalty-read.service.js';
-import { LOYALTY_REFRESH_TOPIC } from './loyalty-refresh.message.js';
+import { LOYALTY_REFRESH_TOPIC } from '../../contracts/loyalty-refresh.message.js';
 import { applyPendingBonuses } from './pending-bonuses.service.js';
 import { buildLoyaltySubgraph } from './loyalty.subgraph.js';
 

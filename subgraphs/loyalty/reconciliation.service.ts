@@ -9,11 +9,11 @@ import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js
 import type { PlatformDb } from '../../platform/platform.migrations.js';
 import { normalizePhone, phoneDigits } from '../../platform/phone.js';
 import { differenceOf, type Difference, type ReconciliationSection } from '../../platform/reconciliation.js';
-import { ENROLL_TOPIC } from '../customer/enrollment.message.js';
+import { ENROLL_TOPIC } from '../../contracts/enrollment.message.js';
 import type { LoyaltyDeps } from './loyalty.deps.js';
 import { CRM_LOYALTY_FIELDS } from './loyalty-fields.service.js';
 import { LOYALTY_FIELDS_TOPIC } from './loyalty-fields.message.js';
-import { LOYALTY_REFRESH_TOPIC } from './loyalty-refresh.message.js';
+import { LOYALTY_REFRESH_TOPIC } from '../../contracts/loyalty-refresh.message.js';
 import { pendingOf } from './loyalty.model.js';
 import type { LoyaltyDb } from './loyalty.table.js';
 

@@ -1,4 +1,4 @@
-import { bonusPlusFromConfig, oneCFromConfig, retailCrmFromConfig, UPSTREAM_SHARES } from '../../connectors/connectors.js';
+import { bonusPlusFromConfig, oneCFromConfig, retailCrmFromConfig } from '../../connectors/connectors.js';
 import { migrateAll } from '../../platform/db/migrate.js';
 import { platformSchema } from '../../platform/platform.migrations.js';
 import { runService } from '../../platform/service-main.js';
@@ -9,8 +9,8 @@ import { startOrderRuntime } from './order.runtime.js';
 // The order subgraph as its own process (docker-compose); `npm start` runs it in-process instead.
 await runService('order', async (config, db, logger) => {
   await migrateAll(db, [platformSchema, orderSchema]);
-  const crm = retailCrmFromConfig(config, UPSTREAM_SHARES.order.retailCrm);
-  const bonusPlus = bonusPlusFromConfig(config, UPSTREAM_SHARES.order.bonusPlus);
+  const crm = retailCrmFromConfig(config);
+  const bonusPlus = bonusPlusFromConfig(config);
   const oneC = oneCFromConfig(config);
   const runtime = await startOrderRuntime(
     { db, crm, bonusPlus, oneC, logger, settings: orderSettings(config), ...graphServices(config, { customer: config.CUSTOMER_URL, inventory: config.INVENTORY_URL }) },

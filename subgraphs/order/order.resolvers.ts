@@ -1,5 +1,6 @@
 import { encodeCursor } from '../../platform/cursor.js';
 import { badInput, forbidden, unauthenticated } from '../../platform/errors.js';
+import { runAsBackground } from '../../platform/http/upstream-budget.js';
 import { canSee, requireSelfOrStaff, requireStaff, type Identity } from '../../platform/identity.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
@@ -104,7 +105,8 @@ export const orderResolvers: Resolvers = {
     },
     orders: (_r, _a, ctx) => {
       requireStaff(ctx.identity, 'admin');
-      return reconcileOrders(ctx.deps, ctx.references);
+      // It pages through every order in both systems: a checkout must not queue behind it.
+      return runAsBackground(() => reconcileOrders(ctx.deps, ctx.references));
     },
   },
   ReturnLine: {

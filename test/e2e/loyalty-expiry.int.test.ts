@@ -5,7 +5,7 @@ import { demoPerson } from '../../emulators/seed/demo-people.js';
 import { enqueue } from '../../platform/outbox.js';
 import { EXPIRY_WARNING_TOPIC } from '../../subgraphs/loyalty/expiry-warning.message.js';
 import { retailerDate } from '../../subgraphs/loyalty/expiry-warning.service.js';
-import { loyaltyRefreshMessage } from '../../subgraphs/loyalty/loyalty-refresh.message.js';
+import { loyaltyRefreshMessage } from '../../contracts/loyalty-refresh.message.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 

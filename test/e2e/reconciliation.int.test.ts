@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoCustomerExternalId } from '../../emulators/retailcrm/retailcrm-seed.js';
 import { demoPerson } from '../../emulators/seed/demo-people.js';
 import { enqueue } from '../../platform/outbox.js';
-import { loyaltyRefreshMessage } from '../../subgraphs/loyalty/loyalty-refresh.message.js';
+import { loyaltyRefreshMessage } from '../../contracts/loyalty-refresh.message.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 

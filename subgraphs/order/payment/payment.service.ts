@@ -8,7 +8,7 @@ import { UpstreamUnavailableError } from '../../../platform/http/upstream-client
 import { idempotencyKeySchema, withIdempotency } from '../../../platform/idempotency.js';
 import { requireStaff, type Identity } from '../../../platform/identity.js';
 import { enqueue, PermanentFailure } from '../../../platform/outbox.js';
-import { loyaltyRefreshMessage } from '../../loyalty/loyalty-refresh.message.js';
+import { loyaltyRefreshMessage } from '../../../contracts/loyalty-refresh.message.js';
 import { invalid, saleItems } from '../checkout/checkout.service.js';
 import type { CrmReferences } from '../crm-sync/crm-references.js';
 import type { OrderDeps } from '../order.deps.js';

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { BonusPlusRetailError } from '../../../connectors/bonusplus/bonusplus.port.js';
 import { AppError } from '../../../platform/errors.js';
 import { enqueue } from '../../../platform/outbox.js';
-import { loyaltyRefreshMessage } from '../../loyalty/loyalty-refresh.message.js';
+import { loyaltyRefreshMessage } from '../../../contracts/loyalty-refresh.message.js';
 import type { OrderDeps } from '../order.deps.js';
 import { findOrder, linesOfOrders, updateOrder } from '../order.repository.js';
 import { queuePendingBonuses } from '../pending-bonuses.service.js';

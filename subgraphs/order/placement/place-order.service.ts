@@ -8,7 +8,7 @@ import { UpstreamUnavailableError } from '../../../platform/http/upstream-client
 import { idempotencyKeySchema, withIdempotency } from '../../../platform/idempotency.js';
 import { isStaff, type Identity } from '../../../platform/identity.js';
 import { enqueue, PermanentFailure } from '../../../platform/outbox.js';
-import { loyaltyRefreshMessage } from '../../loyalty/loyalty-refresh.message.js';
+import { loyaltyRefreshMessage } from '../../../contracts/loyalty-refresh.message.js';
 import { bonusesSchema, calculate, debitError, invalid, priceCart, withBonuses, type CartInput } from '../checkout/checkout.service.js';
 import type { OrderCustomer } from '../graph-services.js';
 import type { OrderDeps } from '../order.deps.js';

@@ -7,7 +7,7 @@ import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../
 import { idempotencyKeySchema, withIdempotency } from '../../../platform/idempotency.js';
 import { canSee, isStaff, type Identity } from '../../../platform/identity.js';
 import { enqueue, PermanentFailure } from '../../../platform/outbox.js';
-import { loyaltyRefreshMessage } from '../../loyalty/loyalty-refresh.message.js';
+import { loyaltyRefreshMessage } from '../../../contracts/loyalty-refresh.message.js';
 import { invalid } from '../checkout/checkout.service.js';
 import type { OrderDeps } from '../order.deps.js';
 import { completeReturnMessage } from '../order.messages.js';

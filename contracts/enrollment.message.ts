@@ -1,4 +1,4 @@
-import type { OutboxEnqueue } from '../../platform/outbox.js';
+import type { OutboxEnqueue } from '../platform/outbox.js';
 
 /** Topic of the message that asks the loyalty side to enrol a customer in BonusPlus. */
 export const ENROLL_TOPIC = 'loyalty.enroll';

@@ -1,4 +1,4 @@
-import type { OutboxEnqueue } from '../../platform/outbox.js';
+import type { OutboxEnqueue } from '../platform/outbox.js';
 
 /** Topic of the message that records a customer's BonusPlus id in the identity map (R2). */
 export const LINK_BONUSPLUS_TOPIC = 'customer.link-bonusplus';

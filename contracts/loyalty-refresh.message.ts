@@ -1,4 +1,4 @@
-import type { OutboxEnqueue } from '../../platform/outbox.js';
+import type { OutboxEnqueue } from '../platform/outbox.js';
 
 /** Topic of the message that re-reads an account's figures from BonusPlus after they changed there. */
 export const LOYALTY_REFRESH_TOPIC = 'loyalty.refresh';
