@@ -11,6 +11,11 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DATABASE_URL: z.string().url().optional(),
   PGLITE_DATA_DIR: z.string().default('.data/pglite'),
+  /**
+   * How long a stopping process lets its requests in flight finish before it cuts them (then
+   * background work stops and the database closes, whatever this is).
+   */
+  SHUTDOWN_GRACE_MS: ms(10_000),
 
   JWT_SECRET: z.string().min(32).default(DEV_JWT_SECRET),
   JWT_JWKS_URL: z.string().url().optional(),
