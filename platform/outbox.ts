@@ -40,6 +40,16 @@ export type OutboxHandler = (payload: any, message: OutboxMessage) => Promise<vo
 
 export class PermanentFailure extends Error {}
 
+/**
+ * A message's payload as its contract's schema reads it. A payload that does not fit will not fit
+ * on a retry either: it goes to dead letters for an operator, and changes nothing.
+ */
+export function parsePayload<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } } }, payload: unknown, topic: string): T {
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) throw new PermanentFailure(`malformed ${topic}: ${parsed.error.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
 export interface OutboxRelayOptions {
   readonly db: Kysely<any>;
   readonly handlers: Readonly<Record<string, OutboxHandler>>;

@@ -1,6 +1,6 @@
 import type { RunningServer } from '../../platform/http/http-server.js';
 import { ONEC_PARTY_LINK_TOPIC, oneCPartyLinkSchema } from '../../contracts/onec-party-link.message.js';
-import { createOutboxRelay, PermanentFailure, type OutboxRelay } from '../../platform/outbox.js';
+import { createOutboxRelay, parsePayload, PermanentFailure, type OutboxRelay } from '../../platform/outbox.js';
 import { createPeriodicTask, type PeriodicTask } from '../../platform/periodic-task.js';
 import { startSubgraph } from '../../platform/subgraph-server.js';
 import type { CustomerDeps } from './customer.context.js';
@@ -9,7 +9,7 @@ import { createCustomerInCrm } from './crm-create.service.js';
 import { linkBonusPlus, linkOneC } from './customer.repository.js';
 import { syncCustomers, type CustomerSyncResult } from './customer-sync.service.js';
 import { buildCustomerSubgraph } from './customer.subgraph.js';
-import { LINK_BONUSPLUS_TOPIC, type BonusPlusLink } from '../../contracts/identity-link.message.js';
+import { bonusPlusLinkSchema, LINK_BONUSPLUS_TOPIC } from '../../contracts/identity-link.message.js';
 import type { ShowroomImportRunRow } from './customer.table.js';
 import { claimShowroomImport, continueShowroomImport, runShowroomImport, type ShowroomImportDeps } from './showroom-import.service.js';
 
@@ -38,7 +38,10 @@ export interface CustomerRuntime {
 /** Outbox topics this subgraph handles. */
 export const customerOutboxHandlers = (deps: CustomerDeps) => ({
   [CREATE_IN_CRM_TOPIC]: (payload: unknown) => createCustomerInCrm(deps, payload),
-  [LINK_BONUSPLUS_TOPIC]: (link: BonusPlusLink) => linkBonusPlus(deps.db, link.customerId, link.bonusPlusId),
+  [LINK_BONUSPLUS_TOPIC]: (payload: unknown) => {
+    const link = parsePayload(bonusPlusLinkSchema, payload, LINK_BONUSPLUS_TOPIC);
+    return linkBonusPlus(deps.db, link.customerId, link.bonusPlusId);
+  },
   [ONEC_PARTY_LINK_TOPIC]: async (payload: unknown) => {
     const parsed = oneCPartyLinkSchema.safeParse(payload);
     if (!parsed.success) throw new PermanentFailure(`malformed ${ONEC_PARTY_LINK_TOPIC}: ${parsed.error.message}`);

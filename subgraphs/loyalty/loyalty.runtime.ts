@@ -1,11 +1,11 @@
 import { BonusPlusApiError } from '../../connectors/bonusplus/bonusplus.port.js';
 import type { RunningServer } from '../../platform/http/http-server.js';
-import { createOutboxRelay, PermanentFailure, type OutboxHandler, type OutboxRelay } from '../../platform/outbox.js';
+import { createOutboxRelay, parsePayload, PermanentFailure, type OutboxHandler, type OutboxRelay } from '../../platform/outbox.js';
 import { createPeriodicTask, type PeriodicTask } from '../../platform/periodic-task.js';
 import { startSubgraph } from '../../platform/subgraph-server.js';
 import { CUSTOMER_IN_CRM_TOPIC } from '../../contracts/customer-in-crm.message.js';
 import { PENDING_BONUSES_TOPIC } from '../../contracts/pending-bonuses.message.js';
-import { ENROLL_TOPIC, type EnrollmentRequest } from '../../contracts/enrollment.message.js';
+import { ENROLL_TOPIC, enrollmentSchema } from '../../contracts/enrollment.message.js';
 import { followBonusPlus, type BonusPlusFollowRun } from './bonusplus-follow.service.js';
 import { enrollCustomer } from './enrollment.service.js';
 import { EXPIRY_WARNING_TOPIC, type ExpiryWarning } from './expiry-warning.message.js';
@@ -14,7 +14,7 @@ import type { LoyaltyDeps } from './loyalty.deps.js';
 import { LOYALTY_FIELDS_TOPIC } from './loyalty-fields.message.js';
 import { onCustomerInCrm, pushLoyaltyFields } from './loyalty-fields.service.js';
 import { refreshFromBonusPlus } from './loyalty-read.service.js';
-import { LOYALTY_REFRESH_TOPIC } from '../../contracts/loyalty-refresh.message.js';
+import { LOYALTY_REFRESH_TOPIC, loyaltyRefreshSchema } from '../../contracts/loyalty-refresh.message.js';
 import { applyPendingBonuses } from './pending-bonuses.service.js';
 import { buildLoyaltySubgraph } from './loyalty.subgraph.js';
 
@@ -55,10 +55,10 @@ const permanentOnRefusal =
 
 /** Outbox topics this subgraph handles. */
 export const loyaltyOutboxHandlers = (deps: LoyaltyDeps): Record<string, OutboxHandler> => ({
-  [ENROLL_TOPIC]: permanentOnRefusal((request: EnrollmentRequest) => enrollCustomer(deps, request)),
+  [ENROLL_TOPIC]: permanentOnRefusal((payload: unknown) => enrollCustomer(deps, parsePayload(enrollmentSchema, payload, ENROLL_TOPIC))),
   [LOYALTY_FIELDS_TOPIC]: (payload: { phone: string }) => pushLoyaltyFields(deps, payload),
   [CUSTOMER_IN_CRM_TOPIC]: (payload: unknown) => onCustomerInCrm(deps, payload),
-  [LOYALTY_REFRESH_TOPIC]: (payload: { phone: string }) => refreshFromBonusPlus(deps, [payload.phone]),
+  [LOYALTY_REFRESH_TOPIC]: (payload: unknown) => refreshFromBonusPlus(deps, [parsePayload(loyaltyRefreshSchema, payload, LOYALTY_REFRESH_TOPIC).phone]),
   [EXPIRY_WARNING_TOPIC]: (payload: ExpiryWarning) => pushExpiryWarning(deps, payload),
   [PENDING_BONUSES_TOPIC]: (payload: unknown, message) => applyPendingBonuses(deps, payload, message),
 });
