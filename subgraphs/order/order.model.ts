@@ -80,6 +80,12 @@ export function orderFromRow(row: OrderRow): Order {
 /** A line's id: its RetailCRM item id once known, else order id and line number. */
 export const lineIdOf = (row: Pick<OrderLineRow, 'crm_item_id' | 'order_id' | 'line_no'>): string => String(row.crm_item_id ?? `${row.order_id}:${row.line_no}`);
 
+/**
+ * Whether `id` names this line. An order reaches RetailCRM after it is placed, so a client may
+ * still hold the id it read before (order id and line number): that one keeps naming the line.
+ */
+export const isLineId = (row: Pick<OrderLineRow, 'crm_item_id' | 'order_id' | 'line_no'>, id: string): boolean => id === lineIdOf(row) || id === `${row.order_id}:${row.line_no}`;
+
 export const lineFromRow = (row: OrderLineRow): OrderLine => ({
   id: lineIdOf(row),
   offerId: row.offer_id,

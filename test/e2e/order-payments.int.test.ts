@@ -142,6 +142,22 @@ describe('returned orders stay returned (the order state machine)', () => {
     expect(rate).toEqual({ boughtOut: 0, refused: 1, inProgress: 0 });
   });
 
+  it('a line id read before the order reached RetailCRM still names the line after it did', async () => {
+    const who = await shopper();
+    const offers = await availableOffers(t, 1, 2);
+    const placedNow = await t.gql(`mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id inCrm lines { id quantity } } } }`, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offers[0]!.id, quantity: 2 }] } }, who.token);
+    const early = placedNow.data.placeOrder.order;
+    expect(early.inCrm).toBe(false);
+    const paid = await t.gql(PAY, { input: { orderId: early.id, idempotencyKey: randomUUID() } }, cashier);
+    expect(paid.errors).toBeUndefined();
+    await t.settle();
+    const later = (await t.gql(ORDER, { id: early.id }, cashier)).data.order;
+    expect(later.lines[0].id).not.toBe(early.lines[0].id); // RetailCRM's item id now
+    const made = await t.gql(RETURN, { input: { orderId: early.id, idempotencyKey: randomUUID(), lines: [{ lineId: early.lines[0].id, quantity: 1 }] } }, cashier);
+    expect(made.errors).toBeUndefined();
+    expect(made.data.returnOrderLines.order.status).toBe('PARTIALLY_RETURNED');
+  });
+
   it('a partial return is PARTIALLY_RETURNED through the history, and RETURNED once the rest is back', async () => {
     const who = await shopper();
     const order = await paidOrder(who, 2);

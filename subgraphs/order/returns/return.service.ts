@@ -11,7 +11,7 @@ import { loyaltyRefreshMessage } from '../../../contracts/loyalty-refresh.messag
 import { invalid } from '../checkout/checkout.service.js';
 import type { OrderDeps } from '../order.deps.js';
 import { completeReturnMessage } from '../order.messages.js';
-import { isVisible, lineIdOf, orderFromRow, stateAfterReturns, type Order } from '../order.model.js';
+import { isLineId, isVisible, lineIdOf, orderFromRow, stateAfterReturns, type Order } from '../order.model.js';
 import { findOrder, linesOfOrders, oneCOrdersOf, updateOrder } from '../order.repository.js';
 import { oneCPartyOf } from '../onec/onec-party.service.js';
 import type { OrderDb, OrderLineRow, OrderRow, ReturnLineRow, ReturnRow } from '../order.table.js';
@@ -59,7 +59,7 @@ async function returnableOrder(deps: OrderDeps, identity: Identity, orderId: str
 function planReturn(lines: readonly OrderLineRow[], requested: LinesInput): { line: OrderLineRow; quantity: number; share: ReturnShare }[] {
   const merged = new Map<OrderLineRow, number>();
   for (const { lineId, quantity } of requested) {
-    const line = lines.find((l) => lineIdOf(l) === lineId);
+    const line = lines.find((l) => isLineId(l, lineId));
     if (!line) throw badInput('No such line in this order', { lineId });
     merged.set(line, (merged.get(line) ?? 0) + quantity);
   }
