@@ -49,6 +49,8 @@ export async function reconcileOrders(deps: OrderDeps, references: CrmReferences
 }
 
 async function compareWithCrm(references: CrmReferences, order: OrderRow, crm: CrmOrder | undefined): Promise<Difference[]> {
+  // An order that ended before the outbox took it to RetailCRM is never created there: nothing to miss.
+  if (!crm && order.crm_id === null && (order.state === 'CANCELLED' || order.state === 'EXPIRED')) return [];
   if (!crm) return [{ subject: order.id, field: 'order', values: [{ system: 'graph', value: order.state }, { system: 'RetailCRM', value: null }] }];
   const found: Difference[] = [];
   const group = await references.statusGroup(crm.status);
