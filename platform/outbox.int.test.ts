@@ -60,6 +60,28 @@ describe('transactional outbox', () => {
     expect((await rows())[0]).toMatchObject({ status: 'pending', attempts: 0 });
   });
 
+  it('keeps a message whose upstream is down past its attempts (never a dead letter for an outage), and delivers it once the upstream is back', async () => {
+    await enqueue(database.db, { topic: 'outage', payload: {} });
+    let calls = 0;
+    let down = true;
+    const relay = createOutboxRelay({ db: database.db, logger, handlers: {
+        outage: async () => {
+          calls++;
+          if (down) throw Object.assign(new Error('retailcrm: connection failed'), { name: 'UpstreamUnavailableError' });
+        },
+      }, maxAttempts: 3, backoffBaseMs: 1, backoffMaxMs: 2 });
+    for (let i = 0; i < 8; i++) {
+      await relay.runOnce();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(calls).toBeGreaterThan(3);
+    expect((await rows())[0]).toMatchObject({ status: 'pending' });
+    down = false;
+    await new Promise((r) => setTimeout(r, 5));
+    await relay.runOnce();
+    expect((await rows())[0]).toMatchObject({ status: 'done' });
+  });
+
   it('sends a permanent failure straight to dead letters', async () => {
     await enqueue(database.db, { topic: 'bad', payload: {} });
     const relay = createOutboxRelay({ db: database.db, logger, handlers: { bad: async () => Promise.reject(new PermanentFailure('never')) } });

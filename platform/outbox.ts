@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { transientFailure } from './errors.js';
 import type { Logger } from './logger.js';
 import { createPeriodicTask, type PeriodicTask } from './periodic-task.js';
 import type { PlatformDb, OutboxTable } from './platform.migrations.js';
@@ -39,6 +40,11 @@ export async function enqueue(executor: Kysely<any>, message: OutboxEnqueue): Pr
 export type OutboxHandler = (payload: any, message: OutboxMessage) => Promise<void>;
 
 export class PermanentFailure extends Error {}
+
+/** A failure of the moment (an upstream or the database down, a message waiting on another's effect): tried again, never dead-lettered for it. */
+export function isTransient(error: unknown): boolean {
+  return transientFailure(error) !== undefined || (typeof error === 'object' && error !== null && (error as { transient?: unknown }).transient === true);
+}
 
 /**
  * A message's payload as its contract's schema reads it. A payload that does not fit will not fit
@@ -89,7 +95,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const maxAttempts = options.maxAttempts ?? 12;
   const leaseMs = options.leaseMs ?? 60_000;
   const backoffBase = options.backoffBaseMs ?? 500;
-  const backoffMax = options.backoffMaxMs ?? 5 * 60_000;
+  // A minute at most between tries: after an upstream's outage, its backlog moves again within one.
+  const backoffMax = options.backoffMaxMs ?? 60_000;
   async function claim(): Promise<OutboxMessage[]> {
     if (topics.length === 0) return [];
     const result = await sql<OutboxMessage>`
@@ -113,7 +120,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       return;
     }
     const text = error instanceof Error ? error.message : String(error);
-    const dead = error instanceof PermanentFailure || message.attempts >= maxAttempts;
+    // An upstream or the database being down is no fault of the message: it waits, however long
+    // the outage lasts, and is never a dead letter for it.
+    const dead = error instanceof PermanentFailure || (message.attempts >= maxAttempts && !isTransient(error));
     const delay = Math.min(backoffMax, backoffBase * 2 ** Math.max(0, message.attempts - 1)) * (0.8 + Math.random() * 0.4);
     await db
       .updateTable('platform.outbox')

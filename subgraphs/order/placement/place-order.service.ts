@@ -189,6 +189,8 @@ async function finishPlacement(deps: OrderDeps, start: OrderRow): Promise<OrderR
 
 /** Why a placed order cannot reach RetailCRM yet: retried by the outbox, not an operator's problem. */
 export class CustomerNotInCrmYet extends Error {
+  /** Waits on the customer's own way to RetailCRM: the outbox tries again, and never gives up on it. */
+  readonly transient = true;
   constructor(customerId: string) {
     super(`customer ${customerId} is not in RetailCRM yet; the order follows once it is`);
   }
