@@ -27,13 +27,20 @@ import { queuePendingBonuses } from '../pending-bonuses.service.js';
 export async function registerSale(deps: OrderDeps, orderId: string): Promise<void> {
   const order = await findOrder(deps.db, orderId);
   if (!order || order.origin !== 'graph' || !order.fully_paid_at || order.sale_registered_at) return;
+  const lines = await linesOfOrders(deps.db, [order.id]);
+  // What each line earns is fixed now, by the customer's card at the sale (a tier reached since the
+  // order was placed earns more); BonusPlus's answer to the sale names no per-line figures, so its
+  // calculation of the same receipt just before is what the order records, and returns take back.
+  let earned: Map<string, number> | undefined;
   if (order.phone) {
-    const lines = await linesOfOrders(deps.db, [order.id]);
+    const items = saleItems(lines.map((l) => ({ lineNo: l.line_no, offerId: l.offer_id, quantity: l.quantity, price: l.price, sum: l.price * l.quantity - l.discount })));
     try {
+      const calc = await deps.bonusPlus.calculate({ phone: order.phone, items, bonusDebit: order.bonuses_spent });
+      earned = new Map(calc.lines.map((l) => [l.ext, l.earned]));
       await deps.bonusPlus.registerSale({
         externalId: order.id,
         phone: order.phone,
-        items: saleItems(lines.map((l) => ({ lineNo: l.line_no, offerId: l.offer_id, quantity: l.quantity, price: l.price, sum: l.price * l.quantity - l.discount }))),
+        items,
         bonusDebit: order.bonuses_spent,
         ...(order.bonus_hold === 'HELD' ? { reserveId: order.id } : {}),
         ...(order.number ? { desc: `RetailCRM ${order.number}` } : {}),
@@ -45,7 +52,12 @@ export async function registerSale(deps: OrderDeps, orderId: string): Promise<vo
     }
   }
   await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
-    await updateOrder(trx, order.id, { sale_registered_at: new Date(), ...(order.bonus_hold === 'HELD' ? { bonus_hold: 'CONSUMED' as const } : {}) });
+    const earnedNow = earned ? lines.map((l) => ({ line: l, earned: earned.get(String(l.line_no)) ?? l.bonuses_earned })) : [];
+    for (const { line, earned: figure } of earnedNow.filter((e) => e.earned !== e.line.bonuses_earned)) {
+      await (trx as Kysely<OrderDb>).updateTable('ordering.order_lines').set({ bonuses_earned: figure }).where('order_id', '=', order.id).where('line_no', '=', line.line_no).execute();
+    }
+    const total = earned ? { bonuses_earned: earnedNow.reduce((s, e) => s + e.earned, 0) } : {};
+    await updateOrder(trx, order.id, { sale_registered_at: new Date(), ...total, ...(order.bonus_hold === 'HELD' ? { bonus_hold: 'CONSUMED' as const } : {}) });
     if (order.phone) await enqueue(trx, loyaltyRefreshMessage(order.phone));
     await queuePendingBonuses(trx, order.id);
   });
@@ -90,6 +102,7 @@ export async function recordPayment(deps: OrderDeps, references: CrmReferences, 
   return withIdempotency(deps.db, { scope: 'order.payment', key: `${orderId}:${idempotencyKey}`, input: { orderId, amount, type } }, async () => {
     const claim = randomUUID();
     let order = await claimOrderForPayment(deps.db, orderId, claim);
+    let moneyMayHaveMoved = false;
     try {
       // The money is taken in RetailCRM: an order still on its way there goes first.
       if (order.crm_id === null) order = await reachCrmNow(deps, order);
@@ -104,6 +117,7 @@ export async function recordPayment(deps: OrderDeps, references: CrmReferences, 
         if (paying <= 0 || remaining <= 0) throw badInput('The order is already paid');
         if (paying > remaining) throw badInput('The payment is more than the order still owes', { remaining });
         await stillClaimed(deps.db, orderId, claim);
+        moneyMayHaveMoved = true;
         await deps.crm.createPayment({ externalId: order.id }, { externalId, type, status: 'paid', amountKopecks: paying });
       }
       const crmOrder = await deps.crm.getOrder(order.id, 'externalId');
@@ -115,7 +129,9 @@ export async function recordPayment(deps: OrderDeps, references: CrmReferences, 
       });
       return orderFromRow(updated ?? order);
     } catch (error) {
-      await releasePaymentClaim(deps.db, orderId, claim).catch(() => undefined); // the claim lapses by itself otherwise
+      // A payment whose reply was lost may be in RetailCRM: the claim is kept until it lapses, so no
+      // cancel or expiry ends the order meanwhile; the history sync brings the payment in by then.
+      if (!(moneyMayHaveMoved && error instanceof UpstreamUnavailableError)) await releasePaymentClaim(deps.db, orderId, claim).catch(() => undefined);
       if (error instanceof UpstreamUnavailableError) throw new AppError('UPSTREAM_UNAVAILABLE', 'RetailCRM is unavailable; the payment was not recorded. Try again with the same key');
       throw error;
     }
