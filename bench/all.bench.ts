@@ -14,6 +14,7 @@ const SCENARIOS = [
   { name: 'load and upstream calls', file: 'load.bench.ts' },
   { name: 'scale', file: 'scale.bench.ts' },
   { name: 'start-up', file: 'startup.bench.ts' },
+  { name: 'RetailCRM budget (sign-ups and orders, one and two processes; Postgres only)', file: 'crm-budget.bench.ts' },
 ] as const;
 
 const only = process.argv.slice(2);

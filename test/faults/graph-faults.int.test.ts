@@ -40,13 +40,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends `op` from `workers` callers back to back until `stop()` says so; every result with when it started. */
 async function load(workers: number, op: (i: number) => Promise<Result>, done: () => boolean) {
-  const results: { at: number; result: Result }[] = [];
+  const results: { at: number; done: number; result: Result }[] = [];
   await Promise.all(
     Array.from({ length: workers }, async (_v, w) => {
       for (let i = w; !done(); i += workers) {
         const at = Date.now();
         const result = await op(i).catch((error: unknown) => ({ status: 599, errors: [{ message: String(error), extensions: { code: 'CLIENT_FAILED' } }] }) as Result);
-        results.push({ at, result });
+        results.push({ at, done: Date.now(), result });
       }
     }),
   );
@@ -69,6 +69,33 @@ describe.skipIf(!process.env.DATABASE_URL)('the graph as separate processes surv
     expect(productId).toBeTruthy();
   }, 240_000);
   afterAll(async () => g?.close(), 60_000);
+
+  it('a mixed load (account page, checkout quote, placement) on separate processes: no INTERNAL_SERVER_ERROR, every refusal from the closed set', async () => {
+    const offers = (await g.gql(`{ products(first: 20) { edges { node { offers { id inStock } } } } }`)).data.products.edges.flatMap((e: any) => e.node.offers).filter((o: any) => o.inStock);
+    expect(offers.length).toBeGreaterThan(3);
+    const cart = (i: number) => [{ offerId: offers[i % offers.length].id, quantity: 1 }];
+    let stop = false;
+    const results = load(
+      8,
+      (i) =>
+        i % 3 === 0
+          ? g.gql(ACCOUNT, {}, token)
+          : i % 3 === 1
+            ? g.gql(`query Quote($cart: [CartLineInput!]!) { checkoutQuote(cart: $cart) { total allInStock } }`, { cart: cart(i) }, token)
+            : g.gql(`mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status } } }`, { input: { idempotencyKey: `mixed-${i}-${Date.now()}`, cart: cart(i) } }, token),
+      () => stop,
+    );
+    await sleep(6_000);
+    stop = true;
+    const all = await results;
+    const byCode = new Map<string, number>();
+    for (const { result } of all) for (const code of codesOf(result).length ? codesOf(result) : ['OK']) byCode.set(code, (byCode.get(code) ?? 0) + 1);
+    console.log(`mixed load: ${all.length} operations: ${[...byCode].map(([c, n]) => `${c} ${n}`).join(', ')}`);
+    expect(all.length).toBeGreaterThan(30);
+    expect(byCode.get('INTERNAL_SERVER_ERROR') ?? 0).toBe(0);
+    expect(all.filter((r) => !typed(r.result)).map((r) => r.result.errors)).toEqual([]);
+    expect(byCode.get('OK') ?? 0).toBeGreaterThan(all.length / 2);
+  }, 120_000);
 
   it('a stalled subgraph (SIGSTOP): the gateway answers within its timeout with the other parts and one typed error, and sends a mutation once', async () => {
     const inventory = g.services.inventory.child;
@@ -111,7 +138,11 @@ describe.skipIf(!process.env.DATABASE_URL)('the graph as separate processes surv
   it('a subgraph killed under load (SIGKILL): the rest answers 100 %, its part is a typed error, in flight too; started again, it is used at once', async () => {
     let phase: 'before' | 'down' | 'restarted' = 'before';
     let stop = false;
-    const run = load(6, (i) => (i % 2 === 0 ? g.gql(ACCOUNT, {}, token) : g.gql(MIXED, { id: productId }, token)).then((r) => Object.assign(r, { phase, kind: i % 2 === 0 ? 'account' : 'mixed' })), () => stop);
+    // Each request is labelled with the phase it was sent in.
+    const run = load(6, (i) => {
+      const sentIn = phase;
+      return (i % 2 === 0 ? g.gql(ACCOUNT, {}, token) : g.gql(MIXED, { id: productId }, token)).then((r) => Object.assign(r, { phase: sentIn, kind: i % 2 === 0 ? 'account' : 'mixed' }));
+    }, () => stop);
     await sleep(1_500);
     phase = 'down';
     await g.kill('inventory');
@@ -147,7 +178,9 @@ describe.skipIf(!process.env.DATABASE_URL)('the graph as separate processes surv
     let stop = false;
     const run = load(
       6,
-      (i) => (i % 3 === 0 ? g.gql(REGISTER, { input: { phone: nextPhone(), firstName: 'Нагрузка' } }) : i % 3 === 1 ? g.gql(ACCOUNT, {}, token) : g.gql(PRODUCT, { id: productId })),
+      // Writes too, but few: each sign-up queues work for RetailCRM's and BonusPlus's budgets, and a
+      // backlog of hundreds would keep the enrolment checked below waiting its turn.
+      (i) => (i % 12 === 0 ? g.gql(REGISTER, { input: { phone: nextPhone(), firstName: 'Нагрузка' } }) : i % 2 === 1 ? g.gql(ACCOUNT, {}, token) : g.gql(PRODUCT, { id: productId })),
       () => stop,
     );
     await sleep(1_000);
@@ -169,8 +202,8 @@ describe.skipIf(!process.env.DATABASE_URL)('the graph as separate processes surv
     expect(cut).toBeGreaterThan(5);
     expect(g.alive()).toEqual(['emulators', 'inventory', 'customer', 'loyalty', 'order', 'gateway']);
     expect(during.filter((r) => !typed(r.result)).map((r) => r.result.errors)).toEqual([]);
-    // Failures only around the cuts: none started before the first one.
-    expect(failed.filter((r) => r.at < terminations[0]!)).toEqual([]);
+    // Failures only around the cuts: none that had finished before the first one.
+    expect(failed.filter((r) => r.done < terminations[0]!)).toEqual([]);
 
     // After the outage: ≥ 99 % of a fresh batch succeeds.
     const after = await Promise.all(Array.from({ length: 100 }, (_v, i) => (i % 2 ? g.gql(ACCOUNT, {}, token) : g.gql(PRODUCT, { id: productId }))));
@@ -184,9 +217,9 @@ describe.skipIf(!process.env.DATABASE_URL)('the graph as separate processes surv
     const newToken = await g.customerToken(registered.data.registerCustomer.customer.id);
     let card: string | undefined;
     const since = Date.now();
-    for (let i = 0; i < 120 && !card; i++) {
+    for (let i = 0; i < 240 && !card; i++) {
       card = (await g.gql(ACCOUNT, {}, newToken)).data?.me?.loyalty?.cardNumber;
-      if (!card) await sleep(250);
+      if (!card) await sleep(500);
     }
     console.log(`enrolment after the outage: ${card ? `${Date.now() - since} ms` : 'never'}`);
     expect(card).toMatch(/^\d{13}$/);

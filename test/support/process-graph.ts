@@ -19,8 +19,9 @@ import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export type ServiceName = 'emulators' | 'inventory' | 'customer' | 'loyalty' | 'order' | 'gateway';
+export type ServiceName = 'emulators' | 'inventory' | 'customer' | 'loyalty' | 'order' | 'gateway' | 'customer-2' | 'order-2' | 'gateway-2';
 const ORDER_OF_START: readonly ServiceName[] = ['emulators', 'inventory', 'customer', 'loyalty', 'order', 'gateway'];
+const REPLICAS: readonly ServiceName[] = ['customer-2', 'order-2', 'gateway-2'];
 const ENTRY: Record<ServiceName, string> = {
   emulators: 'emulators/main',
   inventory: 'subgraphs/inventory/main',
@@ -28,6 +29,9 @@ const ENTRY: Record<ServiceName, string> = {
   loyalty: 'subgraphs/loyalty/main',
   order: 'subgraphs/order/main',
   gateway: 'gateway/main',
+  'customer-2': 'subgraphs/customer/main',
+  'order-2': 'subgraphs/order/main',
+  'gateway-2': 'gateway/main',
 };
 
 function newestSource(dir: string, newest = 0): number {
@@ -70,9 +74,10 @@ export interface ServiceProcess {
 export interface ProcessGraph {
   readonly database: TestDatabase;
   readonly env: Readonly<Record<string, string>>;
-  readonly urls: { readonly gateway: string; readonly retailCrm: string; readonly bonusPlus: string; readonly oneC: string; readonly subgraph: Readonly<Record<'customer' | 'order' | 'loyalty' | 'inventory', string>> };
+  readonly urls: { readonly gateway: string; readonly gateways: readonly string[]; readonly retailCrm: string; readonly bonusPlus: string; readonly oneC: string; readonly subgraph: Readonly<Record<'customer' | 'order' | 'loyalty' | 'inventory', string>> };
   readonly services: Readonly<Record<ServiceName, ServiceProcess>>;
-  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<{ status: number; data?: T; errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string } }[] }>;
+  /** Through the gateway (`via` picks one of `urls.gateways`). */
+  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string, via?: number): Promise<{ status: number; data?: T; errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string } }[] }>;
   customerToken(customerId: string): Promise<string>;
   staffToken(...roles: StaffRole[]): Promise<string>;
   /** Starts a service again after it was killed, and resolves when it prints its banner. */
@@ -90,17 +95,27 @@ export interface ProcessGraph {
  * Starts the graph as separate processes on a fresh database of the Postgres in DATABASE_URL (the
  * parts cannot share an embedded PGlite). `env` adds to or overrides each process's environment.
  */
-export async function startProcessGraph(env: Record<string, string> = {}): Promise<ProcessGraph> {
+export interface ProcessGraphOptions {
+  /**
+   * Second processes of the customer and order subgraphs (replicas on the same database), each
+   * behind a gateway of its own (`urls.gateways[1]`): as a deployment with two replicas of each
+   * part, without a load balancer in the test.
+   */
+  readonly replicas?: boolean;
+}
+
+export async function startProcessGraph(env: Record<string, string> = {}, options: ProcessGraphOptions = {}): Promise<ProcessGraph> {
   if (!process.env.DATABASE_URL) throw new Error('the graph as separate processes needs DATABASE_URL (a real Postgres)');
   const database = await createTestDatabase();
-  const ports = Object.fromEntries(await Promise.all(['GATEWAY', 'CUSTOMER', 'ORDER', 'LOYALTY', 'INVENTORY', 'RETAILCRM_EMULATOR', 'BONUSPLUS_EMULATOR', 'ONEC_EMULATOR'].map(async (p) => [`${p}_PORT`, String(await freePort())]))) as Record<string, string>;
+  const ports = Object.fromEntries(await Promise.all(['GATEWAY', 'CUSTOMER', 'ORDER', 'LOYALTY', 'INVENTORY', 'RETAILCRM_EMULATOR', 'BONUSPLUS_EMULATOR', 'ONEC_EMULATOR', 'GATEWAY_2', 'CUSTOMER_2', 'ORDER_2'].map(async (p) => [`${p}_PORT`, String(await freePort())]))) as Record<string, string>;
+  const { GATEWAY_2_PORT, CUSTOMER_2_PORT, ORDER_2_PORT, ...mainPorts } = ports;
   const at = (name: string) => `http://127.0.0.1:${ports[`${name}_PORT`]}`;
   const fullEnv: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     DATABASE_URL: database.url!,
-    ...ports,
+    ...mainPorts,
     RETAILCRM_URL: at('RETAILCRM_EMULATOR'),
     BONUSPLUS_URL: at('BONUSPLUS_EMULATOR'),
     ONEC_URL: `${at('ONEC_EMULATOR')}/trade`,
@@ -115,8 +130,14 @@ export async function startProcessGraph(env: Record<string, string> = {}): Promi
   };
   const config = loadConfig(fullEnv);
 
+  // The replicas: the second customer and order processes on ports of their own, the second gateway calling them.
+  const replicaEnv: Partial<Record<ServiceName, Record<string, string>>> = {
+    'customer-2': { CUSTOMER_PORT: CUSTOMER_2_PORT! },
+    'order-2': { ORDER_PORT: ORDER_2_PORT! },
+    'gateway-2': { GATEWAY_PORT: GATEWAY_2_PORT!, CUSTOMER_URL: `${at('CUSTOMER_2')}/graphql`, ORDER_URL: `${at('ORDER_2')}/graphql` },
+  };
   const launch = (name: ServiceName, service?: ServiceProcess): Promise<ServiceProcess> => {
-    const child = spawn(process.execPath, commandOf(name), { cwd: ROOT, env: { ...process.env, ...fullEnv, VITEST: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, commandOf(name), { cwd: ROOT, env: { ...process.env, ...fullEnv, ...replicaEnv[name], VITEST: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const proc: ServiceProcess = service ?? { name, child, stderr: [], exits: [] };
     proc.child = child;
     child.once('exit', (code, signal) => proc.exits.push({ code, signal }));
@@ -144,7 +165,7 @@ export async function startProcessGraph(env: Record<string, string> = {}): Promi
 
   const services = {} as Record<ServiceName, ServiceProcess>;
   try {
-    for (const name of ORDER_OF_START) services[name] = await launch(name);
+    for (const name of [...ORDER_OF_START, ...(options.replicas ? REPLICAS : [])]) services[name] = await launch(name);
   } catch (error) {
     for (const s of Object.values(services)) s.child.kill('SIGKILL');
     await database.close();
@@ -157,14 +178,15 @@ export async function startProcessGraph(env: Record<string, string> = {}): Promi
     env: fullEnv,
     urls: {
       gateway: gatewayUrl,
+      gateways: options.replicas ? [gatewayUrl, `${at('GATEWAY_2')}/graphql`] : [gatewayUrl],
       retailCrm: at('RETAILCRM_EMULATOR'),
       bonusPlus: at('BONUSPLUS_EMULATOR'),
       oneC: at('ONEC_EMULATOR'),
       subgraph: { customer: fullEnv.CUSTOMER_URL!, order: fullEnv.ORDER_URL!, loyalty: fullEnv.LOYALTY_URL!, inventory: fullEnv.INVENTORY_URL! },
     },
     services,
-    async gql(query, variables, token) {
-      const res = await fetch(gatewayUrl, {
+    async gql(query, variables, token, via = 0) {
+      const res = await fetch(graph.urls.gateways[via % graph.urls.gateways.length]!, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify({ query, variables }),
@@ -188,7 +210,7 @@ export async function startProcessGraph(env: Record<string, string> = {}): Promi
       child.kill('SIGKILL');
       await gone;
     },
-    alive: () => ORDER_OF_START.filter((name) => services[name].child.exitCode === null && services[name].child.signalCode === null),
+    alive: () => (Object.keys(services) as ServiceName[]).filter((name) => services[name].child.exitCode === null && services[name].child.signalCode === null),
     async terminateBackends() {
       const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
       await admin.connect();
