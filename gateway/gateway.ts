@@ -95,6 +95,8 @@ export function createGateway(options: GatewayOptions) {
   }).protect();
   const server = new ApolloServer<GatewayContext>({
     gateway,
+    // The process's shutdown owns signals (platform/service-main.ts); Apollo's would stop mid-request and re-send them.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => {
       const shown = formatGatewayError(formatted, error);
       if (shown.extensions?.code === 'INTERNAL_SERVER_ERROR') options.logger?.error({ error: formatted.message, path: formatted.path }, 'unexpected gateway error');

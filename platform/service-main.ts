@@ -18,9 +18,9 @@ export interface StartedService {
  *
  * Stopping: the first signal stops new requests, lets those in flight finish (SHUTDOWN_GRACE_MS),
  * stops background work, closes the database and exits 0. Signals come in copies (Ctrl-C reaches
- * npm and node alike, supervisors repeat theirs), so the second is only logged; the third cuts the
- * requests still in flight and exits 1 — after the database has closed, because a PGlite folder left
- * mid-write does not open again.
+ * npm and node alike, supervisors repeat theirs), so the second is only logged; the third stops
+ * waiting for requests in flight and background work and exits 1 — after the database has closed,
+ * because a PGlite folder left mid-write does not open again.
  */
 export async function runService(name: string, start: (config: Config, db: Database, logger: Logger) => Promise<StartedService>): Promise<void> {
   const logger = createLogger(name);
@@ -30,8 +30,11 @@ export async function runService(name: string, start: (config: Config, db: Datab
   let graceMs = 10_000;
   let signals = 0;
   let forced = false;
+  let onPostgres = false;
   let startedUp!: () => void;
   const startUp = new Promise<void>((resolve) => (startedUp = resolve));
+  let force!: () => void;
+  const forcedOut = new Promise<'forced'>((resolve) => (force = () => resolve('forced')));
   let stopping: Promise<void> | undefined;
 
   const stop = async (signal: NodeJS.Signals) => {
@@ -41,10 +44,21 @@ export async function runService(name: string, start: (config: Config, db: Datab
     await startUp;
     beginDrain(graceMs);
     if (forced) endDrain();
-    await service?.close().catch((error: unknown) => logger.error({ error: String(error) }, 'stopping the service failed'));
-    await db?.destroy().catch((error: unknown) => logger.error({ error: String(error) }, 'closing the database failed'));
+    // Background work ends at its next safe point; one stuck on an upstream must not hold the
+    // process for ever: after the grace and as long again, the database is closed under it.
+    const closed = service?.close().catch((error: unknown) => logger.error({ error: String(error) }, 'stopping the service failed'));
+    let overdue: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (overdue = setTimeout(() => resolve('late'), 2 * graceMs)));
+    const ended = await Promise.race([closed, forcedOut, late]);
+    clearTimeout(overdue);
+    if (ended === 'late') logger.error({ ms: 2 * graceMs }, 'background work did not stop in time: closing the database under it');
+    // PGlite's close waits for the statement in progress, never more, and must run: a folder left
+    // mid-write does not open again. A Postgres pool waits for every client it lent out, and the
+    // server rolls back whatever a dead process left open, so a forced stop does not wait for it.
+    const destroyed = db?.destroy().catch((error: unknown) => logger.error({ error: String(error) }, 'closing the database failed'));
+    await (onPostgres ? Promise.race([destroyed, forcedOut]) : destroyed);
     logger.info({ ms: Math.round(performance.now() - since), forced }, 'stopped');
-    process.exit(forced ? 1 : 0);
+    process.exit(forced || ended === 'late' ? 1 : 0);
   };
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
@@ -59,6 +73,7 @@ export async function runService(name: string, start: (config: Config, db: Datab
     if (!forced) process.stderr.write(`${name}: ${signal} a third time: cutting requests in flight; the database is still closed before exit\n`);
     forced = true;
     endDrain();
+    force();
     // A start-up that has not finished is abandoned too; the database close waits for its statement.
     startedUp();
   };
@@ -68,6 +83,7 @@ export async function runService(name: string, start: (config: Config, db: Datab
   try {
     const config = loadConfig();
     graceMs = config.SHUTDOWN_GRACE_MS;
+    onPostgres = config.DATABASE_URL !== undefined;
     if (!config.DATABASE_URL) await mkdir(config.PGLITE_DATA_DIR, { recursive: true });
     db = createDatabase({ ...databaseOptionsFrom(config.DATABASE_URL, config.PGLITE_DATA_DIR), onPoolError: (error) => logger.warn({ error: error.message }, 'idle database connection failed') });
     service = await start(config, db, logger);

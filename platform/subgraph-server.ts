@@ -48,6 +48,9 @@ export function createSubgraphServer<TContext extends BaseSubgraphContext>(
     schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as never }]),
     formatError,
     includeStacktraceInErrorResponses: false,
+    // Apollo's own handlers stop the server at the first signal, mid-request, and send the signal
+    // again: the process's shutdown (platform/service-main.ts) owns signals.
+    stopOnTerminationSignals: false,
     introspection: options.introspection ?? process.env.NODE_ENV !== 'production',
     plugins: [ApolloServerPluginInlineTraceDisabled(), ...(options.logger ? [logUnexpectedErrors(options.logger, definition.name)] : [])],
   });
