@@ -1,19 +1,10 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../test/support/free-port.js';
 import { adminGraphql } from './admin-client.js';
-
-/** A port on this machine that nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 describe('operator commands when the gateway cannot be reached', () => {
   it('name the address and the refusal instead of "fetch failed"', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     process.env.GATEWAY_URL = `http://127.0.0.1:${port}/graphql`;
     try {
       const { gql } = await adminGraphql('test');

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig } from '../../platform/config.js';
 import { issueToken, type StaffRole } from '../../platform/identity.js';
+import { freePort } from './free-port.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 /**
@@ -54,14 +54,6 @@ let newestSourceCache: number | undefined;
 const newestSourceOnce = () => (newestSourceCache ??= Math.max(newestSource(join(ROOT, 'platform')), newestSource(join(ROOT, 'gateway')), newestSource(join(ROOT, 'subgraphs')), newestSource(join(ROOT, 'connectors')), newestSource(join(ROOT, 'emulators')), newestSource(join(ROOT, 'contracts'))));
 
 export const usesCompiledServices = (): boolean => commandOf('gateway')[0]!.endsWith('.js');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 export interface ServiceProcess {
   readonly name: ServiceName;
