@@ -15,7 +15,7 @@ import { customerSchema } from '../subgraphs/customer/customer.migrations.js';
 import { startCustomerRuntime, type CustomerRuntime } from '../subgraphs/customer/customer.runtime.js';
 import { inventorySchema } from '../subgraphs/inventory/inventory.migrations.js';
 import { startInventoryRuntime, type InventoryRuntime } from '../subgraphs/inventory/inventory.runtime.js';
-import { oneCCatalogSource } from '../subgraphs/inventory/onec-catalog-source.js';
+import { oneCCatalogSource } from '../subgraphs/inventory/sync/onec-catalog-source.js';
 import { loyaltySchema } from '../subgraphs/loyalty/loyalty.migrations.js';
 import { graphServices, orderRuntimeOptions, orderSettings } from '../subgraphs/order/order.config.js';
 import { orderSchema } from '../subgraphs/order/order.migrations.js';

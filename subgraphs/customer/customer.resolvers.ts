@@ -9,8 +9,8 @@ import type { CustomerContext } from './customer.context.js';
 import { customerFromRow, type Customer } from './customer.model.js';
 import { findCustomerByPhone, rowFromCrm, searchCustomers, upsertCustomers } from './customer.repository.js';
 import type { CustomerDb } from './customer.table.js';
-import { registerCustomer } from './registration.service.js';
-import { listImportFailures, listImportRuns } from './showroom-import.repository.js';
+import { registerCustomer } from './registration/registration.service.js';
+import { listImportFailures, listImportRuns } from './showroom-import/showroom-import.repository.js';
 
 const MAX_PAGE = 100;
 const MAX_SEARCH = 100;

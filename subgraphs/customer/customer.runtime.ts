@@ -4,14 +4,14 @@ import { createOutboxRelay, parsePayload, PermanentFailure, type OutboxRelay } f
 import { createPeriodicTask, type PeriodicTask } from '../../platform/periodic-task.js';
 import { startSubgraph } from '../../platform/subgraph-server.js';
 import type { CustomerDeps } from './customer.context.js';
-import { CREATE_IN_CRM_TOPIC } from './crm-create.message.js';
-import { createCustomerInCrm } from './crm-create.service.js';
+import { CREATE_IN_CRM_TOPIC } from './registration/crm-create.message.js';
+import { createCustomerInCrm } from './registration/crm-create.service.js';
 import { linkBonusPlus, linkOneC } from './customer.repository.js';
-import { syncCustomers, type CustomerSyncResult } from './customer-sync.service.js';
+import { syncCustomers, type CustomerSyncResult } from './crm-sync/customer-sync.service.js';
 import { buildCustomerSubgraph } from './customer.subgraph.js';
 import { bonusPlusLinkSchema, LINK_BONUSPLUS_TOPIC } from '../../contracts/identity-link.message.js';
 import type { ShowroomImportRunRow } from './customer.table.js';
-import { claimShowroomImport, continueShowroomImport, runShowroomImport, type ShowroomImportDeps } from './showroom-import.service.js';
+import { claimShowroomImport, continueShowroomImport, runShowroomImport, type ShowroomImportDeps } from './showroom-import/showroom-import.service.js';
 
 export interface CustomerRuntimeOptions {
   readonly port: number;

@@ -7,7 +7,7 @@ import { findOffers, findOffersOfProducts, findProducts, listWarehouses } from '
 import { offerFromRow, productFromRow, warehouseFromRow, type Offer, type Product, type Warehouse } from './inventory.model.js';
 import type { InventoryDb, SyncRunRow } from './inventory.table.js';
 import { stockOfOffers, type StockFigures } from './stock.repository.js';
-import { lastStockSnapshot } from './sync-run.repository.js';
+import { lastStockSnapshot } from './sync/sync-run.repository.js';
 
 /** What the inventory subgraph needs from the outside world. */
 export interface InventoryDeps {

@@ -9,8 +9,8 @@ import type { InventoryContext } from './inventory.context.js';
 import { offerFromRow, productFromRow, warehouseFromRow } from './inventory.model.js';
 import type { InventoryDb } from './inventory.table.js';
 import { availableOf } from './stock.repository.js';
-import { commitStockHold, holdStock, releaseStockHold } from './stock-hold.service.js';
-import { listRuns } from './sync-run.repository.js';
+import { commitStockHold, holdStock, releaseStockHold } from './holds/stock-hold.service.js';
+import { listRuns } from './sync/sync-run.repository.js';
 
 const MAX_PAGE = 100;
 const MAX_TEXT = 100;

@@ -3,12 +3,12 @@ import type { RunningServer } from '../../platform/http/http-server.js';
 import type { Logger } from '../../platform/logger.js';
 import { createPeriodicTask, type PeriodicTask } from '../../platform/periodic-task.js';
 import { startSubgraph } from '../../platform/subgraph-server.js';
-import type { CatalogSource } from './catalog-source.js';
+import type { CatalogSource } from './sync/catalog-source.js';
 import { buildInventorySubgraph } from './inventory.subgraph.js';
 import type { InventoryDb, SyncRunRow } from './inventory.table.js';
-import { claimRun, continueRun, runInventorySync, type InventorySyncDeps } from './inventory-sync.service.js';
-import { expireStockHolds } from './stock-hold.service.js';
-import { lastSucceededRun } from './sync-run.repository.js';
+import { claimRun, continueRun, runInventorySync, type InventorySyncDeps } from './sync/inventory-sync.service.js';
+import { expireStockHolds } from './holds/stock-hold.service.js';
+import { lastSucceededRun } from './sync/sync-run.repository.js';
 
 export interface InventoryRuntimeOptions {
   readonly port: number;

@@ -4,7 +4,7 @@ import { platformSchema } from '../../platform/platform.migrations.js';
 import { runService } from '../../platform/service-main.js';
 import { inventorySchema } from './inventory.migrations.js';
 import { startInventoryRuntime } from './inventory.runtime.js';
-import { oneCCatalogSource } from './onec-catalog-source.js';
+import { oneCCatalogSource } from './sync/onec-catalog-source.js';
 
 // The inventory subgraph as its own process (docker-compose); `npm start` runs it in-process instead.
 await runService('inventory', async (config, db, logger) => {

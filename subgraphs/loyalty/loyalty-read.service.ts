@@ -8,7 +8,7 @@ import type { LoyaltyDeps } from './loyalty.deps.js';
 import { findAccountsByPhones, hasStoredLedger, ordersPendingByPhones, listCardTypes, saveAccountDetails, saveBonusPlusFigures, saveCardTypes, storedTransactionIds } from './loyalty.repository.js';
 import type { ServedAccountRow } from './loyalty.model.js';
 import type { CardTypeRow, LoyaltyDb } from './loyalty.table.js';
-import { loyaltyFieldsMessage } from './loyalty-fields.message.js';
+import { loyaltyFieldsMessage } from './crm-card/loyalty-fields.message.js';
 
 const BONUSPLUS_LIST_MAX = 1000;
 /** Ledger entries asked for per call while catching up with an account's ledger. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retailerDate } from './expiry-warning.service.js';
+import { retailerDate } from './crm-card/expiry-warning.service.js';
 import { bonusReasonOf, bonusTransactionFromRow } from './loyalty.model.js';
 
 describe('bonusReasonOf', () => {

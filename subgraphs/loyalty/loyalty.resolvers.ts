@@ -8,7 +8,7 @@ import type { Resolvers } from './__generated__/resolvers-types.js';
 import { bonusTransactionFromRow } from './loyalty.model.js';
 import { findTransactionsPage } from './loyalty.repository.js';
 import type { LoyaltyDb } from './loyalty.table.js';
-import { reconcileCustomers } from './reconciliation.service.js';
+import { reconcileCustomers } from './reconciliation/reconciliation.service.js';
 
 const DAY_MS = 86_400_000;
 const MAX_WITHIN_DAYS = 3650;

@@ -4,7 +4,7 @@ import { enqueue, PermanentFailure, type OutboxMessage } from '../../platform/ou
 import type { LoyaltyDeps } from './loyalty.deps.js';
 import { findAccountByPhone, saveOrderPendingBonuses } from './loyalty.repository.js';
 import type { LoyaltyDb } from './loyalty.table.js';
-import { loyaltyFieldsMessage } from './loyalty-fields.message.js';
+import { loyaltyFieldsMessage } from './crm-card/loyalty-fields.message.js';
 
 /**
  * Applies what the order subgraph says one order will still earn (contracts/pending-bonuses.message.ts):

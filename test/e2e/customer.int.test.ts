@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CUSTOMER_HISTORY_CURSOR } from '../../subgraphs/customer/customer-sync.service.js';
+import { CUSTOMER_HISTORY_CURSOR } from '../../subgraphs/customer/crm-sync/customer-sync.service.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 
 let t: TestGraph;

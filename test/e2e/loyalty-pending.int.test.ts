@@ -4,7 +4,7 @@ import { pendingBonusesMessage, PENDING_BONUSES_TOPIC } from '../../contracts/pe
 import { createLogger } from '../../platform/logger.js';
 import { enqueue } from '../../platform/outbox.js';
 import { readCursor, saveCursor } from '../../platform/sync-cursor.js';
-import { BONUSPLUS_FOLLOW_CURSOR, followBonusPlus } from '../../subgraphs/loyalty/bonusplus-follow.service.js';
+import { BONUSPLUS_FOLLOW_CURSOR, followBonusPlus } from '../../subgraphs/loyalty/crm-card/bonusplus-follow.service.js';
 import type { LoyaltyDeps } from '../../subgraphs/loyalty/loyalty.deps.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, registerEnrolled, type Shopper } from '../support/order-fixtures.js';

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Product as ProductModel, Offer as OfferModel, Warehouse as WarehouseModel } from '../inventory.model.js';
 import type { StockFigures } from '../stock.repository.js';
-import type { StockHold as StockHoldModel } from '../stock-hold.service.js';
+import type { StockHold as StockHoldModel } from '../holds/stock-hold.service.js';
 import type { SyncRunRow } from '../inventory.table.js';
 import type { InventoryContext } from '../inventory.context.js';
 export type Maybe<T> = T | null;

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { LoyaltyAccount as LoyaltyAccountModel, LoyaltyTier as LoyaltyTierModel, BonusLot as BonusLotModel, BonusTransaction as BonusTransactionModel } from '../loyalty.model.js';
-import type { ReconciliationRef, CustomerReconciliation as CustomerReconciliationModel, CustomerDifference as CustomerDifferenceModel } from '../reconciliation.service.js';
+import type { ReconciliationRef, CustomerReconciliation as CustomerReconciliationModel, CustomerDifference as CustomerDifferenceModel } from '../reconciliation/reconciliation.service.js';
 import type { LoyaltyContext } from '../loyalty.context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
-import { customerInCrmMessage } from '../../contracts/customer-in-crm.message.js';
-import { RetailCrmApiError, type CrmCustomer, type RetailCrmCustomersPort } from '../../connectors/retailcrm/retailcrm.port.js';
-import type { Logger } from '../../platform/logger.js';
-import { enqueue, PermanentFailure } from '../../platform/outbox.js';
+import { customerInCrmMessage } from '../../../contracts/customer-in-crm.message.js';
+import { RetailCrmApiError, type CrmCustomer, type RetailCrmCustomersPort } from '../../../connectors/retailcrm/retailcrm.port.js';
+import type { Logger } from '../../../platform/logger.js';
+import { enqueue, PermanentFailure } from '../../../platform/outbox.js';
 import { createInCrmSchema } from './crm-create.message.js';
-import { linkRetailCrm, ownersOfCrmCustomers } from './customer.repository.js';
-import type { CustomerDb, CustomerRow } from './customer.table.js';
+import { linkRetailCrm, ownersOfCrmCustomers } from '../customer.repository.js';
+import type { CustomerDb, CustomerRow } from '../customer.table.js';
 import { crmCustomersWithPhone } from './registration.service.js';
 
 export interface CrmCreateDeps {

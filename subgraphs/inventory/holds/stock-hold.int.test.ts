@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
-import { migrateAll } from '../../platform/db/migrate.js';
-import { platformSchema } from '../../platform/platform.migrations.js';
-import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
-import { inventorySchema } from './inventory.migrations.js';
-import type { InventoryDb } from './inventory.table.js';
-import { availableOf, stockOfOffers } from './stock.repository.js';
+import { migrateAll } from '../../../platform/db/migrate.js';
+import { platformSchema } from '../../../platform/platform.migrations.js';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.js';
+import { inventorySchema } from '../inventory.migrations.js';
+import type { InventoryDb } from '../inventory.table.js';
+import { availableOf, stockOfOffers } from '../stock.repository.js';
 import { commitStockHold, expireStockHolds, holdStock, releaseStockHold } from './stock-hold.service.js';
 
 let database: TestDatabase;

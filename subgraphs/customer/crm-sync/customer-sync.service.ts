@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { CrmCustomer, RetailCrmCustomersPort } from '../../connectors/retailcrm/retailcrm.port.js';
-import type { Logger } from '../../platform/logger.js';
-import { enqueue } from '../../platform/outbox.js';
-import { markSyncFailure, readCursor, saveCursor } from '../../platform/sync-cursor.js';
-import { normalizePhone } from '../../platform/phone.js';
-import { ownersOfCrmCustomers, phonesAwaitingCrm, rowFromCrm, upsertCustomers } from './customer.repository.js';
-import type { CustomerDb } from './customer.table.js';
-import { enrollmentMessage } from '../../contracts/enrollment.message.js';
+import type { CrmCustomer, RetailCrmCustomersPort } from '../../../connectors/retailcrm/retailcrm.port.js';
+import type { Logger } from '../../../platform/logger.js';
+import { enqueue } from '../../../platform/outbox.js';
+import { markSyncFailure, readCursor, saveCursor } from '../../../platform/sync-cursor.js';
+import { normalizePhone } from '../../../platform/phone.js';
+import { ownersOfCrmCustomers, phonesAwaitingCrm, rowFromCrm, upsertCustomers } from '../customer.repository.js';
+import type { CustomerDb } from '../customer.table.js';
+import { enrollmentMessage } from '../../../contracts/enrollment.message.js';
 
 export const CUSTOMER_HISTORY_CURSOR = 'customer.retailcrm.customers-history';
 /**

@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
-import { customerInCrmSchema } from '../../contracts/customer-in-crm.message.js';
-import { RetailCrmApiError } from '../../connectors/retailcrm/retailcrm.port.js';
-import { PermanentFailure } from '../../platform/outbox.js';
-import type { LoyaltyDeps } from './loyalty.deps.js';
-import { pendingOf } from './loyalty.model.js';
-import { findAccountByPhone, ordersPendingByPhones } from './loyalty.repository.js';
-import { loadCardTypes } from './loyalty-read.service.js';
-import type { LoyaltyDb } from './loyalty.table.js';
+import { customerInCrmSchema } from '../../../contracts/customer-in-crm.message.js';
+import { RetailCrmApiError } from '../../../connectors/retailcrm/retailcrm.port.js';
+import { PermanentFailure } from '../../../platform/outbox.js';
+import type { LoyaltyDeps } from '../loyalty.deps.js';
+import { pendingOf } from '../loyalty.model.js';
+import { findAccountByPhone, ordersPendingByPhones } from '../loyalty.repository.js';
+import { loadCardTypes } from '../loyalty-read.service.js';
+import type { LoyaltyDb } from '../loyalty.table.js';
 
 /** Codes of the RetailCRM customer custom fields that carry loyalty figures. */
 export const CRM_LOYALTY_FIELDS = {

@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
-import { BonusPlusApiError, type BpCustomer } from '../../connectors/bonusplus/bonusplus.port.js';
-import { enqueue } from '../../platform/outbox.js';
-import { phoneDigits } from '../../platform/phone.js';
-import type { EnrollmentRequest } from '../../contracts/enrollment.message.js';
-import { linkBonusPlusMessage } from '../../contracts/identity-link.message.js';
-import type { LoyaltyDeps } from './loyalty.deps.js';
-import { allotCard, saveBonusPlusFigures } from './loyalty.repository.js';
-import type { LoyaltyDb } from './loyalty.table.js';
-import { loyaltyFieldsMessage } from './loyalty-fields.message.js';
+import { BonusPlusApiError, type BpCustomer } from '../../../connectors/bonusplus/bonusplus.port.js';
+import { enqueue } from '../../../platform/outbox.js';
+import { phoneDigits } from '../../../platform/phone.js';
+import type { EnrollmentRequest } from '../../../contracts/enrollment.message.js';
+import { linkBonusPlusMessage } from '../../../contracts/identity-link.message.js';
+import type { LoyaltyDeps } from '../loyalty.deps.js';
+import { allotCard, saveBonusPlusFigures } from '../loyalty.repository.js';
+import type { LoyaltyDb } from '../loyalty.table.js';
+import { loyaltyFieldsMessage } from '../crm-card/loyalty-fields.message.js';
 
 /**
  * Enrols a registered customer in BonusPlus (R3): an account with the welcome bonus, a virtual

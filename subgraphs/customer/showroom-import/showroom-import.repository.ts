@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import type { CustomerDb, ShowroomImportFailureRow, ShowroomImportRunRow } from './customer.table.js';
+import type { CustomerDb, ShowroomImportFailureRow, ShowroomImportRunRow } from '../customer.table.js';
 
 type Db = Kysely<CustomerDb>;
 

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import { AppError, badInput, notFound } from '../../platform/errors.js';
-import { canonicalJson, idempotencyKeySchema } from '../../platform/idempotency.js';
-import type { InventoryDb, StockHoldLineRow, StockHoldRow } from './inventory.table.js';
-import { availableOf, lockStock, stockOfOffers } from './stock.repository.js';
+import { AppError, badInput, notFound } from '../../../platform/errors.js';
+import { canonicalJson, idempotencyKeySchema } from '../../../platform/idempotency.js';
+import type { InventoryDb, StockHoldLineRow, StockHoldRow } from '../inventory.table.js';
+import { availableOf, lockStock, stockOfOffers } from '../stock.repository.js';
 
 export interface StockHold {
   readonly id: string;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RetailCrmCustomersPort } from '../../connectors/retailcrm/retailcrm.port.js';
-import { createLogger } from '../../platform/logger.js';
-import { readCursor } from '../../platform/sync-cursor.js';
-import { startTestGraph, type TestGraph } from '../../test/support/graph-harness.js';
+import type { RetailCrmCustomersPort } from '../../../connectors/retailcrm/retailcrm.port.js';
+import { createLogger } from '../../../platform/logger.js';
+import { readCursor } from '../../../platform/sync-cursor.js';
+import { startTestGraph, type TestGraph } from '../../../test/support/graph-harness.js';
 import { CUSTOMER_BOOTSTRAP_CURSOR, syncCustomers } from './customer-sync.service.js';
 
 /**

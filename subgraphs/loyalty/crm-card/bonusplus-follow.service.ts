@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
-import type { BpCustomer, BpCustomerFilter } from '../../connectors/bonusplus/bonusplus.port.js';
-import { enqueue } from '../../platform/outbox.js';
-import { phoneFromDigits } from '../../platform/phone.js';
-import { markSyncFailure, readCursor, saveCursor } from '../../platform/sync-cursor.js';
-import type { LoyaltyDeps } from './loyalty.deps.js';
-import { findAccountsByPhones, saveBonusPlusFigures } from './loyalty.repository.js';
-import type { LoyaltyDb } from './loyalty.table.js';
+import type { BpCustomer, BpCustomerFilter } from '../../../connectors/bonusplus/bonusplus.port.js';
+import { enqueue } from '../../../platform/outbox.js';
+import { phoneFromDigits } from '../../../platform/phone.js';
+import { markSyncFailure, readCursor, saveCursor } from '../../../platform/sync-cursor.js';
+import type { LoyaltyDeps } from '../loyalty.deps.js';
+import { findAccountsByPhones, saveBonusPlusFigures } from '../loyalty.repository.js';
+import type { LoyaltyDb } from '../loyalty.table.js';
 import { loyaltyFieldsMessage } from './loyalty-fields.message.js';
 
 /** The follow run's position in `platform.sync_cursors`. */

@@ -1,4 +1,4 @@
-import type { OutboxEnqueue } from '../../platform/outbox.js';
+import type { OutboxEnqueue } from '../../../platform/outbox.js';
 
 /** Topic of the message that writes a customer's loyalty figures to their RetailCRM card (R4). */
 export const LOYALTY_FIELDS_TOPIC = 'crm.loyalty-fields';

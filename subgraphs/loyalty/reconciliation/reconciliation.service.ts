@@ -1,21 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Generated, type Kysely, type Selectable } from 'kysely';
-import type { BpCustomer } from '../../connectors/bonusplus/bonusplus.port.js';
-import type { CrmCustomer } from '../../connectors/retailcrm/retailcrm.port.js';
-import { PENDING_BONUSES_TOPIC } from '../../contracts/pending-bonuses.message.js';
-import { AppError } from '../../platform/errors.js';
-import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
-import type { PlatformDb } from '../../platform/platform.migrations.js';
-import { normalizePhone, phoneDigits } from '../../platform/phone.js';
-import { differenceOf, type Difference, type ReconciliationSection } from '../../platform/reconciliation.js';
-import { ENROLL_TOPIC } from '../../contracts/enrollment.message.js';
-import type { LoyaltyDeps } from './loyalty.deps.js';
-import { CRM_LOYALTY_FIELDS } from './loyalty-fields.service.js';
-import { LOYALTY_FIELDS_TOPIC } from './loyalty-fields.message.js';
-import { LOYALTY_REFRESH_TOPIC } from '../../contracts/loyalty-refresh.message.js';
-import { pendingOf } from './loyalty.model.js';
-import type { LoyaltyDb } from './loyalty.table.js';
+import type { BpCustomer } from '../../../connectors/bonusplus/bonusplus.port.js';
+import type { CrmCustomer } from '../../../connectors/retailcrm/retailcrm.port.js';
+import { PENDING_BONUSES_TOPIC } from '../../../contracts/pending-bonuses.message.js';
+import { AppError } from '../../../platform/errors.js';
+import { UpstreamUnavailableError } from '../../../platform/http/upstream-client.js';
+import type { PlatformDb } from '../../../platform/platform.migrations.js';
+import { normalizePhone, phoneDigits } from '../../../platform/phone.js';
+import { differenceOf, type Difference, type ReconciliationSection } from '../../../platform/reconciliation.js';
+import { ENROLL_TOPIC } from '../../../contracts/enrollment.message.js';
+import type { LoyaltyDeps } from '../loyalty.deps.js';
+import { CRM_LOYALTY_FIELDS } from '../crm-card/loyalty-fields.service.js';
+import { LOYALTY_FIELDS_TOPIC } from '../crm-card/loyalty-fields.message.js';
+import { LOYALTY_REFRESH_TOPIC } from '../../../contracts/loyalty-refresh.message.js';
+import { pendingOf } from '../loyalty.model.js';
+import type { LoyaltyDb } from '../loyalty.table.js';
 
 /** A reconciliation named by its id; each subgraph resolves its own section of it. */
 export interface ReconciliationRef {

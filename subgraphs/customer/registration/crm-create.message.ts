@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OutboxEnqueue } from '../../platform/outbox.js';
+import type { OutboxEnqueue } from '../../../platform/outbox.js';
 
 /**
  * Topic of the message that brings a customer registered in our database into RetailCRM (F1):

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { CrmCustomer, RetailCrmCustomersPort } from '../../connectors/retailcrm/retailcrm.port.js';
-import { AppError, badInput, forbidden } from '../../platform/errors.js';
-import type { Identity } from '../../platform/identity.js';
-import { enqueue } from '../../platform/outbox.js';
-import { normalizePhone, phoneDigits } from '../../platform/phone.js';
-import { customerFromRow, type Customer } from './customer.model.js';
+import type { CrmCustomer, RetailCrmCustomersPort } from '../../../connectors/retailcrm/retailcrm.port.js';
+import { AppError, badInput, forbidden } from '../../../platform/errors.js';
+import type { Identity } from '../../../platform/identity.js';
+import { enqueue } from '../../../platform/outbox.js';
+import { normalizePhone, phoneDigits } from '../../../platform/phone.js';
+import { customerFromRow, type Customer } from '../customer.model.js';
 import { createInCrmMessage } from './crm-create.message.js';
-import { findCustomerByPhone, insertRegisteredCustomer, releasePhone, reservePhone } from './customer.repository.js';
-import type { CustomerDb } from './customer.table.js';
-import { enrollmentMessage } from '../../contracts/enrollment.message.js';
+import { findCustomerByPhone, insertRegisteredCustomer, releasePhone, reservePhone } from '../customer.repository.js';
+import type { CustomerDb } from '../customer.table.js';
+import { enrollmentMessage } from '../../../contracts/enrollment.message.js';
 
 const name = (max: number) =>
   z

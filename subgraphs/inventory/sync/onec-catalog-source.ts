@@ -1,6 +1,6 @@
-import type { OneCCatalogPort, OneCPriceCursor, OneCStockCursor, OneCWarehouse } from '../../connectors/onec/onec.port.js';
+import type { OneCCatalogPort, OneCPriceCursor, OneCStockCursor, OneCWarehouse } from '../../../connectors/onec/onec.port.js';
 import type { CatalogSource, SourcePage } from './catalog-source.js';
-import type { WarehouseKind, WarehousesTable } from './inventory.table.js';
+import type { WarehouseKind, WarehousesTable } from '../inventory.table.js';
 
 export interface OneCSourceOptions {
   /** Code or name of the 1C warehouse that serves online orders (1C types it as a stockroom like the central one). */

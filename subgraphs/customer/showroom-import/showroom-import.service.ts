@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import type { BonusPlusCustomersPort, BpCustomer } from '../../connectors/bonusplus/bonusplus.port.js';
-import { RetailCrmApiError, type CrmCustomer, type CrmCustomerInput, type RetailCrmCustomersPort } from '../../connectors/retailcrm/retailcrm.port.js';
-import type { Logger } from '../../platform/logger.js';
-import { enqueue } from '../../platform/outbox.js';
-import { normalizePhone, phoneFromDigits } from '../../platform/phone.js';
-import { findCustomerByPhone, releasePhone, rowFromCrm, upsertCustomers, type CustomerInsert } from './customer.repository.js';
-import type { CustomerDb, ShowroomImportRunRow } from './customer.table.js';
-import { enrollmentMessage } from '../../contracts/enrollment.message.js';
-import { findInCrmByPhone } from './registration.service.js';
+import type { BonusPlusCustomersPort, BpCustomer } from '../../../connectors/bonusplus/bonusplus.port.js';
+import { RetailCrmApiError, type CrmCustomer, type CrmCustomerInput, type RetailCrmCustomersPort } from '../../../connectors/retailcrm/retailcrm.port.js';
+import type { Logger } from '../../../platform/logger.js';
+import { enqueue } from '../../../platform/outbox.js';
+import { normalizePhone, phoneFromDigits } from '../../../platform/phone.js';
+import { findCustomerByPhone, releasePhone, rowFromCrm, upsertCustomers, type CustomerInsert } from '../customer.repository.js';
+import type { CustomerDb, ShowroomImportRunRow } from '../customer.table.js';
+import { enrollmentMessage } from '../../../contracts/enrollment.message.js';
+import { findInCrmByPhone } from '../registration/registration.service.js';
 import {
   addTally,
   advanceImportRun,

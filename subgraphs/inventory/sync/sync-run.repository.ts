@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { InventoryDb, SyncRunKind, SyncRunRow } from './inventory.table.js';
+import type { InventoryDb, SyncRunKind, SyncRunRow } from '../inventory.table.js';
 
 type Db = Kysely<InventoryDb>;
 

@@ -1,4 +1,4 @@
-import type { OutboxEnqueue } from '../../platform/outbox.js';
+import type { OutboxEnqueue } from '../../../platform/outbox.js';
 
 /** Topic of the message that writes an expiring-bonuses warning to the customer's RetailCRM card (R13). */
 export const EXPIRY_WARNING_TOPIC = 'crm.bonus-expiry-warning';

@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { migrateAll } from '../../platform/db/migrate.js';
-import { createLogger } from '../../platform/logger.js';
-import { platformSchema } from '../../platform/platform.migrations.js';
-import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { migrateAll } from '../../../platform/db/migrate.js';
+import { createLogger } from '../../../platform/logger.js';
+import { platformSchema } from '../../../platform/platform.migrations.js';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.js';
 import type { CatalogSource, SourcePage } from './catalog-source.js';
-import { inventorySchema } from './inventory.migrations.js';
+import { inventorySchema } from '../inventory.migrations.js';
 import { claimRun, continueRun, runInventorySync } from './inventory-sync.service.js';
-import type { InventoryDb } from './inventory.table.js';
+import type { InventoryDb } from '../inventory.table.js';
 
 let database: TestDatabase;
 let db: Kysely<InventoryDb>;

@@ -1,4 +1,4 @@
-import type { OffersTable, ProductsTable, StockTable, WarehousesTable } from './inventory.table.js';
+import type { OffersTable, ProductsTable, StockTable, WarehousesTable } from '../inventory.table.js';
 
 /** One page read from 1C: the rows, and the key to continue after (null when this was the last page). */
 export interface SourcePage<Row> {

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Logger } from '../../platform/logger.js';
+import type { Logger } from '../../../platform/logger.js';
 import type { CatalogSource, SourcePage } from './catalog-source.js';
-import type { InventoryDb, SyncRunKind, SyncRunRow } from './inventory.table.js';
+import type { InventoryDb, SyncRunKind, SyncRunRow } from '../inventory.table.js';
 import { unfinishedRun } from './sync-run.repository.js';
 
 type Db = Kysely<InventoryDb>;

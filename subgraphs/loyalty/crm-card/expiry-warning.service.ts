@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
-import { enqueue } from '../../platform/outbox.js';
-import { phoneFromDigits } from '../../platform/phone.js';
-import type { LoyaltyDeps } from './loyalty.deps.js';
-import { findAccountsByPhones } from './loyalty.repository.js';
-import type { LoyaltyDb } from './loyalty.table.js';
+import { enqueue } from '../../../platform/outbox.js';
+import { phoneFromDigits } from '../../../platform/phone.js';
+import type { LoyaltyDeps } from '../loyalty.deps.js';
+import { findAccountsByPhones } from '../loyalty.repository.js';
+import type { LoyaltyDb } from '../loyalty.table.js';
 import { expiryWarningMessage, type ExpiryWarning } from './expiry-warning.message.js';
 
 const DAY_MS = 86_400_000;
