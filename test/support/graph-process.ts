@@ -51,15 +51,19 @@ export async function startGraphProcess(options: StartGraphProcessOptions): Prom
     detached: options.detached ?? false,
   });
   let stderr = '';
+  // Start-up failures are logged to stdout (pino): the last lines say why.
+  const output: string[] = [];
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   options.onSpawn?.(child);
   const urls = await new Promise<GraphUrls>((resolve, reject) => {
-    void exited.then(({ code, signal }) => reject(new Error(`the graph exited with ${code ?? signal} before it was up:\n${stderr.slice(-2000)}`)));
+    void exited.then(({ code, signal }) => reject(new Error(`the graph exited with ${code ?? signal} before it was up:\n${output.join('\n')}\n${stderr.slice(-2000)}`)));
     const found: Record<string, string> = {};
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      output.push(line);
+      if (output.length > 20) output.shift();
       const gateway = /GraphQL\s+(\S+)/.exec(line)?.[1];
       if (gateway) Object.assign(found, { gateway, gatewayBase: base(gateway) });
       const subgraphs = /customer\s+(\S+)\s+order\s+(\S+)\s+loyalty\s+(\S+)\s+inventory\s+(\S+)/.exec(line);
