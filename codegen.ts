@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Supergraph } from '@apollo/federation-internals';
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { printSchema } from 'graphql';
 
 // Typed resolvers per subgraph, from its own SDL. `npm run codegen:check` fails on drift.
 const subgraph = (name: string, mappers: Record<string, string>): CodegenConfig['generates'][string] => ({
@@ -15,6 +19,9 @@ const subgraph = (name: string, mappers: Record<string, string>): CodegenConfig[
     avoidOptionals: false,
   },
 });
+
+// What clients see: the committed supergraph's API schema (no join directives, no @inaccessible fields).
+const apiSchema = printSchema(Supergraph.build(readFileSync('schema/supergraph.graphql', 'utf8')).apiSchema().toGraphQLJSSchema());
 
 const config: CodegenConfig = {
   overwrite: true,
@@ -58,6 +65,22 @@ const config: CodegenConfig = {
       ReconciliationSection: '../../../platform/reconciliation.js#ReconciliationSection as ReconciliationSectionModel',
       ReconciliationDifference: '../../../platform/reconciliation.js#Difference',
     }),
+    // The clients' operations (clients/**/*.graphql), typed, and their sha256 hashes: the
+    // persisted-documents.json is the production safelist the gateway enforces.
+    'clients/__generated__/': {
+      schema: apiSchema,
+      documents: ['clients/**/*.graphql'],
+      preset: 'client',
+      presetConfig: {
+        fragmentMasking: false,
+        persistedDocuments: {
+          mode: 'embedHashInDocument',
+          // Bare hex, as Apollo's persisted-query extension sends it (the preset's 'sha256' adds a prefix).
+          hashAlgorithm: (document: string) => createHash('sha256').update(document).digest('hex'),
+        },
+      },
+      config: { enumsAsTypes: true, useTypeImports: true, scalars: { DateTime: 'string' } },
+    },
   },
 };
 
