@@ -21,6 +21,9 @@ const schema = z.object({
   JWT_JWKS_URL: z.string().url().optional(),
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
+  /** The longest a caller's token may live (exp − iat): longer ones, and ones with no exp, are refused. */
+  JWT_MAX_CUSTOMER_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+  JWT_MAX_STAFF_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
   GATEWAY_IDENTITY_SECRET: z.string().min(32).default(DEV_IDENTITY_SECRET),
   /** How long the gateway waits for one subgraph call before it answers without that part (UPSTREAM_UNAVAILABLE). */
   GATEWAY_SUBGRAPH_TIMEOUT_MS: ms(10_000),
@@ -127,6 +130,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.NODE_ENV === 'production') {
     if (config.JWT_SECRET === DEV_JWT_SECRET && !config.JWT_JWKS_URL) throw new Error('invalid configuration: set JWT_SECRET or JWT_JWKS_URL in production');
     if (config.GATEWAY_IDENTITY_SECRET === DEV_IDENTITY_SECRET) throw new Error('invalid configuration: set GATEWAY_IDENTITY_SECRET in production');
+    // A token minted for another service of the same identity provider must not open this one.
+    if (!config.JWT_ISSUER || !config.JWT_AUDIENCE) throw new Error('invalid configuration: set JWT_ISSUER and JWT_AUDIENCE in production');
   }
   return Object.freeze(config);
 }

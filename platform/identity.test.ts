@@ -21,6 +21,36 @@ describe('caller tokens', () => {
     await expect(verify('not.a.jwt')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
+  it('refuses a token with no expiry, or one that lives longer than the maximum of its kind', async () => {
+    const key = new TextEncoder().encode(secret);
+    const forever = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('cust-1').setIssuedAt().sign(key);
+    await expect(verify(forever)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'Invalid or expired token' });
+    // Customers: 24 h by default; staff: 12 h.
+    expect(await verify(await issueToken(secret, 'cust-1', [], '24h'))).toEqual({ kind: 'customer', customerId: 'cust-1' });
+    await expect(verify(await issueToken(secret, 'cust-1', [], '25h'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await verify(await issueToken(secret, 'emp-1', ['cashier'], '12h'))).toMatchObject({ kind: 'staff' });
+    await expect(verify(await issueToken(secret, 'emp-1', ['cashier'], '13h'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    // A back-dated or missing `iat` does not stretch the lifetime: it counts from now too.
+    const noIat = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('cust-1').setExpirationTime('30d').sign(key);
+    await expect(verify(noIat)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    const now = Math.floor(Date.now() / 1000);
+    const backDated = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('cust-1').setIssuedAt(now - 3600).setExpirationTime(now + 24 * 3600).sign(key);
+    await expect(verify(backDated)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    const short = createJwtVerifier({ secret, maxCustomerTtlSeconds: 3600, maxStaffTtlSeconds: 600 });
+    await expect(short(await issueToken(secret, 'cust-1', [], '2h'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(short(await issueToken(secret, 'emp-1', ['admin'], '20m'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await short(await issueToken(secret, 'emp-1', ['admin'], '10m'))).toMatchObject({ kind: 'staff' });
+  });
+
+  it('checks issuer and audience when they are configured', async () => {
+    const strict = createJwtVerifier({ secret, issuer: 'https://id.example', audience: 'retail-graph' });
+    const claims = { issuer: 'https://id.example', audience: 'retail-graph' };
+    expect(await strict(await issueToken(secret, 'cust-1', [], '1h', claims))).toEqual({ kind: 'customer', customerId: 'cust-1' });
+    await expect(strict(await issueToken(secret, 'cust-1', [], '1h'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(strict(await issueToken(secret, 'cust-1', [], '1h', { ...claims, audience: 'another-app' }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(strict(await issueToken(secret, 'cust-1', [], '1h', { ...claims, issuer: 'https://evil.example' }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
   it('refuses the none algorithm', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
     const body = Buffer.from(JSON.stringify({ sub: 'admin', roles: ['admin'] })).toString('base64url');

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
+import type { Config } from './config.js';
 import { forbidden, unauthenticated } from './errors.js';
 
 export const STAFF_ROLES = ['manager', 'cashier', 'admin'] as const;
@@ -41,6 +42,26 @@ export interface JwtVerifierOptions {
   readonly jwksUrl?: string | undefined;
   readonly issuer?: string | undefined;
   readonly audience?: string | undefined;
+  /** The longest a customer's token may live, from its `iat` (or from now) to its `exp` (JWT_MAX_CUSTOMER_TTL_HOURS, 24 h). */
+  readonly maxCustomerTtlSeconds?: number | undefined;
+  /** The same for staff (JWT_MAX_STAFF_TTL_HOURS, 12 h): staff tokens reach every customer. */
+  readonly maxStaffTtlSeconds?: number | undefined;
+}
+
+export const DEFAULT_MAX_CUSTOMER_TTL_SECONDS = 24 * 3600;
+export const DEFAULT_MAX_STAFF_TTL_SECONDS = 12 * 3600;
+
+/**
+ * A stolen token is good until it expires: one with no `exp`, or an `exp` years away, is good for
+ * ever. The lifetime counts from `iat` and from now, so neither a back-dated nor a missing `iat`
+ * stretches it.
+ */
+function checkLifetime(payload: JWTPayload, identity: Identity, options: JwtVerifierOptions): void {
+  if (typeof payload.exp !== 'number') throw unauthenticated('Token has no expiry');
+  const max = identity.kind === 'staff' ? (options.maxStaffTtlSeconds ?? DEFAULT_MAX_STAFF_TTL_SECONDS) : (options.maxCustomerTtlSeconds ?? DEFAULT_MAX_CUSTOMER_TTL_SECONDS);
+  const now = Math.floor(Date.now() / 1000);
+  const issuedAt = typeof payload.iat === 'number' ? Math.min(payload.iat, now) : now;
+  if (payload.exp - issuedAt > max) throw unauthenticated('Token lives longer than allowed');
 }
 
 /**
@@ -56,17 +77,31 @@ export function createJwtVerifier(options: JwtVerifierOptions): (token: string) 
     ...(options.issuer ? { issuer: options.issuer } : {}),
     ...(options.audience ? { audience: options.audience } : {}),
     ...(options.jwksUrl ? {} : { algorithms: ['HS256'] }),
+    requiredClaims: ['exp'],
   };
   return rememberVerified(async (token) => {
     try {
       const { payload } = await jwtVerify(token, key as Uint8Array, verifyOptions);
-      return { identity: identityFromClaims(payload), expiresAt: payload.exp };
+      const identity = identityFromClaims(payload);
+      checkLifetime(payload, identity, options);
+      return { identity, expiresAt: payload.exp };
     } catch (error) {
       if (error instanceof Error && error.name === 'AppError') throw error;
       throw unauthenticated('Invalid or expired token');
     }
   });
 }
+
+/** The caller-token verifier of the configuration, the same for every entry that starts a gateway. */
+export const callerTokenVerifier = (config: Config): ((token: string) => Promise<Identity>) =>
+  createJwtVerifier({
+    secret: config.JWT_SECRET,
+    jwksUrl: config.JWT_JWKS_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    maxCustomerTtlSeconds: config.JWT_MAX_CUSTOMER_TTL_HOURS * 3600,
+    maxStaffTtlSeconds: config.JWT_MAX_STAFF_TTL_HOURS * 3600,
+  });
 
 const VERIFIED_TOKENS_KEPT = 10_000;
 
@@ -93,12 +128,15 @@ export async function issueToken(
   subject: string,
   roles: readonly StaffRole[] = [],
   expiresIn = '12h',
+  claims: { readonly issuer?: string | undefined; readonly audience?: string | undefined } = {},
 ): Promise<string> {
   const jwt = new SignJWT(roles.length > 0 ? { roles: [...roles] } : {})
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(subject)
     .setIssuedAt()
     .setExpirationTime(expiresIn);
+  if (claims.issuer) jwt.setIssuer(claims.issuer);
+  if (claims.audience) jwt.setAudience(claims.audience);
   return jwt.sign(new TextEncoder().encode(secret));
 }
 
