@@ -8,6 +8,7 @@ import { AppError, formatError, toGraphQLError, unauthenticated } from '../platf
 import { apolloHandler, listen, metricsRoute, sendJson, sendReadiness, type RunningServer } from '../platform/http/http-server.js';
 import { ANONYMOUS, IDENTITY_HEADER, identitySigner, type Identity } from '../platform/identity.js';
 import type { Logger } from '../platform/logger.js';
+import { inputGuard } from './input-guard.js';
 import { playgroundHtml } from './playground.js';
 import { DEADLINE_HEADER, subgraphFetcher, type Fetcher } from './subgraph-fetch.js';
 
@@ -78,6 +79,13 @@ export function bearerToken(req: IncomingMessage): string | undefined {
  * `subgraph-fetch.ts`: undici, identical reads in flight sent once). Query size is bounded by
  * graphql-armor (depth, aliases, tokens, cost).
  */
+/**
+ * @apollo/gateway sends usage telemetry to Apollo and first probes the cloud metadata addresses
+ * (169.254.169.254 and the like) to describe the host, unless APOLLO_TELEMETRY_DISABLED is set. A
+ * retailer's gateway talks to its subgraphs only: off unless an operator sets it to `false`.
+ */
+process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+
 export function createGateway(options: GatewayOptions) {
   const sign = identitySigner(options.identitySecret);
   const subgraphs = subgraphFetcher({ timeoutMs: options.subgraphTimeoutMs ?? 10_000 });
@@ -105,7 +113,7 @@ export function createGateway(options: GatewayOptions) {
     includeStacktraceInErrorResponses: false,
     introspection: options.introspection ?? true,
     // graphql-armor's types point at Apollo's CJS build; the plugins are the same objects.
-    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), ApolloServerPluginLandingPageDisabled()],
+    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), inputGuard<GatewayContext>(), ApolloServerPluginLandingPageDisabled()],
     validationRules: armor.validationRules,
   });
   const context = async ({ req }: { req: IncomingMessage }): Promise<GatewayContext> => {

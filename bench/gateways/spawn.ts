@@ -40,7 +40,9 @@ export async function spawnGateway(name: GatewayName, subgraphUrls: Readonly<Rec
   // `--import` of a script that reports heap figures).
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
   const child = spawn(process.execPath, [...profile, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(compiled ? [] : ['--import', 'tsx']), entry], {
-    env: { ...process.env, ...env, NODE_ENV: 'production', BENCH_SUBGRAPH_URLS: JSON.stringify(subgraphUrls), BENCH_GATEWAY_PORT: '0', LOG_LEVEL: name === 'hive' ? 'error' : 'silent' },
+    // No gateway here phones home: @apollo/gateway's usage telemetry (and its probes of cloud
+    // metadata addresses) is off, as in ours; Hive Gateway's is opt-in already.
+    env: { ...process.env, APOLLO_TELEMETRY_DISABLED: 'true', ...env, NODE_ENV: 'production', BENCH_SUBGRAPH_URLS: JSON.stringify(subgraphUrls), BENCH_GATEWAY_PORT: '0', LOG_LEVEL: name === 'hive' ? 'error' : 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

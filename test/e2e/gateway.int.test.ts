@@ -49,3 +49,20 @@ describe('the gateway', () => {
     expect(result.errors?.[0]?.message).toMatch(/alias/i);
   });
 });
+
+describe('input that cannot hurt', () => {
+  it('a NUL or other control character in a variable or an inline string is BAD_USER_INPUT with HTTP 400, and nothing is created', async () => {
+    const register = `mutation($input: RegisterCustomerInput!) { registerCustomer(input: $input) { customer { id } } }`;
+    const nul = await t.gql(register, { input: { phone: '+7 916 700-00-01', firstName: 'Ни\u0000на' } });
+    expect(nul.status).toBe(400);
+    expect(nul.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    const bell = await t.gql(`mutation { registerCustomer(input: { phone: "+79167000002", firstName: "\\u0007Анна" }) { customer { id } } }`);
+    expect(bell.status).toBe(400);
+    expect(bell.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    const rows = await t.database.db.selectFrom('customer.customers').select('id').where('phone', 'in', ['+79167000001', '+79167000002']).execute();
+    expect(rows).toEqual([]);
+    // Line breaks and tabs are text, not control: a comment may carry them.
+    const fine = await t.gql(register, { input: { phone: '+7 916 700-00-03', firstName: 'Вера' } });
+    expect(fine.errors).toBeUndefined();
+  });
+});
