@@ -6,6 +6,7 @@ import type { BaseSubgraphContext } from '../../platform/subgraph-server.js';
 import type { LoyaltyDeps } from './loyalty.deps.js';
 import { accountFromRow, bonusLotFromRow, tierFromRow, type BonusLot, type LoyaltyAccount, type LoyaltyTier } from './loyalty.model.js';
 import { findLotsByPhones } from './loyalty.repository.js';
+import { phonesOfCustomers } from './customer-phones.client.js';
 import { loadAccounts, loadCardTypes, loadDetails } from './loyalty-read.service.js';
 import type { LoyaltyDb } from './loyalty.table.js';
 
@@ -13,6 +14,8 @@ export interface LoyaltyContext extends BaseSubgraphContext {
   readonly deps: LoyaltyDeps;
   /** Accounts by E.164 phone, batched per request (one BonusPlus call at most per batch). */
   readonly accountByPhone: DataLoader<string, LoyaltyAccount | null>;
+  /** The phone of each customer's account, found by the customer's id alone (`phonesOfCustomers`); batched per request. */
+  readonly phoneByCustomerId: DataLoader<string, string | null>;
   /** Card types by id, read once per request. */
   readonly tierById: DataLoader<number, LoyaltyTier | null>;
   /** Resolves once the account's stored lots and ledger are fresh (read from BonusPlus when not), batched per request. */
@@ -36,6 +39,10 @@ export function createLoyaltyContext(deps: LoyaltyDeps, identity: Identity): Loy
         if (value === undefined) return null;
         return value instanceof Error ? value : accountFromRow(value);
       });
+    }),
+    phoneByCustomerId: new DataLoader<string, string | null>(async (ids) => {
+      const phones = await phonesOfCustomers(deps.db as Kysely<LoyaltyDb>, deps.customers, ids);
+      return ids.map((id) => phones.get(id) ?? null);
     }),
     tierById: new DataLoader(async (ids) => {
       const types = new Map((await loadCardTypes(deps)).map((t) => [t.id, tierFromRow(t)]));

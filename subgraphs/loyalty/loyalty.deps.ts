@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { BonusPlusCustomersPort, BonusPlusLedgerPort } from '../../connectors/bonusplus/bonusplus.port.js';
 import type { RetailCrmCustomersPort } from '../../connectors/retailcrm/retailcrm.port.js';
 import type { Logger } from '../../platform/logger.js';
+import type { CustomerPhonesPort } from './customer-phones.client.js';
 
 /** What the loyalty subgraph needs from the outside world. */
 export interface LoyaltyDeps {
@@ -9,6 +10,11 @@ export interface LoyaltyDeps {
   readonly bonusPlus: BonusPlusCustomersPort & BonusPlusLedgerPort;
   readonly crm: Pick<RetailCrmCustomersPort, 'editCustomer' | 'listCustomers'>;
   readonly logger: Logger;
+  /**
+   * The customer subgraph, for the phones of customers whose account is not linked to their id.
+   * Without it only linked accounts are served.
+   */
+  readonly customers?: CustomerPhonesPort;
   readonly settings: {
     readonly welcomeBonus: number;
     readonly defaultCardType: string;

@@ -47,7 +47,8 @@ export const loyaltyResolvers: Resolvers = {
     },
     loyalty: async (customer, _args, ctx) => {
       if (!canSee(ctx.identity, customer.id)) throw forbidden('A customer sees only their own data');
-      const phone = (customer as { phone?: string | null }).phone;
+      // By the id the caller may see, never by the representation's phone, which the caller chooses.
+      const phone = await ctx.phoneByCustomerId.load(customer.id);
       if (!phone) return null;
       return ctx.accountByPhone.load(phone);
     },

@@ -2,6 +2,8 @@ import { bonusPlusFromConfig, retailCrmFromConfig } from '../../connectors/conne
 import { migrateAll } from '../../platform/db/migrate.js';
 import { platformSchema } from '../../platform/platform.migrations.js';
 import { runService } from '../../platform/service-main.js';
+import { createSubgraphClient } from '../../platform/http/subgraph-client.js';
+import { customerPhones } from './customer-phones.client.js';
 import { loyaltySchema } from './loyalty.migrations.js';
 import { startLoyaltyRuntime } from './loyalty.runtime.js';
 
@@ -15,6 +17,7 @@ await runService('loyalty', async (config, db, logger) => {
       db,
       crm,
       bonusPlus,
+      customers: customerPhones(createSubgraphClient({ url: config.CUSTOMER_URL, identitySecret: config.GATEWAY_IDENTITY_SECRET, service: 'loyalty', timeoutMs: config.UPSTREAM_TIMEOUT_MS })),
       logger,
       settings: { welcomeBonus: config.LOYALTY_WELCOME_BONUS, defaultCardType: config.LOYALTY_DEFAULT_CARD_TYPE, readModelTtlMs: config.LOYALTY_READ_MODEL_TTL_MS, expiryWarningDays: config.LOYALTY_EXPIRY_WARNING_DAYS },
     },
