@@ -10,6 +10,7 @@ import { ANONYMOUS, IDENTITY_HEADER, identitySigner, type Identity } from '../pl
 import type { Logger } from '../platform/logger.js';
 import { inputGuard } from './input-guard.js';
 import { playgroundHtml } from './playground.js';
+import { createRateLimits, oneMoneyMutationPlugin, type RateLimitSettings } from './rate-limits.js';
 import { DEADLINE_HEADER, subgraphFetcher, type Fetcher } from './subgraph-fetch.js';
 
 export interface GatewayContext {
@@ -18,6 +19,8 @@ export interface GatewayContext {
   readonly deadline: number;
   /** The signed identity header, made once per request and sent with every subgraph call. */
   signedIdentity?: Promise<string>;
+  /** The caller's address as the rate limits key it (set when they are on). */
+  readonly clientAddress?: string;
 }
 
 export interface GatewayOptions {
@@ -32,6 +35,8 @@ export interface GatewayOptions {
   readonly subgraphTimeoutMs?: number;
   /** The most one request may take in all (GATEWAY_REQUEST_DEADLINE_MS, 20 s). */
   readonly requestDeadlineMs?: number;
+  /** Limits per caller (`rateLimitSettings(config)`); none when absent. */
+  readonly rateLimits?: RateLimitSettings | undefined;
 }
 
 class IdentityForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -90,6 +95,7 @@ export function createGateway(options: GatewayOptions) {
   const sign = identitySigner(options.identitySecret);
   const subgraphs = subgraphFetcher({ timeoutMs: options.subgraphTimeoutMs ?? 10_000 });
   const requestDeadlineMs = options.requestDeadlineMs ?? 20_000;
+  const limits = options.rateLimits ? createRateLimits(options.rateLimits, options.logger) : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => new IdentityForwardingDataSource(options.subgraphUrls[name] ?? url!, sign, subgraphs.fetch),
@@ -113,19 +119,19 @@ export function createGateway(options: GatewayOptions) {
     includeStacktraceInErrorResponses: false,
     introspection: options.introspection ?? true,
     // graphql-armor's types point at Apollo's CJS build; the plugins are the same objects.
-    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), inputGuard<GatewayContext>(), ApolloServerPluginLandingPageDisabled()],
+    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), inputGuard<GatewayContext>(), oneMoneyMutationPlugin<GatewayContext>(), ...(limits ? [limits.plugin] : []), ApolloServerPluginLandingPageDisabled()],
     validationRules: armor.validationRules,
   });
   const context = async ({ req }: { req: IncomingMessage }): Promise<GatewayContext> => {
     try {
       const token = bearerToken(req);
       const deadline = Date.now() + requestDeadlineMs;
-      return { identity: token ? await options.verifyToken(token) : ANONYMOUS, deadline };
+      return { identity: token ? await options.verifyToken(token) : ANONYMOUS, deadline, ...(limits ? { clientAddress: limits.clientAddress(req) } : {}) };
     } catch (error) {
       throw error instanceof AppError ? toGraphQLError(error) : error;
     }
   };
-  return { server, context, subgraphs };
+  return { server, context, subgraphs, limits };
 }
 
 export interface StartGatewayOptions extends GatewayOptions {
@@ -135,8 +141,13 @@ export interface StartGatewayOptions extends GatewayOptions {
 
 /** Starts the gateway with `/graphql`, the offline playground at `/`, `/health`, `/ready` and `/metrics`. */
 export async function startGateway(options: StartGatewayOptions): Promise<RunningServer> {
-  const { server, context, subgraphs } = createGateway(options);
+  const { server, context, subgraphs, limits } = createGateway(options);
   await server.start();
+  await limits?.ready();
+  const verifyCaller = async (req: IncomingMessage) => {
+    const token = bearerToken(req);
+    return token ? options.verifyToken(token) : ANONYMOUS;
+  };
   const graphql = apolloHandler(server, context);
   const subgraphHealthUrls = Object.values(options.subgraphUrls).map((u) => u.replace(/\/graphql$/, '/health'));
   const running = await listen(
@@ -146,6 +157,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(await playgroundHtml());
           return;
         }
+        const refused = await limits?.admit(req, () => verifyCaller(req));
+        if (refused) return sendJson(res, refused.status, refused.body, refused.headers);
         return graphql(req, res);
       },
       '/': async (_req, res) => {
@@ -175,6 +188,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       await running.close();
       await server.stop();
       await subgraphs.close();
+      await limits?.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createJwtVerifier } from '../platform/identity.js';
 import { runService } from '../platform/service-main.js';
 import { readSupergraph } from '../scripts/supergraph.js';
+import { rateLimitSettings } from './rate-limits.js';
 import { startGateway } from './gateway.js';
 
 // The gateway as its own process (docker-compose); `npm start` runs it in-process instead.
@@ -12,6 +13,7 @@ await runService('gateway', async (config) => {
     identitySecret: config.GATEWAY_IDENTITY_SECRET,
     subgraphTimeoutMs: config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
     requestDeadlineMs: config.GATEWAY_REQUEST_DEADLINE_MS,
+    rateLimits: rateLimitSettings(config),
     introspection: config.NODE_ENV !== 'production',
     port: config.GATEWAY_PORT,
     host: config.HOST,

@@ -29,6 +29,22 @@ const schema = z.object({
   GATEWAY_SUBGRAPH_TIMEOUT_MS: ms(10_000),
   /** How long one request may take through the gateway in all: no subgraph call starts or runs past it. */
   GATEWAY_REQUEST_DEADLINE_MS: ms(20_000),
+  /** Where the gateways keep their rate-limit counters, so every gateway process counts into one; unset, each counts alone. */
+  REDIS_URL: z.string().url().optional(),
+  /** Limits per caller at the gateway: on by default, off unless set under NODE_ENV=test (every test request comes from 127.0.0.1). */
+  GATEWAY_RATE_LIMITS: z.enum(['on', 'off']).optional(),
+  GATEWAY_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** Requests per window by one customer (token subject), one staff member, one anonymous address. */
+  GATEWAY_RATE_CUSTOMER: z.coerce.number().int().min(1).default(300),
+  GATEWAY_RATE_STAFF: z.coerce.number().int().min(1).default(1200),
+  GATEWAY_RATE_ANONYMOUS: z.coerce.number().int().min(1).default(60),
+  /** registerCustomer attempts per hour from one address and for one phone: what bounds phone enumeration. */
+  GATEWAY_REGISTRATIONS_PER_ADDRESS_HOUR: z.coerce.number().int().min(1).default(20),
+  GATEWAY_REGISTRATIONS_PER_PHONE_HOUR: z.coerce.number().int().min(1).default(5),
+  /** Requests with a token that does not verify, per address and minute; past it the address gets 429 until the minute ends. */
+  GATEWAY_FAILED_TOKENS_PER_ADDRESS_MINUTE: z.coerce.number().int().min(1).default(20),
+  /** Proxies in front of the gateway that append the caller to X-Forwarded-For (0: the socket's address is the caller's). */
+  GATEWAY_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
 
   HOST: z.string().default('127.0.0.1'),
   GATEWAY_PORT: port(4000),

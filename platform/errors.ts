@@ -21,6 +21,8 @@ export const ERROR_CODES = [
   'IDEMPOTENCY_KEY_REUSED',
   'IDEMPOTENCY_KEY_IN_FLIGHT',
   'UPSTREAM_UNAVAILABLE',
+  /** Over a per-caller limit at the gateway (HTTP 429 with Retry-After). */
+  'RATE_LIMITED',
   /** The operation is deeper, wider or costlier than any the graph's clients send (graphql-armor's limits). */
   'QUERY_TOO_LARGE',
   'INTERNAL_SERVER_ERROR',
@@ -30,6 +32,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
+  RATE_LIMITED: 429,
   // A caller refused before any resolver runs (a token whose roles are all unknown): without a
   // status Apollo Server answers a context error with 500.
   FORBIDDEN: 403,

@@ -4,6 +4,7 @@ import type { BonusPlusEmulator } from '../emulators/bonusplus/bonusplus.emulato
 import { startEmulators, type RunningEmulators } from '../emulators/emulators.js';
 import type { RetailCrmEmulator } from '../emulators/retailcrm/retailcrm.emulator.js';
 import { startGateway } from '../gateway/gateway.js';
+import { rateLimitSettings } from '../gateway/rate-limits.js';
 import type { Config } from '../platform/config.js';
 import type { Database } from '../platform/db/database.js';
 import { migrateAll } from '../platform/db/migrate.js';
@@ -155,6 +156,7 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
       identitySecret: config.GATEWAY_IDENTITY_SECRET,
       subgraphTimeoutMs: config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
       requestDeadlineMs: config.GATEWAY_REQUEST_DEADLINE_MS,
+      rateLimits: rateLimitSettings(config),
       port: config.GATEWAY_PORT,
       host,
       logger: logger.child({ component: 'gateway' }),
