@@ -10,6 +10,7 @@ import { ANONYMOUS, IDENTITY_HEADER, identitySigner, type Identity } from '../pl
 import type { Logger } from '../platform/logger.js';
 import { inputGuard } from './input-guard.js';
 import { playgroundHtml } from './playground.js';
+import { loadOperationManifest, operationSafelist, safelistMode, type SafelistMode } from './safelist.js';
 import { createRateLimits, oneMoneyMutationPlugin, type RateLimitSettings } from './rate-limits.js';
 import { DEADLINE_HEADER, subgraphFetcher, type Fetcher } from './subgraph-fetch.js';
 
@@ -30,6 +31,8 @@ export interface GatewayOptions {
   readonly verifyToken: (token: string) => Promise<Identity>;
   readonly identitySecret: string;
   readonly introspection?: boolean;
+  /** Customers and anonymous callers run only the clients' operations (`gateway/safelist.ts`); when absent, `enforce` in production (NODE_ENV). */
+  readonly safelist?: SafelistMode;
   readonly logger?: Logger;
   /** The most one subgraph call may take (GATEWAY_SUBGRAPH_TIMEOUT_MS, 10 s). */
   readonly subgraphTimeoutMs?: number;
@@ -95,6 +98,7 @@ export function createGateway(options: GatewayOptions) {
   const sign = identitySigner(options.identitySecret);
   const subgraphs = subgraphFetcher({ timeoutMs: options.subgraphTimeoutMs ?? 10_000 });
   const requestDeadlineMs = options.requestDeadlineMs ?? 20_000;
+  const safelist = (options.safelist ?? safelistMode()) === 'enforce' ? operationSafelist<GatewayContext>(loadOperationManifest()) : undefined;
   const limits = options.rateLimits ? createRateLimits(options.rateLimits, options.logger) : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
@@ -117,9 +121,11 @@ export function createGateway(options: GatewayOptions) {
       return shown;
     },
     includeStacktraceInErrorResponses: false,
+    // With the safelist, persisted queries serve the manifest's ids and never register a text.
+    ...(safelist ? { persistedQueries: safelist.persistedQueries } : {}),
     introspection: options.introspection ?? true,
     // graphql-armor's types point at Apollo's CJS build; the plugins are the same objects.
-    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), inputGuard<GatewayContext>(), oneMoneyMutationPlugin<GatewayContext>(), ...(limits ? [limits.plugin] : []), ApolloServerPluginLandingPageDisabled()],
+    plugins: [...(safelist ? [safelist.plugin] : []), ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), inputGuard<GatewayContext>(), oneMoneyMutationPlugin<GatewayContext>(), ...(limits ? [limits.plugin] : []), ApolloServerPluginLandingPageDisabled()],
     validationRules: armor.validationRules,
   });
   const context = async ({ req }: { req: IncomingMessage }): Promise<GatewayContext> => {

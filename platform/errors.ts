@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'NOT_FOUND',
+  /** In production, a customer or anonymous caller sent an operation that is not in the clients' manifest (HTTP 403). */
+  'OPERATION_NOT_ALLOWED',
   'BAD_USER_INPUT',
   'CUSTOMER_ALREADY_EXISTS',
   'INSUFFICIENT_BONUSES',
@@ -31,6 +33,7 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  OPERATION_NOT_ALLOWED: 403,
   UNAUTHENTICATED: 401,
   RATE_LIMITED: 429,
   // A caller refused before any resolver runs (a token whose roles are all unknown): without a

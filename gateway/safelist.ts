@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { printExecutableGraphQLDocument } from '@graphql-tools/documents';
+import { AppError, toGraphQLError } from '../platform/errors.js';
+import type { Identity } from '../platform/identity.js';
+
+/** `enforce`: only the clients' own operations for customers and anonymous callers; `off`: any operation (development, tests). */
+export type SafelistMode = 'enforce' | 'off';
+
+/** Operation id (sha256 hex of its canonical text) → that text. */
+export type OperationManifest = ReadonlyMap<string, string>;
+
+/**
+ * Written by `npm run codegen` from clients/**\/*.graphql (client preset, persisted documents), so
+ * the manifest is exactly the documents the clients are typed against; `npm run build` copies it
+ * into dist/ next to the schema.
+ */
+export const MANIFEST_FILE = new URL('../clients/__generated__/persisted-documents.json', import.meta.url);
+
+export function loadOperationManifest(file: URL | string = MANIFEST_FILE): OperationManifest {
+  const entries = Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>);
+  if (entries.length === 0) throw new Error(`the operation manifest ${String(file)} lists no operation`);
+  return new Map(entries);
+}
+
+export const safelistMode = (nodeEnv: string | undefined = process.env.NODE_ENV): SafelistMode => (nodeEnv === 'production' ? 'enforce' : 'off');
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The same key as the manifest's: the client preset hashes this canonical print (sorted, one line). */
+export const operationId = (document: Parameters<typeof printExecutableGraphQLDocument>[0]) => sha256(printExecutableGraphQLDocument(document));
+
+const notAllowed = () => {
+  const error = toGraphQLError(new AppError('OPERATION_NOT_ALLOWED', 'This operation is not one the clients send'));
+  return error;
+};
+
+/**
+ * The production safelist. A customer or anonymous caller runs only an operation in the manifest:
+ * by id (`extensions.persistedQuery.sha256Hash`, or a top-level `documentId`) or as its full text
+ * in any formatting. Staff keep ad-hoc operations (the playground). Automatic persisted queries
+ * serve the manifest's ids only: a text sent with its hash is never remembered, so no client can
+ * register an operation of its own.
+ */
+export function operationSafelist<TContext extends BaseContext & { readonly identity: Identity }>(manifest: OperationManifest): {
+  readonly plugin: ApolloServerPlugin<TContext>;
+  readonly persistedQueries: NonNullable<ApolloServerOptions<TContext>['persistedQueries']>;
+} {
+  return {
+    persistedQueries: {
+      cache: {
+        // Apollo prefixes its keys (`apq:`); the id is what follows the last colon.
+        get: async (key: string) => manifest.get(key.slice(key.lastIndexOf(':') + 1)),
+        set: async () => undefined,
+        delete: async () => false,
+      },
+    },
+    plugin: {
+      async requestDidStart({ request }) {
+        // The GraphQL-over-HTTP draft's `documentId`: the same id, resolved as Apollo's extension is.
+        const documentId = (request.http?.body as { documentId?: unknown } | undefined)?.documentId;
+        if (typeof documentId === 'string' && request.query === undefined && !request.extensions?.persistedQuery) {
+          request.extensions = { ...request.extensions, persistedQuery: { version: 1, sha256Hash: documentId } };
+        }
+        return {
+          async didResolveOperation({ contextValue, queryHash, document }) {
+            if (contextValue.identity.kind === 'staff') return;
+            // By id, or the manifest's own text: the hash Apollo already made; other formatting: the canonical print's.
+            if (manifest.has(queryHash) || manifest.has(operationId(document))) return;
+            throw notAllowed();
+          },
+        };
+      },
+    },
+  };
+}

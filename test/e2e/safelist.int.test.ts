@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { print } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccountPageDocument, CheckoutQuoteDocument, RegisterCustomerDocument } from '../../clients/__generated__/graphql.js';
+import { startGateway } from '../../gateway/gateway.js';
+import { loadOperationManifest } from '../../gateway/safelist.js';
+import type { RunningServer } from '../../platform/http/http-server.js';
+import { callerTokenVerifier } from '../../platform/identity.js';
+import { readSupergraph } from '../../scripts/supergraph.js';
+import { startTestGraph, type GraphQLResult, type TestGraph } from '../support/graph-harness.js';
+import { availableOffers, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
+
+let t: TestGraph;
+/** The same graph behind a second gateway with the production safelist on. */
+let production: RunningServer;
+let shopper: Shopper;
+
+beforeAll(async () => {
+  t = await startTestGraph();
+  await t.graph.inventory.catalogSync.runNow();
+  shopper = await registerEnrolled(t, '+79165550001');
+  const { customer, order, loyalty, inventory } = t.graph.urls;
+  production = await startGateway({
+    supergraphSdl: await readSupergraph(),
+    subgraphUrls: { customer: customer!, order: order!, loyalty: loyalty!, inventory: inventory! },
+    verifyToken: callerTokenVerifier(t.config),
+    identitySecret: t.config.GATEWAY_IDENTITY_SECRET,
+    safelist: 'enforce',
+    port: 0,
+    host: '127.0.0.1',
+  });
+});
+afterAll(async () => {
+  await production?.close();
+  await t?.close();
+});
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/** The id the client preset embeds in each document (`__meta__.hash`), as a client sends it. */
+const idOf = (document: object) => (document as { __meta__: { hash: string } }).__meta__.hash;
+
+async function post(body: Record<string, unknown>, token?: string): Promise<GraphQLResult> {
+  const res = await fetch(`${production.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, ...((await res.json()) as object) };
+}
+
+const persisted = (sha256Hash: string) => ({ persistedQuery: { version: 1, sha256Hash } });
+const codeOf = (result: GraphQLResult) => result.errors?.map((e) => e.extensions?.code);
+
+describe('the operation safelist in production', () => {
+  it('runs a client operation for a customer by its id, Apollo-style or as `documentId`', async () => {
+    const byExtension = await post({ extensions: persisted(idOf(AccountPageDocument)), variables: { first: 5 } }, shopper.token);
+    expect(byExtension.errors).toBeUndefined();
+    expect(byExtension.data.me).toMatchObject({ id: shopper.id, phone: shopper.phone, orders: { totalCount: 0 } });
+
+    const byDocumentId = await post({ documentId: idOf(AccountPageDocument), variables: { first: 5 } }, shopper.token);
+    expect(byDocumentId).toEqual(byExtension);
+  });
+
+  it('runs a client operation sent as its full text, in the manifest’s form or the client’s own formatting', async () => {
+    const manifest = loadOperationManifest();
+    const [offer] = await availableOffers(t, 1, 1);
+    const variables = { cart: [{ offerId: offer!.id, quantity: 1 }], bonusesToSpend: 0 };
+    const asManifest = await post({ query: manifest.get(idOf(CheckoutQuoteDocument)), variables }, shopper.token);
+    expect(asManifest.errors).toBeUndefined();
+    expect(asManifest.data.checkoutQuote.lines[0].offer.id).toBe(offer!.id);
+    // graphql-js's print: line breaks, indentation and field order other than the manifest's.
+    const printed = print(CheckoutQuoteDocument);
+    expect(manifest.has(sha256(printed))).toBe(false);
+    const asPrinted = await post({ query: printed, variables }, shopper.token);
+    expect(asPrinted).toEqual(asManifest);
+  });
+
+  it('refuses an ad-hoc operation from a customer or an anonymous caller with OPERATION_NOT_ALLOWED (403), and it changes nothing', async () => {
+    const own = await post({ query: '{ me { id phone } }' }, shopper.token);
+    expect(own.status).toBe(403);
+    expect(own.data).toBeUndefined();
+    expect(codeOf(own)).toEqual(['OPERATION_NOT_ALLOWED']);
+
+    // The registration document with one field more is another operation: refused, and no one is registered.
+    const phone = '+79165550002';
+    const widened = print(RegisterCustomerDocument).replace('lastName', 'lastName email');
+    const anonymous = await post({ query: widened, variables: { input: { phone, firstName: 'Анна' } } });
+    expect(anonymous.status).toBe(403);
+    expect(codeOf(anonymous)).toEqual(['OPERATION_NOT_ALLOWED']);
+    const staff = await t.staffToken('manager');
+    expect((await t.gql(`query($p: String!) { customerByPhone(phone: $p) { id } }`, { p: phone }, staff)).data.customerByPhone).toBeNull();
+
+    const registered = await post({ query: print(RegisterCustomerDocument), variables: { input: { phone, firstName: 'Анна' } } });
+    expect(registered.errors).toBeUndefined();
+    expect(registered.data.registerCustomer.customer).toMatchObject({ phone, firstName: 'Анна' });
+  });
+
+  it('registers no automatic persisted query: a new text sent with its hash is refused, and its hash stays unknown', async () => {
+    const text = '{ me { id email } }';
+    const customer = await post({ query: text, extensions: persisted(sha256(text)) }, shopper.token);
+    expect(customer.status).toBe(403);
+    expect(codeOf(customer)).toEqual(['OPERATION_NOT_ALLOWED']);
+
+    // Staff may run it, but that registers nothing either.
+    const staff = await t.staffToken('manager');
+    const staffRun = await post({ query: '{ warehouses { name } }', extensions: persisted(sha256('{ warehouses { name } }')) }, staff);
+    expect(staffRun.errors).toBeUndefined();
+    for (const [hash, token] of [[sha256(text), shopper.token], [sha256('{ warehouses { name } }'), shopper.token], [sha256('{ warehouses { name } }'), staff]] as const) {
+      expect(codeOf(await post({ extensions: persisted(hash) }, token))).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    }
+  });
+
+  it('lets staff run ad-hoc operations (the playground)', async () => {
+    const staff = await t.staffToken('manager');
+    const result = await post({ query: `query($p: String!) { customerByPhone(phone: $p) { id firstName } }`, variables: { p: shopper.phone } }, staff);
+    expect(result.errors).toBeUndefined();
+    expect(result.data.customerByPhone.id).toBe(shopper.id);
+  });
+
+  it('is off outside production: the test profile’s gateway still runs a customer’s ad-hoc query', async () => {
+    const result = await t.gql('{ me { id } }', {}, shopper.token);
+    expect(result.errors).toBeUndefined();
+    expect(result.data.me.id).toBe(shopper.id);
+  });
+});
