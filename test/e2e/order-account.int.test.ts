@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccountPageDocument } from '../../clients/__generated__/graphql.js';
 import { demoExternalId } from '../../emulators/seed/demo-ids.js';
 import { demoOrdersOf } from '../../emulators/seed/demo-orders.js';
 import { insertOrder } from '../../subgraphs/order/order.repository.js';
@@ -8,20 +9,8 @@ import { recoverPlacements } from '../../subgraphs/order/placement/order-expiry.
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, bonusPlusCustomer, crmOrder, registerEnrolled, stockHoldsOf, type Shopper } from '../support/order-fixtures.js';
 
-const ACCOUNT = /* GraphQL */ `
-  query Account($first: Int!) {
-    me {
-      id phone
-      loyalty { cardNumber balance { active pending spent } }
-      orders(first: $first) {
-        totalCount
-        edges { node { id number status total bonusesSpent bonusesEarned
-          lines { offer { id price } productName quantity bonusesSpent bonusesEarned total }
-          payments { amount paid } } }
-      }
-    }
-  }
-`;
+// The account page's own document (clients/account/account-page.graphql), as the page sends it.
+const ACCOUNT = AccountPageDocument;
 
 let t: TestGraph;
 
@@ -92,7 +81,7 @@ describe('the account page and staff figures (F2, R17)', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: any = await t.gql(`query($after: String) { me { orders(first: 3, after: $after) { edges { node { number } } pageInfo { hasNextPage endCursor } } } }`, { after }, shopper.token);
+      const page: any = await t.gql(ACCOUNT, { first: 3, after }, shopper.token);
       seen.push(...page.data.me.orders.edges.map((e: any) => e.node.number));
       if (!page.data.me.orders.pageInfo.hasNextPage) break;
       after = page.data.me.orders.pageInfo.endCursor;

@@ -1,3 +1,4 @@
+import { print, type DocumentNode } from 'graphql';
 import { loadConfig, type Config } from '../../platform/config.js';
 import { issueToken, type StaffRole } from '../../platform/identity.js';
 import { EPHEMERAL_PORTS, startGraph, type RunningGraph } from '../../scripts/graph.js';
@@ -13,8 +14,8 @@ export interface TestGraph {
   readonly graph: RunningGraph;
   readonly database: TestDatabase;
   readonly config: Config;
-  /** Sends an operation through the gateway, optionally with a bearer token. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResult<T>>;
+  /** Sends an operation (its text, or a client document from clients/) through the gateway, optionally with a bearer token. */
+  gql<T = any>(query: string | DocumentNode, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResult<T>>;
   customerToken(customerId: string): Promise<string>;
   staffToken(...roles: StaffRole[]): Promise<string>;
   /** Runs background work by hand until nothing is left: history sync, then both outbox relays. */
@@ -59,7 +60,7 @@ export async function startTestGraph(overrides: Record<string, string> = {}): Pr
       const res = await fetch(graph.gatewayUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ query, variables }),
+        body: JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables }),
       });
       return { status: res.status, ...((await res.json()) as object) };
     },

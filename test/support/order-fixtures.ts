@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { RegisterCustomerDocument } from '../../clients/__generated__/graphql.js';
 import { issueToken } from '../../platform/identity.js';
 import { availableOf, stockOfOffers } from '../../subgraphs/inventory/stock.repository.js';
 import { bonusPlusLookup } from './bonusplus-lookup.js';
@@ -13,7 +14,7 @@ export interface Shopper {
 
 /** Registers a customer through the gateway and runs the background work until they are enrolled in BonusPlus. */
 export async function registerEnrolled(t: TestGraph, phone: string, firstName = 'Покупатель'): Promise<Shopper> {
-  const result = await t.gql(`mutation($input: RegisterCustomerInput!) { registerCustomer(input: $input) { customer { id phone } } }`, { input: { phone, firstName } });
+  const result = await t.gql(RegisterCustomerDocument, { input: { phone, firstName } });
   if (result.errors) throw new Error(`registration failed: ${JSON.stringify(result.errors)}`);
   await t.settle();
   const customer = result.data.registerCustomer.customer as { id: string; phone: string };
