@@ -151,6 +151,7 @@ function registrationPhone(field: FieldNode, variables: Readonly<Record<string, 
 }
 
 interface ContextWithCaller extends BaseContext {
+  readonly identity?: Identity;
   readonly clientAddress?: string;
 }
 
@@ -182,7 +183,7 @@ export interface RateLimits {
   /** Before Apollo: the address's failed-token lock-out, then the caller's requests per window. */
   admit(req: IncomingMessage, verifyToken: () => Promise<Identity>): Promise<Refusal | undefined>;
   clientAddress(req: IncomingMessage): string;
-  /** Registration attempts per address and per phone, counted on the resolved operation. */
+  /** Registration attempts per address and per phone (staff exempt), counted on the resolved operation. */
   readonly plugin: ApolloServerPlugin<BaseContext>;
   close(): Promise<void>;
 }
@@ -254,9 +255,9 @@ export function createRateLimits(settings: RateLimitSettings, logger?: Logger): 
       try {
         identity = await verifyToken();
       } catch (error) {
-        if (!(error instanceof AppError || (error as { name?: unknown })?.name === 'AppError')) throw error;
-        // Counted here, answered 401/403 by Apollo's context as before.
-        await take(failedTokens, address);
+        // A refused token is counted here and answered 401/403 by Apollo's context as before; any
+        // other failure is the context's to answer, and counts as the address's request.
+        if (error instanceof AppError || (error as { name?: unknown })?.name === 'AppError') await take(failedTokens, address);
       }
       const wait =
         identity?.kind === 'customer'
@@ -268,7 +269,11 @@ export function createRateLimits(settings: RateLimitSettings, logger?: Logger): 
     },
     plugin: {
       async requestDidStart({ contextValue }) {
-        const address = (contextValue as ContextWithCaller).clientAddress ?? 'unknown';
+        const caller = contextValue as ContextWithCaller;
+        // Staff sign customers up at the counter and read any customer by phone anyway: their own
+        // request limit bounds them, not the anonymous sign-up limits.
+        if (caller.identity?.kind === 'staff') return {};
+        const address = caller.clientAddress ?? 'unknown';
         return {
           async didResolveOperation({ operation, document, request }) {
             if (!operation) return;

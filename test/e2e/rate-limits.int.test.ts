@@ -157,6 +157,9 @@ describe('registration and failed tokens', () => {
 
     const elsewhere = await gql(REGISTER, { input: { phone: phones[3], firstName: 'Серия' } }, { from: '10.3.0.2' });
     expect(elsewhere.errors).toBeUndefined();
+    // A manager signing a caller up from the same address is bounded by staff's own limit only.
+    const byStaff = await gql(REGISTER, { input: { phone: freshPhone(), firstName: 'Звонок' } }, { from: '10.3.0.1', token: await t.staffToken('manager') });
+    expect(byStaff.errors).toBeUndefined();
   });
 
   it('asking about one phone from many addresses is 429 after the per-phone limit: CUSTOMER_ALREADY_EXISTS is not an oracle', async () => {
