@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
@@ -21,8 +21,7 @@ export async function build(): Promise<void> {
   const result = spawnSync(process.execPath, [tsc, '-p', `${ROOT}tsconfig.build.json`], { stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`tsc exited with ${result.status}`);
   cpSync(`${ROOT}schema`, `${ROOT}dist/schema`, { recursive: true });
-  mkdirSync(`${ROOT}dist/clients/__generated__`, { recursive: true });
-  writeFileSync(`${ROOT}dist/${MANIFEST_PATH}`, `${JSON.stringify(manifest, null, 2)}\n`);
+  cpSync(`${ROOT}${MANIFEST_PATH}`, `${ROOT}dist/${MANIFEST_PATH}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await build();

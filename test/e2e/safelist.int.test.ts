@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountPageDocument, CheckoutQuoteDocument, RegisterCustomerDocument } from '../../clients/__generated__/graphql.js';
-import { startGateway } from '../../gateway/gateway.js';
+import { createGateway, startGateway } from '../../gateway/gateway.js';
 import { loadOperationManifest } from '../../gateway/safelist.js';
 import type { RunningServer } from '../../platform/http/http-server.js';
 import { callerTokenVerifier } from '../../platform/identity.js';
@@ -14,14 +14,16 @@ let t: TestGraph;
 /** The same graph behind a second gateway with the production safelist on. */
 let production: RunningServer;
 let shopper: Shopper;
+let supergraphSdl: string;
 
 beforeAll(async () => {
   t = await startTestGraph();
   await t.graph.inventory.catalogSync.runNow();
   shopper = await registerEnrolled(t, '+79165550001');
   const { customer, order, loyalty, inventory } = t.graph.urls;
+  supergraphSdl = await readSupergraph();
   production = await startGateway({
-    supergraphSdl: await readSupergraph(),
+    supergraphSdl,
     subgraphUrls: { customer: customer!, order: order!, loyalty: loyalty!, inventory: inventory! },
     verifyToken: callerTokenVerifier(t.config),
     identitySecret: t.config.GATEWAY_IDENTITY_SECRET,
@@ -115,6 +117,27 @@ describe('the operation safelist in production', () => {
     const result = await post({ query: `query($p: String!) { customerByPhone(phone: $p) { id firstName } }`, variables: { p: shopper.phone } }, staff);
     expect(result.errors).toBeUndefined();
     expect(result.data.customerByPhone.id).toBe(shopper.id);
+  });
+
+  it('is on by default with NODE_ENV=production, whichever entry creates the gateway', async () => {
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    const { server, subgraphs } = (() => {
+      try {
+        return createGateway({ supergraphSdl, subgraphUrls: {}, verifyToken: callerTokenVerifier(t.config), identitySecret: t.config.GATEWAY_IDENTITY_SECRET });
+      } finally {
+        process.env.NODE_ENV = nodeEnv;
+      }
+    })();
+    await server.start();
+    try {
+      const response = await server.executeOperation({ query: '{ me { id } }' }, { contextValue: { identity: { kind: 'customer', customerId: shopper.id }, deadline: Date.now() + 10_000 } });
+      expect(response.http.status).toBe(403);
+      expect(response.body.kind === 'single' && response.body.singleResult.errors?.map((e) => e.extensions?.code)).toEqual(['OPERATION_NOT_ALLOWED']);
+    } finally {
+      await server.stop();
+      await subgraphs.close();
+    }
   });
 
   it('is off outside production: the test profile’s gateway still runs a customer’s ad-hoc query', async () => {
