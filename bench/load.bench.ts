@@ -231,7 +231,8 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
 
     const subgraphUrls = { customer: graph.customer.server.url, order: graph.order.server.url, loyalty: graph.loyalty.server.url, inventory: graph.inventory.server.url };
     const names = (process.env.BENCH_GATEWAYS?.split(',') ?? ['ours', 'apollo-stock', 'hive']) as GatewayName[];
-    for (const name of names) gateways.push(await spawnGateway(name, subgraphUrls, secrets));
+    // Production refuses a configuration without an issuer and audience; the bench's gateways check only signatures.
+    for (const name of names) gateways.push(await spawnGateway(name, subgraphUrls, { ...secrets, JWT_ISSUER: 'bench', JWT_AUDIENCE: 'bench' }));
 
     await primeReadModels(gateways[0]!.url, config, f, gateways[0]!.name === 'ours');
     for (const [index, workload] of workloads(f).filter((w) => !only || only.includes(w.name)).entries()) {

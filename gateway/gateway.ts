@@ -1,9 +1,10 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import type { GraphQLFormattedError } from 'graphql';
+import type { Config } from '../platform/config.js';
+import type { GraphQLFormattedError, ValidationRule } from 'graphql';
 import { AppError, formatError, toGraphQLError, unauthenticated } from '../platform/errors.js';
 import { apolloHandler, listen, metricsRoute, sendJson, sendReadiness, type RunningServer } from '../platform/http/http-server.js';
 import { ANONYMOUS, IDENTITY_HEADER, identitySigner, type Identity } from '../platform/identity.js';
@@ -11,6 +12,7 @@ import type { Logger } from '../platform/logger.js';
 import { inputGuard } from './input-guard.js';
 import { playgroundHtml } from './playground.js';
 import { loadOperationManifest, operationSafelist, safelistMode, type SafelistMode } from './safelist.js';
+import { QUERY_TOO_LARGE_MESSAGE, shapeProtection } from './shape-limits.js';
 import { createRateLimits, oneMoneyMutationPlugin, type RateLimitSettings } from './rate-limits.js';
 import { DEADLINE_HEADER, subgraphFetcher, type Fetcher } from './subgraph-fetch.js';
 
@@ -30,7 +32,15 @@ export interface GatewayOptions {
   readonly subgraphUrls: Readonly<Record<string, string>>;
   readonly verifyToken: (token: string) => Promise<Identity>;
   readonly identitySecret: string;
+  /** Overrides the profile's introspection (bench gateways). */
   readonly introspection?: boolean;
+  /**
+   * Introspection, the playground at `/` and `/metrics` on the GraphQL port: for development and
+   * tests only (`gatewayProfile`). Off unless set, so an entry that forgets it serves production's.
+   */
+  readonly development?: boolean;
+  /** A listener of its own for `/metrics` (METRICS_PORT, on the same host), out of callers' reach. */
+  readonly metricsPort?: number | undefined;
   /** Customers and anonymous callers run only the clients' operations (`gateway/safelist.ts`); when absent, `enforce` in production (NODE_ENV). */
   readonly safelist?: SafelistMode;
   readonly logger?: Logger;
@@ -70,8 +80,21 @@ export function formatGatewayError(formatted: GraphQLFormattedError, error: unkn
   if ((code === undefined || code === 'INTERNAL_SERVER_ERROR') && UNAVAILABLE.test(formatted.message)) {
     return { message: 'A part of the graph is unavailable', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'UPSTREAM_UNAVAILABLE' } };
   }
+  // graphql-js's token limit names the limit ("more than 500 tokens"); Apollo Server recodes the
+  // shape rules' refusals as validation failures: both become the one fixed refusal.
+  if ((code === 'GRAPHQL_PARSE_FAILED' && TOKEN_LIMIT.test(formatted.message)) || formatted.message === QUERY_TOO_LARGE_MESSAGE) {
+    return { message: QUERY_TOO_LARGE_MESSAGE, extensions: { code: 'QUERY_TOO_LARGE' } };
+  }
   return formatError({ ...formatted, extensions }, error);
 }
+
+const TOKEN_LIMIT = /Document contains more th\w+ \d+ tokens/;
+
+/** The one profile every entry (gateway/main.ts, `npm start`) starts the gateway with. */
+export const gatewayProfile = (config: Config): Pick<GatewayOptions, 'development' | 'metricsPort'> => ({
+  development: config.NODE_ENV !== 'production',
+  metricsPort: config.METRICS_PORT,
+});
 
 export function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
@@ -104,13 +127,16 @@ export function createGateway(options: GatewayOptions) {
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => new IdentityForwardingDataSource(options.subgraphUrls[name] ?? url!, sign, subgraphs.fetch),
   });
+  // Only the suggestion mask: the shape limits are `shapeProtection`'s, silent and HTTP 400.
   const armor = new ApolloArmor({
-    maxDepth: { n: 12 },
-    maxAliases: { n: 30 },
-    maxTokens: { n: 5000 },
-    costLimit: { maxCost: 20000 },
+    maxDepth: { enabled: false },
+    maxAliases: { enabled: false },
+    maxTokens: { enabled: false },
+    maxDirectives: { enabled: false },
+    costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: true },
   }).protect();
+  const shape = shapeProtection();
   const server = new ApolloServer<GatewayContext>({
     gateway,
     // The process's shutdown owns signals (platform/service-main.ts); Apollo's would stop mid-request and re-send them.
@@ -123,10 +149,11 @@ export function createGateway(options: GatewayOptions) {
     includeStacktraceInErrorResponses: false,
     // With the safelist, persisted queries serve the manifest's ids and never register a text.
     ...(safelist ? { persistedQueries: safelist.persistedQueries } : {}),
-    introspection: options.introspection ?? true,
+    introspection: options.introspection ?? options.development === true,
     // graphql-armor's types point at Apollo's CJS build; the plugins are the same objects.
     plugins: [...(safelist ? [safelist.plugin] : []), ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), inputGuard<GatewayContext>(), oneMoneyMutationPlugin<GatewayContext>(), ...(limits ? [limits.plugin] : []), ApolloServerPluginLandingPageDisabled()],
-    validationRules: armor.validationRules,
+    validationRules: [...(armor.validationRules as ValidationRule[]), ...shape.validationRules],
+    parseOptions: shape.parseOptions,
   });
   const context = async ({ req }: { req: IncomingMessage }): Promise<GatewayContext> => {
     try {
@@ -145,8 +172,11 @@ export interface StartGatewayOptions extends GatewayOptions {
   readonly host?: string;
 }
 
-/** Starts the gateway with `/graphql`, the offline playground at `/`, `/health`, `/ready` and `/metrics`. */
-export async function startGateway(options: StartGatewayOptions): Promise<RunningServer> {
+/**
+ * Starts the gateway with `/graphql`, `/health` and `/ready`; in development also the offline
+ * playground at `/` and `/metrics`, which otherwise is served only on `metricsPort`.
+ */
+export async function startGateway(options: StartGatewayOptions): Promise<RunningServer & { readonly metricsUrl?: string }> {
   const { server, context, subgraphs, limits } = createGateway(options);
   await server.start();
   await limits?.ready();
@@ -159,7 +189,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const running = await listen(
     {
       '/graphql': async (req, res) => {
-        if (req.method === 'GET' && !new URL(req.url ?? '/', 'http://x').searchParams.has('query') && req.headers.accept?.includes('text/html')) {
+        if (options.development && req.method === 'GET' && !new URL(req.url ?? '/', 'http://x').searchParams.has('query') && req.headers.accept?.includes('text/html')) {
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(await playgroundHtml());
           return;
         }
@@ -167,9 +197,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         if (refused) return sendJson(res, refused.status, refused.body, refused.headers);
         return graphql(req, res);
       },
-      '/': async (_req, res) => {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(await playgroundHtml());
-      },
+      // The playground and the process's figures are for whoever runs the graph, not its callers.
+      ...(options.development
+        ? {
+            '/': async (_req: IncomingMessage, res: ServerResponse) => {
+              res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(await playgroundHtml());
+            },
+            '/metrics': metricsRoute(),
+          }
+        : {}),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       '/ready': async (_req, res) => {
         const checks = await Promise.all(
@@ -183,14 +219,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         );
         sendReadiness(res, checks.every(Boolean), { subgraphs: checks.filter(Boolean).length, of: checks.length });
       },
-      '/metrics': metricsRoute(),
     },
     options.port,
     options.host,
   );
+  const metrics = options.metricsPort === undefined ? undefined : await listen({ '/metrics': metricsRoute() }, options.metricsPort, options.host);
   return {
     ...running,
+    ...(metrics ? { metricsUrl: `${metrics.url}/metrics` } : {}),
     close: async () => {
+      await metrics?.close();
       await running.close();
       await server.stop();
       await subgraphs.close();

@@ -48,6 +48,11 @@ const schema = z.object({
 
   HOST: z.string().default('127.0.0.1'),
   GATEWAY_PORT: port(4000),
+  /**
+   * Where the gateway serves `/metrics` (on HOST): never on the GraphQL port, which faces callers.
+   * Unset: the GraphQL port serves it too, except in production.
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   CUSTOMER_PORT: port(4001),
   ORDER_PORT: port(4002),
   LOYALTY_PORT: port(4003),

@@ -3,12 +3,12 @@ import type { OneCEmulator } from '../emulators/onec/onec.emulator.js';
 import type { BonusPlusEmulator } from '../emulators/bonusplus/bonusplus.emulator.js';
 import { startEmulators, type RunningEmulators } from '../emulators/emulators.js';
 import type { RetailCrmEmulator } from '../emulators/retailcrm/retailcrm.emulator.js';
-import { startGateway } from '../gateway/gateway.js';
+import { gatewayProfile, startGateway } from '../gateway/gateway.js';
 import { rateLimitSettings } from '../gateway/rate-limits.js';
 import type { Config } from '../platform/config.js';
 import type { Database } from '../platform/db/database.js';
 import { migrateAll } from '../platform/db/migrate.js';
-import { createJwtVerifier } from '../platform/identity.js';
+import { callerTokenVerifier } from '../platform/identity.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { platformSchema } from '../platform/platform.migrations.js';
 import { readSupergraph } from './supergraph.js';
@@ -22,6 +22,8 @@ import { graphServices, orderRuntimeOptions, orderSettings } from '../subgraphs/
 import { orderSchema } from '../subgraphs/order/order.migrations.js';
 import { startOrderRuntime, type OrderRuntime } from '../subgraphs/order/order.runtime.js';
 import { startLoyaltyRuntime, type LoyaltyRuntime } from '../subgraphs/loyalty/loyalty.runtime.js';
+import { customerPhones } from '../subgraphs/loyalty/customer-phones.client.js';
+import { createSubgraphClient } from '../platform/http/subgraph-client.js';
 
 /** Config that puts every server of the graph (gateway, subgraphs, emulators) on a free port: tests and benches. */
 export const EPHEMERAL_PORTS = Object.freeze(
@@ -113,6 +115,7 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
         db,
         bonusPlus,
         crm: loyaltyCrm,
+        customers: customerPhones(createSubgraphClient({ url: customer.server.url, identitySecret: config.GATEWAY_IDENTITY_SECRET, service: 'loyalty', timeoutMs: config.UPSTREAM_TIMEOUT_MS })),
         logger: logger.child({ subgraph: 'loyalty' }),
         settings: { welcomeBonus: config.LOYALTY_WELCOME_BONUS, defaultCardType: config.LOYALTY_DEFAULT_CARD_TYPE, readModelTtlMs: config.LOYALTY_READ_MODEL_TTL_MS, expiryWarningDays: config.LOYALTY_EXPIRY_WARNING_DAYS },
       },
@@ -152,7 +155,8 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
     const gateway = await startGateway({
       supergraphSdl: await readSupergraph(),
       subgraphUrls,
-      verifyToken: createJwtVerifier({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+      verifyToken: callerTokenVerifier(config),
+      ...gatewayProfile(config),
       identitySecret: config.GATEWAY_IDENTITY_SECRET,
       subgraphTimeoutMs: config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
       requestDeadlineMs: config.GATEWAY_REQUEST_DEADLINE_MS,
@@ -165,7 +169,7 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
 
     return {
       gatewayUrl: `${gateway.url}/graphql`,
-      urls: { gateway: `${gateway.url}/graphql`, playground: `${gateway.url}/`, ...subgraphUrls, ...urls },
+      urls: { gateway: `${gateway.url}/graphql`, playground: `${gateway.url}/`, ...(gateway.metricsUrl ? { metrics: gateway.metricsUrl } : {}), ...subgraphUrls, ...urls },
       ...(emulators ? { emulators: { retailCrm: emulators.retailCrm, bonusPlus: emulators.bonusPlus, oneC: emulators.oneC } } : {}),
       customer,
       loyalty,
