@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StockByArticleDocument } from '../../clients/__generated__/graphql.js';
 import type { OneCStockCursor, OneCStockRow } from '../../connectors/onec/onec.port.js';
 import { DEMO_WAREHOUSES, demoProduct } from '../../emulators/seed/demo-catalog.js';
 import { IDENTITY_HEADER, signInternalIdentity, type Identity } from '../../platform/identity.js';
@@ -32,14 +33,8 @@ async function readModelCells(): Promise<Map<string, { inHand: number; reserved:
   return new Map(rows.map((r: any) => [`${r.offer_id}|${r.warehouse_id}`, { inHand: r.in_hand, reserved: r.reserved }]));
 }
 
-const CALL_CENTRE = /* GraphQL */ `
-  query CallCentre($article: String!) {
-    productByArticle(article: $article) {
-      id name brand category
-      offers { id size colour price inStock stock { warehouse { name kind city } inHand reserved held available asOf } }
-    }
-  }
-`;
+// The call centre's own stock view (clients/staff/stock-by-article.graphql).
+const CALL_CENTRE = StockByArticleDocument;
 
 describe('inventory over 1C (R14, R16, F9)', () => {
   it('after a sync every cell of the read model equals 1C’s register', async () => {
