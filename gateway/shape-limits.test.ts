@@ -4,7 +4,7 @@ import { buildSchema, Lexer, parse, Source, TokenKind, type DocumentNode } from 
 import { printSchema, Supergraph } from '@apollo/federation-internals';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { measureShape, SHAPE_LIMITS } from './shape-limits.js';
+import { measureShape, QUERY_TOO_LARGE_MESSAGE, SHAPE_LIMITS } from './shape-limits.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SOURCES = ['clients', 'test/e2e', 'test/faults', 'test/support', 'bench'];
@@ -87,3 +87,17 @@ describe('shape limits', () => {
 async function* allSources(): AsyncGenerator<string> {
   for (const dir of SOURCES) yield* tsFiles(dir);
 }
+
+describe('refusals say nothing about the limits', () => {
+  it('graphql-js\'s token-limit error and the rules\' refusals become one fixed QUERY_TOO_LARGE; anything unknown is masked', async () => {
+    const { formatGatewayError } = await import('./gateway.js');
+    const tooMany = formatGatewayError({ message: 'Syntax Error: Document contains more that 500 tokens. Parsing aborted.', extensions: { code: 'GRAPHQL_PARSE_FAILED' } }, new Error('x'));
+    expect(tooMany).toEqual({ message: QUERY_TOO_LARGE_MESSAGE, extensions: { code: 'QUERY_TOO_LARGE' } });
+    const deep = formatGatewayError({ message: QUERY_TOO_LARGE_MESSAGE, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }, new Error('x'));
+    expect(deep.extensions?.code).toBe('QUERY_TOO_LARGE');
+    // A plain syntax error keeps its own code (HTTP 400 is Apollo Server's for it).
+    expect(formatGatewayError({ message: 'Syntax Error: Expected Name, found <EOF>.', extensions: { code: 'GRAPHQL_PARSE_FAILED' } }, new Error('x')).extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    const leak = formatGatewayError({ message: 'relation "customer.customers" does not exist at /srv/app/db.ts:12', extensions: { code: 'SOMETHING_ELSE', stacktrace: ['at db.ts:12'] } }, new Error('x'));
+    expect(leak).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  });
+});
