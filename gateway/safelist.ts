@@ -31,10 +31,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 /** The same key as the manifest's: the client preset hashes this canonical print (sorted, one line). */
 export const operationId = (document: Parameters<typeof printExecutableGraphQLDocument>[0]) => sha256(printExecutableGraphQLDocument(document));
 
-const notAllowed = () => {
-  const error = toGraphQLError(new AppError('OPERATION_NOT_ALLOWED', 'This operation is not one the clients send'));
-  return error;
-};
+const notAllowed = () => toGraphQLError(new AppError('OPERATION_NOT_ALLOWED', 'This operation is not one the clients send'));
 
 /**
  * The production safelist. A customer or anonymous caller runs only an operation in the manifest:
@@ -58,8 +55,9 @@ export function operationSafelist<TContext extends BaseContext & { readonly iden
     },
     plugin: {
       async requestDidStart({ request }) {
-        // The GraphQL-over-HTTP draft's `documentId`: the same id, resolved as Apollo's extension is.
-        const documentId = (request.http?.body as { documentId?: unknown } | undefined)?.documentId;
+        // The GraphQL-over-HTTP draft's `documentId` (in a POST body or a GET's query string): the same id, resolved as Apollo's extension is.
+        const http = request.http;
+        const documentId = http?.method === 'GET' ? new URLSearchParams(http.search).get('documentId') : (http?.body as { documentId?: unknown } | undefined)?.documentId;
         if (typeof documentId === 'string' && request.query === undefined && !request.extensions?.persistedQuery) {
           request.extensions = { ...request.extensions, persistedQuery: { version: 1, sha256Hash: documentId } };
         }

@@ -61,6 +61,10 @@ describe('the operation safelist in production', () => {
 
     const byDocumentId = await post({ documentId: idOf(AccountPageDocument), variables: { first: 5 } }, shopper.token);
     expect(byDocumentId).toEqual(byExtension);
+
+    const search = new URLSearchParams({ documentId: idOf(AccountPageDocument), variables: JSON.stringify({ first: 5 }) });
+    const res = await fetch(`${production.url}/graphql?${search}`, { headers: { authorization: `Bearer ${shopper.token}`, 'apollo-require-preflight': 'true' } });
+    expect({ status: res.status, ...((await res.json()) as object) }).toEqual(byExtension);
   });
 
   it('runs a client operation sent as its full text, in the manifest’s form or the client’s own formatting', async () => {
