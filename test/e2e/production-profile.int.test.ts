@@ -6,7 +6,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../platform/identity.js';
+import { startGraphProcess, type GraphProcess } from '../support/graph-process.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /** What a production deployment sets: real-looking secrets (production refuses the development ones), an issuer and an audience. */
 const PRODUCTION = {
@@ -21,13 +23,15 @@ const PRODUCTION = {
 let t: TestGraph;
 let child: ChildProcess | undefined;
 let childDir: string | undefined;
-/** The gateways to check: `npm start`'s (startGraph, in-process) and gateway/main.ts's (its own process). */
+let npmStart: GraphProcess | undefined;
+let npmStartDatabase: TestDatabase | undefined;
+/** The gateways to check: startGraph's in-process, `npm start`'s (scripts/start.ts) and gateway/main.ts's, each its own process. */
 const entries: { name: string; url: string; metricsUrl?: string }[] = [];
 let staff: string;
 
 beforeAll(async () => {
   t = await startTestGraph({ ...PRODUCTION, METRICS_PORT: '0' });
-  entries.push({ name: 'npm start (startGraph)', url: t.graph.gatewayUrl, metricsUrl: t.graph.urls.metrics });
+  entries.push({ name: 'startGraph', url: t.graph.gatewayUrl, metricsUrl: t.graph.urls.metrics });
   staff = await issueToken(PRODUCTION.JWT_SECRET, 'staff-prod', ['manager'], '1h', { issuer: PRODUCTION.JWT_ISSUER, audience: PRODUCTION.JWT_AUDIENCE });
 
   childDir = await mkdtemp(join(tmpdir(), 'gateway-main-'));
@@ -53,9 +57,27 @@ beforeAll(async () => {
     });
   });
   entries.push({ name: 'gateway/main.ts', url });
-}, 240_000);
+
+  // On a database of its own: a fresh Postgres database, or a PGlite folder.
+  npmStartDatabase = process.env.DATABASE_URL ? await createTestDatabase() : undefined;
+  npmStart = await startGraphProcess({
+    env: {
+      ...PRODUCTION,
+      ...(npmStartDatabase?.url ? { DATABASE_URL: npmStartDatabase.url } : { PGLITE_DATA_DIR: join(childDir, 'npm-start-pglite') }),
+      SEED_CATALOG_PRODUCTS: '20',
+      SEED_ONLINE_CUSTOMERS: '10',
+      SEED_SHOWROOM_CUSTOMERS: '5',
+    },
+  });
+  entries.push({ name: 'npm start (scripts/start.ts)', url: npmStart.urls.gateway });
+}, 300_000);
 
 afterAll(async () => {
+  if (npmStart && npmStart.child.exitCode === null) {
+    npmStart.child.kill('SIGTERM');
+    await npmStart.exited;
+  }
+  await npmStartDatabase?.close();
   if (child && child.exitCode === null) {
     const exited = new Promise((resolve) => child!.once('exit', resolve));
     child.kill('SIGTERM');
@@ -72,8 +94,8 @@ async function post(url: string, query: string, token?: string) {
 }
 
 describe('NODE_ENV=production: one profile, whichever command starts the gateway', () => {
-  it('has both entries up', () => {
-    expect(entries.map((e) => e.name)).toEqual(['npm start (startGraph)', 'gateway/main.ts']);
+  it('has every entry up', () => {
+    expect(entries.map((e) => e.name)).toEqual(['startGraph', 'gateway/main.ts', 'npm start (scripts/start.ts)']);
   });
 
   it('refuses introspection, even for staff', async () => {
