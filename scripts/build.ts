@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { committedManifest, MANIFEST_PATH, manifestOfDocuments } from './operation-manifest.js';
+import { apolloManifest, committedManifest, MANIFEST_PATH, manifestOfDocuments } from './operation-manifest.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -22,6 +22,7 @@ export async function build(): Promise<void> {
   if (result.status !== 0) throw new Error(`tsc exited with ${result.status}`);
   cpSync(`${ROOT}schema`, `${ROOT}dist/schema`, { recursive: true });
   cpSync(`${ROOT}${MANIFEST_PATH}`, `${ROOT}dist/${MANIFEST_PATH}`);
+  writeFileSync(`${ROOT}dist/clients/persisted-query-manifest.json`, `${JSON.stringify(apolloManifest(manifest), null, 2)}\n`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await build();

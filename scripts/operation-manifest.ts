@@ -3,7 +3,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Supergraph } from '@apollo/federation-internals';
 import { printExecutableGraphQLDocument } from '@graphql-tools/documents';
-import { buildASTSchema, parse, validate, type GraphQLSchema } from 'graphql';
+import { buildASTSchema, getOperationAST, parse, validate, type GraphQLSchema } from 'graphql';
 import { readSupergraph } from './supergraph.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -41,4 +41,21 @@ export async function manifestOfDocuments(schema?: GraphQLSchema): Promise<Recor
 
 export async function committedManifest(): Promise<Record<string, string>> {
   return JSON.parse(await readFile(`${ROOT}${MANIFEST_PATH}`, 'utf8')) as Record<string, string>;
+}
+
+/** Apollo's persisted-query manifest format, which Apollo Router (and Hive Gateway) enforce as a safelist. */
+export interface ApolloPersistedQueryManifest {
+  readonly format: 'apollo-persisted-query-manifest';
+  readonly version: 1;
+  readonly operations: readonly { readonly id: string; readonly name: string; readonly type: 'query' | 'mutation' | 'subscription'; readonly body: string }[];
+}
+
+/** The same safelist for a team that serves the supergraph with Apollo Router instead (README, "Scaling out"). */
+export function apolloManifest(manifest: Readonly<Record<string, string>>): ApolloPersistedQueryManifest {
+  const operations = Object.entries(manifest).map(([id, body]) => {
+    const operation = getOperationAST(parse(body));
+    if (!operation?.name) throw new Error(`manifest entry ${id} is not one named operation`);
+    return { id, name: operation.name.value, type: operation.operation, body };
+  });
+  return { format: 'apollo-persisted-query-manifest', version: 1, operations: operations.sort((a, b) => a.name.localeCompare(b.name)) };
 }
