@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CancelOrderDocument, PlaceOrderDocument, RecordPaymentDocument } from '../../clients/__generated__/graphql.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, crmOrder, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 
-const PLACE = /* GraphQL */ `
-  mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id total status } } }
-`;
-const PAY = /* GraphQL */ `
-  mutation Pay($input: RecordPaymentInput!) { recordPayment(input: $input) { order { id status fullyPaid paidTotal total } } }
-`;
-const CANCEL = /* GraphQL */ `
-  mutation Cancel($input: CancelOrderInput!) { cancelOrder(input: $input) { order { id status } } }
-`;
+// The storefront's, the cashier's and the account page's own documents (clients/).
+const PLACE = PlaceOrderDocument;
+const PAY = RecordPaymentDocument;
+const CANCEL = CancelOrderDocument;
 const ORDER = /* GraphQL */ `
   query Order($id: ID!) { order(id: $id) { id status total paidTotal lines { id quantity returnedQuantity } } }
 `;

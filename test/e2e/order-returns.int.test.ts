@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReturnOrderLinesDocument, ReturnPreviewDocument } from '../../clients/__generated__/graphql.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, bonusPlusCustomer, crmOrder, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 
@@ -13,20 +14,9 @@ const ORDER = /* GraphQL */ `
   }
 `;
 
-const PREVIEW = /* GraphQL */ `
-  query Preview($orderId: ID!, $lines: [ReturnLineInput!]!) {
-    returnPreview(orderId: $orderId, lines: $lines) { refund earnedReversed spentRefunded lines { lineId quantity refund earnedReversed spentRefunded } }
-  }
-`;
-
-const RETURN = /* GraphQL */ `
-  mutation Return($input: ReturnOrderLinesInput!) {
-    returnOrderLines(input: $input) {
-      return { id status refund earnedReversed spentRefunded unrecovered lines { lineId quantity refund earnedReversed spentRefunded } }
-      order { status lines { returnedQuantity } }
-    }
-  }
-`;
+// The account page's own return documents (clients/account/).
+const PREVIEW = ReturnPreviewDocument;
+const RETURN = ReturnOrderLinesDocument;
 
 let t: TestGraph;
 let cashier: string;
