@@ -123,6 +123,17 @@ describe('the operation safelist in production', () => {
     expect(result.data.customerByPhone.id).toBe(shopper.id);
   });
 
+  it('every client operation passes the production gateway’s shape limits and validation, by id', async () => {
+    const manifest = loadOperationManifest();
+    expect(manifest.size).toBeGreaterThanOrEqual(13);
+    for (const [id, body] of manifest) {
+      // No variables: operations that need some stop at variable coercion, after every shape and validation rule ran.
+      const result = await post({ extensions: persisted(id) }, shopper.token);
+      expect(result.status, body).toBeLessThan(500);
+      expect(codeOf(result) ?? [], body).not.toEqual(expect.arrayContaining([expect.stringMatching(/QUERY_TOO_LARGE|GRAPHQL_VALIDATION_FAILED|GRAPHQL_PARSE_FAILED|OPERATION_NOT_ALLOWED|PERSISTED_QUERY_NOT_FOUND|INTERNAL_SERVER_ERROR/)]));
+    }
+  });
+
   it('is on by default with NODE_ENV=production, whichever entry creates the gateway', async () => {
     const nodeEnv = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
