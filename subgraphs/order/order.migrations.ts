@@ -148,6 +148,13 @@ const migrations: Record<string, Migration> = {
       );
     },
   },
+  '0004_sale_figures': {
+    async up(db) {
+      // When an order's earned bonuses were fixed by BonusPlus's calculation for its sale: a retry of
+      // the sale (its reply lost) keeps those figures rather than asking again under a newer tier.
+      await runScript(db, `alter table ordering.orders add column sale_figures_at timestamptz`);
+    },
+  },
 };
 
 export const orderSchema: SchemaModule = { schema: 'ordering', migrations };

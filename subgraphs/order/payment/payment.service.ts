@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import { BonusPlusRetailError } from '../../../connectors/bonusplus/bonusplus.port.js';
+import { BonusPlusRetailError, type BpSaleItem } from '../../../connectors/bonusplus/bonusplus.port.js';
 import type { CrmOrder } from '../../../connectors/retailcrm/retailcrm-orders.port.js';
 import { AppError, badInput, notFound } from '../../../platform/errors.js';
 import { UpstreamUnavailableError } from '../../../platform/http/upstream-client.js';
@@ -12,7 +12,7 @@ import { loyaltyRefreshMessage } from '../../../contracts/loyalty-refresh.messag
 import { invalid, saleItems } from '../checkout/checkout.service.js';
 import type { CrmReferences } from '../crm-sync/crm-references.js';
 import type { OrderDeps } from '../order.deps.js';
-import type { OrderDb, OrderRow, OrderState } from '../order.table.js';
+import type { OrderDb, OrderLineRow, OrderRow, OrderState } from '../order.table.js';
 import { isVisible, orderFromRow, type Order } from '../order.model.js';
 import { findOrder, linesOfOrders, updateOrder } from '../order.repository.js';
 import { applyCrmOrder } from '../crm-sync/order-sync.service.js';
@@ -27,16 +27,11 @@ import { queuePendingBonuses } from '../pending-bonuses.service.js';
 export async function registerSale(deps: OrderDeps, orderId: string): Promise<void> {
   const order = await findOrder(deps.db, orderId);
   if (!order || order.origin !== 'graph' || !order.fully_paid_at || order.sale_registered_at) return;
-  const lines = await linesOfOrders(deps.db, [order.id]);
-  // What each line earns is fixed now, by the customer's card at the sale (a tier reached since the
-  // order was placed earns more); BonusPlus's answer to the sale names no per-line figures, so its
-  // calculation of the same receipt just before is what the order records, and returns take back.
-  let earned: Map<string, number> | undefined;
   if (order.phone) {
+    const lines = await linesOfOrders(deps.db, [order.id]);
     const items = saleItems(lines.map((l) => ({ lineNo: l.line_no, offerId: l.offer_id, quantity: l.quantity, price: l.price, sum: l.price * l.quantity - l.discount })));
     try {
-      const calc = await deps.bonusPlus.calculate({ phone: order.phone, items, bonusDebit: order.bonuses_spent });
-      earned = new Map(calc.lines.map((l) => [l.ext, l.earned]));
+      if (!order.sale_figures_at) await fixSaleFigures(deps, order, lines, items);
       await deps.bonusPlus.registerSale({
         externalId: order.id,
         phone: order.phone,
@@ -52,14 +47,38 @@ export async function registerSale(deps: OrderDeps, orderId: string): Promise<vo
     }
   }
   await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
-    const earnedNow = earned ? lines.map((l) => ({ line: l, earned: earned.get(String(l.line_no)) ?? l.bonuses_earned })) : [];
-    for (const { line, earned: figure } of earnedNow.filter((e) => e.earned !== e.line.bonuses_earned)) {
-      await (trx as Kysely<OrderDb>).updateTable('ordering.order_lines').set({ bonuses_earned: figure }).where('order_id', '=', order.id).where('line_no', '=', line.line_no).execute();
-    }
-    const total = earned ? { bonuses_earned: earnedNow.reduce((s, e) => s + e.earned, 0) } : {};
-    await updateOrder(trx, order.id, { sale_registered_at: new Date(), ...total, ...(order.bonus_hold === 'HELD' ? { bonus_hold: 'CONSUMED' as const } : {}) });
+    await updateOrder(trx, order.id, { sale_registered_at: new Date(), ...(order.bonus_hold === 'HELD' ? { bonus_hold: 'CONSUMED' as const } : {}) });
     if (order.phone) await enqueue(trx, loyaltyRefreshMessage(order.phone));
     await queuePendingBonuses(trx, order.id);
+  });
+}
+
+/**
+ * What each line earns is fixed at the sale, by the customer's card then (a tier reached since the
+ * order was placed earns more). BonusPlus's answer to the sale names no per-line figures, so its
+ * calculation of the same receipt, asked once just before the sale is sent, is what the order
+ * records and its returns take back. Fixed once: a retry of the sale after a lost reply, when the
+ * first one may have moved the card up a tier, keeps these figures.
+ */
+async function fixSaleFigures(deps: OrderDeps, order: OrderRow, lines: readonly OrderLineRow[], items: readonly BpSaleItem[]): Promise<void> {
+  // Asked as what is paid for each line after its bonuses, with no debit: the debit itself is held
+  // by the order's reserve, which a calculation does not see, and would be refused as not covered
+  // (its earned figures then counted on the full price).
+  const spentOn = new Map(lines.map((l) => [String(l.line_no), l.bonuses_spent * 100]));
+  const paidItems = items.map((i) => ({ ...i, sumKopecks: Math.max(0, i.sumKopecks - (spentOn.get(i.ext) ?? 0)) }));
+  const calc = await deps.bonusPlus.calculate({ phone: order.phone!, items: paidItems, bonusDebit: 0 });
+  const earned = new Map(calc.lines.map((l) => [l.ext, l.earned]));
+  await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
+    const db = trx as Kysely<OrderDb>;
+    const fixed = await db.updateTable('ordering.orders').set({ sale_figures_at: new Date() }).where('id', '=', order.id).where('sale_figures_at', 'is', null).returning('id').executeTakeFirst();
+    if (!fixed) return; // another delivery of the sale fixed them first
+    let total = 0;
+    for (const line of lines) {
+      const figure = earned.get(String(line.line_no)) ?? line.bonuses_earned;
+      total += figure;
+      if (figure !== line.bonuses_earned) await db.updateTable('ordering.order_lines').set({ bonuses_earned: figure }).where('order_id', '=', order.id).where('line_no', '=', line.line_no).execute();
+    }
+    await db.updateTable('ordering.orders').set({ bonuses_earned: total }).where('id', '=', order.id).execute();
   });
 }
 
