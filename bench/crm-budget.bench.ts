@@ -60,8 +60,10 @@ async function run(replicas: boolean): Promise<BenchRow[]> {
     await until(async () => Number((await g.database.db.selectFrom('platform.outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow()).n) === 0, 300_000);
     const journalBefore = ((await (await fetch(`${g.urls.retailCrm}/__emulator/journal`)).json()) as unknown[]).length;
     const started = Date.now();
-    const stamp = Date.now() % 100_000;
-    const signUps = await openLoop(SIGNUPS, SIGNUP_RATE, (i) => g.gql(REGISTER, { input: { phone: `+7919${String(stamp).padStart(5, '0')}${String(i).padStart(3, '0')}`, firstName: 'Нагрузка' } }, undefined, i), (r) => !r.errors);
+    const stamp = Date.now() % 10_000; // +7 919 ssss iii: a valid Russian mobile number
+    const signUps = await openLoop(SIGNUPS, SIGNUP_RATE, (i) => g.gql(REGISTER, { input: { phone: `+7919${String(stamp).padStart(4, '0')}${String(i).padStart(3, '0')}`, firstName: 'Нагрузка' } }, undefined, i), (r) => !r.errors);
+    const refusal = signUps.results.find((r) => !r.ok)?.result?.errors?.[0];
+    if (refusal) console.log(`a sign-up refused: ${refusal.extensions?.code} ${refusal.message}`);
     const ids = signUps.results.filter((r) => r.ok).map((r) => r.result!.data.registerCustomer.customer.id as string);
     const tokens = await Promise.all(ids.map((id) => g.customerToken(id)));
     const placements = await openLoop(tokens.length, ORDER_RATE, (i) => g.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offers[i % offers.length], quantity: 1 }] } }, tokens[i], i), (r) => !r.errors);
