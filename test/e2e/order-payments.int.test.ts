@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelOrderDocument, PlaceOrderDocument, RecordPaymentDocument } from '../../clients/__generated__/graphql.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
-import { availableOffers, crmOrder, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
+import { availableOffers, crmApi, crmOrder, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 
 // The storefront's, the cashier's and the account page's own documents (clients/).
 const PLACE = PlaceOrderDocument;
@@ -77,7 +77,7 @@ describe('payments of one order are serialized (R8): the CRM never holds more th
     const inCrm = Math.floor(order.total / 2);
     // A manager takes half in RetailCRM itself; the graph has not read the history yet.
     const body = new URLSearchParams({ payment: JSON.stringify({ order: { externalId: order.id }, type: 'bank-card', status: 'paid', amount: inCrm / 100 }) });
-    const made = await fetch(`${t.graph.urls.retailCrm}/api/v5/orders/payments/create?apiKey=${t.config.RETAILCRM_API_KEY}`, { method: 'POST', body });
+    const made = await crmApi(t, 'orders/payments/create', { method: 'POST', body });
     expect(((await made.json()) as { success: boolean }).success).toBe(true);
     const refused = await t.gql(PAY, { input: { orderId: order.id, idempotencyKey: randomUUID(), amount: order.total - inCrm + 1 } }, cashier);
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', remaining: order.total - inCrm });
@@ -118,9 +118,9 @@ describe('returned orders stay returned (the order state machine)', () => {
 
   /** A manager moves the order on in RetailCRM (what the history then brings back to the graph). */
   async function crmStatus(orderId: string, status: string) {
-    const body = new URLSearchParams({ by: 'externalId', order: JSON.stringify({ status }) });
-    const res = await fetch(`${t.graph.urls.retailCrm}/api/v5/orders/${orderId}/edit?apiKey=${t.config.RETAILCRM_API_KEY}`, { method: 'POST', body });
-    expect(((await res.json()) as { success: boolean }).success).toBe(true);
+    // The emulator's control route: a manager's change, not a call that RetailCRM's limit counts.
+    const res = await fetch(`${t.graph.urls.retailCrm}/__emulator/orders/${orderId}/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status }) });
+    expect(res.status).toBe(200);
   }
 
   it('a full return is RETURNED and stays so through the CRM history that follows; the buyout rate counts it refused', async () => {

@@ -10,6 +10,7 @@ import { loadConfig } from '../../platform/config.js';
 import { issueToken } from '../../platform/identity.js';
 import { EPHEMERAL_PORTS } from '../../scripts/graph.js';
 import { bonusPlusLookup } from '../support/bonusplus-lookup.js';
+import { eventually } from '../support/graph-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /**
@@ -108,17 +109,6 @@ async function emulatorRequests(base: string, pattern: string): Promise<number> 
   const res = await fetch(`${base}/__emulator/requests`);
   const counts = (await res.json()) as Record<string, number>;
   return Object.entries(counts).filter(([route]) => route.includes(pattern)).reduce((s, [, n]) => s + n, 0);
-}
-
-/** Polls until `check` gives a value other than undefined. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status bonusesSpent } } }`;

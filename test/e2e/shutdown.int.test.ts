@@ -45,7 +45,9 @@ const start = () =>
   startGraphProcess({
     // What `npm start` runs with: under NODE_ENV=test libraries keep quiet about signals (Apollo Server's
     // own handlers, which stopped it mid-request and sent the signal again, are off only there).
-    env: { NODE_ENV: 'development', ...(database?.url ? { DATABASE_URL: database.url } : { PGLITE_DATA_DIR: join(dataDir!, 'pglite') }) },
+    // Every caller here is 127.0.0.1: the per-address limits of development would refuse the
+    // test's own sign-ups (they are tested in rate-limits.int.test.ts).
+    env: { NODE_ENV: 'development', GATEWAY_RATE_LIMITS: 'off', ...(database?.url ? { DATABASE_URL: database.url } : { PGLITE_DATA_DIR: join(dataDir!, 'pglite') }) },
     // Its own process group: the group signal is what a terminal's Ctrl-C sends.
     detached: true,
   });

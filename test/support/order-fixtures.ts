@@ -54,20 +54,27 @@ export async function availableOffers(t: TestGraph, count: number, minAvailable:
 }
 
 /**
+ * A call to RetailCRM's API with the graph's key, as a manager's tool makes it. RetailCRM's limit
+ * counts it with the graph's own calls: a refusal for the limit is waited out.
+ */
+export async function crmApi(t: TestGraph, path: string, init?: RequestInit): Promise<Response> {
+  const url = `${t.graph.urls.retailCrm}/api/v5/${path}${path.includes('?') ? '&' : '?'}apiKey=${t.config.RETAILCRM_API_KEY}`;
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(url, init);
+    if ((res.status !== 503 && res.status !== 429) || attempt >= 20) return res;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/**
  * The order as RetailCRM has it (by our id), or undefined. The test reads with the graph's API key,
  * so RetailCRM's limit counts it too: a refusal for the limit is waited out, never read as absent.
  */
 export async function crmOrder(t: TestGraph, externalId: string): Promise<any> {
-  for (let attempt = 0; ; attempt++) {
-    const res = await fetch(`${t.graph.urls.retailCrm}/api/v5/orders/${externalId}?by=externalId&apiKey=${t.config.RETAILCRM_API_KEY}`);
-    const body = (await res.json()) as { success: boolean; order?: unknown };
-    if ((res.status === 503 || res.status === 429) && attempt < 20) {
-      await new Promise((r) => setTimeout(r, 150));
-      continue;
-    }
-    if (res.status !== 200 && res.status !== 404) throw new Error(`RetailCRM answered ${res.status}`);
-    return body.success ? body.order : undefined;
-  }
+  const res = await crmApi(t, `orders/${externalId}?by=externalId`);
+  if (res.status !== 200 && res.status !== 404) throw new Error(`RetailCRM answered ${res.status}`);
+  const body = (await res.json()) as { success: boolean; order?: unknown };
+  return body.success ? body.order : undefined;
 }
 
 /** The BonusPlus account of a phone (E.164), as BonusPlus answers it. */
