@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CUSTOMER_HISTORY_CURSOR } from '../../subgraphs/customer/crm-sync/customer-sync.service.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
+import { crmApi } from '../support/order-fixtures.js';
 
 let t: TestGraph;
 let staff: string;
@@ -18,7 +19,7 @@ const PAGE = `query($s: String, $first: Int, $after: String) {
 }`;
 
 async function crmCustomersWithPhone(digits: string) {
-  const res = await fetch(`${t.graph.urls.retailCrm}/api/v5/customers?filter[name]=${digits}&apiKey=${t.config.RETAILCRM_API_KEY}`);
+  const res = await crmApi(t, `customers?filter[name]=${digits}`);
   return ((await res.json()) as { customers: unknown[] }).customers;
 }
 

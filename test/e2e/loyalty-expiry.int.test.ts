@@ -7,7 +7,7 @@ import { EXPIRY_WARNING_TOPIC } from '../../subgraphs/loyalty/crm-card/expiry-wa
 import { retailerDate } from '../../subgraphs/loyalty/crm-card/expiry-warning.service.js';
 import { loyaltyRefreshMessage } from '../../contracts/loyalty-refresh.message.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
-import { registerEnrolled, type Shopper } from '../support/order-fixtures.js';
+import { crmApi, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 
 const DAY = 86_400_000;
 
@@ -68,7 +68,7 @@ async function account(shopper: Shopper, variables: Record<string, unknown> = {}
 }
 
 async function crmCard(customerId: string) {
-  const res = await fetch(`${t.graph.urls.retailCrm}/api/v5/customers/${customerId}?by=externalId&apiKey=${t.config.RETAILCRM_API_KEY}`);
+  const res = await crmApi(t, `customers/${customerId}?by=externalId`);
   return ((await res.json()) as any).customer;
 }
 

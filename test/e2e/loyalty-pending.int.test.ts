@@ -7,7 +7,7 @@ import { readCursor, saveCursor } from '../../platform/sync-cursor.js';
 import { BONUSPLUS_FOLLOW_CURSOR, followBonusPlus } from '../../subgraphs/loyalty/crm-card/bonusplus-follow.service.js';
 import type { LoyaltyDeps } from '../../subgraphs/loyalty/loyalty.deps.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
-import { availableOffers, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
+import { availableOffers, crmApi, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 
 const BALANCE = /* GraphQL */ `
   query { me { loyalty { balance { active pending spent } } } }
@@ -42,7 +42,7 @@ async function balance(shopper: Shopper) {
 
 /** The loyalty fields of the customer's RetailCRM card, as the CRM holds them. */
 async function card(shopper: Shopper) {
-  const res = await fetch(`${t.graph.urls.retailCrm}/api/v5/customers/${shopper.id}?by=externalId&apiKey=${t.config.RETAILCRM_API_KEY}`);
+  const res = await crmApi(t, `customers/${shopper.id}?by=externalId`);
   const { customer } = (await res.json()) as any;
   return { active: customer.customFields.bonus_active, pending: customer.customFields.bonus_pending, spent: customer.customFields.bonus_spent };
 }

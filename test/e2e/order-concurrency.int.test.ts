@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
-import { availableOffers, bonusPlusCustomer, registerEnrolled } from '../support/order-fixtures.js';
+import { availableOffers, bonusPlusCustomer, crmApi, registerEnrolled } from '../support/order-fixtures.js';
 
 const PLACE = /* GraphQL */ `
   mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status bonusesSpent } } }
@@ -70,7 +70,7 @@ describe('placeOrder under concurrency (R5, R7, R18)', () => {
     expect(active.filter((h) => h.status === 'ACTIVE').every((h) => h.state === 'PLACED')).toBe(true);
 
     await t.settle(); // the outbox takes the placed orders to RetailCRM
-    const crm = await fetch(`${t.graph.urls.retailCrm}/api/v5/orders?apiKey=${t.config.RETAILCRM_API_KEY}&filter[customerExternalId]=${shopper.id}&limit=100`).then((r) => r.json() as any);
+    const crm = await crmApi(t, `orders?filter[customerExternalId]=${shopper.id}&limit=100`).then((r) => r.json() as any);
     expect(crm.pagination.totalCount).toBe(50);
     expect(crm.orders.every((o: any) => o.bonusesChargeTotal === 100)).toBe(true);
   }, 120_000);
@@ -92,7 +92,7 @@ describe('placeOrder under concurrency (R5, R7, R18)', () => {
     expect(holds).toEqual([{ status: 'ACTIVE' }]);
     expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(4900);
     await t.settle();
-    const crm = await fetch(`${t.graph.urls.retailCrm}/api/v5/orders?apiKey=${t.config.RETAILCRM_API_KEY}&filter[customerExternalId]=${shopper.id}`).then((r) => r.json() as any);
+    const crm = await crmApi(t, `orders?filter[customerExternalId]=${shopper.id}`).then((r) => r.json() as any);
     expect(crm.pagination.totalCount).toBe(1);
 
     const other = await t.gql(PLACE, { input: { ...input, cart: [{ offerId: b!.id, quantity: 1 }] } }, shopper.token);

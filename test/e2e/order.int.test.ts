@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
-import { availableOffers, bonusPlusCustomer, crmOrder, registerEnrolled, stockHoldsOf, type Shopper } from '../support/order-fixtures.js';
+import { availableOffers, bonusPlusCustomer, crmApi, crmOrder, registerEnrolled, stockHoldsOf, type Shopper } from '../support/order-fixtures.js';
 
 const QUOTE = /* GraphQL */ `
   query Quote($cart: [CartLineInput!]!, $bonuses: Int) {
@@ -138,7 +138,7 @@ describe('checkout and the order lifecycle (F3–F6, R5–R9)', () => {
     expect(shown.payments).toEqual([{ type: 'bank-card', status: 'paid', paid: true, amount: order.total }]);
 
     // The new figures reach the customer's CRM card too (R4).
-    const card = await fetch(`${t.graph.urls.retailCrm}/api/v5/customers/${shopper.id}?by=externalId&apiKey=${t.config.RETAILCRM_API_KEY}`).then((r) => r.json() as any);
+    const card = await crmApi(t, `customers/${shopper.id}?by=externalId`).then((r) => r.json() as any);
     expect(card.customer.customFields).toMatchObject({ bonus_active: 1700 + calc.earnedTotal, bonus_spent: 300 });
   });
 
@@ -189,7 +189,7 @@ describe('checkout and the order lifecycle (F3–F6, R5–R9)', () => {
     const holdsAfter = await t.database.db.selectFrom('inventory.stock_holds').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'ACTIVE').executeTakeFirstOrThrow();
     expect(Number(holdsAfter.n)).toBe(Number(holdsBefore.n));
     expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(2000);
-    const crmOrders = await fetch(`${t.graph.urls.retailCrm}/api/v5/orders?apiKey=${t.config.RETAILCRM_API_KEY}&filter[customerExternalId]=${shopper.id}`).then((r) => r.json() as any);
+    const crmOrders = await crmApi(t, `orders?filter[customerExternalId]=${shopper.id}`).then((r) => r.json() as any);
     expect(crmOrders.orders ?? []).toHaveLength(0);
     const account = await t.gql(ACCOUNT, {}, shopper.token);
     expect(account.data.me.orders.totalCount).toBe(0);
@@ -261,7 +261,7 @@ describe('checkout and the order lifecycle (F3–F6, R5–R9)', () => {
     await t.settle();
     await t.database.db.updateTable('platform.outbox').set({ available_at: new Date() }).where('status', '=', 'pending').execute();
     await t.settle();
-    const crm = await fetch(`${t.graph.urls.retailCrm}/api/v5/orders?apiKey=${t.config.RETAILCRM_API_KEY}&filter[customerExternalId]=${shopper.id}&limit=20`).then((r) => r.json() as any);
+    const crm = await crmApi(t, `orders?filter[customerExternalId]=${shopper.id}&limit=20`).then((r) => r.json() as any);
     expect(crm.orders.map((o: any) => o.externalId).sort()).toEqual(placed.map((o) => o.id).sort());
     // In the order placed: RetailCRM's ids grow with our placement order.
     const byId = [...crm.orders].sort((a: any, b: any) => a.id - b.id).map((o: any) => o.externalId);
