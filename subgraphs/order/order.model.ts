@@ -77,6 +77,9 @@ export function orderFromRow(row: OrderRow): Order {
   };
 }
 
+/** The payment claim of a payment that may or may not be in RetailCRM (its reply was lost): cleared by the next read of the order from RetailCRM. */
+export const UNCERTAIN_PAYMENT = 'uncertain';
+
 /** A line's id: its RetailCRM item id once known, else order id and line number. */
 export const lineIdOf = (row: Pick<OrderLineRow, 'crm_item_id' | 'order_id' | 'line_no'>): string => String(row.crm_item_id ?? `${row.order_id}:${row.line_no}`);
 

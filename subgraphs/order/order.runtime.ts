@@ -76,7 +76,7 @@ export async function startOrderRuntime(deps: OrderDeps, options: OrderRuntimeOp
   const expiry = createPeriodicTask(
     'order expiry',
     options.expiryIntervalMs,
-    async () => ({ expired: await expireOrders(deps), ...(await recoverPlacements(deps)) }),
+    async () => ({ expired: await expireOrders(deps, references), ...(await recoverPlacements(deps)) }),
     deps.logger,
   );
   const relay = createOutboxRelay({

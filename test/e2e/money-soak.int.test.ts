@@ -10,10 +10,13 @@ import { seededRandom, seedFromEnv, type SeededRandom } from '../support/seeded-
  * A bank-style soak: thousands of random money operations from many concurrent callers through the
  * gateway while BonusPlus and RetailCRM fail, slow down, drop replies and throttle; then, with the
  * faults off and the outbox settled, the books must balance across the graph, BonusPlus and RetailCRM.
- * SOAK_OPERATIONS sets the size (a developer runs 10,000), SOAK_SEED replays a run's choices.
+ * SOAK_OPERATIONS sets the size (a developer runs 10,000), SOAK_SEED replays a run's choices (1 by
+ * default; `random` draws one).
  */
 const OPERATIONS = Number(process.env.SOAK_OPERATIONS ?? 2000);
-const SEED = seedFromEnv(process.env.SOAK_SEED);
+// The suite runs one fixed seed, so that `npm test` asks the same of every machine; SOAK_SEED=random
+// explores a new one (printed, to replay).
+const SEED = seedFromEnv(process.env.SOAK_SEED === 'random' ? undefined : (process.env.SOAK_SEED ?? '1'));
 const CUSTOMERS = Number(process.env.SOAK_CUSTOMERS ?? 24);
 const CALLERS_PER_CUSTOMER = 2;
 const WAVE = 250;

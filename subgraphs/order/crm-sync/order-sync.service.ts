@@ -5,7 +5,7 @@ import { markSyncFailure, readCursor, saveCursor } from '../../../platform/sync-
 import type { CrmReferences } from './crm-references.js';
 import type { OrderDeps } from '../order.deps.js';
 import { cancelInOneCMessage, crmStatusMessage, registerSaleMessage, releaseHoldsMessage, sendToOneCMessage } from '../order.messages.js';
-import { canMove, crmGroupStep, fulfilmentStep, isTerminal, stateOfCrmGroup } from '../order.model.js';
+import { canMove, crmGroupStep, fulfilmentStep, isTerminal, stateOfCrmGroup, UNCERTAIN_PAYMENT } from '../order.model.js';
 import { findOrder, insertOrder, linkCrmItems, replaceLines, replacePayments, updateOrder } from '../order.repository.js';
 import type { OrderLinesTable, OrderRow, OrdersTable } from '../order.table.js';
 
@@ -129,6 +129,8 @@ export async function applyCrmOrder(trx: Kysely<any>, references: CrmReferences,
     if (fullyPaid && !existing.fully_paid_at) Object.assign(patch, { fully_paid_at: new Date(crm.fullPaidAt ?? Date.now()), sale_registered_at: new Date() });
     await replaceLines(trx, id, linesOf(id, crm));
   } else if (!isTerminal(existing.state)) {
+    // RetailCRM's truth is read: a payment whose reply was lost is now known to be there or not.
+    if (existing.payment_claim === UNCERTAIN_PAYMENT) Object.assign(patch, { payment_claim: null, payment_claim_until: null });
     if (group === 'cancel') {
       // A manager cancelled it in RetailCRM. A paid order is not cancelled: it comes back as a return.
       if (!existing.fully_paid_at && canMove(existing.state, 'CANCELLED')) {

@@ -13,7 +13,7 @@ import { invalid, saleItems } from '../checkout/checkout.service.js';
 import type { CrmReferences } from '../crm-sync/crm-references.js';
 import type { OrderDeps } from '../order.deps.js';
 import type { OrderDb, OrderLineRow, OrderRow, OrderState } from '../order.table.js';
-import { isVisible, orderFromRow, type Order } from '../order.model.js';
+import { isVisible, orderFromRow, UNCERTAIN_PAYMENT, type Order } from '../order.model.js';
 import { findOrder, linesOfOrders, updateOrder } from '../order.repository.js';
 import { applyCrmOrder } from '../crm-sync/order-sync.service.js';
 import { createOrderInCrm, CustomerNotInCrmYet } from '../placement/place-order.service.js';
@@ -148,9 +148,11 @@ export async function recordPayment(deps: OrderDeps, references: CrmReferences, 
       });
       return orderFromRow(updated ?? order);
     } catch (error) {
-      // A payment whose reply was lost may be in RetailCRM: the claim is kept until it lapses, so no
-      // cancel or expiry ends the order meanwhile; the history sync brings the payment in by then.
-      if (!(moneyMayHaveMoved && error instanceof UpstreamUnavailableError)) await releasePaymentClaim(deps.db, orderId, claim).catch(() => undefined);
+      // A payment whose reply was lost may be in RetailCRM: the order stays claimed as UNCERTAIN, so
+      // no cancel or expiry ends it, until the history sync reads RetailCRM's truth (and any payment
+      // that went through) or the claim lapses.
+      if (moneyMayHaveMoved && error instanceof UpstreamUnavailableError) await markPaymentUncertain(deps.db, orderId, claim).catch(() => undefined);
+      else await releasePaymentClaim(deps.db, orderId, claim).catch(() => undefined);
       if (error instanceof UpstreamUnavailableError) throw new AppError('UPSTREAM_UNAVAILABLE', 'RetailCRM is unavailable; the payment was not recorded. Try again with the same key');
       throw error;
     }
@@ -208,6 +210,15 @@ async function stillClaimed(executor: Kysely<any>, orderId: string, claim: strin
     .where('id', '=', orderId)
     .executeTakeFirst();
   if (!row?.held) throw new AppError('ORDER_BUSY', 'The payment took too long and was not recorded; try again with the same key');
+}
+
+async function markPaymentUncertain(executor: Kysely<any>, orderId: string, claim: string): Promise<void> {
+  await (executor as Kysely<OrderDb>)
+    .updateTable('ordering.orders')
+    .set({ payment_claim: UNCERTAIN_PAYMENT, payment_claim_until: sql<Date>`now() + ${`${PAYMENT_CLAIM_MS} milliseconds`}::interval` })
+    .where('id', '=', orderId)
+    .where('payment_claim', '=', claim)
+    .execute();
 }
 
 async function releasePaymentClaim(executor: Kysely<any>, orderId: string, claim: string): Promise<void> {

@@ -1,6 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import { AppError } from '../../../platform/errors.js';
 import { endOrder } from '../cancel/cancel.service.js';
+import type { CrmReferences } from '../crm-sync/crm-references.js';
+import { applyCrmOrder } from '../crm-sync/order-sync.service.js';
+import { UNCERTAIN_PAYMENT } from '../order.model.js';
 import type { OrderDeps } from '../order.deps.js';
 import { updateOrder } from '../order.repository.js';
 import type { OrderDb } from '../order.table.js';
@@ -14,7 +17,7 @@ const BATCH = 100;
  * Orders never confirmed or paid before their holds' expiry become EXPIRED: the bonus reserve is
  * given back, the stock hold lapses and the order is cancelled in RetailCRM (R7, F4).
  */
-export async function expireOrders(deps: OrderDeps): Promise<number> {
+export async function expireOrders(deps: OrderDeps, references?: CrmReferences): Promise<number> {
   const due = await (deps.db as Kysely<OrderDb>)
     .selectFrom('ordering.orders')
     .select('id')
@@ -26,6 +29,7 @@ export async function expireOrders(deps: OrderDeps): Promise<number> {
   let expired = 0;
   for (const { id } of due) {
     try {
+      if (references) await settleUncertainPayment(deps, references, id);
       await endOrder(deps, id, 'EXPIRED');
       expired++;
     } catch (error) {
@@ -76,4 +80,21 @@ export async function recoverPlacements(deps: OrderDeps): Promise<{ placed: numb
     failed++;
   }
   return { placed, failed };
+}
+
+/**
+ * An order whose payment reply was lost is not expired on a guess: RetailCRM is asked what it holds
+ * (and its answer applied, any payment with it), which clears the uncertainty. RetailCRM still
+ * down leaves the order claimed, to be looked at again next round.
+ */
+async function settleUncertainPayment(deps: OrderDeps, references: CrmReferences, orderId: string): Promise<void> {
+  const order = await (deps.db as Kysely<OrderDb>).selectFrom('ordering.orders').select(['payment_claim', 'crm_id']).where('id', '=', orderId).executeTakeFirst();
+  if (order?.payment_claim !== UNCERTAIN_PAYMENT || order.crm_id === null) return;
+  let crm;
+  try {
+    crm = await deps.crm.getOrder(orderId, 'externalId');
+  } catch {
+    return; // still unreachable: the claim keeps the order as it is
+  }
+  if (crm) await (deps.db as Kysely<any>).transaction().execute((trx) => applyCrmOrder(trx, references, crm));
 }
