@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../platform/errors.js';
 import { AccountPageDocument } from '../../clients/__generated__/graphql.js';
 import { demoExternalId } from '../../emulators/seed/demo-ids.js';
 import { demoOrdersOf } from '../../emulators/seed/demo-orders.js';
@@ -151,6 +152,31 @@ describe('a process dying between the steps of an order loses nothing', () => {
     expect((await t.database.db.selectFrom('ordering.orders').select('state').where('id', '=', row.id).executeTakeFirstOrThrow()).state).toBe('FAILED');
     await t.settle();
     expect(await crmOrder(t, row.id)).toBeUndefined();
+  });
+
+  it('a placement carried on while the recovery undoes it ends with a typed "try again", not an internal error, and holds nothing', async () => {
+    const shopper = await registerEnrolled(t, '+79163330012');
+    const [offer] = await availableOffers(t, 1, 1);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const deps = { ...t.graph.order.deps, bonusPlus: { ...t.graph.order.deps.bonusPlus, reserve: async (phone: string, orderId: string, amount: number) => {
+      reserveReached.add(orderId);
+      await gate; // slow, not dead: it answers after the recovery gave up on it
+      return t.graph.order.deps.bonusPlus.reserve(phone, orderId, amount);
+    } } };
+    const request = input(offer!.id);
+    const outcome = placeOrder(deps, { kind: 'customer', customerId: shopper.id }, request).then(() => 'placed', (e: unknown) => (e instanceof AppError ? e.code : `untyped: ${String(e)}`));
+    let row;
+    for (let i = 0; i < 200 && !row; i++) {
+      row = await t.database.db.selectFrom('ordering.orders').selectAll().where('customer_id', '=', shopper.id).where('state', '=', 'PENDING').executeTakeFirst();
+      if (!row || !reserveReached.has(row.id)) { row = undefined; await new Promise((r) => setTimeout(r, 25)); }
+    }
+    expect(await restart()).toEqual({ placed: 0, failed: 1 });
+    release();
+    expect(await outcome).toBe('UPSTREAM_UNAVAILABLE');
+    await t.settle();
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(1000);
+    expect(await stockHoldsOf(t, row!.id)).toMatchObject({ status: 'RELEASED' });
   });
 
   it('dead after BonusPlus reserved: the reserve and the stock are given back, and the same key then places one order', async () => {

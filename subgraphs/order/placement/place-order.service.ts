@@ -12,7 +12,7 @@ import { loyaltyRefreshMessage } from '../../../contracts/loyalty-refresh.messag
 import { bonusesSchema, calculate, debitError, invalid, priceCart, withBonuses, type CartInput } from '../checkout/checkout.service.js';
 import type { OrderCustomer } from '../graph-services.js';
 import type { OrderDeps } from '../order.deps.js';
-import { createInCrmMessage, crmStatusMessage, releaseHoldsMessage } from '../order.messages.js';
+import { createInCrmMessage, crmStatusMessage, ORDER_TOPICS, releaseHoldsMessage } from '../order.messages.js';
 import { orderFromRow, type Order } from '../order.model.js';
 import { findOrder, findOrderByKey, insertOrder, linesOfOrders, linkCrmItems, updateOrder } from '../order.repository.js';
 import type { OrderDb, OrderLineRow, OrderRow } from '../order.table.js';
@@ -175,13 +175,22 @@ async function finishPlacement(deps: OrderDeps, start: OrderRow): Promise<OrderR
 
     return await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
       const placed = await updateOrder(trx, order.id, { state: 'PLACED', crm_status_group: 'new' }, ['PENDING']);
-      if (!placed) throw new Error(`order ${order.id} left PENDING while it was being placed`);
+      if (!placed) throw placementUndone(order.id);
       await enqueue(trx, createInCrmMessage(order.id));
       if (order.bonuses_spent > 0 && order.phone) await enqueue(trx, loyaltyRefreshMessage(order.phone));
       await queuePendingBonuses(trx, order.id);
       return placed;
     });
   } catch (error) {
+    if (error instanceof PlacementUndone && order.bonus_hold === 'HELD') {
+      // The recovery gave back what was held when it looked; our reserve may have landed after
+      // that: marked held again, it is given back again (inline, and by the outbox until it is).
+      await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
+        await updateOrder(trx, order.id, { bonus_hold: 'HELD' });
+        // Its own key: the recovery's release of this order is already in the outbox, done.
+        await enqueue(trx, { ...releaseHoldsMessage(order.id), dedupeKey: `${ORDER_TOPICS.releaseHolds}:${order.id}:late-reserve` });
+      });
+    }
     await failPlacement(deps, order.id, error, false);
     throw mapUpstream(error);
   }
@@ -223,9 +232,21 @@ export async function createOrderInCrm(deps: OrderDeps, orderId: string): Promis
 
 async function advance(deps: OrderDeps, order: OrderRow, patch: Parameters<typeof updateOrder>[2]): Promise<OrderRow> {
   const next = await updateOrder(deps.db, order.id, patch, ['PENDING']);
-  if (!next) throw new Error(`order ${order.id} left PENDING while it was being placed`);
+  if (!next) throw placementUndone(order.id);
   return next;
 }
+
+/**
+ * The recovery of abandoned placements undid this one while it was carried on (a retry of the key
+ * after its first process died, racing the recovery). Nothing of it stands; the same key places the
+ * order anew, so it is a moment's trouble for the caller, not an internal error.
+ */
+class PlacementUndone extends AppError {
+  constructor(orderId: string) {
+    super('UPSTREAM_UNAVAILABLE', `The placement of order ${orderId} was interrupted and undone; try again with the same key`);
+  }
+}
+const placementUndone = (orderId: string) => new PlacementUndone(orderId);
 
 async function reserveBonuses(deps: OrderDeps, order: OrderRow): Promise<void> {
   try {
