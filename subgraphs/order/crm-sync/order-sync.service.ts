@@ -56,6 +56,13 @@ export async function syncOrders(deps: OrderDeps, references: CrmReferences, sig
   }
 }
 
+/** What RetailCRM holds as paid on an order: its payments in a status that completes payment. */
+export async function paidInCrm(references: CrmReferences, order: Pick<CrmOrder, 'payments'>): Promise<number> {
+  let paid = 0;
+  for (const p of order.payments) if (await references.paymentComplete(p.status)) paid += p.amountKopecks;
+  return paid;
+}
+
 /** Our id of a RetailCRM order: its externalId, or one made from its CRM id for orders from elsewhere. */
 export const orderIdOf = (order: Pick<CrmOrder, 'id' | 'externalId'>) => order.externalId ?? `crm-${order.id}`;
 
@@ -76,7 +83,7 @@ export async function applyCrmOrder(trx: Kysely<any>, references: CrmReferences,
   const payments = await Promise.all(
     crm.payments.map(async (p) => ({ order_id: id, crm_id: p.id, external_id: p.externalId ?? null, type: p.type, status: p.status, paid: await references.paymentComplete(p.status), amount: p.amountKopecks, paid_at: p.paidAt ? new Date(p.paidAt) : null })),
   );
-  const paidTotal = payments.filter((p) => p.paid).reduce((s, p) => s + p.amount, 0);
+  const paidTotal = await paidInCrm(references, crm);
   const total = crm.totalSummKopecks;
   const fullyPaid = crm.fullPaidAt !== undefined || (total > 0 && paidTotal >= total);
   const itemsTotal = crm.items.reduce((s, i) => s + i.initialPriceKopecks * i.quantity, 0);

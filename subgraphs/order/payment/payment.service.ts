@@ -2,7 +2,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { BonusPlusRetailError, type BpSaleItem } from '../../../connectors/bonusplus/bonusplus.port.js';
-import type { CrmOrder } from '../../../connectors/retailcrm/retailcrm-orders.port.js';
 import { AppError, badInput, notFound } from '../../../platform/errors.js';
 import { UpstreamUnavailableError } from '../../../platform/http/upstream-client.js';
 import { idempotencyKeySchema, withIdempotency } from '../../../platform/idempotency.js';
@@ -15,7 +14,7 @@ import type { OrderDeps } from '../order.deps.js';
 import type { OrderDb, OrderLineRow, OrderRow, OrderState } from '../order.table.js';
 import { isVisible, orderFromRow, UNCERTAIN_PAYMENT, type Order } from '../order.model.js';
 import { findOrder, linesOfOrders, updateOrder } from '../order.repository.js';
-import { applyCrmOrder } from '../crm-sync/order-sync.service.js';
+import { applyCrmOrder, paidInCrm } from '../crm-sync/order-sync.service.js';
 import { createOrderInCrm, CustomerNotInCrmYet } from '../placement/place-order.service.js';
 import { queuePendingBonuses } from '../pending-bonuses.service.js';
 
@@ -166,13 +165,6 @@ async function reachCrmNow(deps: OrderDeps, order: OrderRow): Promise<OrderRow> 
     if (error instanceof CustomerNotInCrmYet) throw new AppError('UPSTREAM_UNAVAILABLE', 'The order has not reached RetailCRM yet; try again in a moment');
     throw error;
   }
-}
-
-/** What RetailCRM holds as paid on the order: its payments in a status that completes payment. */
-async function paidInCrm(references: CrmReferences, order: CrmOrder): Promise<number> {
-  let paid = 0;
-  for (const p of order.payments) if (await references.paymentComplete(p.status)) paid += p.amountKopecks;
-  return paid;
 }
 
 /**
