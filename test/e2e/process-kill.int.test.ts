@@ -10,7 +10,7 @@ import { loadConfig } from '../../platform/config.js';
 import { issueToken } from '../../platform/identity.js';
 import { EPHEMERAL_PORTS } from '../../scripts/graph.js';
 import { bonusPlusLookup } from '../support/bonusplus-lookup.js';
-import { eventually } from '../support/graph-process.js';
+import { emulatorRequests, eventually } from '../support/graph-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /**
@@ -104,13 +104,6 @@ async function crmOrdersOf(urls: Urls, externalId: string): Promise<number> {
   return body.orders?.length ?? 0;
 }
 
-/** How many requests whose method and path match `pattern` the emulator has seen (its request counter). */
-async function emulatorRequests(base: string, pattern: string): Promise<number> {
-  const res = await fetch(`${base}/__emulator/requests`);
-  const counts = (await res.json()) as Record<string, number>;
-  return Object.entries(counts).filter(([route]) => route.includes(pattern)).reduce((s, [, n]) => s + n, 0);
-}
-
 const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status bonusesSpent } } }`;
 const IN_STOCK = `{ products(first: 50) { edges { node { offers { id price inStock } } } } }`;
 
@@ -148,7 +141,7 @@ describe('a graph process killed in the middle of a placement', () => {
     const key = randomUUID();
     const input = { idempotencyKey: key, cart: [{ offerId: offer.id, quantity: 1 }], bonusesToSpend: 100 };
     const abandoned = gql(running.urls, PLACE, { input }, token).catch((error: unknown) => error);
-    await eventually('the placement waiting on BonusPlus', async () => ((await emulatorRequests(running!.urls.bonusPlus, 'reserve')) > 0 ? true : undefined));
+    await eventually('the placement waiting on BonusPlus', async () => ((await emulatorRequests(running!.urls.bonusPlus, (route) => route.includes('reserve'))) > 0 ? true : undefined));
     await kill(running, 'SIGKILL');
     expect(await abandoned).toBeInstanceOf(Error);
 

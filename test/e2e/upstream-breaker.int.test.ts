@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../platform/config.js';
 import { issueToken } from '../../platform/identity.js';
-import { eventually, gql, setFaults, startGraphProcess, type GraphProcess } from '../support/graph-process.js';
+import { emulatorRequests, eventually, gql, setFaults, startGraphProcess, type GraphProcess } from '../support/graph-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /**
@@ -57,10 +57,7 @@ async function ready(base: string): Promise<{ status: number; body: { status: st
   return { status: res.status, body: (await res.json()) as never };
 }
 
-async function calcRequests(bonusPlus: string): Promise<number> {
-  const res = await fetch(`${bonusPlus}/__emulator/requests`);
-  return ((await res.json()) as Record<string, number>)[CALC] ?? 0;
-}
+const calcRequests = (bonusPlus: string) => emulatorRequests(bonusPlus, (route) => route === CALC);
 
 describe('an upstream cut off by its circuit breaker', () => {
   it('is open on /metrics and degraded on /ready; refused calls never reach it; one probe after the cool-down; closed again once it heals', async () => {

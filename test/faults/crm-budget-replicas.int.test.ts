@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/graph-process.js';
 import { startProcessGraph, type ProcessGraph } from '../support/process-graph.js';
 
 /**
@@ -23,6 +24,8 @@ let offers: string[] = [];
 let seq = 0;
 const phone = () => `+7918${String(Date.now() % 100_000).padStart(5, '0')}${String(++seq).padStart(2, '0')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long the outbox may take to bring a burst into RetailCRM at its pace, before the test gives up (a guard, not a bound). */
+const WAIT_MS = 240_000;
 
 interface Arrival {
   readonly at: number;
@@ -42,16 +45,6 @@ function busiestSecond(arrivals: readonly Arrival[]): number {
     most = Math.max(most, i - j + 1);
   }
   return most;
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(500);
-  }
 }
 
 /** Signs up `n` customers at once, alternating the two gateways; resolves with their ids and each reply's HTTP status and errors. */
@@ -76,11 +69,11 @@ async function copiesInCrm(table: 'customers' | 'orders', ids: readonly string[]
 describe.skipIf(!process.env.DATABASE_URL)('one RetailCRM budget for two replicas of each subgraph (real processes, real Postgres)', () => {
   beforeAll(async () => {
     g = await startProcessGraph({ RETAILCRM_RPS: String(LIMIT), OUTBOX_POLL_INTERVAL_MS: '200', LOYALTY_WELCOME_BONUS: '1000' }, { replicas: true });
-    const page = await until('the catalog', async () => {
+    const page = await eventually('the catalog', async () => {
       const found = await g.gql(`{ products(first: 30) { edges { node { offers { id inStock price } } } } }`);
       const ids = (found.data?.products?.edges ?? []).flatMap((e: any) => e.node.offers).filter((o: any) => o.inStock && o.price).map((o: any) => o.id as string);
       return ids.length >= 10 ? ids : undefined;
-    });
+    }, WAIT_MS);
     offers = page;
   }, 300_000);
   afterAll(async () => g?.close(), 60_000);
@@ -99,8 +92,8 @@ describe.skipIf(!process.env.DATABASE_URL)('one RetailCRM budget for two replica
     expect(orderIds.length).toBeGreaterThan(20);
     expect(placed.filter((r) => !r.errors).every((r) => r.data.placeOrder.order.inCrm === false)).toBe(true);
 
-    await until('every customer in RetailCRM', async () => ((await inCrm(ids)) === ids.length ? true : undefined));
-    await until('every order in RetailCRM', async () => ((await ordersInCrm(orderIds)) === orderIds.length ? true : undefined));
+    await eventually('every customer in RetailCRM', async () => ((await inCrm(ids)) === ids.length ? true : undefined), WAIT_MS);
+    await eventually('every order in RetailCRM', async () => ((await ordersInCrm(orderIds)) === orderIds.length ? true : undefined), WAIT_MS);
     const drained = Date.now() - started;
 
     const arrivals = (await journal()).filter((a) => a.at >= started);
@@ -137,8 +130,8 @@ describe.skipIf(!process.env.DATABASE_URL)('one RetailCRM budget for two replica
       await faults({});
     }
     const back = Date.now();
-    await until('every customer in RetailCRM', async () => ((await inCrm(ids)) === ids.length ? true : undefined));
-    await until('every order in RetailCRM', async () => ((await ordersInCrm(orderIds)) === orderIds.length ? true : undefined));
+    await eventually('every customer in RetailCRM', async () => ((await inCrm(ids)) === ids.length ? true : undefined), WAIT_MS);
+    await eventually('every order in RetailCRM', async () => ((await ordersInCrm(orderIds)) === orderIds.length ? true : undefined), WAIT_MS);
     console.log(`after a ${OUTAGE_MS / 1000} s RetailCRM outage: ${ids.length} customers and ${orderIds.length} orders in RetailCRM ${((Date.now() - back) / 1000).toFixed(1)} s after it was back`);
     expect(await copiesInCrm('customers', ids)).toEqual(ids.map(() => 1));
     expect(await copiesInCrm('orders', orderIds)).toEqual(orderIds.map(() => 1));

@@ -97,6 +97,12 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   }
 }
 
+/** How many requests whose `METHOD /path` the test picks have reached an emulator (its request counter). */
+export async function emulatorRequests(emulatorUrl: string, picks: (route: string) => boolean): Promise<number> {
+  const counts = (await (await fetch(`${emulatorUrl}/__emulator/requests`)).json()) as Record<string, number>;
+  return Object.entries(counts).filter(([route]) => picks(route)).reduce((s, [, n]) => s + n, 0);
+}
+
 /** Sets an emulator's fault switches over its control route (`{}` clears them). */
 export async function setFaults(emulatorUrl: string, faults: Record<string, unknown>): Promise<void> {
   const res = await fetch(`${emulatorUrl}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
