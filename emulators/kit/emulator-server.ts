@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { listen, metricsRoute, readBody, sendJson, BodyTooLargeError, type RunningServer } from '../../platform/http/http-server.js';
+import { countStatementsAs } from '../../platform/db/statement-counter.js';
 import { FaultSwitches, faultSettingsSchema } from './faults.js';
 
 export interface EmulatorRequest {
@@ -169,8 +170,9 @@ export async function startEmulatorServer(options: EmulatorServerOptions, port: 
   return listen(
     {
       '/metrics': metricsRoute(),
+      // In one process with the graph, an emulator's statements are not a subgraph's.
       '*': (req, res) =>
-        handle(req, res).catch(() => {
+        countStatementsAs('emulator', () => handle(req, res)).catch(() => {
           if (!res.headersSent) write(res, errors.internal());
         }),
     },

@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite.dialect.js';
+import { countStatement } from './statement-counter.js';
 
 /** Where the data lives: a real Postgres by URL, or PGlite in a folder or in memory. */
 export type DatabaseOptions = Readonly<
@@ -26,6 +27,11 @@ const NUMERIC_OID = 1700;
 const toNumber = (value: string) => Number(value);
 
 export function createDatabase(options: DatabaseOptions): Database {
+  // Every statement, `begin` and `commit` included, is counted by its sender (statement-counter.ts).
+  const log = (event: LogEvent) => {
+    countStatement(event.query.sql);
+    options.onQuery?.(event);
+  };
   if (options.kind === 'postgres') {
     const pool = new pg.Pool({
       connectionString: options.url,
@@ -46,13 +52,13 @@ export function createDatabase(options: DatabaseOptions): Database {
     pool.on('connect', (client) => {
       client.on('error', (error) => options.onPoolError?.(error));
     });
-    return new Kysely({ dialect: new PostgresDialect({ pool }), ...(options.onQuery ? { log: options.onQuery } : {}) });
+    return new Kysely({ dialect: new PostgresDialect({ pool }), log });
   }
   const pglite = new PGlite({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
   });
-  return new Kysely({ dialect: new PGliteDialect(pglite), ...(options.onQuery ? { log: options.onQuery } : {}) });
+  return new Kysely({ dialect: new PGliteDialect(pglite), log });
 }
 
 /** Reads the database choice from `DATABASE_URL`; PGlite in `dataDir` (or memory) otherwise. */

@@ -1,0 +1,53 @@
+import { pathToFileURL } from 'node:url';
+import { startTestGraph } from '../test/support/graph-harness.js';
+import { COST_GRAPH_SETTINGS, measureCosts, SUBGRAPHS, subgraphStatements, SYSTEMS } from './cost.js';
+import { printTable } from './load.bench.js';
+import { report, type BenchRow } from './report.js';
+
+/**
+ * `npm run bench:cost`: what one operation of each workload costs in SQL statements (per subgraph)
+ * and upstream calls (per system), counted, not timed — the same on an idle machine and a loaded
+ * one. The graph runs in this process on a fresh database (PGlite, or DATABASE_URL's Postgres).
+ *
+ *   npm run bench:cost            DATABASE_URL=postgres://… npm run bench:cost
+ *   BENCH_OPERATIONS=50 BENCH_WORKLOADS=account-page,quote-20 npm run bench:cost
+ *   BENCH_SQL=1 npm run bench:cost     (also prints the statements of each workload's last operation)
+ */
+export async function runCostBench(): Promise<BenchRow[]> {
+  const operations = Number(process.env.BENCH_OPERATIONS ?? 20);
+  const only = process.env.BENCH_WORKLOADS?.split(',');
+  process.env.LOG_LEVEL ??= 'silent';
+  const t = await startTestGraph(COST_GRAPH_SETTINGS);
+  try {
+    const costs = await measureCosts(t, { operations, texts: process.env.BENCH_SQL === '1', ...(only ? { only } : {}) });
+    for (const cost of costs) {
+      for (const [label, texts] of Object.entries(cost.texts ?? {})) {
+        console.error(`\n-- ${cost.workload}, ${label}: ${texts.length} statements`);
+        for (const text of texts) console.error(`   ${text.replace(/\s+/g, ' ').slice(0, 400)}`);
+      }
+    }
+    return costs.map((cost) => ({
+      scenario: 'cost per operation',
+      target: cost.workload,
+      figures: {
+        'SQL total': subgraphStatements(cost),
+        ...Object.fromEntries(SUBGRAPHS.map((s) => [`SQL ${s}`, cost.statements[s] ?? 0])),
+        ...(cost.statements.other ? { 'SQL other': cost.statements.other } : {}),
+        ...Object.fromEntries(SYSTEMS.map((s) => [s, cost.upstream[s]])),
+      },
+    }));
+  } finally {
+    await t.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    const rows = await runCostBench();
+    printTable(rows);
+    report(rows);
+  } catch (error) {
+    console.error(error);
+    process.exitCode = 1;
+  }
+}

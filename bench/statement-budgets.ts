@@ -1,0 +1,26 @@
+import type { SUBGRAPHS, WORKLOADS } from './cost.js';
+
+/**
+ * SQL statements one operation of each workload may send, per subgraph, in the steady state (after
+ * one unmeasured operation): what test/perf/statement-budget.int.test.ts holds the graph to. A
+ * count, never a time: it is the same on any machine, PGlite or Postgres.
+ *
+ * To update: run `BENCH_SQL=1 npm run bench:cost` (the figures per subgraph, and each statement
+ * sent), and write the new figures here in the same commit as the change that moves them. Lower a
+ * budget as soon as a change cuts a count, so the cut cannot come back unnoticed; raise one only for
+ * a statement a behaviour needs, and say which in the commit.
+ */
+export const STATEMENT_BUDGETS: Readonly<Record<(typeof WORKLOADS)[number], Partial<Record<(typeof SUBGRAPHS)[number], number>>>> = {
+  'account-page': { customer: 1, order: 4, loyalty: 6, inventory: 1 },
+  'account-page-100-orders': { customer: 1, order: 4, loyalty: 6, inventory: 1 },
+  'quote-1': { customer: 1, order: 1, inventory: 6 },
+  'quote-5': { customer: 1, order: 1, inventory: 6 },
+  'quote-20': { customer: 1, order: 1, inventory: 6 },
+  placement: { customer: 1, order: 17, inventory: 15 },
+  registration: { customer: 8 },
+  payment: { order: 16 },
+  'return-preview': { order: 2 },
+  'call-centre': { customer: 1, order: 2, loyalty: 3, inventory: 4 },
+  'stock-view': { inventory: 5 },
+  'customer-by-phone': { customer: 1, loyalty: 3 },
+};

@@ -1,0 +1,31 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COST_GRAPH_SETTINGS, measureCosts, SUBGRAPHS, WORKLOADS, type OperationCost } from '../../bench/cost.js';
+import { STATEMENT_BUDGETS } from '../../bench/statement-budgets.js';
+import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
+
+// Every bench workload through the gateway, a few operations each after one unmeasured: the SQL
+// statements each subgraph sent per operation stay within bench/statement-budgets.ts.
+let t: TestGraph;
+let costs: Map<string, OperationCost>;
+
+beforeAll(async () => {
+  t = await startTestGraph(COST_GRAPH_SETTINGS);
+  costs = new Map((await measureCosts(t, { operations: 3 })).map((c) => [c.workload, c]));
+}, 300_000);
+afterAll(async () => t?.close());
+
+describe('statements per operation', () => {
+  it.each(WORKLOADS)('%s stays within its budget per subgraph', (workload) => {
+    const cost = costs.get(workload)!;
+    const budget = STATEMENT_BUDGETS[workload];
+    // Counted at all: a workload whose subgraphs sent nothing would pass any budget.
+    expect(SUBGRAPHS.some((s) => (cost.statements[s] ?? 0) > 0)).toBe(true);
+    const over = SUBGRAPHS.filter((s) => (cost.statements[s] ?? 0) > (budget[s] ?? 0)).map((s) => `${s} ${cost.statements[s]} > ${budget[s] ?? 0}`);
+    expect(over, `${workload}: statements per operation over budget (update bench/statement-budgets.ts only with a reason)`).toEqual([]);
+  });
+
+  it('sends no statement from outside a subgraph request while the workloads run', () => {
+    // Background work is off: anything counted as `other` would be a statement no request is charged for.
+    expect([...costs.values()].filter((c) => c.statements.other).map((c) => c.workload)).toEqual([]);
+  });
+});
