@@ -26,6 +26,7 @@ export const bonusPlusFromConfig = (config: Config, baseUrl = config.BONUSPLUS_U
     budget: sharedUpstreamBudget({ system: 'bonusplus', credential: config.BONUSPLUS_API_KEY, requestsPerSecond: config.BONUSPLUS_RPS, databaseUrl: config.DATABASE_URL }),
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     breakerHalfOpenAfterMs: config.UPSTREAM_BREAKER_COOLDOWN_MS,
+    returnStrategy: config.BONUSPLUS_RETURN_STRATEGY,
   });
 
 /** A 1C client from the config; 1C publishes no request limit, so it has no budget. */

@@ -78,6 +78,11 @@ const schema = z.object({
    * only once the order is fully paid (R8), so the demo program activates them at once.
    */
   BONUSPLUS_EMULATOR_ACTIVATION_DAYS: z.coerce.number().int().min(0).default(0),
+  /**
+   * How a return reaches BonusPlus: `retail-return` (the ASSUMED receipt route) or `balance-patch`
+   * (the documented `PATCH customer/{phone}/balance`); see the README's Decisions.
+   */
+  BONUSPLUS_RETURN_STRATEGY: z.enum(['retail-return', 'balance-patch']).default('retail-return'),
   ONEC_URL: url('http://127.0.0.1:4103/trade'),
   ONEC_LOGIN: z.string().min(1).default('integration'),
   ONEC_PASSWORD: z.string().min(1).default('demo-1c-password'),
@@ -110,6 +115,12 @@ const schema = z.object({
   ORDER_SYNC_INTERVAL_MS: ms(2_000),
   ORDER_ONEC_POLL_INTERVAL_MS: ms(10_000),
   ORDER_EXPIRY_INTERVAL_MS: ms(30_000),
+  /**
+   * How long BonusPlus's calculation of a cart is remembered for the same customer (0: never). A
+   * change of the customer's orders or a bonus move by this process forgets it at once; a change
+   * made outside the graph (a showroom purchase, bonuses burning, new program rules) shows after it.
+   */
+  ORDER_BONUS_CALCULATION_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** Whether customers may return their own paid orders through the graph; staff always may. */
   ORDER_CUSTOMER_RETURNS: z
     .enum(['true', 'false'])
@@ -125,6 +136,12 @@ const schema = z.object({
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).default(24),
   OUTBOX_POLL_INTERVAL_MS: ms(500),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12),
+  /**
+   * Messages each outbox relay handles at once. Above one, a relay keeps RetailCRM's budget busy
+   * while a handler does its own work between calls; handlers are safe in any order, as they must
+   * be for relays in several processes.
+   */
+  OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
 
   SEED_DEMO: z
     .enum(['true', 'false'])

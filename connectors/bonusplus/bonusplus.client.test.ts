@@ -296,6 +296,38 @@ describe('receipts', () => {
   });
 });
 
+describe('returns by PATCH customer/{phone}/balance (returnStrategy balance-patch)', () => {
+  let patching: ReturnType<typeof createBonusPlusClient>;
+  beforeEach(() => {
+    patching = createBonusPlusClient({ baseUrl: capture.url, apiKey: RAW_KEY, timeoutMs: 1_000, requestsPerSecond: 0, returnStrategy: 'balance-patch' });
+  });
+  afterEach(() => patching.close());
+  const input = { externalId: 'ret-1', receiptExternalId: 'order-1', phone: '+79161234567', items: [{ ext: '1', qnt: 1, earnedReversed: 19, spentRefunded: 113 }] };
+  const entry = (id: number, kind: string, amount: number, reference: string) => ({ id, kind, reason: 'manual', amount, date: '2026-03-01T10:00:00.000Z', reference, expiresAt: null });
+
+  it('reads the transactions, credits the spent bonuses, debits the earned ones (at most the balance), each with its key', async () => {
+    capture.reply(200, [entry(5, 'credit', 500, 'registration')]).reply(200, { phoneNumber: '79161234567', amount: 113 });
+    capture.reply(200, { ...wireCustomer, availableBonuses: 10 }).reply(200, { phoneNumber: '79161234567', amount: -10 }).reply(200, { ...wireCustomer, availableBonuses: 0 });
+    const receipt = await patching.registerReturn(input);
+    expect(receipt).toMatchObject({ id: null, earnedReversed: 19, debitedRefunded: 113, unrecovered: 9, lines: [{ ext: '1', qnt: 1, earnedReversed: 19, debitedRefunded: 113 }] });
+    expect(captured.map((c) => `${c.method} ${c.url} ${c.body}`)).toEqual([
+      'GET /api/customer/79161234567/transactions?rowCount=1000 ',
+      'PATCH /api/customer/79161234567/balance {"amount":113,"comment":"return:ret-1:refund"}',
+      'GET /api/customer?phone=79161234567 ',
+      'PATCH /api/customer/79161234567/balance {"amount":-10,"comment":"return:ret-1:take-back"}',
+      'GET /api/customer?phone=79161234567 ',
+    ]);
+  });
+
+  it('a move already in the transactions is not made again; a lost reply is not retried by the client', async () => {
+    capture.reply(200, [entry(9, 'credit', 113, 'return:ret-1:refund')]).reply(200, wireCustomer).enqueue({ drop: true });
+    await expect(patching.registerReturn(input)).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    capture.reply(200, [entry(10, 'debit', 19, 'return:ret-1:take-back'), entry(9, 'credit', 113, 'return:ret-1:refund')]).reply(200, wireCustomer);
+    expect(await patching.registerReturn(input)).toMatchObject({ unrecovered: 0, earnedReversed: 19, debitedRefunded: 113 });
+    expect(captured.filter((c) => c.method === 'PATCH').map((c) => c.body)).toEqual(['{"amount":-19,"comment":"return:ret-1:take-back"}']);
+  });
+});
+
 describe('lots and the ledger (ASSUMED routes)', () => {
   const wireLot = { id: 7, reason: 'birthday', amount: 300, remaining: 120, activeFrom: '2026-03-01T09:00:00.000Z', expiresAt: '2026-03-31T09:00:00.000Z' };
   const lot = { id: 7, reason: 'birthday', amount: 300, remaining: 120, activeFrom: new Date('2026-03-01T09:00:00.000Z'), expiresAt: new Date('2026-03-31T09:00:00.000Z') };

@@ -10,7 +10,10 @@ import {
   type BonusPlusRetailPort,
   type BpBonusLot,
   type BpPage,
+  type BpRegisterReturn,
   type BpRetailErrorCode,
+  type BpReturnReceipt,
+  type BpReturnStrategy,
   type BpDebitProblem,
   type BpSale,
   type BpCardType,
@@ -33,6 +36,8 @@ export interface BonusPlusClientOptions extends Pick<UpstreamClientOptions, 'max
   readonly timeoutMs: number;
   /** Without a shared `budget`, one of the client's own at this rate; defaults to the emulator's assumed limit of 20 a second; 0 turns it off. */
   readonly requestsPerSecond?: number;
+  /** How `registerReturn` reaches BonusPlus (see BpReturnStrategy); `retail-return` when absent. */
+  readonly returnStrategy?: BpReturnStrategy;
 }
 
 /**
@@ -223,7 +228,9 @@ const BODY_METHODS = new Set<UpstreamRequest['method']>(['POST', 'PUT', 'PATCH']
  * <base64(key)>`, `Content-Type: application/json` on every request, JSON bodies, `Content-Length: 0`
  * on a body-less write. Every call here is safe to repeat (reads, a card type set, a create keyed by
  * phone, reserves keyed by order id, sales and returns keyed by externalId), so the upstream client
- * retries all of them after timeouts and 5xx. Money crosses the wire in roubles, kopecks here.
+ * retries all of them after timeouts and 5xx; the one exception is the balance PATCH of the
+ * balance-patch return strategy, which is keyed by reading the transactions first instead. Money
+ * crosses the wire in roubles, kopecks here.
  */
 export function createBonusPlusClient(o: BonusPlusClientOptions): BonusPlusCustomersPort & BonusPlusRetailPort & BonusPlusLedgerPort & { readonly upstream: UpstreamClient; close(): Promise<void> } {
   const upstream = new UpstreamClient({
@@ -267,17 +274,77 @@ export function createBonusPlusClient(o: BonusPlusClientOptions): BonusPlusCusto
     return parsed.data;
   }
 
+  async function findCustomer(phone: string): Promise<BpCustomer | undefined> {
+    try {
+      return toCustomer(await call('GET', `/customer?phone=${toBonusPlusPhone(phone)}`, undefined, customerSchema));
+    } catch (error) {
+      if (error instanceof BonusPlusApiError && error.status === 412 && error.code === 'CUSTOMER_NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
+  async function listTransactions(phone: string, page?: BpPage) {
+    const query = new URLSearchParams(Object.entries(pageParams(page)).map(([k, v]) => [k, String(v)])).toString();
+    const path = `/customer/${toBonusPlusPhone(phone)}/transactions${query ? `?${query}` : ''}`;
+    return (await call('GET', path, undefined, z.array(transactionSchema))).map((t) => ({
+      id: t.id,
+      kind: t.kind,
+      reason: t.reason,
+      amount: t.amount,
+      date: t.date,
+      reference: t.reference ?? null,
+      expiresAt: t.expiresAt ?? null,
+    }));
+  }
+
+  /**
+   * `PATCH customer/{phone}/balance` (§2.3): moves the balance by `amount` (> 0 credits, < 0 debits).
+   * The route is not known to be idempotent, so it is sent as not idempotent: never retried after a
+   * timeout or a 5xx, only after a rate-limit answer, which comes before anything is done.
+   */
+  async function patchBalance(phone: string, amount: number, comment: string): Promise<void> {
+    const response = await upstream.send({ method: 'PATCH', path: `/customer/${toBonusPlusPhone(phone)}/balance`, idempotent: false, body: JSON.stringify({ amount, comment }) });
+    if (response.status >= 400) throw apiError(response.status, response.text);
+  }
+
+  /**
+   * The balance-patch return: the spent bonuses given back as one credit, then the earned ones taken
+   * back as one debit of at most what the customer has (the rest is `unrecovered`, as the receipt
+   * route records it). Each move carries its key (`return:<externalId>:refund` / `:take-back`) in
+   * `comment`, and the customer's latest 1,000 transactions are read first: a move already there is
+   * not made again, so a retry after a lost reply, or after any later step failed, never doubles it.
+   */
+  async function returnByBalance(input: BpRegisterReturn): Promise<BpReturnReceipt> {
+    const phone = input.phone;
+    if (phone === undefined) throw new Error('The balance-patch return needs the customer\'s phone');
+    const lines = input.items.map((i) => {
+      if (i.earnedReversed === undefined || i.spentRefunded === undefined) throw new Error(`The balance-patch return needs our figures for line ${i.ext}`);
+      return { ext: i.ext, qnt: i.qnt, earnedReversed: i.earnedReversed, debitedRefunded: i.spentRefunded };
+    });
+    const earned = lines.reduce((s, l) => s + l.earnedReversed, 0);
+    const spent = lines.reduce((s, l) => s + l.debitedRefunded, 0);
+    const refundKey = `return:${input.externalId}:refund`;
+    const takeBackKey = `return:${input.externalId}:take-back`;
+
+    const history = await listTransactions(phone, { rowCount: 1000 });
+    const done = (key: string) => history.find((t) => t.reference === key);
+    if (spent > 0 && !done(refundKey)) await patchBalance(phone, spent, refundKey);
+    let taken = done(takeBackKey)?.amount;
+    if (taken === undefined) {
+      const before = await findCustomer(phone);
+      if (!before) throw new BonusPlusRetailError(412, 'CUSTOMER_NOT_FOUND', `No BonusPlus customer with phone ${phone}`);
+      taken = Math.min(earned, before.availableBonuses);
+      if (taken > 0) await patchBalance(phone, -taken, takeBackKey);
+    }
+    const customer = await findCustomer(phone);
+    if (!customer) throw new BonusPlusRetailError(412, 'CUSTOMER_NOT_FOUND', `No BonusPlus customer with phone ${phone}`);
+    return { id: null, lines, earnedReversed: earned, debitedRefunded: spent, unrecovered: earned - taken, customer };
+  }
+
   return {
     upstream,
 
-    async findCustomer(phone) {
-      try {
-        return toCustomer(await call('GET', `/customer?phone=${toBonusPlusPhone(phone)}`, undefined, customerSchema));
-      } catch (error) {
-        if (error instanceof BonusPlusApiError && error.status === 412 && error.code === 'CUSTOMER_NOT_FOUND') return undefined;
-        throw error;
-      }
-    },
+    findCustomer,
 
     async createCustomer(input: BpCreateCustomer) {
       const body = {
@@ -350,6 +417,7 @@ export function createBonusPlusClient(o: BonusPlusClientOptions): BonusPlusCusto
     },
 
     async registerReturn(input) {
+      if (o.returnStrategy === 'balance-patch') return returnByBalance(input);
       const body = { externalId: input.externalId, receiptExternalId: input.receiptExternalId, items: input.items.map((i) => ({ ext: i.ext, qnt: i.qnt })) };
       const result = await call('POST', '/retail/return', body, returnResultSchema);
       return {
@@ -366,19 +434,7 @@ export function createBonusPlusClient(o: BonusPlusClientOptions): BonusPlusCusto
       return (await call('GET', `/customer/${toBonusPlusPhone(phone)}/bonuses`, undefined, z.array(lotSchema))).map(toLot);
     },
 
-    async listTransactions(phone, page) {
-      const query = new URLSearchParams(Object.entries(pageParams(page)).map(([k, v]) => [k, String(v)])).toString();
-      const path = `/customer/${toBonusPlusPhone(phone)}/transactions${query ? `?${query}` : ''}`;
-      return (await call('GET', path, undefined, z.array(transactionSchema))).map((t) => ({
-        id: t.id,
-        kind: t.kind,
-        reason: t.reason,
-        amount: t.amount,
-        date: t.date,
-        reference: t.reference ?? null,
-        expiresAt: t.expiresAt ?? null,
-      }));
-    },
+    listTransactions,
 
     async listExpiringLots(before, page) {
       const lots = await call('POST', '/bonus/expiring', { before: before.toISOString(), ...pageParams(page) }, z.array(expiringLotSchema));

@@ -176,15 +176,31 @@ export interface BpSaleReceipt {
   readonly customer: BpCustomer;
 }
 
+/**
+ * How a return reaches BonusPlus. `retail-return`: the ASSUMED `POST retail/return` against the
+ * receipt (BonusPlus splits the bonuses itself, draws the receipt's own accrual first, lowers the
+ * purchases total). `balance-patch`: the documented `PATCH customer/{phone}/balance` (§2.3), the
+ * route public integrations use for refunds: a credit of the spent bonuses given back and a debit of
+ * the earned ones taken back, by our figures, each keyed so a retry never moves the balance twice.
+ */
+export type BpReturnStrategy = 'retail-return' | 'balance-patch';
+
 export interface BpRegisterReturn {
   /** Our return id: the natural key that makes the call safe to repeat. */
   readonly externalId: string;
   readonly receiptExternalId: string;
-  readonly items: readonly { readonly ext: string; readonly qnt: number }[];
+  /** The customer's phone: the balance-patch strategy moves this balance. */
+  readonly phone?: string;
+  /**
+   * Units per line; `earnedReversed` / `spentRefunded` are our figures for them (the return rules'
+   * rounding), which the balance-patch strategy moves and needs. The retail-return route splits its own.
+   */
+  readonly items: readonly { readonly ext: string; readonly qnt: number; readonly earnedReversed?: number; readonly spentRefunded?: number }[];
 }
 
 export interface BpReturnReceipt {
-  readonly id: number;
+  /** BonusPlus's return id; null under the balance-patch strategy, which makes no return document. */
+  readonly id: number | null;
   readonly lines: readonly { readonly ext: string; readonly qnt: number; readonly earnedReversed: number; readonly debitedRefunded: number }[];
   readonly earnedReversed: number;
   readonly debitedRefunded: number;
@@ -242,8 +258,13 @@ export interface BonusPlusRetailPort {
   /**
    * Returns units of a receipt's lines: earned bonuses taken back (rounded up), spent ones given back
    * (rounded down), cumulative per line, so partial returns add up to the full one and never create
-   * bonuses. RETURN_QUANTITY_EXCEEDED past what was bought. A repeat of the externalId returns the
-   * first result. ASSUMED route: BonusPlus documents none.
+   * bonuses; earned bonuses the customer no longer has are not taken but counted as `unrecovered`.
+   * The client's `returnStrategy` picks the route (see BpReturnStrategy). `retail-return`:
+   * RETURN_QUANTITY_EXCEEDED past what was bought, a repeat of the externalId returns the first
+   * result (ASSUMED route: BonusPlus documents none). `balance-patch`: needs `phone` and our figures
+   * per line; a repeat of the externalId finds its own balance moves in the customer's transactions
+   * and makes none again (the key rides in an ASSUMED `comment`: see README.md, "ASSUMED upstream routes").
+   * Calls for one externalId must not run at the same time (the caller serializes them).
    */
   registerReturn(input: BpRegisterReturn): Promise<BpReturnReceipt>;
 }

@@ -137,4 +137,18 @@ describe('1C connector against the emulator', () => {
     await new Promise((r) => setTimeout(r, 60));
     expect((await client.listWarehouses())).toHaveLength(7);
   });
+
+  it('asks for JSON ($format=json) on every request, where 1C answers Atom XML to a request without it', async () => {
+    await client.listWarehouses();
+    await client.listBrands();
+    await client.listProducts({ top: 2 });
+    // Every request this file's connector calls made, reads of every kind above included.
+    const sent = emulator.requests.filter((r) => r.path.startsWith('/trade/odata/'));
+    expect(sent.length).toBeGreaterThanOrEqual(10);
+    expect(sent.filter((r) => r.format !== 'json')).toEqual([]);
+    const bare = await fetch(`${server.url}/trade/odata/standard.odata/${encodeURIComponent('Catalog_Склады')}`, { headers: { authorization: `Basic ${Buffer.from(`${LOGIN}:${PASSWORD}`).toString('base64')}` } });
+    expect(bare.headers.get('content-type')).toBe('application/atom+xml;type=feed;charset=utf-8');
+    expect(await bare.text()).toContain('<feed xmlns="http://www.w3.org/2005/Atom"');
+    expect(emulator.requests.at(-1)).toEqual({ method: 'GET', path: `/trade/odata/standard.odata/${encodeURIComponent('Catalog_Склады')}`, format: null });
+  });
 });

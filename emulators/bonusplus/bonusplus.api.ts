@@ -4,7 +4,7 @@ import { Router, type EmulatorRequest, type EmulatorResponse } from '../kit/emul
 import { burnExpiredLots, creditProgramRule, listExpiringLots, listLedger, listLiveLots, type ExpiringLot, type LedgerEntry } from './bonus-ledger.repository.js';
 import type { BonusLotRow, BonusPlusEmulatorDb, CardTypeRow, ProgramRow } from './bonusplus.tables.js';
 import { cardTypes, changeCardType, findCustomer, insertCustomer, listCustomers, program, type CustomerRecord } from './customer.repository.js';
-import { calculate, Refusal, registerReturn, registerSale, release, reserve, type Calculation, type SaleLine } from './receipt.service.js';
+import { adjustBalance, calculate, Refusal, registerReturn, registerSale, release, reserve, type Calculation, type SaleLine } from './receipt.service.js';
 
 /**
  * The BonusPlus HTTP API (customer part) over the emulator's tables. Shapes follow
@@ -184,6 +184,8 @@ const doRetailBody = saleBody.extend({
   cashier: text(200),
 });
 const reserveBody = z.object({ id: idLike, amount: intLike.pipe(z.number().int().refine((n) => n !== 0, 'amount не может быть 0')) });
+// §2.3: `{amount}` as BP-WA sends it; `comment` is ASSUMED (see adjustBalance).
+const balanceBody = z.object({ amount: intLike.pipe(z.number().int().min(-10_000_000).max(10_000_000).refine((n) => n !== 0, 'amount не может быть 0')), comment: text(200) });
 // ASSUMED route and body: the public sources show no return by receipt.
 const returnBody = z.object({
   externalId: idLike,
@@ -436,6 +438,20 @@ export function bonusPlusRouter(db: Db, options: BonusPlusRouterOptions = {}): R
       if (amount > 0) await reserve(db, phone, id, amount);
       else await release(db, phone, id, -amount);
       return { status: 204 };
+    });
+  });
+
+  // §2.3: manual accrual (amount > 0) or debit (< 0), the route public integrations use for refunds.
+  // Answer `{phoneNumber, amount}` as BP-WA reads it; the rest of the real answer is not known.
+  router.on('PATCH', '/api/customer/:phone/balance', async (req) => {
+    const phone = normalisePhone(req.params.phone ?? '');
+    if (!phone) return validationError(PHONE_MSG);
+    const parsed = parseBody(req, balanceBody);
+    if (!parsed.ok) return parsed.response;
+    const { amount, comment } = parsed.value;
+    return refused(async () => {
+      await adjustBalance(db, phone, amount, comment ?? null);
+      return { status: 200, body: { phoneNumber: phone, amount } };
     });
   });
 

@@ -167,6 +167,24 @@ export async function release(db: Db, phone: string, orderId: string, amount: nu
   });
 }
 
+/**
+ * `PATCH customer/{phone}/balance` (§2.3, the route public integrations use for manual accruals and
+ * refunds): a positive amount credits a `manual` lot (active now, never expiring), a negative one
+ * debits available bonuses as `manual`, refused with NOT_ENOUGH_BONUSES when fewer are available
+ * (ASSUMED: the real API's answer to an overdraft is not known). `comment` (ASSUMED field: public code
+ * sends `{amount}` only) becomes the ledger entry's `reference`, which the transactions listing shows.
+ * Not idempotent, as the real route is not known to be: each call moves the balance again.
+ */
+export async function adjustBalance(db: Db, phone: string, amount: number, comment: string | null): Promise<{ transactionId: number }> {
+  return db.transaction().execute(async (trx) => {
+    const customer = await lockCustomer(trx, phone);
+    if (amount > 0) return { transactionId: (await creditBonuses(trx, { customerId: customer.id, amount, reason: 'manual', reference: comment })).transactionId };
+    const debit = await debitBonuses(trx, { customerId: customer.id, amount: -amount, reason: 'manual', reference: comment });
+    if (!debit.ok) throw new Refusal('NOT_ENOUGH_BONUSES', debit.code === 'INSUFFICIENT_BONUSES' ? `Недостаточно бонусов: доступно ${debit.available}` : 'Клиент не найден');
+    return { transactionId: debit.transactionId };
+  });
+}
+
 export interface SaleCommand extends SaleInput {
   readonly externalId: string | null;
   readonly reserveId: string | null;

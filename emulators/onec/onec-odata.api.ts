@@ -6,6 +6,7 @@ import { createDocument, patchDocument, postDocument, unpostDocument, type Write
 import { isGuid } from './odata-filter.js';
 import { ODataQueryError, countRows, queryPage } from './odata-sql.js';
 import { ODataRequestError, parseQueryOptions, parseResourcePath, type QueryOptions } from './odata-request.js';
+import { ATOM_ENTRY_HEADERS, ATOM_HEADERS, atomEntry, atomFeed } from './odata-atom.js';
 import { sql, type Kysely } from 'kysely';
 import type { OneCEmulatorDb } from './onec-emulator.tables.js';
 
@@ -77,9 +78,9 @@ export function oneCODataRouter(db: Database, publication: string): Router {
         }
         return { status: 200, headers: JSON_HEADERS, body: { ...(options.noMetadata ? {} : { 'odata.metadata': `${base}/$metadata` }), value: PUBLISHED_NAMES.map((name) => ({ name, url: name })) } };
       }
-      if (!options.json && !(resource.kind === 'set' && resource.count)) {
-        return odataError(406, ODATA_ERROR.NOT_ACCEPTABLE, 'Эмулятор отвечает только в формате JSON: укажите $format=json или Accept: application/json (формат Atom не поддерживается)');
-      }
+      // No JSON asked for: Atom, OData v3's default and what a 1C publication answers.
+      const list = (name: string, rows: unknown[], count: number | undefined, metadata: string): EmulatorResponse =>
+        options.json ? { status: 200, headers: JSON_HEADERS, body: listBody(rows, count, options, metadata) } : { status: 200, headers: ATOM_HEADERS, body: atomFeed(name, rows as Record<string, unknown>[], count, base) };
 
       if (resource.kind === 'function') {
         const fn = (VIRTUAL_TABLES[resource.set] ?? []).find((f) => f.name === resource.fn);
@@ -92,7 +93,7 @@ export function oneCODataRouter(db: Database, publication: string): Router {
         const table = fn.build(resource.params);
         const page = await queryPage(db, { shape: table.shape, source: table.source, options });
         const name = `${resource.set}_${fn.name}`;
-        return { status: 200, headers: JSON_HEADERS, body: listBody(page.rows, page.count, options, `${base}/$metadata#${metadataFragment(name, options)}`) };
+        return list(name, page.rows, page.count, `${base}/$metadata#${metadataFragment(name, options)}`);
       }
 
       const set = entitySet(resource.set);
@@ -108,7 +109,7 @@ export function oneCODataRouter(db: Database, publication: string): Router {
         return readOne(set, resource.key, options, base);
       }
       const page = await queryPage(db, { shape: set, source: set.source, options });
-      return { status: 200, headers: JSON_HEADERS, body: listBody(page.rows, page.count, options, `${base}/$metadata#${metadataFragment(set.name, options)}`) };
+      return list(set.name, page.rows, page.count, `${base}/$metadata#${metadataFragment(set.name, options)}`);
     } catch (error) {
       if (error instanceof ODataRequestError) return requestError(error);
       if (error instanceof ODataQueryError) return queryError(error);
@@ -126,6 +127,7 @@ export function oneCODataRouter(db: Database, publication: string): Router {
     });
     const row = page.rows[0];
     if (!row) return odataError(404, ODATA_ERROR.OBJECT_NOT_FOUND, `Не найден объект '${set.name}' с ключом guid'${key}'`);
+    if (!options.json) return { status, headers: ATOM_ENTRY_HEADERS, body: atomEntry(set.name, row as Record<string, unknown>, base) };
     return { status, headers: JSON_HEADERS, body: options.noMetadata ? row : { 'odata.metadata': `${base}/$metadata#${metadataFragment(set.name, options, true)}`, ...row } };
   };
 

@@ -315,6 +315,28 @@ describe('entity sets', () => {
   });
 });
 
+describe('formats', () => {
+  it('answers Atom XML, OData v3’s default, when no JSON is asked for: a feed of the same rows, an entry by key', async () => {
+    const json = await values('Catalog_Склады?$format=json&$select=Ref_Key,Description&$orderby=Ref_Key');
+    const feed = await odata('Catalog_Склады?$select=Ref_Key,Description&$orderby=Ref_Key');
+    expect(feed.status).toBe(200);
+    expect(feed.headers.get('content-type')).toBe('application/atom+xml;type=feed;charset=utf-8');
+    expect(feed.body).toBeUndefined();
+    expect(feed.text).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?><feed xmlns="http:\/\/www.w3.org\/2005\/Atom"/);
+    const atomRows = [...feed.text.matchAll(/<m:properties><d:Ref_Key>([^<]*)<\/d:Ref_Key><d:Description>([^<]*)<\/d:Description><\/m:properties>/g)].map((m) => ({ Ref_Key: m[1], Description: m[2] }));
+    expect(atomRows).toEqual(json);
+
+    const warehouse = json[0]!;
+    const entry = await odata(`Catalog_Склады(guid'${String(warehouse.Ref_Key)}')`);
+    expect(entry.headers.get('content-type')).toBe('application/atom+xml;type=entry;charset=utf-8');
+    expect(entry.text).toContain(`<id>${server.url}${SERVICE}/Catalog_Склады(guid'${String(warehouse.Ref_Key)}')</id>`);
+    expect(entry.text).toContain(`<d:DeletionMark m:type="Edm.Boolean">false</d:DeletionMark>`);
+    // An Accept header asking for JSON is as good as $format=json; $format=atom asks for Atom.
+    expect((await odata('Catalog_Склады?$select=Ref_Key,Description&$orderby=Ref_Key', { accept: 'application/json' })).body.value).toEqual(json);
+    expect((await odata('Catalog_Склады?$format=atom', { accept: 'application/json' })).headers.get('content-type')).toBe('application/atom+xml;type=feed;charset=utf-8');
+  });
+});
+
 describe('query options', () => {
   const productRefs = products.map((p) => p.ref).sort(compareGuids);
 
@@ -511,7 +533,6 @@ describe('odata.error answers', () => {
     ['a bad Condition', "AccumulationRegister_СвободныеОстатки/Balance(Condition='Склад_Key eq')?$format=json", 400, '14', 'Ошибка разбора параметра Condition (позиция 13): Неожиданный конец выражения'],
     ['an unknown dimension', "AccumulationRegister_СвободныеОстатки/Balance(Dimensions='Организация')?$format=json", 400, '15', "Не найдено измерение 'Организация' регистра 'СвободныеОстатки'"],
     ['an unknown parameter', "InformationRegister_ЦеныНоменклатуры25/SliceLast(Dimensions='x')?$format=json", 400, '14', "Неизвестный параметр 'Dimensions' функции 'SliceLast'"],
-    ['no JSON asked for', 'Catalog_Номенклатура', 406, '4', 'Эмулятор отвечает только в формате JSON: укажите $format=json или Accept: application/json (формат Atom не поддерживается)'],
   ])('%s', async (_what, path, status, code, message) => {
     const reply = await odata(path);
     expect({ status: reply.status, body: reply.body }).toEqual({ status, body: odataError(code, message) });

@@ -51,7 +51,20 @@ export interface OneCEmulator {
   markDelivered(orderRef: string): Promise<void>;
   /** `url` is the server root; the OData service is at `${url}/<publication>/odata/standard.odata`. */
   start(port: number, host?: string): Promise<RunningServer>;
+  /**
+   * The latest OData requests let in (authenticated, within the rate limit), oldest first, at most
+   * 1,000: method, path and the `$format` asked for (null when none), so tests see what a client sent.
+   */
+  readonly requests: readonly OneCRequestRecord[];
 }
+
+export interface OneCRequestRecord {
+  readonly method: string;
+  readonly path: string;
+  readonly format: string | null;
+}
+
+const REQUEST_LOG_SIZE = 1_000;
 
 /** As published by the demo: `Basic realm` seen in front of a real 1C publication (public deployment notes). */
 const UNAUTHORIZED: EmulatorResponse = { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="1C:Enterprise 8.3"' } };
@@ -85,6 +98,7 @@ export function createOneCEmulator(o: OneCEmulatorOptions): OneCEmulator {
   const publicationPrefix = `/${encodeURIComponent(publication)}/`;
   const limiter = o.requestsPerSecond ? new SlidingWindowLimiter(o.requestsPerSecond) : undefined;
   const users = new Map(o.users.map((u) => [u.login, u.password]));
+  const requests: OneCRequestRecord[] = [];
 
   const guard = (req: EmulatorRequest): EmulatorResponse | undefined => {
     if (!req.path.startsWith(publicationPrefix)) return undefined;
@@ -96,11 +110,14 @@ export function createOneCEmulator(o: OneCEmulatorOptions): OneCEmulator {
     if (colon < 0 || users.get(login) !== decoded.slice(colon + 1)) return UNAUTHORIZED;
     const slot = limiter?.tryAcquire(login);
     if (slot && !slot.ok) return { status: 429, headers: { 'retry-after': String(Math.max(1, Math.ceil(slot.retryAfterMs / 1000))) }, body: 'Too Many Requests' };
+    requests.push({ method: req.method, path: req.path, format: req.query.get('$format') });
+    if (requests.length > REQUEST_LOG_SIZE) requests.splice(0, requests.length - REQUEST_LOG_SIZE);
     return undefined;
   };
 
   const emulator: OneCEmulator = {
     faults,
+    requests,
     async seed(counts) {
       await seedDemoCatalog(db, { products: counts.products });
       if (counts.onlineCustomers !== undefined || counts.showroomCustomers !== undefined) {

@@ -18,11 +18,13 @@ const ORDER = /* GraphQL */ `
 const PREVIEW = ReturnPreviewDocument;
 const RETURN = ReturnOrderLinesDocument;
 
+// The same tests on both ways a return reaches BonusPlus (BONUSPLUS_RETURN_STRATEGY).
+describe.each(['retail-return', 'balance-patch'] as const)('returns with BONUSPLUS_RETURN_STRATEGY=%s', (strategy) => {
 let t: TestGraph;
 let cashier: string;
 
 beforeAll(async () => {
-  t = await startTestGraph({ LOYALTY_WELCOME_BONUS: '2000' });
+  t = await startTestGraph({ LOYALTY_WELCOME_BONUS: '2000', BONUSPLUS_RETURN_STRATEGY: strategy });
   await t.graph.inventory.catalogSync.runNow();
   await t.settle();
   cashier = await t.staffToken('cashier');
@@ -49,7 +51,30 @@ async function paidShippedOrder(shopper: Shopper) {
   return order;
 }
 
+/**
+ * What BonusPlus recorded for the return, per line: the receipt's return lines under the
+ * retail-return route; under balance-patch, the two keyed balance moves (totals, as line '*').
+ */
 async function bonusPlusReturnLines(returnId: string) {
+  if (strategy === 'balance-patch') {
+    const moves = await t.database.db
+      .selectFrom('bonusplus_emulator.bonus_transactions')
+      .select(['kind', 'reason', 'amount', 'reference'])
+      .where('reference', 'in', [`return:${returnId}:refund`, `return:${returnId}:take-back`])
+      .execute();
+    expect(moves.every((m) => m.reason === 'manual' && m.kind === (m.reference!.endsWith(':refund') ? 'credit' : 'debit'))).toBe(true);
+    const lines = await t.database.db.selectFrom('ordering.return_lines').select('quantity').where('return_id', '=', returnId).execute();
+    if (moves.length === 0) return [];
+    return [
+      {
+        ext: '*',
+        qnt: lines.reduce((s, l) => s + l.quantity, 0),
+        earned_reversed: moves.filter((m) => m.kind === 'debit').reduce((s, m) => s + m.amount, 0),
+        debited_refunded: moves.filter((m) => m.kind === 'credit').reduce((s, m) => s + m.amount, 0),
+        moves: moves.length,
+      },
+    ];
+  }
   return t.database.db
     .selectFrom('bonusplus_emulator.receipt_return_lines as l')
     .innerJoin('bonusplus_emulator.receipt_returns as r', 'r.id', 'l.return_id')
@@ -95,7 +120,11 @@ describe('returns (F7, R10, R15)', () => {
     expect(made.data.returnOrderLines.order.lines.map((l: any) => l.returnedQuantity)).toEqual([1, 0, 0]);
 
     // BonusPlus: the same figures on the receipt's line, and the balance moved by exactly them.
-    expect(await bonusPlusReturnLines(ret.id)).toEqual([{ ext: '1', qnt: 1, earned_reversed: preview.earnedReversed, debited_refunded: preview.spentRefunded }]);
+    expect(await bonusPlusReturnLines(ret.id)).toEqual([
+      strategy === 'retail-return'
+        ? { ext: '1', qnt: 1, earned_reversed: preview.earnedReversed, debited_refunded: preview.spentRefunded }
+        : { ext: '*', qnt: 1, earned_reversed: preview.earnedReversed, debited_refunded: preview.spentRefunded, moves: 2 },
+    ]);
     const after = await bonusPlusCustomer(t, shopper.phone);
     expect(after.availableBonuses).toBe(before.availableBonuses - preview.earnedReversed + preview.spentRefunded);
 
@@ -189,6 +218,37 @@ describe('returns (F7, R10, R15)', () => {
     expect(shown.returns).toHaveLength(1);
     expect(shown.returns[0]).toMatchObject({ id: ret.id, status: 'COMPLETED', earnedReversed: ret.earnedReversed, spentRefunded: ret.spentRefunded });
     expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(bp.availableBonuses - ret.earnedReversed + ret.spentRefunded);
-    expect(await bonusPlusReturnLines(ret.id)).toHaveLength(1);
+    const recorded = await bonusPlusReturnLines(ret.id);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({ earned_reversed: ret.earnedReversed, debited_refunded: ret.spentRefunded });
   });
+
+  it.runIf(strategy === 'balance-patch')('a balance move whose reply is lost is found in the transactions on the retry, not made twice', async () => {
+    const shopper = await registerEnrolled(t, '+79164440005');
+    const order = await paidShippedOrder(shopper);
+    const bp = await bonusPlusCustomer(t, shopper.phone);
+    const patches = () => t.graph.emulators!.bonusPlus.requests.filter((r) => r.method === 'PATCH' && /^\/api\/customer\/\d+\/balance$/.test(r.path)).length;
+    const sentBefore = patches();
+    // The refund credit is applied, then the connection drops: the graph never hears of it.
+    t.graph.emulators!.bonusPlus.faults.set({ dropAfterApply: true, dropCount: 1, pathPattern: '^PATCH /api/customer/\\d+/balance$' });
+    let ret: any;
+    try {
+      const made = await t.gql(RETURN, { input: { orderId: order.id, idempotencyKey: randomUUID(), lines: [{ lineId: order.lines[0].id, quantity: 3 }] } }, cashier);
+      expect(made.errors).toBeUndefined();
+      ret = made.data.returnOrderLines.return;
+      expect(ret.status).toBe('PENDING');
+      expect(ret.spentRefunded).toBeGreaterThan(0);
+    } finally {
+      await t.healUpstreams();
+    }
+    await t.database.db.updateTable('platform.outbox').set({ available_at: new Date() }).execute();
+    await t.settle();
+    const shown = (await t.gql(ORDER, { id: order.id }, shopper.token)).data.order;
+    expect(shown.returns[0]).toMatchObject({ id: ret.id, status: 'COMPLETED' });
+    // One credit (the lost one) and one debit reached BonusPlus; the retry sent only the debit.
+    expect(patches() - sentBefore).toBe(2);
+    expect(await bonusPlusReturnLines(ret.id)).toEqual([{ ext: '*', qnt: 3, earned_reversed: ret.earnedReversed, debited_refunded: ret.spentRefunded, moves: 2 }]);
+    expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(bp.availableBonuses - ret.earnedReversed + ret.spentRefunded);
+  });
+});
 });

@@ -148,9 +148,19 @@ export async function completeReturn(deps: OrderDeps, returnId: string): Promise
 async function registerInBonusPlus(deps: OrderDeps, ret: ReturnRow, order: OrderRow, returned: readonly ReturnLineRow[]): Promise<ReturnRow> {
   const patch: Partial<ReturnRow> = { bonusplus_done_at: new Date() };
   if (order.phone) {
+    const phone = order.phone;
     let receipt;
     try {
-      receipt = await deps.bonusPlus.registerReturn({ externalId: ret.id, receiptExternalId: order.id, items: returned.map((l) => ({ ext: String(l.line_no), qnt: l.quantity })) });
+      // The inline completion and the outbox's may run at once: one at a time per return, the second
+      // replaying the first's answer, since the balance-patch strategy's check-then-move is not atomic.
+      receipt = await withIdempotency(deps.db, { scope: 'order.return.bonusplus', key: ret.id, input: { returnId: ret.id } }, () =>
+        deps.bonusPlus.registerReturn({
+          externalId: ret.id,
+          receiptExternalId: order.id,
+          phone,
+          items: returned.map((l) => ({ ext: String(l.line_no), qnt: l.quantity, earnedReversed: l.earned_reversed, spentRefunded: l.spent_refunded })),
+        }),
+      );
     } catch (error) {
       if (error instanceof BonusPlusRetailError) throw new PermanentFailure(`return ${ret.id} refused by BonusPlus: ${error.code}`);
       throw error;
