@@ -1,8 +1,12 @@
-import { callerTokenVerifier } from '../platform/identity.js';
-import { runService } from '../platform/service-main.js';
-import { readSupergraph } from '../scripts/supergraph.js';
-import { rateLimitSettings } from './rate-limits.js';
-import { gatewayProfile, startGateway } from './gateway.js';
+import { startTelemetry } from '../platform/telemetry.js';
+
+// Tracing, when OTEL_* asks for it, hooks http, undici and pg: it starts before anything imports them.
+await startTelemetry('gateway');
+const { callerTokenVerifier } = await import('../platform/identity.js');
+const { runService } = await import('../platform/service-main.js');
+const { readSupergraph } = await import('../scripts/supergraph.js');
+const { rateLimitSettings } = await import('./rate-limits.js');
+const { gatewayProfile, startGateway } = await import('./gateway.js');
 
 // The gateway as its own process (docker-compose); `npm start` runs it in-process instead.
 await runService('gateway', async (config) => {

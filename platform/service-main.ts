@@ -4,6 +4,7 @@ import { createDatabase, databaseOptionsFrom, type Database } from './db/databas
 import { beginDrain, endDrain } from './http/http-server.js';
 import { setUpstreamClientOwner } from './http/upstream-client.js';
 import { createLogger, type Logger } from './logger.js';
+import { stopTelemetry } from './telemetry.js';
 
 export interface StartedService {
   /** Lines printed once the service is up (URLs and the like). */
@@ -58,6 +59,8 @@ export async function runService(name: string, start: (config: Config, db: Datab
     const destroyed = db?.destroy().catch((error: unknown) => logger.error({ error: String(error) }, 'closing the database failed'));
     await (onPostgres ? Promise.race([destroyed, forcedOut]) : destroyed);
     logger.info({ ms: Math.round(performance.now() - since), forced }, 'stopped');
+    // The spans still buffered (tracing on): a forced stop does not wait for the collector.
+    await (forced ? undefined : stopTelemetry());
     process.exit(forced || ended === 'late' ? 1 : 0);
   };
   const onSignal = (signal: NodeJS.Signals) => {

@@ -1,4 +1,8 @@
-import { runService } from '../platform/service-main.js';
+import { startTelemetry } from '../platform/telemetry.js';
+
+// Tracing, when OTEL_* asks for it, hooks http, undici and pg: it starts before anything imports them.
+await startTelemetry('retail-graph');
+const { runService } = await import('../platform/service-main.js');
 
 // Loading the graph's modules and starting PGlite both take seconds: do them side by side.
 const graphModule = import('./graph.js');

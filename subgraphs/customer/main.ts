@@ -1,9 +1,13 @@
-import { bonusPlusFromConfig, retailCrmFromConfig } from '../../connectors/connectors.js';
-import { migrateAll } from '../../platform/db/migrate.js';
-import { platformSchema } from '../../platform/platform.migrations.js';
-import { runService } from '../../platform/service-main.js';
-import { customerSchema } from './customer.migrations.js';
-import { startCustomerRuntime } from './customer.runtime.js';
+import { startTelemetry } from '../../platform/telemetry.js';
+
+// Tracing, when OTEL_* asks for it, hooks http, undici and pg: it starts before anything imports them.
+await startTelemetry('customer');
+const { bonusPlusFromConfig, retailCrmFromConfig } = await import('../../connectors/connectors.js');
+const { migrateAll } = await import('../../platform/db/migrate.js');
+const { platformSchema } = await import('../../platform/platform.migrations.js');
+const { runService } = await import('../../platform/service-main.js');
+const { customerSchema } = await import('./customer.migrations.js');
+const { startCustomerRuntime } = await import('./customer.runtime.js');
 
 // The customer subgraph as its own process (docker-compose); `npm start` runs it in-process instead.
 await runService('customer', async (config, db, logger) => {

@@ -1,10 +1,14 @@
-import { oneCFromConfig } from '../../connectors/connectors.js';
-import { migrateAll } from '../../platform/db/migrate.js';
-import { platformSchema } from '../../platform/platform.migrations.js';
-import { runService } from '../../platform/service-main.js';
-import { inventorySchema } from './inventory.migrations.js';
-import { startInventoryRuntime } from './inventory.runtime.js';
-import { oneCCatalogSource } from './sync/onec-catalog-source.js';
+import { startTelemetry } from '../../platform/telemetry.js';
+
+// Tracing, when OTEL_* asks for it, hooks http, undici and pg: it starts before anything imports them.
+await startTelemetry('inventory');
+const { oneCFromConfig } = await import('../../connectors/connectors.js');
+const { migrateAll } = await import('../../platform/db/migrate.js');
+const { platformSchema } = await import('../../platform/platform.migrations.js');
+const { runService } = await import('../../platform/service-main.js');
+const { inventorySchema } = await import('./inventory.migrations.js');
+const { startInventoryRuntime } = await import('./inventory.runtime.js');
+const { oneCCatalogSource } = await import('./sync/onec-catalog-source.js');
 
 // The inventory subgraph as its own process (docker-compose); `npm start` runs it in-process instead.
 await runService('inventory', async (config, db, logger) => {

@@ -1,11 +1,15 @@
-import { bonusPlusFromConfig, retailCrmFromConfig } from '../../connectors/connectors.js';
-import { migrateAll } from '../../platform/db/migrate.js';
-import { platformSchema } from '../../platform/platform.migrations.js';
-import { runService } from '../../platform/service-main.js';
-import { createSubgraphClient } from '../../platform/http/subgraph-client.js';
-import { customerPhones } from './customer-phones.client.js';
-import { loyaltySchema } from './loyalty.migrations.js';
-import { startLoyaltyRuntime } from './loyalty.runtime.js';
+import { startTelemetry } from '../../platform/telemetry.js';
+
+// Tracing, when OTEL_* asks for it, hooks http, undici and pg: it starts before anything imports them.
+await startTelemetry('loyalty');
+const { bonusPlusFromConfig, retailCrmFromConfig } = await import('../../connectors/connectors.js');
+const { migrateAll } = await import('../../platform/db/migrate.js');
+const { platformSchema } = await import('../../platform/platform.migrations.js');
+const { runService } = await import('../../platform/service-main.js');
+const { createSubgraphClient } = await import('../../platform/http/subgraph-client.js');
+const { customerPhones } = await import('./customer-phones.client.js');
+const { loyaltySchema } = await import('./loyalty.migrations.js');
+const { startLoyaltyRuntime } = await import('./loyalty.runtime.js');
 
 // The loyalty subgraph as its own process (docker-compose); `npm start` runs it in-process instead.
 await runService('loyalty', async (config, db, logger) => {

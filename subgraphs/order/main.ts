@@ -1,10 +1,14 @@
-import { bonusPlusFromConfig, oneCFromConfig, retailCrmFromConfig } from '../../connectors/connectors.js';
-import { migrateAll } from '../../platform/db/migrate.js';
-import { platformSchema } from '../../platform/platform.migrations.js';
-import { runService } from '../../platform/service-main.js';
-import { graphServices, orderRuntimeOptions, orderSettings } from './order.config.js';
-import { orderSchema } from './order.migrations.js';
-import { startOrderRuntime } from './order.runtime.js';
+import { startTelemetry } from '../../platform/telemetry.js';
+
+// Tracing, when OTEL_* asks for it, hooks http, undici and pg: it starts before anything imports them.
+await startTelemetry('order');
+const { bonusPlusFromConfig, oneCFromConfig, retailCrmFromConfig } = await import('../../connectors/connectors.js');
+const { migrateAll } = await import('../../platform/db/migrate.js');
+const { platformSchema } = await import('../../platform/platform.migrations.js');
+const { runService } = await import('../../platform/service-main.js');
+const { graphServices, orderRuntimeOptions, orderSettings } = await import('./order.config.js');
+const { orderSchema } = await import('./order.migrations.js');
+const { startOrderRuntime } = await import('./order.runtime.js');
 
 // The order subgraph as its own process (docker-compose); `npm start` runs it in-process instead.
 await runService('order', async (config, db, logger) => {
