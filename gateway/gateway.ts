@@ -9,6 +9,7 @@ import { AppError, formatError, toGraphQLError, unauthenticated } from '../platf
 import { apolloHandler, listen, metricsRoute, sendJson, sendReadiness, type RunningServer } from '../platform/http/http-server.js';
 import { ANONYMOUS, IDENTITY_HEADER, identitySigner, type Identity } from '../platform/identity.js';
 import type { Logger } from '../platform/logger.js';
+import { consoleRoutes } from './console.js';
 import { inputGuard } from './input-guard.js';
 import { playgroundHtml } from './playground.js';
 import { loadOperationManifest, operationSafelist, safelistMode, type SafelistMode } from './safelist.js';
@@ -206,6 +207,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
             '/metrics': metricsRoute(),
           }
         : {}),
+      // The staff console holds no data (it needs a staff token for any), so production serves it too.
+      ...consoleRoutes(),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       '/ready': async (_req, res) => {
         const checks = await Promise.all(

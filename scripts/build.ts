@@ -3,6 +3,7 @@ import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { writeConsoleBundle } from '../gateway/console.js';
 import { apolloManifest, committedManifest, MANIFEST_PATH, manifestOfDocuments } from './operation-manifest.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -12,6 +13,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
  * they read at start, so that `node dist/gateway/main.js` (and every other main) runs without tsx.
  * The gateway's safelist is built from clients/**\/*.graphql here too: a build whose committed
  * manifest differs from the documents fails rather than ship a safelist the clients do not match.
+ * The staff console (`console/`) is bundled into dist/console/bundle/ for the gateway to serve.
  */
 export async function build(): Promise<void> {
   const manifest = await manifestOfDocuments();
@@ -23,6 +25,8 @@ export async function build(): Promise<void> {
   cpSync(`${ROOT}schema`, `${ROOT}dist/schema`, { recursive: true });
   cpSync(`${ROOT}${MANIFEST_PATH}`, `${ROOT}dist/${MANIFEST_PATH}`);
   writeFileSync(`${ROOT}dist/clients/persisted-query-manifest.json`, `${JSON.stringify(apolloManifest(manifest), null, 2)}\n`);
+  // The staff console, bundled now: the compiled gateway serves these files and needs no esbuild.
+  await writeConsoleBundle(`${ROOT}dist`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await build();
