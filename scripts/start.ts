@@ -20,6 +20,7 @@ await runService('retail-graph', async (config, db, logger) => {
       `The retail graph is up in ${seconds} s (database: ${config.DATABASE_URL ? 'Postgres' : `PGlite in ${config.PGLITE_DATA_DIR}`}).`,
       `  GraphQL     ${graph.urls.gateway}`,
       `  Playground  ${graph.urls.playground}   (tokens to paste: npm run tokens)`,
+      `  Console     ${graph.urls.playground}console   (staff: sign in with a staff token from npm run tokens)`,
       `  Health      ${graph.urls.playground}health   ${graph.urls.playground}ready`,
       `  Subgraphs   customer ${graph.urls.customer}   order ${graph.urls.order}   loyalty ${graph.urls.loyalty}   inventory ${graph.urls.inventory}`,
       `  Emulators   RetailCRM ${graph.urls.retailCrm}   BonusPlus ${graph.urls.bonusPlus}   1C ${graph.urls.oneC}`,
