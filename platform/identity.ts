@@ -200,10 +200,18 @@ export function internalIdentityVerifier(secret: string): (token: string | undef
 export const isStaff = (identity: Identity, ...roles: StaffRole[]): boolean =>
   identity.kind === 'staff' && (roles.length === 0 || identity.roles.some((r) => roles.includes(r)));
 
+// The refusals `requireStaff` throws: the audit trail records these attempts, whoever made them.
+const staffOnlyRefusals = new WeakSet<object>();
+
+/** Whether an error is `requireStaff`'s refusal of a caller who is not staff of the roles asked. */
+export const isStaffOnlyRefusal = (error: unknown): boolean => typeof error === 'object' && error !== null && staffOnlyRefusals.has(error);
+
 /** Staff of any of the given roles (any staff when none are given). */
 export function requireStaff(identity: Identity, ...roles: StaffRole[]): void {
-  if (identity.kind === 'anonymous') throw unauthenticated();
-  if (!isStaff(identity, ...roles)) throw forbidden('Staff only');
+  if (isStaff(identity, ...roles)) return;
+  const refusal = identity.kind === 'anonymous' ? unauthenticated() : forbidden('Staff only');
+  staffOnlyRefusals.add(refusal);
+  throw refusal;
 }
 
 /** The customer themselves, or staff. */
