@@ -104,6 +104,36 @@ describe('PUT retail/calc', () => {
   });
 });
 
+describe('PATCH customer/{phone}/balance (§2.3)', () => {
+  const patch = (phone: string, body: unknown) => api('PATCH', `/api/customer/${phone}/balance`, body);
+
+  it('credits and debits the balance as `manual`, the comment in the transactions; an overdraft or a bad body is refused and changes nothing', async () => {
+    const phone = await customer(1_000);
+    expect(await patch(phone, { amount: 250, comment: 'return:r-1:refund' })).toEqual({ status: 200, body: { phoneNumber: phone, amount: 250 } });
+    expect(await patch(`+7 (${phone.slice(1, 4)}) ${phone.slice(4)}`, { amount: -100 })).toEqual({ status: 200, body: { phoneNumber: phone, amount: -100 } });
+    expect(await figures(phone)).toMatchObject({ available: 1_150, debited: 100 });
+    const ledger = (await api('GET', `/api/customer/${phone}/transactions`)).body;
+    expect(ledger.slice(0, 2).map((t: any) => [t.kind, t.reason, t.amount, t.reference, t.expiresAt])).toEqual([
+      ['debit', 'manual', 100, null, null],
+      ['credit', 'manual', 250, 'return:r-1:refund', null],
+    ]);
+
+    expect((await patch(phone, { amount: -1_151 })).body).toEqual({ code: 'NOT_ENOUGH_BONUSES', msg: 'Недостаточно бонусов: доступно 1150' });
+    expect((await patch(phone, { amount: 0 })).body.code).toBe('VALIDATION_ERROR');
+    expect((await patch(phone, { amount: 1.5 })).body.code).toBe('VALIDATION_ERROR');
+    expect((await patch('79990006999', { amount: 10 })).body.code).toBe('CUSTOMER_NOT_FOUND');
+    expect(await figures(phone)).toMatchObject({ available: 1_150, debited: 100 });
+    expect((await api('GET', `/api/customer/${phone}/transactions`)).body).toHaveLength(ledger.length);
+  });
+
+  it('is not idempotent: the same call twice moves the balance twice (so the connector keys it itself)', async () => {
+    const phone = await customer(0);
+    await patch(phone, { amount: 40, comment: 'same' });
+    await patch(phone, { amount: 40, comment: 'same' });
+    expect(await figures(phone)).toMatchObject({ available: 80 });
+  });
+});
+
 describe('PATCH customer/{phone}/balance/reserve', () => {
   const reserve = (phone: string, id: string, amount: number) => api('PATCH', `/api/customer/${phone}/balance/reserve`, { id, amount });
 
