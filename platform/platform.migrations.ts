@@ -64,6 +64,33 @@ const migrations: Record<string, Migration> = {
       await sql`create table platform.upstream_budget (key varchar(255) primary key, points integer not null default 0, expire bigint)`.execute(db);
     },
   },
+  '0006_audit_log': {
+    // Staff actions and refused attempts at staff-only ones (platform/audit.ts). Append-only: the
+    // code has no UPDATE or DELETE of it, and the table refuses them (and TRUNCATE) to anyone.
+    async up(db: Kysely<any>) {
+      await sql`create table platform.audit_log (
+        id bigserial primary key,
+        at timestamptz not null default now(),
+        request_id text not null,
+        subgraph text not null,
+        operation text not null,
+        actor_kind text not null check (actor_kind in ('anonymous', 'customer', 'staff', 'service')),
+        actor text,
+        roles text[] not null default '{}',
+        argument_ids jsonb not null default '{}',
+        result text not null
+      )`.execute(db);
+      await sql`create index audit_log_actor_idx on platform.audit_log (actor, id)`.execute(db);
+      await sql`create index audit_log_operation_idx on platform.audit_log (operation, id)`.execute(db);
+      await sql`create function platform.audit_log_refuse_change() returns trigger language plpgsql as $$
+        begin
+          raise exception 'platform.audit_log is append-only' using errcode = 'insufficient_privilege';
+        end
+      $$`.execute(db);
+      await sql`create trigger audit_log_no_update_or_delete before update or delete on platform.audit_log for each row execute function platform.audit_log_refuse_change()`.execute(db);
+      await sql`create trigger audit_log_no_truncate before truncate on platform.audit_log for each statement execute function platform.audit_log_refuse_change()`.execute(db);
+    },
+  },
 };
 
 export const platformSchema: SchemaModule = { schema: 'platform', migrations };

@@ -8,6 +8,8 @@ import { formatError, toGraphQLError, AppError } from './errors.js';
 import { IDENTITY_HEADER, internalIdentityVerifier, type Identity } from './identity.js';
 import type { Logger } from './logger.js';
 import { apolloHandler, listen, metricsRoute, sendJson, sendReadiness, type RunningServer } from './http/http-server.js';
+import { auditPlugin, type AuditSettings } from './audit.js';
+import { currentRequestId, requestScopePlugin, withRequestScope } from './request-context.js';
 import { countStatementsAs } from './db/statement-counter.js';
 
 /** A subgraph's SDL from `schema/<name>.graphql`, parsed. */
@@ -18,6 +20,8 @@ export function subgraphTypeDefs(name: string): DocumentNode {
 /** What every subgraph resolver sees: the caller's identity plus the subgraph's own per-request state. */
 export interface BaseSubgraphContext {
   readonly identity: Identity;
+  /** The request's id (`x-request-id`), set by the server; every log line of the request carries it. */
+  readonly requestId?: string;
 }
 
 /** A subgraph as data: schema and resolvers, no process concerns (see STYLE.md, rule 2). */
@@ -27,6 +31,8 @@ export interface SubgraphDefinition<TContext extends BaseSubgraphContext> {
   readonly resolvers: unknown;
   /** Builds the per-request context (loaders and the like) once the identity is known. */
   readonly createContext: (identity: Identity) => TContext;
+  /** Where staff actions are recorded (`platform/audit.ts`); a subgraph with no staff action has none. */
+  readonly audit?: AuditSettings;
 }
 
 export interface SubgraphServerOptions {
@@ -53,14 +59,20 @@ export function createSubgraphServer<TContext extends BaseSubgraphContext>(
     // again: the process's shutdown (platform/service-main.ts) owns signals.
     stopOnTerminationSignals: false,
     introspection: options.introspection ?? process.env.NODE_ENV !== 'production',
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ...(options.logger ? [logUnexpectedErrors(options.logger, definition.name)] : [])],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      requestScopePlugin<TContext>(),
+      ...(definition.audit ? [auditPlugin<TContext>(definition.name, { logger: options.logger, ...definition.audit })] : []),
+      ...(options.logger ? [logUnexpectedErrors(options.logger, definition.name)] : []),
+    ],
   });
   const verifyIdentity = internalIdentityVerifier(options.identitySecret);
   const context = async ({ req }: { req: IncomingMessage }) => {
     const header = req.headers[IDENTITY_HEADER];
     try {
       const identity = await verifyIdentity(Array.isArray(header) ? header[0] : header);
-      return definition.createContext(identity);
+      const requestId = currentRequestId();
+      return requestId ? { ...definition.createContext(identity), requestId } : definition.createContext(identity);
     } catch (error) {
       throw error instanceof AppError ? toGraphQLError(error) : error;
     }
@@ -99,7 +111,7 @@ export async function startSubgraph<TContext extends BaseSubgraphContext>(
   const running = await listen(
     {
       // The statements a request sends count under the subgraph's name (platform/db/statement-counter.ts).
-      '/graphql': (req, res) => countStatementsAs(definition.name, () => graphql(req, res)),
+      '/graphql': withRequestScope({ source: 'inner', logger: options.logger }, (req, res) => countStatementsAs(definition.name, () => graphql(req, res))),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: definition.name }),
       '/ready': async (_req, res) => {
         const ready = options.ready ? await options.ready().catch(() => false) : true;

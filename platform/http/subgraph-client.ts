@@ -1,6 +1,13 @@
 import { Agent, request } from 'undici';
 import { AppError, ERROR_CODES, type ErrorCode } from '../errors.js';
 import { IDENTITY_HEADER, identitySigner, type Identity } from '../identity.js';
+import { currentRequestId, REQUEST_ID_HEADER } from '../request-context.js';
+
+// The request this call serves travels on with it; a periodic task's call carries none.
+const requestIdHeader = (): Record<string, string> => {
+  const id = currentRequestId();
+  return id ? { [REQUEST_ID_HEADER]: id } : {};
+};
 
 export interface SubgraphClientOptions {
   readonly url: string;
@@ -43,7 +50,7 @@ export function createSubgraphClient(options: SubgraphClientOptions): SubgraphCl
         const response = await request(options.url, {
           dispatcher: pool,
           method: 'POST',
-          headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: await tokenFor(identity) },
+          headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: await tokenFor(identity), ...requestIdHeader() },
           body: JSON.stringify({ query, variables }),
           headersTimeout: options.timeoutMs,
           bodyTimeout: options.timeoutMs,

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { auditTrail } from '../../platform/audit.js';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
 import { badInput, forbidden, notFound, unauthenticated } from '../../platform/errors.js';
 import { canSee, requireSelfOrStaff, requireStaff } from '../../platform/identity.js';
@@ -72,6 +73,7 @@ export const customerResolvers: Resolvers = {
       if (last < 1 || last > MAX_RUNS) throw badInput(`last must be between 1 and ${MAX_RUNS}`);
       return listImportRuns(ctx.deps.db as Kysely<CustomerDb>, last);
     },
+    auditTrail: (_parent, args, ctx) => auditTrail(ctx.deps.db, ctx.identity, args),
   },
   Mutation: {
     registerCustomer: async (_parent, { input }, ctx) => ({ customer: await registerCustomer(ctx.deps, ctx.identity, input) }),

@@ -8,6 +8,8 @@ const typeDefs = subgraphTypeDefs('customer');
 export function buildCustomerSubgraph(deps: CustomerServices): SubgraphDefinition<CustomerContext> {
   return {
     name: 'customer',
+    // Staff actions and refused attempts at staff-only ones go to the audit trail (platform/audit.ts).
+    audit: { db: deps.db },
     typeDefs,
     resolvers: customerResolvers,
     createContext: (identity) => createCustomerContext(deps, identity),

@@ -8,6 +8,8 @@ const typeDefs = subgraphTypeDefs('inventory');
 export function buildInventorySubgraph(deps: InventoryDeps): SubgraphDefinition<InventoryContext> {
   return {
     name: 'inventory',
+    // Staff actions and refused attempts at staff-only ones go to the audit trail (platform/audit.ts).
+    audit: { db: deps.db },
     typeDefs,
     resolvers: inventoryResolvers,
     createContext: (identity) => createInventoryContext(deps, identity),

@@ -10,6 +10,8 @@ const typeDefs = subgraphTypeDefs('order');
 export function buildOrderSubgraph(deps: OrderDeps, references: CrmReferences): SubgraphDefinition<OrderContext> {
   return {
     name: 'order',
+    // Staff actions and refused attempts at staff-only ones go to the audit trail (platform/audit.ts).
+    audit: { db: deps.db, queries: ['reconciliation'] },
     typeDefs,
     resolvers: orderResolvers,
     createContext: (identity) => createOrderContext(deps, references, identity),

@@ -20,6 +20,58 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** One id among an audited call's arguments. */
+export type AuditArgumentId = {
+  __typename?: 'AuditArgumentId';
+  /** Its path in the arguments, e.g. `input.orderId` or `input.lines[0].lineId`. */
+  name: Scalars['String']['output'];
+  /** The id. */
+  value: Scalars['String']['output'];
+};
+
+/** One staff action, or one refused attempt at a staff-only action, as recorded when it was answered. */
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  /** The staff member's token subject, the customer's id, the service's name; null for anonymous. */
+  actor?: Maybe<Scalars['String']['output']>;
+  /** Who called: `staff`, `customer`, `anonymous` or `service`. */
+  actorKind: Scalars['String']['output'];
+  /** The ids among its arguments, by path (`input.orderId`); no other argument is kept. */
+  argumentIds: Array<AuditArgumentId>;
+  /** When it was recorded. */
+  at: Scalars['DateTime']['output'];
+  /** The entry's id; later entries have greater ids. */
+  id: Scalars['ID']['output'];
+  /** The root field (`recordPayment`, `cancelOrder`, `syncCatalog`, `reconciliation`, ...). */
+  operation: Scalars['String']['output'];
+  /** The request it was part of: the `x-request-id` the gateway answered, and on every log line of it. */
+  requestId: Scalars['String']['output'];
+  /** `ok`, or the error code the caller got (`FORBIDDEN`, `ORDER_NOT_CANCELLABLE`, ...). */
+  result: Scalars['String']['output'];
+  /** The staff roles the caller's token carried (empty for anyone else). */
+  roles: Array<Scalars['String']['output']>;
+  /** The subgraph that ran it. */
+  subgraph: Scalars['String']['output'];
+};
+
+/** A page of the audit trail. */
+export type AuditEntryConnection = {
+  __typename?: 'AuditEntryConnection';
+  /** The entries of this page, newest first, each with its cursor. */
+  edges: Array<AuditEntryEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+};
+
+/** One entry in a page of the audit trail. */
+export type AuditEntryEdge = {
+  __typename?: 'AuditEntryEdge';
+  /** Opaque cursor: pass it as `after` to read on (older entries). */
+  cursor: Scalars['String']['output'];
+  /** The entry. */
+  node: AuditEntry;
+};
+
 /**
  * A person who buys from the retailer. The phone number is the identity: one phone, one customer,
  * in every system.
@@ -110,6 +162,12 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * The audit trail, newest first: every mutation run by staff (and every reconciliation run), and
+   * every refused attempt at a staff-only one, whoever made it. `actor` and `operation` narrow it to
+   * one caller (staff id, customer id) or one field (`recordPayment`). Admin only.
+   */
+  auditTrail: AuditEntryConnection;
   /** A customer by id. Staff, or the customer themselves. */
   customer?: Maybe<Customer>;
   /** A customer by phone in any usual form. Staff only. */
@@ -120,6 +178,14 @@ export type Query = {
   me?: Maybe<Customer>;
   /** The latest showroom import runs with their progress, newest first. Staff only. */
   showroomImportRuns: Array<ShowroomImportRun>;
+};
+
+
+export type QueryAuditTrailArgs = {
+  actor?: InputMaybe<Scalars['String']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  operation?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -323,8 +389,12 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  Customer: ResolverTypeWrapper<CustomerModel>;
+  AuditArgumentId: ResolverTypeWrapper<AuditArgumentId>;
+  AuditEntry: ResolverTypeWrapper<AuditEntry>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AuditEntryConnection: ResolverTypeWrapper<AuditEntryConnection>;
+  AuditEntryEdge: ResolverTypeWrapper<AuditEntryEdge>;
+  Customer: ResolverTypeWrapper<CustomerModel>;
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
@@ -346,8 +416,12 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  Customer: CustomerModel;
+  AuditArgumentId: AuditArgumentId;
+  AuditEntry: AuditEntry;
   ID: Scalars['ID']['output'];
+  AuditEntryConnection: AuditEntryConnection;
+  AuditEntryEdge: AuditEntryEdge;
+  Customer: CustomerModel;
   CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
   Int: Scalars['Int']['output'];
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
@@ -386,6 +460,34 @@ export type OverrideDirectiveResolver<Result, Parent, ContextType = CustomerCont
 export type ShareableDirectiveArgs = { };
 
 export type ShareableDirectiveResolver<Result, Parent, ContextType = CustomerContext, Args = ShareableDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type AuditArgumentIdResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['AuditArgumentId'] = ResolversParentTypes['AuditArgumentId']> = ResolversObject<{
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type AuditEntryResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = ResolversObject<{
+  actor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  actorKind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  argumentIds?: Resolver<Array<ResolversTypes['AuditArgumentId']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  operation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requestId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  result?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  roles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  subgraph?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type AuditEntryConnectionResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['AuditEntryConnection'] = ResolversParentTypes['AuditEntryConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['AuditEntryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type AuditEntryEdgeResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['AuditEntryEdge'] = ResolversParentTypes['AuditEntryEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
+}>;
 
 export type CustomerResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -435,6 +537,7 @@ export type PageInfoResolvers<ContextType = CustomerContext, ParentType extends 
 }>;
 
 export type QueryResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  auditTrail?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditTrailArgs, 'first'>>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   customerByPhone?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerByPhoneArgs, 'phone'>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
@@ -472,6 +575,10 @@ export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<Resolv
 }
 
 export type Resolvers<ContextType = CustomerContext> = ResolversObject<{
+  AuditArgumentId?: AuditArgumentIdResolvers<ContextType>;
+  AuditEntry?: AuditEntryResolvers<ContextType>;
+  AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
+  AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
