@@ -10,6 +10,13 @@ import type { OutboxEnqueue } from '../platform/outbox.js';
  */
 export const CUSTOMER_IN_CRM_TOPIC = 'customer.in-crm';
 
+/**
+ * The dedupe key of the customer subgraph's own message that creates a registered customer in
+ * RetailCRM: an order placed before its customer is there waits for it (OutboxEnqueue.after)
+ * instead of failing and backing off until it is.
+ */
+export const customerCreateInCrmKey = (customerId: string): string => `customer.create-in-crm:${customerId}`;
+
 export const customerInCrmSchema = z.object({
   customerId: z.string().min(1).max(100),
   /** E.164: the loyalty account's key. */

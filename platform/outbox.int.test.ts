@@ -158,4 +158,41 @@ describe('transactional outbox', () => {
     expect(await next.drain()).toBe(8);
     expect(handled).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
+  it('holds a message that names another (after) until that one is done, then delivers it', async () => {
+    await enqueue(database.db, { topic: 'order', payload: { n: 'order' }, after: 'customer:1' });
+    await enqueue(database.db, { topic: 'customer', payload: { n: 'customer' }, dedupeKey: 'customer:1', availableAt: new Date(Date.now() + 60_000) });
+    const handled: string[] = [];
+    const relay = createOutboxRelay({ db: database.db, logger, handlers: { order: async (p) => void handled.push(p.n), customer: async (p) => void handled.push(p.n) } });
+    // The customer's message is not due for a minute: the order's waits, neither tried nor failed.
+    expect(await relay.drain()).toBe(0);
+    expect((await rows()).find((r) => r.topic === 'order')).toMatchObject({ status: 'pending', attempts: 0 });
+    await database.db.updateTable('platform.outbox').set({ available_at: new Date() }).where('topic', '=', 'customer').execute();
+    expect(await relay.drain()).toBe(2);
+    expect(handled).toEqual(['customer', 'order']);
+    // A message that names one never queued, or one gone to dead letters, is not held by it.
+    await enqueue(database.db, { topic: 'order', payload: { n: 'orphan' }, after: 'customer:never' });
+    await enqueue(database.db, { topic: 'customer', payload: { n: 'dead' }, dedupeKey: 'customer:2' });
+    await database.db.updateTable('platform.outbox').set({ status: 'dead' }).where('dedupe_key', '=', 'customer:2').execute();
+    await enqueue(database.db, { topic: 'order', payload: { n: 'after-dead' }, after: 'customer:2' });
+    expect(await relay.drain()).toBe(2);
+    expect(handled.slice(2).sort()).toEqual(['after-dead', 'orphan']);
+  });
+
+  it('handles up to `concurrency` topics of a batch at once, each topic’s messages one after another in the order they were due', async () => {
+    for (let n = 0; n < 12; n++) await enqueue(database.db, { topic: `t${n % 4}`, payload: { n } });
+    let inFlight = 0;
+    let most = 0;
+    const begun: number[] = [];
+    const slow = async (payload: unknown) => {
+      begun.push((payload as { n: number }).n);
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 30));
+      inFlight--;
+    };
+    const relay = createOutboxRelay({ db: database.db, logger, concurrency: 3, handlers: { t0: slow, t1: slow, t2: slow, t3: slow } });
+    expect(await relay.drain()).toBe(12);
+    expect(most).toBe(3);
+    for (let topic = 0; topic < 4; topic++) expect(begun.filter((n) => n % 4 === topic)).toEqual([topic, topic + 4, topic + 8]);
+    expect((await rows()).every((r) => r.status === 'done' && r.attempts === 1)).toBe(true);
+  });
 });

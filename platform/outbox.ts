@@ -14,6 +14,12 @@ export interface OutboxEnqueue {
   readonly dedupeKey?: string;
   /** Earliest time to deliver; now by default. */
   readonly availableAt?: Date;
+  /**
+   * The dedupe key of a message whose effect this one needs (an order's way to RetailCRM needs its
+   * customer's): not delivered while that message is pending. Once it is done, or dead, or was never
+   * queued, this one goes as any other; its handler still checks what it needs.
+   */
+  readonly after?: string;
 }
 
 /**
@@ -28,6 +34,7 @@ export async function enqueue(executor: Kysely<any>, message: OutboxEnqueue): Pr
       topic: message.topic,
       payload: JSON.stringify(message.payload),
       dedupe_key: message.dedupeKey ?? null,
+      ...(message.after ? { after_key: message.after } : {}),
       ...(message.availableAt ? { available_at: message.availableAt } : {}),
     })
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
@@ -68,6 +75,12 @@ export interface OutboxRelayOptions {
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
   readonly pollIntervalMs?: number;
+  /**
+   * How many topics of a batch are handled at once (1 by default); one topic's messages always go
+   * one after another, in the order they were due. More than one keeps an upstream's budget busy
+   * while one topic's handler does its own database work between calls.
+   */
+  readonly concurrency?: number;
 }
 
 export interface OutboxRelay {
@@ -97,6 +110,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const backoffBase = options.backoffBaseMs ?? 500;
   // A minute at most between tries: after an upstream's outage, its backlog moves again within one.
   const backoffMax = options.backoffMaxMs ?? 60_000;
+  const concurrency = Math.max(1, options.concurrency ?? 1);
   async function claim(): Promise<OutboxMessage[]> {
     if (topics.length === 0) return [];
     const result = await sql<OutboxMessage>`
@@ -104,9 +118,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
          set available_at = now() + ${`${leaseMs} milliseconds`}::interval,
              attempts = attempts + 1
        where id in (
-         select id from platform.outbox
-          where status = 'pending' and available_at <= now() and topic = any(${topics}::text[])
-          order by available_at, id
+         select o.id from platform.outbox o
+          where o.status = 'pending' and o.available_at <= now() and o.topic = any(${topics}::text[])
+            and (o.after_key is null or not exists (select 1 from platform.outbox d where d.dedupe_key = o.after_key and d.status = 'pending'))
+          order by o.available_at, o.id
           limit ${batchSize}
           for update skip locked)
       returning *`.execute(db);
@@ -150,26 +165,39 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       .execute();
   }
 
+  async function handle(message: OutboxMessage): Promise<void> {
+    const handler = options.handlers[message.topic]!;
+    let failure: unknown;
+    try {
+      await handler(message.payload, message);
+    } catch (error) {
+      failure = error ?? new Error('handler failed');
+    }
+    await settle(message, failure);
+  }
+
   async function runOnce(signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) return 0;
     const messages = await claim();
-    let handled = 0;
-    for (const [index, message] of messages.entries()) {
-      if (signal?.aborted) {
-        await giveBack(messages.slice(index));
-        break;
+    // One queue per topic, each in the order its messages were due: a topic's messages are handled
+    // one after another (an order reaches RetailCRM after the one placed before it), different
+    // topics side by side, up to `concurrency`. Once stopped, no message begins.
+    const byTopic = new Map<string, OutboxMessage[]>();
+    for (const message of messages) byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), message]);
+    const queues = [...byTopic.values()];
+    const begun = new Set<OutboxMessage>();
+    const worker = async () => {
+      for (let queue = queues.shift(); queue; queue = queues.shift()) {
+        for (const message of queue) {
+          if (signal?.aborted) return;
+          begun.add(message);
+          await handle(message);
+        }
       }
-      handled++;
-      const handler = options.handlers[message.topic]!;
-      let failure: unknown;
-      try {
-        await handler(message.payload, message);
-      } catch (error) {
-        failure = error ?? new Error('handler failed');
-      }
-      await settle(message, failure);
-    }
-    return handled;
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
+    if (begun.size < messages.length) await giveBack(messages.filter((m) => !begun.has(m)));
+    return begun.size;
   }
 
   async function drain(maxRounds = 100, signal?: AbortSignal): Promise<number> {

@@ -91,6 +91,13 @@ const migrations: Record<string, Migration> = {
       await sql`create trigger audit_log_no_truncate before truncate on platform.audit_log for each statement execute function platform.audit_log_refuse_change()`.execute(db);
     },
   },
+  '0005_outbox_after': {
+    // A message that waits on another's effect names it (OutboxEnqueue.after) rather than failing
+    // and backing off until it is there.
+    async up(db: Kysely<any>) {
+      await sql`alter table platform.outbox add column after_key text`.execute(db);
+    },
+  },
 };
 
 export const platformSchema: SchemaModule = { schema: 'platform', migrations };
@@ -99,6 +106,8 @@ export interface OutboxTable {
   id: Generated<number>;
   topic: string;
   dedupe_key: string | null;
+  /** The dedupe key of a message this one waits for (OutboxEnqueue.after). */
+  after_key: string | null;
   payload: unknown;
   status: Generated<'pending' | 'done' | 'dead'>;
   attempts: Generated<number>;

@@ -102,7 +102,7 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
       for (const client of clients) client.upstream.ownedBy(owner);
     }
 
-    const outbox = { outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS };
+    const outbox = { outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS, outboxConcurrency: config.OUTBOX_CONCURRENCY };
     const background = options.background ?? true;
     const customer = await startCustomerRuntime(
       { db, crm: customerCrm, bonusPlus: customerBonusPlus, logger: logger.child({ subgraph: 'customer' }) },

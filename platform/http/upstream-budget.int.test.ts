@@ -10,7 +10,8 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/test-d
 import { migrateAll } from '../db/migrate.js';
 import { platformSchema } from '../platform.migrations.js';
 import type { RunningServer } from './http-server.js';
-import { runAsBackground, sharedUpstreamBudget } from './upstream-budget.js';
+import { runAsBackground, runIfBudgetFree, sharedUpstreamBudget } from './upstream-budget.js';
+import { UpstreamBusyError } from './upstream-client.js';
 
 const KEY = 'budget-test-key';
 const OTHER_KEY = 'budget-other-key';
@@ -86,6 +87,23 @@ describe('one RetailCRM budget per key', () => {
     const lastInteractive = arrived.findLastIndex((e) => e.path.includes('/it1-'));
     expect(lastInteractive).toBeLessThanOrEqual(5);
     expect(mostInOneSecond(arrived)).toBeLessThanOrEqual(LIMIT);
+  });
+
+  it('work that asks not to wait (runIfBudgetFree) is sent when a slot is free, refused at once with nothing sent when not', async () => {
+    const client = sharedClient();
+    const mark = emulator.journal.length;
+    // The budget is idle: the first such call goes.
+    await runIfBudgetFree(() => client.getCustomer('free1-0', 'externalId'));
+    // Twenty ordinary calls queue for their slots; one that will not wait is refused while they do.
+    const queued = Array.from({ length: 20 }, (_, i) => client.getCustomer(`queued1-${i}`, 'externalId'));
+    await sleep(50);
+    await expect(runIfBudgetFree(() => client.getCustomer('free1-1', 'externalId'))).rejects.toBeInstanceOf(UpstreamBusyError);
+    await Promise.all(queued);
+    // A refusal is not the upstream's failure: the breaker still lets calls through.
+    expect(client.upstream.circuit.state).toBe('closed');
+    await client.close();
+    expect(arrivalsOf(['free1'], mark).map((e) => e.path.split('?')[0])).toEqual(['/api/v5/customers/free1-0']);
+    expect(arrivalsOf(['queued1'], mark)).toHaveLength(20);
   });
 
   it('a Retry-After one client meets holds back the other clients of the key', async () => {

@@ -11,22 +11,45 @@ import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimite
  */
 export type UpstreamPriority = 'interactive' | 'background';
 
-const priorityOfWork = new AsyncLocalStorage<UpstreamPriority>();
+interface WorkKind {
+  readonly priority: UpstreamPriority;
+  /** Start a request only if the budget has a slot free this moment; never queue for one. */
+  readonly onlyIfFreeNow?: boolean;
+}
+
+const kindOfWork = new AsyncLocalStorage<WorkKind>();
 
 /** Runs `work` as background work: every upstream call made inside it gives way to interactive ones. */
 export function runAsBackground<T>(work: () => T): T {
-  return priorityOfWork.run('background', work);
+  return kindOfWork.run({ priority: 'background' }, work);
+}
+
+/**
+ * Runs `work` as interactive work that would rather do without the upstream than wait for it: a
+ * request made inside it starts only if the budget has a slot free now (nobody queued before it),
+ * else fails at once with `UpstreamBusyError`. For what is worth asking when it costs no wait (the
+ * estimate of an order's bonuses at placement), and done later in the background otherwise.
+ */
+export function runIfBudgetFree<T>(work: () => T): T {
+  return kindOfWork.run({ priority: 'interactive', onlyIfFreeNow: true }, work);
 }
 
 /** Background inside `runAsBackground` (periodic tasks, outbox relays), interactive everywhere else (resolvers). */
 export function currentUpstreamPriority(): UpstreamPriority {
-  return priorityOfWork.getStore() ?? 'interactive';
+  return kindOfWork.getStore()?.priority ?? 'interactive';
+}
+
+/** Whether the work running now asked for no wait on the budget (`runIfBudgetFree`). */
+export function onlyIfBudgetFreeNow(): boolean {
+  return kindOfWork.getStore()?.onlyIfFreeNow === true;
 }
 
 /** The request budget of one upstream system and key. */
 export interface UpstreamBudget {
   /** Resolves when one more request may start. Interactive calls waiting in any process go first. */
   take(priority: UpstreamPriority): Promise<void>;
+  /** Takes a slot only if one is free now and no interactive call here waits for one; false otherwise. */
+  tryTake(): Promise<boolean>;
   /** The upstream asked to wait (`Retry-After`, its own limiter): no process starts a request on this key for `ms`. */
   pause(ms: number): Promise<void>;
   /** Lets go of this handle; the last one of a store closes its connections. */
@@ -76,6 +99,11 @@ class Budget {
       if (priority === 'interactive') this.yielding?.abort();
       void this.pump();
     });
+  }
+
+  async tryTakeNow(): Promise<boolean> {
+    if (this.waiting.interactive.length > 0) return false;
+    return (await this.tryTake()) === 0;
   }
 
   async pause(ms: number): Promise<void> {
@@ -151,7 +179,7 @@ function memoryBudget(key: string, requestsPerSecond: number): Budget {
 /** A budget of the caller's own, in memory: a client nobody shares a key with (tests, tools). */
 export function localUpstreamBudget(requestsPerSecond: number): UpstreamBudget {
   const budget = memoryBudget('local', requestsPerSecond);
-  return { take: (p) => budget.take(p), pause: (ms) => budget.pause(ms), release: async () => undefined };
+  return { take: (p) => budget.take(p), tryTake: () => budget.tryTakeNow(), pause: (ms) => budget.pause(ms), release: async () => undefined };
 }
 
 interface PoolEntry {
@@ -224,6 +252,7 @@ export function sharedUpstreamBudget(options: SharedBudgetOptions): UpstreamBudg
   let released = false;
   return {
     take: (priority) => held.budget.take(priority),
+    tryTake: () => held.budget.tryTakeNow(),
     pause: (ms) => held.budget.pause(ms),
     async release() {
       if (released) return;

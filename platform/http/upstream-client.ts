@@ -14,7 +14,8 @@ import {
 } from 'cockatiel';
 import { Counter, Gauge, Histogram, register } from 'prom-client';
 import { Agent, request } from 'undici';
-import { currentUpstreamPriority, localUpstreamBudget, type UpstreamBudget } from './upstream-budget.js';
+import { createLogger, type Logger } from '../logger.js';
+import { currentUpstreamPriority, localUpstreamBudget, onlyIfBudgetFreeNow, type UpstreamBudget } from './upstream-budget.js';
 
 export type UpstreamSystem = 'retailcrm' | 'bonusplus' | 'onec';
 
@@ -78,6 +79,18 @@ export class UpstreamUnavailableError extends Error {
   }
 }
 
+/**
+ * Work that asked not to wait (`runIfBudgetFree`) met a budget with no slot free: nothing was sent.
+ * An UpstreamUnavailableError, so code that does without the upstream when it is down does
+ * without it here too.
+ */
+export class UpstreamBusyError extends UpstreamUnavailableError {
+  constructor(system: UpstreamSystem) {
+    super(system, 'request budget busy; not sent');
+    this.name = 'UpstreamBusyError';
+  }
+}
+
 class RetryableFailure extends Error {
   constructor(
     message: string,
@@ -130,6 +143,23 @@ export function brokenCircuits(): UpstreamCircuit[] {
 }
 
 const RATE_LIMIT_STATUSES = new Set([429, 503]);
+
+let logger: Logger | undefined;
+const upstreamLogger = (): Logger => (logger ??= createLogger('upstream'));
+
+/**
+ * A request's path as a route for logs: no query string, and a segment holding a key (a phone,
+ * a number, a UUID) or an OData key in parentheses becomes a placeholder, so no customer's phone
+ * reaches a log line.
+ */
+export function upstreamRoute(path: string): string {
+  return path
+    .split('?')[0]!
+    .replace(/\([^)]*\)/g, '(:key)')
+    .split('/')
+    .map((segment) => (/\d{3,}|^[0-9a-f-]{16,}$/i.test(segment) || /%2B/i.test(segment) ? ':id' : segment))
+    .join('/');
+}
 
 function retryAfterMs(headers: UpstreamResponse['headers']): number | undefined {
   const value = headers['retry-after'];
@@ -203,8 +233,20 @@ export class UpstreamClient {
   }
 
   async send(req: UpstreamRequest): Promise<UpstreamResponse> {
+    // Asked for no wait (`runIfBudgetFree`): the slot is taken here, before the breaker and the
+    // retries, so that a busy budget is neither a failure of the upstream nor retried.
+    let slotTaken = false;
+    if (this.budget && onlyIfBudgetFreeNow()) {
+      if (!(await this.budget.tryTake())) throw new UpstreamBusyError(this.system);
+      slotTaken = true;
+    }
+    let attempt = 0;
     try {
-      return await this.policy.execute(() => this.attempt(req));
+      return await this.policy.execute(() => {
+        const prepaid = slotTaken;
+        slotTaken = false;
+        return this.logFailure(req, ++attempt, () => this.attempt(req, prepaid));
+      });
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         circuitRefused.inc(this.labels);
@@ -215,8 +257,8 @@ export class UpstreamClient {
     }
   }
 
-  private async attempt(req: UpstreamRequest): Promise<UpstreamResponse> {
-    await this.budget?.take(currentUpstreamPriority());
+  private async attempt(req: UpstreamRequest, slotTaken = false): Promise<UpstreamResponse> {
+    if (!slotTaken) await this.budget?.take(currentUpstreamPriority());
     this.sent++;
     const stop = requestSeconds.startTimer({ system: this.system });
     let response: UpstreamResponse;
@@ -257,6 +299,23 @@ export class UpstreamClient {
       throw new UpstreamUnavailableError(this.system, `answered ${response.status}`, response.status);
     }
     return response;
+  }
+
+  /**
+   * One line per failed attempt (system, route, status, attempt), at warn: written inside the
+   * request or task that made the call, so it carries that request's id.
+   */
+  private async logFailure(req: UpstreamRequest, attempt: number, send: () => Promise<UpstreamResponse>): Promise<UpstreamResponse> {
+    try {
+      return await send();
+    } catch (error) {
+      const status = error instanceof RetryableFailure || error instanceof UpstreamUnavailableError ? error.status : undefined;
+      upstreamLogger().warn(
+        { system: this.system, client: this.owner, route: `${req.method} ${upstreamRoute(req.path)}`, status: status ?? null, attempt, error: (error as Error).message },
+        'upstream call failed',
+      );
+      throw error;
+    }
   }
 
   // RetailCRM answers its rate limit with 503 and a JSON envelope; a bare 503 is an outage.

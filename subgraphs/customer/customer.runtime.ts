@@ -20,6 +20,8 @@ export interface CustomerRuntimeOptions {
   readonly syncIntervalMs: number;
   readonly outboxPollMs: number;
   readonly outboxMaxAttempts: number;
+  /** Messages each relay handles at once (OUTBOX_CONCURRENCY). */
+  readonly outboxConcurrency?: number;
   /** How often the showroom import runs by itself (at start-up, then after each run); 0 or absent: only on demand. */
   readonly showroomImportIntervalMs?: number;
   /** Background work (sync, relay) starts unless false: tests drive it by hand. */
@@ -76,6 +78,7 @@ export async function startCustomerRuntime(deps: CustomerDeps, options: Customer
     handlers: customerOutboxHandlers(deps),
     logger: deps.logger,
     maxAttempts: options.outboxMaxAttempts,
+    ...(options.outboxConcurrency ? { concurrency: options.outboxConcurrency } : {}),
     pollIntervalMs: options.outboxPollMs,
   });
   const server = await startSubgraph(buildCustomerSubgraph({ ...deps, startShowroomImport }), { port: options.port, identitySecret: options.identitySecret, logger: deps.logger, ...(options.host ? { host: options.host } : {}) });

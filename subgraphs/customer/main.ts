@@ -23,6 +23,7 @@ await runService('customer', async (config, db, logger) => {
       syncIntervalMs: config.CUSTOMER_SYNC_INTERVAL_MS,
       outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS,
       outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+      outboxConcurrency: config.OUTBOX_CONCURRENCY,
       showroomImportIntervalMs: config.CUSTOMER_SHOWROOM_IMPORT_INTERVAL_MS,
     },
   );

@@ -24,6 +24,8 @@ export interface LoyaltyRuntimeOptions {
   readonly identitySecret: string;
   readonly outboxPollMs: number;
   readonly outboxMaxAttempts: number;
+  /** Messages each relay handles at once (OUTBOX_CONCURRENCY). */
+  readonly outboxConcurrency?: number;
   /** How often the expiring-bonuses warning run looks for lots to warn about; daily by default. */
   readonly expiryCheckIntervalMs?: number;
   /** How often BonusPlus's own changes are looked for and pushed to the CRM cards; 5 minutes by default. */
@@ -73,6 +75,7 @@ export async function startLoyaltyRuntime(deps: LoyaltyDeps, options: LoyaltyRun
     handlers: loyaltyOutboxHandlers(deps),
     logger: deps.logger,
     maxAttempts: options.outboxMaxAttempts,
+    ...(options.outboxConcurrency ? { concurrency: options.outboxConcurrency } : {}),
     pollIntervalMs: options.outboxPollMs,
   });
   const expiryWarnings = createPeriodicTask('bonus expiry warnings', options.expiryCheckIntervalMs ?? DAY_MS, () => queueExpiryWarnings(deps), deps.logger);

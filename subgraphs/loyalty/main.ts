@@ -31,6 +31,7 @@ await runService('loyalty', async (config, db, logger) => {
       identitySecret: config.GATEWAY_IDENTITY_SECRET,
       outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS,
       outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+      outboxConcurrency: config.OUTBOX_CONCURRENCY,
       expiryCheckIntervalMs: config.LOYALTY_EXPIRY_CHECK_INTERVAL_MS,
     },
   );

@@ -9,6 +9,7 @@ export const orderSettings = (config: Config): OrderSettings => ({
   holdTtlSeconds: config.ORDER_HOLD_TTL_SECONDS,
   placementTimeoutMs: config.ORDER_PLACEMENT_TIMEOUT_MS,
   customerReturns: config.ORDER_CUSTOMER_RETURNS,
+  calculationCacheSeconds: config.ORDER_BONUS_CALCULATION_CACHE_SECONDS,
 });
 
 export const orderRuntimeOptions = (config: Config): OrderRuntimeOptions => ({
@@ -20,6 +21,7 @@ export const orderRuntimeOptions = (config: Config): OrderRuntimeOptions => ({
   expiryIntervalMs: config.ORDER_EXPIRY_INTERVAL_MS,
   outboxPollMs: config.OUTBOX_POLL_INTERVAL_MS,
   outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+  outboxConcurrency: config.OUTBOX_CONCURRENCY,
   idempotencyRetentionHours: config.IDEMPOTENCY_RETENTION_HOURS,
 });
 

@@ -3,6 +3,7 @@ import type { BonusPlusCustomersPort, BonusPlusRetailPort } from '../../connecto
 import type { OneCOrdersPort } from '../../connectors/onec/onec-orders.port.js';
 import type { RetailCrmOrdersPort } from '../../connectors/retailcrm/retailcrm-orders.port.js';
 import type { Logger } from '../../platform/logger.js';
+import type { CalculationCache } from './checkout/calculation-cache.js';
 import type { CustomerDirectory, InventoryService } from './graph-services.js';
 
 export interface OrderSettings {
@@ -12,6 +13,8 @@ export interface OrderSettings {
   readonly placementTimeoutMs: number;
   /** Whether customers may return their own orders through the graph (or only staff may). */
   readonly customerReturns: boolean;
+  /** How long a BonusPlus calculation of a cart is remembered (0: not at all). */
+  readonly calculationCacheSeconds?: number;
 }
 
 /** What the order subgraph needs from the outside world. */
@@ -24,4 +27,6 @@ export interface OrderDeps {
   readonly inventory: InventoryService;
   readonly logger: Logger;
   readonly settings: OrderSettings;
+  /** BonusPlus's calculations remembered for a moment (`withCalculationCache`); absent, every quote asks. */
+  readonly calculations?: CalculationCache;
 }

@@ -155,6 +155,13 @@ const migrations: Record<string, Migration> = {
       await runScript(db, `alter table ordering.orders add column sale_figures_at timestamptz`);
     },
   },
+  '0005_bonus_figures_pending': {
+    async up(db) {
+      // An order placed while BonusPlus had no request to spare for its estimate: what it will earn
+      // is asked in the background, before it is sent to RetailCRM (or fixed by its sale).
+      await runScript(db, `alter table ordering.orders add column bonus_figures_pending boolean not null default false`);
+    },
+  },
 };
 
 export const orderSchema: SchemaModule = { schema: 'ordering', migrations };

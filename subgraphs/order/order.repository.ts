@@ -48,6 +48,34 @@ export async function updateOrder(executor: Kysely<any>, id: string, patch: Upda
 }
 
 /**
+ * The version of a customer's bonuses as far as our orders know them: the latest change of any of
+ * their orders, which every placement, payment, cancel, return and expiry makes. A remembered
+ * BonusPlus calculation under an older version is not theirs any more.
+ */
+export async function bonusVersionOf(executor: Kysely<any>, customerId: string): Promise<string> {
+  const row = await of(executor)
+    .selectFrom('ordering.orders')
+    // The predicate of orders_customer_idx, so that the index answers it.
+    .where('customer_id', '=', customerId)
+    .where('state', 'not in', ['PENDING', 'FAILED'])
+    .select((eb) => [eb.fn.max('updated_at').as('latest'), eb.fn.countAll<string>().as('n')])
+    .executeTakeFirst();
+  const latest = row?.latest as Date | string | null | undefined;
+  return `${latest ? new Date(latest).getTime() : 0}:${row?.n ?? 0}`;
+}
+
+/** Sets each line's earned bonuses (by line number) and the order's total of them; lines not named keep theirs. */
+export async function setEarnedBonuses(executor: Kysely<any>, orderId: string, lines: readonly OrderLineRow[], earnedByLine: ReadonlyMap<number, number>, patch: Updateable<OrdersTable> = {}): Promise<void> {
+  let total = 0;
+  for (const line of lines) {
+    const figure = earnedByLine.get(line.line_no) ?? line.bonuses_earned;
+    total += figure;
+    if (figure !== line.bonuses_earned) await of(executor).updateTable('ordering.order_lines').set({ bonuses_earned: figure }).where('order_id', '=', orderId).where('line_no', '=', line.line_no).execute();
+  }
+  await of(executor).updateTable('ordering.orders').set({ ...patch, bonuses_earned: total }).where('id', '=', orderId).execute();
+}
+
+/**
  * Records which RetailCRM item is each line (matched by offer: an order has one line per offer),
  * for lines that have none yet. Items the graph split off for returns are not the lines' own.
  */

@@ -5,10 +5,11 @@ import { canSee, requireSelfOrStaff, requireStaff, type Identity } from '../../p
 import { DateTimeScalar } from '../../platform/scalars.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import { cancelOrder } from './cancel/cancel.service.js';
-import { quoteCart } from './checkout/checkout.service.js';
+import { quoteCart, type Calculating } from './checkout/checkout.service.js';
 import { retryOneCPosting } from './onec/onec-exchange.service.js';
 import type { OrderContext } from './order.context.js';
 import { isVisible, orderFromRow } from './order.model.js';
+import { bonusVersionOf } from './order.repository.js';
 import { recordPayment } from './payment/payment.service.js';
 import { placeOrder } from './placement/place-order.service.js';
 import { reconcileOrders } from './reconciliation/reconciliation.service.js';
@@ -16,8 +17,8 @@ import { previewReturn, returnOrderLines } from './returns/return.service.js';
 
 const MAX_PAGE = 100;
 
-/** Whose phone a quote is for: the caller's own, a customer named by staff, or nobody (anonymous). */
-async function quotingPhone(ctx: OrderContext, customerId: string | null | undefined): Promise<string | null> {
+/** Whose quote it is: the caller's own, a customer named by staff, or nobody (anonymous, or a customer without a phone). */
+async function quotingFor(ctx: OrderContext, customerId: string | null | undefined): Promise<Calculating | null> {
   const identity: Identity = ctx.identity;
   let id: string | undefined;
   if (identity.kind === 'customer') {
@@ -29,7 +30,8 @@ async function quotingPhone(ctx: OrderContext, customerId: string | null | undef
     throw unauthenticated('Sign in to quote for a customer');
   }
   if (!id) return null;
-  return (await ctx.deps.customers.customer(id))?.phone ?? null;
+  const [customer, version] = await Promise.all([ctx.deps.customers.customer(id), bonusVersionOf(ctx.deps.db, id)]);
+  return customer?.phone ? { phone: customer.phone, version } : null;
 }
 
 function visibleOrder(ctx: OrderContext, row: Awaited<ReturnType<OrderContext['orderById']['load']>>) {
@@ -44,7 +46,7 @@ function visibleOrder(ctx: OrderContext, row: Awaited<ReturnType<OrderContext['o
 export const orderResolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
-    checkoutQuote: (_p, { cart, bonusesToSpend, customerId }, ctx) => quoteCart(ctx.deps, () => quotingPhone(ctx, customerId), cart, bonusesToSpend),
+    checkoutQuote: (_p, { cart, bonusesToSpend, customerId }, ctx) => quoteCart(ctx.deps, () => quotingFor(ctx, customerId), cart, bonusesToSpend),
     returnPreview: (_p, { orderId, lines }, ctx) => previewReturn(ctx.deps, ctx.identity, orderId, lines),
     reconciliation: (_p, _a, ctx) => {
       requireStaff(ctx.identity, 'admin');

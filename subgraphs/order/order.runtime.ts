@@ -15,6 +15,7 @@ import { releaseOrderHolds } from './placement/order-holds.service.js';
 import { syncOrders, type OrderSyncResult } from './crm-sync/order-sync.service.js';
 import { registerSale } from './payment/payment.service.js';
 import { completeReturn } from './returns/return.service.js';
+import { createCalculationCache, forgettingCalculations } from './checkout/calculation-cache.js';
 
 export interface OrderRuntimeOptions {
   readonly port: number;
@@ -25,6 +26,8 @@ export interface OrderRuntimeOptions {
   readonly expiryIntervalMs: number;
   readonly outboxPollMs: number;
   readonly outboxMaxAttempts: number;
+  /** Messages each relay handles at once (OUTBOX_CONCURRENCY). */
+  readonly outboxConcurrency?: number;
   /** How long this subgraph's idempotency keys (the only ones in the graph) replay their answer; 24 h when absent. */
   readonly idempotencyRetentionHours?: number;
   /** Background work (syncs, expiry, relay) starts unless false: tests drive it by hand. */
@@ -69,7 +72,9 @@ export const orderOutboxHandlers = (deps: OrderDeps): Record<string, OutboxHandl
 });
 
 /** The order subgraph as a running service: HTTP server, RetailCRM and 1C syncs, expiry and outbox relay. */
-export async function startOrderRuntime(deps: OrderDeps, options: OrderRuntimeOptions): Promise<OrderRuntime> {
+export async function startOrderRuntime(given: OrderDeps, options: OrderRuntimeOptions): Promise<OrderRuntime> {
+  const calculations = given.calculations ?? createCalculationCache(given.settings.calculationCacheSeconds ?? 0);
+  const deps: OrderDeps = { ...given, bonusPlus: forgettingCalculations(given.bonusPlus, calculations), ...(calculations ? { calculations } : {}) };
   const references = crmReferences(deps.crm);
   const sync = createPeriodicTask('order history sync', options.syncIntervalMs, (signal) => syncOrders(deps, references, signal), deps.logger);
   const oneCPoll = createPeriodicTask('1C order states', options.oneCPollIntervalMs, (signal) => pollOneCStates(deps, { signal }), deps.logger);
@@ -84,6 +89,7 @@ export async function startOrderRuntime(deps: OrderDeps, options: OrderRuntimeOp
     handlers: orderOutboxHandlers(deps),
     logger: deps.logger,
     maxAttempts: options.outboxMaxAttempts,
+    ...(options.outboxConcurrency ? { concurrency: options.outboxConcurrency } : {}),
     pollIntervalMs: options.outboxPollMs,
   });
   // This subgraph owns every idempotent mutation, so its process is the one that forgets old keys.

@@ -35,6 +35,8 @@ export interface OrdersTable {
   sale_registered_at: Date | null;
   /** When the sale's calculation fixed each line's earned bonuses (before the sale was sent). */
   sale_figures_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Placed without BonusPlus's estimate of what it earns: asked in the background (0 until then). */
+  bonus_figures_pending: Generated<boolean>;
   stock_hold_id: string | null;
   /** Where the held units are: the 1C orders are made per warehouse from this. */
   stock_hold_lines: ColumnType<HeldStockLine[] | null, string | null, string | null>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { customerCreateInCrmKey } from '../../../contracts/customer-in-crm.message.js';
 import type { OutboxEnqueue } from '../../../platform/outbox.js';
 
 /**
@@ -15,5 +16,5 @@ export type CreateInCrmRequest = z.infer<typeof createInCrmSchema>;
 export const createInCrmMessage = (customerId: string): OutboxEnqueue => ({
   topic: CREATE_IN_CRM_TOPIC,
   payload: { customerId } satisfies CreateInCrmRequest,
-  dedupeKey: `${CREATE_IN_CRM_TOPIC}:${customerId}`,
+  dedupeKey: customerCreateInCrmKey(customerId),
 });

@@ -89,17 +89,32 @@ export function debitError(problem: BpDebitProblem, figures: { requested: number
 /** Customer not (yet) enrolled in BonusPlus: no bonuses to spend, none earned. */
 const isUnknownCustomer = (error: unknown) => error instanceof BonusPlusRetailError && error.code === 'CUSTOMER_NOT_FOUND';
 
+/** Whose bonuses a calculation is for: the phone BonusPlus knows them by, and the version of their bonuses in our orders (`bonusVersionOf`). */
+export interface Calculating {
+  readonly phone: string;
+  readonly version: string;
+}
+
 /**
- * Asks BonusPlus what the cart spends and earns (`retail/calc`). Undefined when the customer is not
- * in the program. BonusPlus unreachable: UpstreamUnavailableError, for the caller to decide.
+ * Asks BonusPlus what the cart spends and earns (`retail/calc`), or takes its answer from the
+ * calculation cache when the same customer, at the same version of their bonuses, asked for the
+ * same cart a moment ago. Undefined when the customer is not in the program (never remembered:
+ * enrolment may follow at any moment). BonusPlus unreachable: UpstreamUnavailableError, for the
+ * caller to decide.
  */
-export async function calculate(deps: OrderDeps, phone: string, lines: readonly PricedLine[], bonusDebit: number): Promise<BpCalculation | undefined> {
+export async function calculate(deps: OrderDeps, who: Calculating, lines: readonly PricedLine[], bonusDebit: number): Promise<BpCalculation | undefined> {
+  const sale = { phone: who.phone, items: saleItems(lines), bonusDebit };
   try {
-    return await deps.bonusPlus.calculate({ phone, items: saleItems(lines), bonusDebit });
+    return deps.calculations ? await deps.calculations.calculate(sale, who.version, () => deps.bonusPlus.calculate(sale)) : await deps.bonusPlus.calculate(sale);
   } catch (error) {
     if (isUnknownCustomer(error)) return undefined;
     throw error;
   }
+}
+
+/** A remembered calculation of this cart, if there is one; never asks BonusPlus. */
+export function rememberedCalculation(deps: OrderDeps, who: Calculating, lines: readonly PricedLine[], bonusDebit: number): BpCalculation | undefined {
+  return deps.calculations?.peek({ phone: who.phone, items: saleItems(lines), bonusDebit }, who.version);
 }
 
 export interface QuoteLine {
@@ -132,19 +147,19 @@ export interface Quote {
  * Without a phone (anonymous, or a customer without one) the quote has no bonus figures; with
  * BonusPlus down it has none either and says so (`loyaltyAvailable`), rather than failing (R18).
  */
-export async function quoteCart(deps: OrderDeps, phoneOf: () => Promise<string | null>, cart: CartInput, bonusesToSpend: number | null | undefined): Promise<Quote> {
+export async function quoteCart(deps: OrderDeps, whoOf: () => Promise<Calculating | null>, cart: CartInput, bonusesToSpend: number | null | undefined): Promise<Quote> {
   const requested = bonusesSchema.safeParse(bonusesToSpend ?? 0);
   if (!requested.success) throw invalid('bonusesToSpend', requested.error);
   // Whose quote it is and what the cart costs are independent questions to two subgraphs.
-  const [lines, phone] = await Promise.all([priceCart(deps, cart), phoneOf()]);
+  const [lines, who] = await Promise.all([priceCart(deps, cart), whoOf()]);
   let calc: BpCalculation | undefined;
   let balance = 0;
-  let loyaltyAvailable = phone !== null;
-  if (phone) {
+  let loyaltyAvailable = who !== null;
+  if (who) {
     try {
-      calc = await calculate(deps, phone, lines, requested.data);
+      calc = await calculate(deps, who, lines, requested.data);
       // The calculation carries the balance; an older BonusPlus that does not is asked separately.
-      balance = calc ? (calc.availableBonuses ?? (await deps.bonusPlus.findCustomer(phone))?.availableBonuses ?? 0) : 0;
+      balance = calc ? (calc.availableBonuses ?? (await deps.bonusPlus.findCustomer(who.phone))?.availableBonuses ?? 0) : 0;
     } catch (error) {
       if (!(error instanceof UpstreamUnavailableError)) throw error;
       loyaltyAvailable = false;

@@ -13,7 +13,7 @@ import type { CrmReferences } from '../crm-sync/crm-references.js';
 import type { OrderDeps } from '../order.deps.js';
 import type { OrderDb, OrderLineRow, OrderRow, OrderState } from '../order.table.js';
 import { isVisible, orderFromRow, UNCERTAIN_PAYMENT, type Order } from '../order.model.js';
-import { findOrder, linesOfOrders, updateOrder } from '../order.repository.js';
+import { findOrder, linesOfOrders, setEarnedBonuses, updateOrder } from '../order.repository.js';
 import { applyCrmOrder, paidInCrm } from '../crm-sync/order-sync.service.js';
 import { createOrderInCrm, CustomerNotInCrmYet } from '../placement/place-order.service.js';
 import { queuePendingBonuses } from '../pending-bonuses.service.js';
@@ -71,13 +71,7 @@ async function fixSaleFigures(deps: OrderDeps, order: OrderRow, lines: readonly 
     const db = trx as Kysely<OrderDb>;
     const fixed = await db.updateTable('ordering.orders').set({ sale_figures_at: new Date() }).where('id', '=', order.id).where('sale_figures_at', 'is', null).returning('id').executeTakeFirst();
     if (!fixed) return; // another delivery of the sale fixed them first
-    let total = 0;
-    for (const line of lines) {
-      const figure = earned.get(String(line.line_no)) ?? line.bonuses_earned;
-      total += figure;
-      if (figure !== line.bonuses_earned) await db.updateTable('ordering.order_lines').set({ bonuses_earned: figure }).where('order_id', '=', order.id).where('line_no', '=', line.line_no).execute();
-    }
-    await db.updateTable('ordering.orders').set({ bonuses_earned: total }).where('id', '=', order.id).execute();
+    await setEarnedBonuses(trx, order.id, lines, new Map([...earned].map(([ext, figure]) => [Number(ext), figure])), { bonus_figures_pending: false });
   });
 }
 

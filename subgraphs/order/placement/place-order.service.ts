@@ -4,17 +4,19 @@ import { z } from 'zod';
 import { BonusPlusRetailError, type BpCalculation } from '../../../connectors/bonusplus/bonusplus.port.js';
 import type { CrmOrderInput } from '../../../connectors/retailcrm/retailcrm-orders.port.js';
 import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../../platform/errors.js';
-import { UpstreamUnavailableError } from '../../../platform/http/upstream-client.js';
+import { runIfBudgetFree } from '../../../platform/http/upstream-budget.js';
+import { UpstreamBusyError, UpstreamUnavailableError } from '../../../platform/http/upstream-client.js';
 import { idempotencyKeySchema, withIdempotency } from '../../../platform/idempotency.js';
 import { isStaff, type Identity } from '../../../platform/identity.js';
 import { enqueue, PermanentFailure } from '../../../platform/outbox.js';
+import { customerCreateInCrmKey } from '../../../contracts/customer-in-crm.message.js';
 import { loyaltyRefreshMessage } from '../../../contracts/loyalty-refresh.message.js';
-import { bonusesSchema, calculate, debitError, invalid, priceCart, withBonuses, type CartInput } from '../checkout/checkout.service.js';
+import { bonusesSchema, calculate, debitError, invalid, priceCart, rememberedCalculation, saleItems, withBonuses, type CartInput } from '../checkout/checkout.service.js';
 import type { OrderCustomer } from '../graph-services.js';
 import type { OrderDeps } from '../order.deps.js';
 import { createInCrmMessage, crmStatusMessage, ORDER_TOPICS, releaseHoldsMessage } from '../order.messages.js';
 import { orderFromRow, type Order } from '../order.model.js';
-import { findOrder, findOrderByKey, insertOrder, linesOfOrders, linkCrmItems, updateOrder } from '../order.repository.js';
+import { bonusVersionOf, findOrder, findOrderByKey, insertOrder, linesOfOrders, linkCrmItems, setEarnedBonuses, updateOrder } from '../order.repository.js';
 import type { OrderDb, OrderLineRow, OrderRow } from '../order.table.js';
 
 const of = (executor: Kysely<any>) => executor as Kysely<OrderDb>;
@@ -75,15 +77,15 @@ export async function placeOrder(deps: OrderDeps, identity: Identity, input: Pla
     const existing = await findOrderByKey(deps.db, key);
     if (existing && existing.state !== 'PENDING') return orderFromRow(existing);
     // A PENDING order under this key is a placement whose process died: carry it on.
-    const pending = existing ?? (await startPlacement(deps, key, request));
-    return orderFromRow(await finishPlacement(deps, pending));
+    const started: { order: OrderRow; customer?: OrderCustomer } = existing ? { order: existing } : await startPlacement(deps, key, request);
+    return orderFromRow(await finishPlacement(deps, started.order, started.customer));
   });
 }
 
 type PlacementRequest = { customerId: string; cart: CartInput; bonusesToSpend: number; deliveryAddress: string | null; comment: string | null };
 
 /** Checks the cart and the bonuses before anything is held, and records the order as PENDING. */
-async function startPlacement(deps: OrderDeps, key: string, request: PlacementRequest): Promise<OrderRow> {
+async function startPlacement(deps: OrderDeps, key: string, request: PlacementRequest): Promise<{ order: OrderRow; customer: OrderCustomer }> {
   const customer = await deps.customers.customer(request.customerId);
   if (!customer) throw notFound('No such customer');
   const lines = await priceCart(deps, request.cart);
@@ -91,13 +93,20 @@ async function startPlacement(deps: OrderDeps, key: string, request: PlacementRe
   if (short.length > 0) throw outOfStock(short.map((l) => ({ offerId: l.offerId, requested: l.quantity, available: l.available })));
 
   let calc: BpCalculation | undefined;
+  let figuresPending = false;
   if (customer.phone) {
+    const who = { phone: customer.phone, version: await bonusVersionOf(deps.db, customer.id) };
     try {
-      calc = await calculate(deps, customer.phone, lines, request.bonusesToSpend);
+      // An order that spends bonuses needs BonusPlus's word on caps and multiples now (R5), and waits
+      // for it. One that spends none needs only an estimate of what it earns: the checkout's own
+      // calculation if remembered, else BonusPlus if it has a request to spare this moment; else the
+      // estimate is asked in the background, and placement never queues behind BonusPlus's limit.
+      calc = request.bonusesToSpend > 0 ? await calculate(deps, who, lines, request.bonusesToSpend) : (rememberedCalculation(deps, who, lines, 0) ?? (await runIfBudgetFree(() => calculate(deps, who, lines, 0))));
     } catch (error) {
       // Without the loyalty program an order may still go through, but never one that spends bonuses (R18).
       if (!(error instanceof UpstreamUnavailableError) || request.bonusesToSpend > 0) throw mapUpstream(error);
-      deps.logger.warn({ customerId: customer.id }, 'BonusPlus unavailable: order placed without bonus figures');
+      figuresPending = true;
+      if (!(error instanceof UpstreamBusyError)) deps.logger.warn({ customerId: customer.id }, 'BonusPlus unavailable: order placed without bonus figures');
     }
   }
   if (request.bonusesToSpend > 0) {
@@ -149,10 +158,11 @@ async function startPlacement(deps: OrderDeps, key: string, request: PlacementRe
       comment: request.comment,
       failure: null,
       crm_created_at: null,
+      bonus_figures_pending: figuresPending,
     },
     rows,
   );
-  return (await findOrder(deps.db, id))!;
+  return { order: (await findOrder(deps.db, id))!, customer };
 }
 
 /**
@@ -160,7 +170,7 @@ async function startPlacement(deps: OrderDeps, key: string, request: PlacementRe
  * RetailCRM; undoes the holds on a failure. RetailCRM is not called here: its 10 requests a second
  * for the whole retailer must not bound how fast orders are taken, and its outage refuses nothing.
  */
-async function finishPlacement(deps: OrderDeps, start: OrderRow): Promise<OrderRow> {
+async function finishPlacement(deps: OrderDeps, start: OrderRow, customer?: OrderCustomer): Promise<OrderRow> {
   let order = start;
   const lines = await linesOfOrders(deps.db, [order.id]);
   try {
@@ -176,7 +186,8 @@ async function finishPlacement(deps: OrderDeps, start: OrderRow): Promise<OrderR
     return await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
       const placed = await updateOrder(trx, order.id, { state: 'PLACED', crm_status_group: 'new' }, ['PENDING']);
       if (!placed) throw placementUndone(order.id);
-      await enqueue(trx, createInCrmMessage(order.id));
+      // A customer who signed up a moment ago may not be in RetailCRM yet: the order follows them there.
+      await enqueue(trx, { ...createInCrmMessage(order.id), ...(customer && !customer.retailCrmId ? { after: customerCreateInCrmKey(customer.id) } : {}) });
       if (order.bonuses_spent > 0 && order.phone) await enqueue(trx, loyaltyRefreshMessage(order.phone));
       await queuePendingBonuses(trx, order.id);
       return placed;
@@ -219,6 +230,7 @@ export async function createOrderInCrm(deps: OrderDeps, orderId: string): Promis
   const customer = await deps.customers.customer(order.customer_id);
   if (!customer) throw new PermanentFailure(`order ${order.id}: customer ${order.customer_id} is unknown`);
   if (!customer.retailCrmId) throw new CustomerNotInCrmYet(customer.id);
+  if (order.bonus_figures_pending) await estimateEarnedBonuses(deps, order);
   const lines = await linesOfOrders(deps.db, [order.id]);
   const { order: crmOrder } = await deps.crm.createOrder(crmOrderInput(order, lines, customer));
   return (deps.db as Kysely<any>).transaction().execute(async (trx) => {
@@ -227,6 +239,34 @@ export async function createOrderInCrm(deps: OrderDeps, orderId: string): Promis
     await linkCrmItems(trx, order.id, crmOrder.items);
     if (now.state === 'CANCELLED' || now.state === 'EXPIRED') await enqueue(trx, crmStatusMessage({ orderId: order.id, status: 'cancel-other' }));
     return recorded;
+  });
+}
+
+/**
+ * What an order placed without BonusPlus's estimate earns, asked now (before RetailCRM gets the
+ * order with its lines' figures), once: recorded with the pending bonuses it tells the loyalty side.
+ * BonusPlus still unreachable or the customer not in the program: the order goes on without, and
+ * its sale fixes the figures (`registerSale`).
+ */
+async function estimateEarnedBonuses(deps: OrderDeps, order: OrderRow): Promise<void> {
+  const lines = await linesOfOrders(deps.db, [order.id]);
+  let calc: BpCalculation | undefined;
+  try {
+    const priced = lines.map((l) => ({ lineNo: l.line_no, offerId: l.offer_id, quantity: l.quantity, price: l.price, sum: l.price * l.quantity }));
+    if (order.phone) calc = await deps.bonusPlus.calculate({ phone: order.phone, items: saleItems(priced), bonusDebit: 0 }).catch((error) => {
+      if (error instanceof BonusPlusRetailError && error.code === 'CUSTOMER_NOT_FOUND') return undefined;
+      throw error;
+    });
+  } catch (error) {
+    if (!(error instanceof UpstreamUnavailableError)) throw error;
+    deps.logger.warn({ orderId: order.id }, 'BonusPlus unavailable: the order goes to RetailCRM without its earned bonuses; its sale fixes them');
+    return;
+  }
+  await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
+    const still = await of(trx).selectFrom('ordering.orders').select(['bonus_figures_pending', 'sale_figures_at']).where('id', '=', order.id).forUpdate().executeTakeFirst();
+    if (!still?.bonus_figures_pending || still.sale_figures_at) return;
+    await setEarnedBonuses(trx, order.id, lines, new Map((calc?.lines ?? []).map((l) => [Number(l.ext), l.earned])), { bonus_figures_pending: false });
+    await queuePendingBonuses(trx, order.id);
   });
 }
 
