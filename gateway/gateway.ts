@@ -9,6 +9,7 @@ import { AppError, formatError, toGraphQLError, unauthenticated } from '../platf
 import { apolloHandler, listen, metricsRoute, sendJson, sendReadiness, type RunningServer } from '../platform/http/http-server.js';
 import { ANONYMOUS, IDENTITY_HEADER, identitySigner, type Identity } from '../platform/identity.js';
 import type { Logger } from '../platform/logger.js';
+import { currentRequestId, REQUEST_ID_HEADER, requestScopePlugin, withRequestScope } from '../platform/request-context.js';
 import { consoleRoutes } from './console.js';
 import { inputGuard } from './input-guard.js';
 import { playgroundHtml } from './playground.js';
@@ -69,6 +70,8 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<GatewayContex
     const signed = (ctx.signedIdentity ??= this.sign(identity));
     request.http?.headers.set(IDENTITY_HEADER, await signed);
     if (ctx.deadline !== undefined) request.http?.headers.set(DEADLINE_HEADER, String(ctx.deadline));
+    const requestId = currentRequestId();
+    if (requestId) request.http?.headers.set(REQUEST_ID_HEADER, requestId);
   }
 }
 
@@ -152,7 +155,7 @@ export function createGateway(options: GatewayOptions) {
     ...(safelist ? { persistedQueries: safelist.persistedQueries } : {}),
     introspection: options.introspection ?? options.development === true,
     // graphql-armor's types point at Apollo's CJS build; the plugins are the same objects.
-    plugins: [...(safelist ? [safelist.plugin] : []), ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), inputGuard<GatewayContext>(), oneMoneyMutationPlugin<GatewayContext>(), ...(limits ? [limits.plugin] : []), ApolloServerPluginLandingPageDisabled()],
+    plugins: [requestScopePlugin<GatewayContext>(), ...(safelist ? [safelist.plugin] : []), ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), inputGuard<GatewayContext>(), oneMoneyMutationPlugin<GatewayContext>(), ...(limits ? [limits.plugin] : []), ApolloServerPluginLandingPageDisabled()],
     validationRules: [...(armor.validationRules as ValidationRule[]), ...shape.validationRules],
     parseOptions: shape.parseOptions,
   });
@@ -189,7 +192,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const subgraphHealthUrls = Object.values(options.subgraphUrls).map((u) => u.replace(/\/graphql$/, '/health'));
   const running = await listen(
     {
-      '/graphql': async (req, res) => {
+      // The request id is made here, before the limits, so a refusal carries one too.
+      '/graphql': withRequestScope({ source: 'edge', logger: options.logger }, async (req, res) => {
         if (options.development && req.method === 'GET' && !new URL(req.url ?? '/', 'http://x').searchParams.has('query') && req.headers.accept?.includes('text/html')) {
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(await playgroundHtml());
           return;
@@ -197,7 +201,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         const refused = await limits?.admit(req, () => verifyCaller(req));
         if (refused) return sendJson(res, refused.status, refused.body, refused.headers);
         return graphql(req, res);
-      },
+      }),
       // The playground and the process's figures are for whoever runs the graph, not its callers.
       ...(options.development
         ? {
