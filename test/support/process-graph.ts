@@ -44,8 +44,9 @@ function newestSource(dir: string, newest = 0): number {
   return newest;
 }
 
-/** `node dist/….js` when the build is current, else `node --import tsx ….ts`. */
-function commandOf(service: ServiceName): string[] {
+/** `node dist/….js` when the build is current, else `node --import tsx ….ts`; always the compiled one under another root. */
+function commandOf(service: ServiceName, root?: string): string[] {
+  if (root) return [join(root, 'dist', `${ENTRY[service]}.js`)];
   const compiled = join(ROOT, 'dist', `${ENTRY[service]}.js`);
   if (existsSync(compiled) && statSync(compiled).mtimeMs >= newestSourceOnce()) return [compiled];
   return ['--import', 'tsx', join(ROOT, `${ENTRY[service]}.ts`)];
@@ -94,6 +95,11 @@ export interface ProcessGraphOptions {
    * part, without a load balancer in the test.
    */
   readonly replicas?: boolean;
+  /**
+   * Another directory holding a build (its `dist/` and `node_modules/`, e.g. the image's runtime
+   * stage reproduced by test/docker-image.int.test.ts): the services run from there, compiled.
+   */
+  readonly root?: string;
 }
 
 export async function startProcessGraph(env: Record<string, string> = {}, options: ProcessGraphOptions = {}): Promise<ProcessGraph> {
@@ -121,6 +127,8 @@ export async function startProcessGraph(env: Record<string, string> = {}, option
     ...env,
   };
   const config = loadConfig(fullEnv);
+  // Production checks every token's issuer and audience.
+  const claims = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
 
   // The replicas: the second customer and order processes on ports of their own, the second gateway calling them.
   const replicaEnv: Partial<Record<ServiceName, Record<string, string>>> = {
@@ -129,7 +137,7 @@ export async function startProcessGraph(env: Record<string, string> = {}, option
     'gateway-2': { GATEWAY_PORT: GATEWAY_2_PORT!, CUSTOMER_URL: `${at('CUSTOMER_2')}/graphql`, ORDER_URL: `${at('ORDER_2')}/graphql` },
   };
   const launch = (name: ServiceName, service?: ServiceProcess): Promise<ServiceProcess> => {
-    const child = spawn(process.execPath, commandOf(name), { cwd: ROOT, env: { ...process.env, ...fullEnv, ...replicaEnv[name], VITEST: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, commandOf(name, options.root), { cwd: options.root ?? ROOT, env: { ...process.env, ...fullEnv, ...replicaEnv[name], VITEST: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const proc: ServiceProcess = service ?? { name, child, stderr: [], exits: [] };
     proc.child = child;
     child.once('exit', (code, signal) => proc.exits.push({ code, signal }));
@@ -190,8 +198,8 @@ export async function startProcessGraph(env: Record<string, string> = {}, option
         return { status: res.status, errors: [{ message: text.slice(0, 200), extensions: { code: `HTTP_${res.status}` } }] };
       }
     },
-    customerToken: (customerId) => issueToken(config.JWT_SECRET, customerId),
-    staffToken: (...roles) => issueToken(config.JWT_SECRET, `staff-${roles.join('-')}`, roles.length ? roles : ['manager']),
+    customerToken: (customerId) => issueToken(config.JWT_SECRET, customerId, [], '12h', claims),
+    staffToken: (...roles) => issueToken(config.JWT_SECRET, `staff-${roles.join('-')}`, roles.length ? roles : ['manager'], '12h', claims),
     async restart(name) {
       await launch(name, services[name]);
     },
