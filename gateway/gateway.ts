@@ -12,6 +12,7 @@ import type { Logger } from '../platform/logger.js';
 import { currentRequestId, REQUEST_ID_HEADER, requestScopePlugin, withRequestScope } from '../platform/request-context.js';
 import { consoleRoutes } from './console.js';
 import { inputGuard } from './input-guard.js';
+import { clientOperationNames, countErrors, operationMetricsPlugin } from './operation-metrics.js';
 import { playgroundHtml } from './playground.js';
 import { loadOperationManifest, operationSafelist, safelistMode, type SafelistMode } from './safelist.js';
 import { QUERY_TOO_LARGE_MESSAGE, shapeProtection } from './shape-limits.js';
@@ -129,7 +130,7 @@ export function createGateway(options: GatewayOptions) {
   const limits = options.rateLimits ? createRateLimits(options.rateLimits, options.logger) : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => new IdentityForwardingDataSource(options.subgraphUrls[name] ?? url!, sign, subgraphs.fetch),
+    buildService: ({ name, url }) => new IdentityForwardingDataSource(subgraphs.named(options.subgraphUrls[name] ?? url!, name), sign, subgraphs.fetch),
   });
   // Only the suggestion mask: the shape limits are `shapeProtection`'s, silent and HTTP 400.
   const armor = new ApolloArmor({
@@ -155,7 +156,7 @@ export function createGateway(options: GatewayOptions) {
     ...(safelist ? { persistedQueries: safelist.persistedQueries } : {}),
     introspection: options.introspection ?? options.development === true,
     // graphql-armor's types point at Apollo's CJS build; the plugins are the same objects.
-    plugins: [requestScopePlugin<GatewayContext>(), ...(safelist ? [safelist.plugin] : []), ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), inputGuard<GatewayContext>(), oneMoneyMutationPlugin<GatewayContext>(), ...(limits ? [limits.plugin] : []), ApolloServerPluginLandingPageDisabled()],
+    plugins: [requestScopePlugin<GatewayContext>(), operationMetricsPlugin<GatewayContext>(knownOperations()), ...(safelist ? [safelist.plugin] : []), ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), inputGuard<GatewayContext>(), oneMoneyMutationPlugin<GatewayContext>(), ...(limits ? [limits.plugin] : []), ApolloServerPluginLandingPageDisabled()],
     validationRules: [...(armor.validationRules as ValidationRule[]), ...shape.validationRules],
     parseOptions: shape.parseOptions,
   });
@@ -169,6 +170,15 @@ export function createGateway(options: GatewayOptions) {
     }
   };
   return { server, context, subgraphs, limits };
+}
+
+/** The clients' operation names, the labels `gateway_operation_seconds` may carry (none when the manifest cannot be read). */
+function knownOperations(): Set<string> {
+  try {
+    return clientOperationNames(loadOperationManifest());
+  } catch {
+    return new Set();
+  }
 }
 
 export interface StartGatewayOptions extends GatewayOptions {
@@ -199,7 +209,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
           return;
         }
         const refused = await limits?.admit(req, () => verifyCaller(req));
-        if (refused) return sendJson(res, refused.status, refused.body, refused.headers);
+        if (refused) {
+          countErrors(refused.body.errors);
+          return sendJson(res, refused.status, refused.body, refused.headers);
+        }
         return graphql(req, res);
       }),
       // The playground and the process's figures are for whoever runs the graph, not its callers.

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { RemoteGraphQLDataSource } from '@apollo/gateway';
-import { Counter, register } from 'prom-client';
+import { Counter, Histogram, register } from 'prom-client';
 import { Agent, Headers } from 'undici';
 import { IDENTITY_HEADER } from '../platform/identity.js';
 
@@ -13,6 +13,14 @@ type FetcherHeaders = FetcherResponse['headers'];
 const subgraphCalls =
   (register.getSingleMetric('gateway_subgraph_calls_total') as Counter<string> | undefined) ??
   new Counter({ name: 'gateway_subgraph_calls_total', help: 'Subgraph calls of the gateway: sent, or joined to an identical read in flight', labelNames: ['outcome'] });
+const subgraphSeconds =
+  (register.getSingleMetric('gateway_subgraph_request_seconds') as Histogram<string> | undefined) ??
+  new Histogram({
+    name: 'gateway_subgraph_request_seconds',
+    help: 'Latency of the calls the gateway sends to each subgraph; outcome ok (2xx), http_error (any other status) or unavailable (no answer)',
+    labelNames: ['subgraph', 'outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  });
 
 /**
  * How the gateway calls its subgraphs.
@@ -80,6 +88,8 @@ const READ = /^\{"query":"\s*(?:query\b|\{)/;
 
 export interface SubgraphFetcher {
   readonly fetch: Fetcher;
+  /** Names the subgraph at `url` in the figures (`gateway_subgraph_request_seconds`); returns the URL. Unnamed URLs count as `other`. */
+  named(url: string, subgraph: string): string;
   /** Calls sent to a subgraph and calls that joined one in flight, since start. */
   readonly counts: { sent: number; joined: number };
   close(): Promise<void>;
@@ -110,6 +120,7 @@ export function subgraphFetcher(options: SubgraphFetcherOptions = {}): SubgraphF
   const pool = new Agent({ connections: options.connections ?? 128, keepAliveTimeout: 30_000 });
   const timeoutMs = options.timeoutMs ?? 10_000;
   const targets = new Map<string, { origin: string; path: string }>();
+  const names = new Map<string, string>();
   const inFlight = new Map<string, Promise<Reply>>();
   /** The in-flight read keys of each identity, so that its mutation can close them to new joiners. */
   const readsOf = new Map<string, Set<string>>();
@@ -130,10 +141,14 @@ export function subgraphFetcher(options: SubgraphFetcherOptions = {}): SubgraphF
     // One timer for the whole call (headers and body): a stopped process sends neither.
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), budget);
+    const stop = subgraphSeconds.startTimer({ subgraph: names.get(url) ?? 'other' });
     try {
       const response = await pool.request({ origin: target.origin, path: target.path, method: (init.method ?? 'POST') as 'POST', headers: init.headers ?? {}, body: init.body ?? null, signal: abort.signal });
-      return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+      const reply = { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+      stop({ outcome: reply.status >= 200 && reply.status < 300 ? 'ok' : 'http_error' });
+      return reply;
     } catch (error) {
+      stop({ outcome: 'unavailable' });
       if (abort.signal.aborted) throw new SubgraphUnavailableError(budget < timeoutMs ? 'deadline' : 'timeout', `${target.origin} gave no answer within ${Math.round(budget)} ms`);
       throw new SubgraphUnavailableError('unreachable', `${target.origin}: ${(error as { code?: string }).code ?? (error instanceof Error ? error.message : String(error))}`);
     } finally {
@@ -174,5 +189,9 @@ export function subgraphFetcher(options: SubgraphFetcherOptions = {}): SubgraphF
     return new BufferedResponse(url, await reply);
   };
 
-  return { fetch, counts, close: () => pool.close() };
+  const named = (url: string, subgraph: string) => {
+    names.set(url, subgraph);
+    return url;
+  };
+  return { fetch, named, counts, close: () => pool.close() };
 }

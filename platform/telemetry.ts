@@ -1,5 +1,6 @@
 import { register } from 'node:module';
 import type { NodeSDK, NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import { addLogFields } from './logger.js';
 
 /**
  * OpenTelemetry tracing of a process: `@opentelemetry/sdk-node` with the http (incoming requests
@@ -10,7 +11,7 @@ import type { NodeSDK, NodeSDKConfiguration } from '@opentelemetry/sdk-node';
  * Off unless those variables name an exporter: then nothing is loaded and nothing is patched.
  * It must start before the instrumented modules are imported, so every entry calls it first and
  * imports the rest after (`gateway/main.ts`, `subgraphs/<name>/main.ts`, `emulators/main.ts`,
- * `scripts/start.ts`). This module itself imports nothing but `node:module`.
+ * `scripts/start.ts`). This module itself imports only `node:module` and the logger (pino).
  */
 
 /** True when the environment asks for traces: an OTLP endpoint, or an exporter other than `none`. */
@@ -72,6 +73,14 @@ export async function startTelemetry(service: string, options: TelemetryOptions 
   });
   sdk.start();
   await waitForAllMessagesAcknowledged();
+  // Every log line written inside a span names its trace, to find the line from the trace and back.
+  const { trace } = await import('@opentelemetry/api');
+  addLogFields(() => {
+    const span = trace.getActiveSpan();
+    if (!span) return undefined;
+    const { traceId, spanId } = span.spanContext();
+    return { traceId, spanId };
+  });
   return true;
 }
 

@@ -6,6 +6,8 @@ const { bonusPlusFromConfig, retailCrmFromConfig } = await import('../../connect
 const { migrateAll } = await import('../../platform/db/migrate.js');
 const { platformSchema } = await import('../../platform/platform.migrations.js');
 const { runService } = await import('../../platform/service-main.js');
+const { trackDatabaseFigures } = await import('../../platform/metrics.js');
+const { CUSTOMER_HISTORY_CURSOR } = await import('./crm-sync/customer-sync.service.js');
 const { customerSchema } = await import('./customer.migrations.js');
 const { startCustomerRuntime } = await import('./customer.runtime.js');
 
@@ -27,9 +29,12 @@ await runService('customer', async (config, db, logger) => {
       showroomImportIntervalMs: config.CUSTOMER_SHOWROOM_IMPORT_INTERVAL_MS,
     },
   );
+  // The outbox, sync lag and holds on /metrics, read from the database at each scrape.
+  const untrack = trackDatabaseFigures(db, { outbox: true, syncSources: [CUSTOMER_HISTORY_CURSOR] });
   return {
     banner: [`customer subgraph at ${runtime.server.url}`],
     close: async () => {
+      untrack();
       await runtime.close();
       await crm.close();
       await bonusPlus.close();

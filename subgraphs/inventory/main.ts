@@ -6,6 +6,7 @@ const { oneCFromConfig } = await import('../../connectors/connectors.js');
 const { migrateAll } = await import('../../platform/db/migrate.js');
 const { platformSchema } = await import('../../platform/platform.migrations.js');
 const { runService } = await import('../../platform/service-main.js');
+const { trackDatabaseFigures } = await import('../../platform/metrics.js');
 const { inventorySchema } = await import('./inventory.migrations.js');
 const { startInventoryRuntime } = await import('./inventory.runtime.js');
 const { oneCCatalogSource } = await import('./sync/onec-catalog-source.js');
@@ -25,9 +26,12 @@ await runService('inventory', async (config, db, logger) => {
       pageSize: config.INVENTORY_SYNC_PAGE_SIZE,
     },
   );
+  // The outbox, sync lag and holds on /metrics, read from the database at each scrape.
+  const untrack = trackDatabaseFigures(db, { inventoryRuns: true, holds: ['stock'] });
   return {
     banner: [`inventory subgraph at ${runtime.server.url}`],
     close: async () => {
+      untrack();
       await runtime.close();
       await oneC.close();
     },

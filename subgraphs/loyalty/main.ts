@@ -6,6 +6,8 @@ const { bonusPlusFromConfig, retailCrmFromConfig } = await import('../../connect
 const { migrateAll } = await import('../../platform/db/migrate.js');
 const { platformSchema } = await import('../../platform/platform.migrations.js');
 const { runService } = await import('../../platform/service-main.js');
+const { trackDatabaseFigures } = await import('../../platform/metrics.js');
+const { BONUSPLUS_FOLLOW_CURSOR } = await import('./crm-card/bonusplus-follow.service.js');
 const { createSubgraphClient } = await import('../../platform/http/subgraph-client.js');
 const { customerPhones } = await import('./customer-phones.client.js');
 const { loyaltySchema } = await import('./loyalty.migrations.js');
@@ -35,9 +37,12 @@ await runService('loyalty', async (config, db, logger) => {
       expiryCheckIntervalMs: config.LOYALTY_EXPIRY_CHECK_INTERVAL_MS,
     },
   );
+  // The outbox, sync lag and holds on /metrics, read from the database at each scrape.
+  const untrack = trackDatabaseFigures(db, { outbox: true, syncSources: [BONUSPLUS_FOLLOW_CURSOR] });
   return {
     banner: [`loyalty subgraph at ${runtime.server.url}`],
     close: async () => {
+      untrack();
       await runtime.close();
       await Promise.all([crm.close(), bonusPlus.close()]);
     },
