@@ -20,9 +20,11 @@ export async function findOrdersByIds(executor: Kysely<any>, ids: readonly strin
   return of(executor).selectFrom('ordering.orders').selectAll().where('id', 'in', ids).execute();
 }
 
-export async function insertOrder(executor: Kysely<any>, order: Insertable<OrdersTable>, lines: readonly Insertable<OrderLinesTable>[]): Promise<void> {
-  await of(executor).insertInto('ordering.orders').values(order).execute();
-  if (lines.length > 0) await of(executor).insertInto('ordering.order_lines').values([...lines]).execute();
+/** Inserts an order and its lines; returns both as stored. */
+export async function insertOrder(executor: Kysely<any>, order: Insertable<OrdersTable>, lines: readonly Insertable<OrderLinesTable>[]): Promise<{ order: OrderRow; lines: OrderLineRow[] }> {
+  const row = await of(executor).insertInto('ordering.orders').values(order).returningAll().executeTakeFirstOrThrow();
+  const lineRows = lines.length > 0 ? await of(executor).insertInto('ordering.order_lines').values([...lines]).returningAll().execute() : [];
+  return { order: row, lines: lineRows.sort((a, b) => a.line_no - b.line_no) };
 }
 
 /**

@@ -24,10 +24,11 @@ export function bonusesPendingOf(order: Pick<OrderRow, 'origin' | 'state' | 'sal
  * order's row is locked first, so two changes of one order queue their figures in commit order
  * (the contract's consumers keep the latest by outbox id). Orders without a phone have no account.
  */
-export async function queuePendingBonuses(trx: Kysely<any>, orderId: string): Promise<void> {
+export async function queuePendingBonuses(trx: Kysely<any>, orderId: string, known?: { readonly order: OrderRow; readonly lines: readonly OrderLineRow[] }): Promise<void> {
   const db = trx as Kysely<OrderDb>;
-  const order = await db.selectFrom('ordering.orders').select(['id', 'origin', 'state', 'sale_registered_at', 'phone', 'customer_id']).where('id', '=', orderId).forUpdate().executeTakeFirst();
+  // A caller that has just updated the order in this transaction holds its row lock and knows it and its lines.
+  const order = known?.order ?? (await db.selectFrom('ordering.orders').select(['id', 'origin', 'state', 'sale_registered_at', 'phone', 'customer_id']).where('id', '=', orderId).forUpdate().executeTakeFirst());
   if (!order?.phone || order.origin !== 'graph') return;
-  const lines = await db.selectFrom('ordering.order_lines').select(['quantity', 'bonuses_earned', 'bonuses_spent', 'total', 'returned_quantity']).where('order_id', '=', orderId).execute();
+  const lines = known?.lines ?? (await db.selectFrom('ordering.order_lines').select(['quantity', 'bonuses_earned', 'bonuses_spent', 'total', 'returned_quantity']).where('order_id', '=', orderId).execute());
   await enqueue(trx, pendingBonusesMessage({ orderId: order.id, phone: order.phone, customerId: order.customer_id, bonuses: bonusesPendingOf(order, lines) }));
 }

@@ -77,15 +77,15 @@ export async function placeOrder(deps: OrderDeps, identity: Identity, input: Pla
     const existing = await findOrderByKey(deps.db, key);
     if (existing && existing.state !== 'PENDING') return orderFromRow(existing);
     // A PENDING order under this key is a placement whose process died: carry it on.
-    const started: { order: OrderRow; customer?: OrderCustomer } = existing ? { order: existing } : await startPlacement(deps, key, request);
-    return orderFromRow(await finishPlacement(deps, started.order, started.customer));
+    const started: { order: OrderRow; lines?: OrderLineRow[]; customer?: OrderCustomer } = existing ? { order: existing } : await startPlacement(deps, key, request);
+    return orderFromRow(await finishPlacement(deps, started.order, started.lines ?? (await linesOfOrders(deps.db, [started.order.id])), started.customer));
   });
 }
 
 type PlacementRequest = { customerId: string; cart: CartInput; bonusesToSpend: number; deliveryAddress: string | null; comment: string | null };
 
 /** Checks the cart and the bonuses before anything is held, and records the order as PENDING. */
-async function startPlacement(deps: OrderDeps, key: string, request: PlacementRequest): Promise<{ order: OrderRow; customer: OrderCustomer }> {
+async function startPlacement(deps: OrderDeps, key: string, request: PlacementRequest): Promise<{ order: OrderRow; lines: OrderLineRow[]; customer: OrderCustomer }> {
   const customer = await deps.customers.customer(request.customerId);
   if (!customer) throw notFound('No such customer');
   const lines = await priceCart(deps, request.cart);
@@ -131,7 +131,7 @@ async function startPlacement(deps: OrderDeps, key: string, request: PlacementRe
   }));
   const itemsTotal = lines.reduce((s, l) => s + l.sum, 0);
   const spent = rows.reduce((s, l) => s + l.bonuses_spent, 0);
-  await insertOrder(
+  const inserted = await insertOrder(
     deps.db,
     {
       id,
@@ -162,7 +162,7 @@ async function startPlacement(deps: OrderDeps, key: string, request: PlacementRe
     },
     rows,
   );
-  return { order: (await findOrder(deps.db, id))!, customer };
+  return { ...inserted, customer };
 }
 
 /**
@@ -170,9 +170,8 @@ async function startPlacement(deps: OrderDeps, key: string, request: PlacementRe
  * RetailCRM; undoes the holds on a failure. RetailCRM is not called here: its 10 requests a second
  * for the whole retailer must not bound how fast orders are taken, and its outage refuses nothing.
  */
-async function finishPlacement(deps: OrderDeps, start: OrderRow, customer?: OrderCustomer): Promise<OrderRow> {
+async function finishPlacement(deps: OrderDeps, start: OrderRow, lines: readonly OrderLineRow[], customer?: OrderCustomer): Promise<OrderRow> {
   let order = start;
-  const lines = await linesOfOrders(deps.db, [order.id]);
   try {
     const hold = await deps.inventory.holdStock(order.id, lines.map((l) => ({ offerId: l.offer_id, quantity: l.quantity })), deps.settings.holdTtlSeconds);
     order = await advance(deps, order, { stock_hold_id: hold.id, stock_hold_lines: JSON.stringify(hold.lines), hold_expires_at: new Date(hold.expiresAt) });
@@ -189,7 +188,7 @@ async function finishPlacement(deps: OrderDeps, start: OrderRow, customer?: Orde
       // A customer who signed up a moment ago may not be in RetailCRM yet: the order follows them there.
       await enqueue(trx, { ...createInCrmMessage(order.id), ...(customer && !customer.retailCrmId ? { after: customerCreateInCrmKey(customer.id) } : {}) });
       if (order.bonuses_spent > 0 && order.phone) await enqueue(trx, loyaltyRefreshMessage(order.phone));
-      await queuePendingBonuses(trx, order.id);
+      await queuePendingBonuses(trx, order.id, { order: placed, lines });
       return placed;
     });
   } catch (error) {
