@@ -12,6 +12,9 @@ import { report, type BenchRow } from './report.js';
  *   npm run bench:cost            DATABASE_URL=postgres://… npm run bench:cost
  *   BENCH_OPERATIONS=50 BENCH_WORKLOADS=account-page,quote-20 npm run bench:cost
  *   BENCH_SQL=1 npm run bench:cost     (also prints the statements of each workload's last operation)
+ *
+ * Beside the counts it prints the CPU ms per operation of this process and of the database's
+ * Postgres backends: a time, so it moves with the machine's load (compare runs side by side).
  */
 export async function runCostBench(): Promise<BenchRow[]> {
   const operations = Number(process.env.BENCH_OPERATIONS ?? 20);
@@ -19,7 +22,7 @@ export async function runCostBench(): Promise<BenchRow[]> {
   process.env.LOG_LEVEL ??= 'silent';
   const t = await startTestGraph(COST_GRAPH_SETTINGS);
   try {
-    const costs = await measureCosts(t, { operations, texts: process.env.BENCH_SQL === '1', ...(only ? { only } : {}) });
+    const costs = await measureCosts(t, { operations, texts: process.env.BENCH_SQL === '1', cpu: true, ...(only ? { only } : {}) });
     for (const cost of costs) {
       for (const [label, texts] of Object.entries(cost.texts ?? {})) {
         console.error(`\n-- ${cost.workload}, ${label}: ${texts.length} statements`);
@@ -34,6 +37,9 @@ export async function runCostBench(): Promise<BenchRow[]> {
         ...Object.fromEntries(SUBGRAPHS.map((s) => [`SQL ${s}`, cost.statements[s] ?? 0])),
         ...(cost.statements.other ? { 'SQL other': cost.statements.other } : {}),
         ...Object.fromEntries(SYSTEMS.map((s) => [s, cost.upstream[s]])),
+        // CPU ms per operation (a time: it moves with the machine's load): this process (gateway, subgraphs, emulators, client), and Postgres.
+        'graph ms/op': cost.cpu!.graph.toFixed(2),
+        'pg ms/op': t.database.url ? cost.cpu!.postgres.toFixed(2) : '-',
       },
     }));
   } finally {

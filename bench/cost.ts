@@ -11,6 +11,8 @@ import {
   ReturnPreviewDocument,
   StockByArticleDocument,
 } from '../clients/__generated__/graphql.js';
+import { sql } from 'kysely';
+import { processCpuMs } from './cpu.js';
 import { keepStatementTexts, resetStatementCounts, statementCounts, statementTexts } from '../platform/db/statement-counter.js';
 import type { TestGraph } from '../test/support/graph-harness.js';
 import { emulatorRequests } from '../test/support/graph-process.js';
@@ -36,6 +38,8 @@ export interface OperationCost {
   readonly statements: Readonly<Record<string, number>>;
   /** Calls per operation that reached each upstream system. */
   readonly upstream: Readonly<Record<(typeof SYSTEMS)[number], number>>;
+  /** With `cpu`: CPU ms per operation of this process (gateway, subgraphs, emulators, client) and of this database's Postgres backends. */
+  readonly cpu?: { readonly graph: number; readonly postgres: number };
   /** With `texts`: the statements of the last operation, by sender. */
   readonly texts?: Readonly<Record<string, string[]>>;
 }
@@ -180,7 +184,14 @@ async function upstreamCalls(t: TestGraph): Promise<Record<(typeof SYSTEMS)[numb
  * one operation at a time, and returns what one operation cost. No background work runs meanwhile
  * (the graph is started with `background: false`): every statement counted was sent for a request.
  */
-export async function measureCosts(t: TestGraph, options: { operations: number; only?: readonly string[]; texts?: boolean }): Promise<OperationCost[]> {
+/** CPU ms so far of this process and of the Postgres backends serving this database (none on PGlite, which runs in this process). */
+async function cpuNow(t: TestGraph): Promise<{ graph: number; postgres: Map<number, number> }> {
+  const backends = t.database.url ? (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(t.database.db)).rows : [];
+  const own = process.cpuUsage();
+  return { graph: (own.user + own.system) / 1000, postgres: new Map(backends.map((b) => [b.pid, processCpuMs(b.pid)])) };
+}
+
+export async function measureCosts(t: TestGraph, options: { operations: number; only?: readonly string[]; texts?: boolean; cpu?: boolean }): Promise<OperationCost[]> {
   await t.graph.inventory.catalogSync.runNow();
   await t.settle();
   const costs: OperationCost[] = [];
@@ -189,6 +200,7 @@ export async function measureCosts(t: TestGraph, options: { operations: number; 
     await workload.prepare?.(options.operations + 1);
     await workload.send(0);
     const before = await upstreamCalls(t);
+    const cpuBefore = options.cpu ? await cpuNow(t) : undefined;
     resetStatementCounts();
     for (let i = 1; i < options.operations; i++) await workload.send(i);
     keepStatementTexts(options.texts ?? false);
@@ -196,6 +208,7 @@ export async function measureCosts(t: TestGraph, options: { operations: number; 
     const texts = options.texts ? statementTexts() : undefined;
     keepStatementTexts(false);
     const counted = statementCounts();
+    const cpuAfter = cpuBefore ? await cpuNow(t) : undefined;
     const after = await upstreamCalls(t);
     const per = (n: number) => Math.round((n / options.operations) * 100) / 100;
     costs.push({
@@ -204,6 +217,10 @@ export async function measureCosts(t: TestGraph, options: { operations: number; 
       statements: Object.fromEntries(Object.entries(counted).map(([label, n]) => [label, per(n)])),
       upstream: { retailCrm: per(after.retailCrm - before.retailCrm), bonusPlus: per(after.bonusPlus - before.bonusPlus), oneC: per(after.oneC - before.oneC) },
       ...(texts ? { texts } : {}),
+      // A backend that started in between counts from zero; one that ended in between is lost.
+      ...(cpuBefore && cpuAfter
+        ? { cpu: { graph: (cpuAfter.graph - cpuBefore.graph) / options.operations, postgres: [...cpuAfter.postgres].reduce((s, [pid, ms]) => s + ms - (cpuBefore.postgres.get(pid) ?? 0), 0) / options.operations } }
+        : {}),
     });
   }
   return costs;

@@ -11,16 +11,16 @@ import type { SUBGRAPHS, WORKLOADS } from './cost.js';
  * a statement a behaviour needs, and say which in the commit.
  */
 export const STATEMENT_BUDGETS: Readonly<Record<(typeof WORKLOADS)[number], Partial<Record<(typeof SUBGRAPHS)[number], number>>>> = {
-  'account-page': { customer: 1, order: 4, loyalty: 6, inventory: 1 },
-  'account-page-100-orders': { customer: 1, order: 4, loyalty: 6, inventory: 1 },
-  'quote-1': { customer: 1, order: 1, inventory: 6 },
-  'quote-5': { customer: 1, order: 1, inventory: 6 },
-  'quote-20': { customer: 1, order: 1, inventory: 6 },
+  'account-page': { customer: 1, order: 1, loyalty: 1, inventory: 1 },
+  'account-page-100-orders': { customer: 1, order: 1, loyalty: 1, inventory: 1 },
+  'quote-1': { customer: 1, order: 1, inventory: 5 },
+  'quote-5': { customer: 1, order: 1, inventory: 5 },
+  'quote-20': { customer: 1, order: 1, inventory: 5 },
   placement: { customer: 1, order: 17, inventory: 15 },
   registration: { customer: 8 },
   payment: { order: 16 },
   'return-preview': { order: 2 },
-  'call-centre': { customer: 1, order: 2, loyalty: 3, inventory: 4 },
-  'stock-view': { inventory: 5 },
-  'customer-by-phone': { customer: 1, loyalty: 3 },
+  'call-centre': { customer: 1, order: 2, loyalty: 1, inventory: 2 },
+  'stock-view': { inventory: 2 },
+  'customer-by-phone': { customer: 1, loyalty: 1 },
 };

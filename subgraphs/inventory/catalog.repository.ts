@@ -9,8 +9,18 @@ export async function findProducts(db: Db, ids: readonly string[]): Promise<Prod
   return db.selectFrom('inventory.products').selectAll().where('id', 'in', [...ids]).execute();
 }
 
-export async function findProductByArticle(db: Db, article: string): Promise<ProductRow | undefined> {
-  return db.selectFrom('inventory.products').selectAll().where('article', '=', article).orderBy('id').executeTakeFirst();
+/** The product of an article with its offers (ordered as findOffersOfProducts orders them), in one statement. */
+export async function findProductByArticle(db: Db, article: string): Promise<{ product: ProductRow; offers: OfferWithArticle[] } | undefined> {
+  const { rows } = await sql<ProductRow & { product_offers: OfferWithArticle[] }>`
+    select p.*,
+      (select coalesce(json_agg(json_build_object('id', o.id, 'product_id', o.product_id, 'size', o.size, 'colour', o.colour, 'barcode', o.barcode, 'price', o.price, 'article', p.article)
+                 order by o.colour, length(o.size), o.size), '[]'::json)
+         from inventory.offers o where o.product_id = p.id) as product_offers
+    from inventory.products p where p.article = ${article} order by p.id limit 1`.execute(db);
+  const row = rows[0];
+  if (!row) return undefined;
+  const { product_offers, ...product } = row;
+  return { product: product as ProductRow, offers: product_offers };
 }
 
 const offers = (db: Db) =>

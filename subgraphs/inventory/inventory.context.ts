@@ -6,7 +6,7 @@ import type { BaseSubgraphContext } from '../../platform/subgraph-server.js';
 import { findOffers, findOffersOfProducts, findProducts, listWarehouses } from './catalog.repository.js';
 import { offerFromRow, productFromRow, warehouseFromRow, type Offer, type Product, type Warehouse } from './inventory.model.js';
 import type { InventoryDb, SyncRunRow } from './inventory.table.js';
-import { stockOfOffers, type StockFigures } from './stock.repository.js';
+import { stockOfOffersInWarehouses, type StockFigures } from './stock.repository.js';
 import { lastStockSnapshot } from './sync/sync-run.repository.js';
 
 /** What the inventory subgraph needs from the outside world. */
@@ -37,6 +37,7 @@ const byKey = <K, V>(keys: readonly K[], rows: readonly V[], keyOf: (row: V) => 
 export function createInventoryContext(deps: InventoryDeps, identity: Identity): InventoryContext {
   const db = deps.db as Kysely<InventoryDb>;
   let asOf: Promise<Date | null> | undefined;
+  const warehouseById = new DataLoader<string, Warehouse | undefined>(async (ids) => byKey(ids, (await listWarehouses(db)).map(warehouseFromRow), (w) => w.id));
   return {
     identity,
     deps,
@@ -47,12 +48,15 @@ export function createInventoryContext(deps: InventoryDeps, identity: Identity):
       return productIds.map((id) => offers.filter((o) => o.productId === id));
     }),
     stockByOffer: new DataLoader(async (offerIds) => {
-      const figures = await stockOfOffers(db, offerIds);
+      // The warehouses and the snapshot's time come with the figures: a stock screen asks for them next.
+      const { figures, warehouses, asOf: readAt } = await stockOfOffersInWarehouses(db, offerIds);
+      for (const w of warehouses) warehouseById.prime(w.id, warehouseFromRow(w));
+      if (readAt !== undefined) asOf ??= Promise.resolve(readAt);
       const grouped = new Map<string, StockFigures[]>();
       for (const f of figures) grouped.set(f.offerId, [...(grouped.get(f.offerId) ?? []), f]);
       return offerIds.map((id) => grouped.get(id) ?? []);
     }),
-    warehouseById: new DataLoader(async (ids) => byKey(ids, (await listWarehouses(db)).map(warehouseFromRow), (w) => w.id)),
+    warehouseById,
     stockAsOf: () => (asOf ??= lastStockSnapshot(db).then((run) => run?.finished_at ?? null)),
   };
 }

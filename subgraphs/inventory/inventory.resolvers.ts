@@ -33,8 +33,11 @@ export const inventoryResolvers: Resolvers = {
   Query: {
     product: async (_p, args, ctx) => (await ctx.productById.load(id(args.id))) ?? null,
     productByArticle: async (_p, { article }, ctx) => {
-      const row = await findProductByArticle(db(ctx), text('article', article) ?? '');
-      return row ? productFromRow(row) : null;
+      const found = await findProductByArticle(db(ctx), text('article', article) ?? '');
+      if (!found) return null;
+      // Its offers came with it: Product.offers reads nothing more.
+      ctx.offersByProduct.prime(found.product.id, found.offers.map(offerFromRow));
+      return productFromRow(found.product);
     },
     offer: async (_p, args, ctx) => (await ctx.offerById.load(id(args.id))) ?? null,
     offerByBarcode: async (_p, { barcode }, ctx) => {

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { InventoryDb } from './inventory.table.js';
+import type { InventoryDb, WarehouseRow } from './inventory.table.js';
 
 type Db = Kysely<InventoryDb>;
 
@@ -48,3 +48,37 @@ export async function lockStock(trx: Db, offerIds: readonly string[]): Promise<v
 }
 
 export const availableOf = (f: Pick<StockFigures, 'inHand' | 'reserved' | 'held'>): number => Math.max(0, f.inHand - f.reserved - f.held);
+
+export interface StockInWarehouses {
+  readonly figures: StockFigures[];
+  /** Every warehouse, as listWarehouses reads them (empty when no offer was asked for). */
+  readonly warehouses: WarehouseRow[];
+  /** When the last successful run finished (lastStockSnapshot); undefined when nothing was read. */
+  readonly asOf: Date | null | undefined;
+}
+
+/**
+ * The stock of `stockOfOffers`, with what a stock screen shows beside it, in the same statement:
+ * each warehouse's row and when the figures were read from 1C.
+ */
+export async function stockOfOffersInWarehouses(db: Db, offerIds: readonly string[]): Promise<StockInWarehouses> {
+  if (offerIds.length === 0) return { figures: [], warehouses: [], asOf: undefined };
+  const result = await sql<{ offer_id: string; warehouse_id: string; in_hand: number; reserved: number; held: number; warehouse: WarehouseRow; as_of: Date | string | null }>`
+    select o.offer_id, w.id as warehouse_id,
+           coalesce(s.in_hand, 0) as in_hand, coalesce(s.reserved, 0) as reserved, coalesce(h.held, 0) as held,
+           row_to_json(w) as warehouse,
+           (select finished_at from inventory.sync_runs where status = 'SUCCEEDED' order by finished_at desc limit 1) as as_of
+      from unnest(${offerIds}::text[]) as o(offer_id)
+     cross join inventory.warehouses w
+      left join inventory.stock s on s.offer_id = o.offer_id and s.warehouse_id = w.id
+      left join (${heldLines(offerIds)}) h on h.offer_id = o.offer_id and h.warehouse_id = w.id
+     order by o.offer_id, w.hold_priority, w.name`.execute(db);
+  const warehouses = new Map<string, WarehouseRow>();
+  for (const r of result.rows) if (!warehouses.has(r.warehouse_id)) warehouses.set(r.warehouse_id, r.warehouse);
+  const first = result.rows[0];
+  return {
+    figures: result.rows.map((r) => ({ offerId: r.offer_id, warehouseId: r.warehouse_id, inHand: r.in_hand, reserved: r.reserved, held: r.held })),
+    warehouses: [...warehouses.values()],
+    asOf: first === undefined ? undefined : first.as_of === null ? null : new Date(first.as_of),
+  };
+}

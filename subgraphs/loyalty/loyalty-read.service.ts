@@ -5,9 +5,9 @@ import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js
 import { enqueue } from '../../platform/outbox.js';
 import { phoneDigits, phoneFromDigits } from '../../platform/phone.js';
 import type { LoyaltyDeps } from './loyalty.deps.js';
-import { findAccountsByPhones, hasStoredLedger, ordersPendingByPhones, listCardTypes, saveAccountDetails, saveBonusPlusFigures, saveCardTypes, storedTransactionIds } from './loyalty.repository.js';
+import { findAccountsByPhones, hasStoredLedger, type AccountView, ordersPendingByPhones, listCardTypes, saveAccountDetails, saveBonusPlusFigures, saveCardTypes, storedTransactionIds } from './loyalty.repository.js';
 import type { ServedAccountRow } from './loyalty.model.js';
-import type { CardTypeRow, LoyaltyDb } from './loyalty.table.js';
+import type { AccountRow, CardTypeRow, LoyaltyDb } from './loyalty.table.js';
 import { loyaltyFieldsMessage } from './crm-card/loyalty-fields.message.js';
 
 const BONUSPLUS_LIST_MAX = 1000;
@@ -23,9 +23,10 @@ const DETAILS_CONCURRENCY = 4;
  * says how old they are) and only phones we know nothing about fail (R18). Each row carries what
  * the account's live orders will still earn (`ordersPending`, from the order subgraph's messages).
  */
-export async function loadAccounts(deps: LoyaltyDeps, phones: readonly string[]): Promise<Map<string, ServedAccountRow | AppError>> {
+export async function loadAccounts(deps: LoyaltyDeps, phones: readonly string[], known: ReadonlyMap<string, AccountView> = new Map()): Promise<Map<string, ServedAccountRow | AppError>> {
   const db = deps.db as Kysely<LoyaltyDb>;
-  const rows = new Map((await findAccountsByPhones(db, phones)).map((r) => [r.phone, r]));
+  const unknown = phones.filter((p) => !known.has(p));
+  const rows = new Map<string, AccountRow>([...phones.flatMap((p) => (known.has(p) ? [[p, known.get(p)!] as const] : [])), ...(await findAccountsByPhones(db, unknown)).map((r) => [r.phone, r] as const)]);
   const freshAfter = Date.now() - deps.settings.readModelTtlMs;
   const stale = phones.filter((p) => {
     const row = rows.get(p);
@@ -42,10 +43,10 @@ export async function loadAccounts(deps: LoyaltyDeps, phones: readonly string[])
       for (const phone of stale) if (!rows.get(phone)) result.set(phone, new AppError('UPSTREAM_UNAVAILABLE', 'The loyalty system is unavailable'));
     }
   }
-  const ordersPending = await ordersPendingByPhones(db, phones);
+  const ordersPending = await ordersPendingByPhones(db, unknown);
   for (const phone of phones) {
     const row = rows.get(phone);
-    if (row && row.status === 'active') result.set(phone, { ...row, ordersPending: ordersPending.get(phone) ?? 0 });
+    if (row && row.status === 'active') result.set(phone, { ...row, ordersPending: known.get(phone)?.ordersPending ?? ordersPending.get(phone) ?? 0 });
   }
   return result;
 }
@@ -81,6 +82,11 @@ export async function refreshCardTypes(deps: LoyaltyDeps): Promise<void> {
   await saveCardTypes(deps.db as Kysely<LoyaltyDb>, await deps.bonusPlus.listCardTypes());
 }
 
+/** Whether an account's stored lots and ledger are recent enough to serve without reading BonusPlus. */
+export function detailsAreFresh(deps: LoyaltyDeps, account: AccountRow): boolean {
+  return account.details_synced_at !== null && account.details_synced_at.getTime() >= Date.now() - deps.settings.readModelTtlMs;
+}
+
 /**
  * Makes sure the stored lots and ledger of these accounts are fresh: accounts whose details were
  * never read, were read longer than the TTL ago, or whose figures changed since (a refresh clears
@@ -88,12 +94,12 @@ export async function refreshCardTypes(deps: LoyaltyDeps): Promise<void> {
  * account with a stored ledger is served as stored; one we hold nothing for gets
  * UPSTREAM_UNAVAILABLE (R18). Phones without an active account are left out of the answer.
  */
-export async function loadDetails(deps: LoyaltyDeps, phones: readonly string[]): Promise<Map<string, AppError | null>> {
+export async function loadDetails(deps: LoyaltyDeps, phones: readonly string[], known: ReadonlyMap<string, AccountRow> = new Map()): Promise<Map<string, AppError | null>> {
   const db = deps.db as Kysely<LoyaltyDb>;
-  const accounts = (await findAccountsByPhones(db, phones)).filter((a) => a.status === 'active');
-  const freshAfter = Date.now() - deps.settings.readModelTtlMs;
+  const read = await findAccountsByPhones(db, phones.filter((p) => !known.has(p)));
+  const accounts = [...phones.flatMap((p) => (known.has(p) ? [known.get(p)!] : [])), ...read].filter((a) => a.status === 'active');
   const result = new Map<string, AppError | null>(accounts.map((a) => [a.phone, null]));
-  const stale = accounts.filter((a) => !a.details_synced_at || a.details_synced_at.getTime() < freshAfter).map((a) => a.phone);
+  const stale = accounts.filter((a) => !detailsAreFresh(deps, a)).map((a) => a.phone);
   let next = 0;
   const worker = async () => {
     while (next < stale.length) {

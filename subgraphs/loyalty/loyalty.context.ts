@@ -5,9 +5,9 @@ import type { Identity } from '../../platform/identity.js';
 import type { BaseSubgraphContext } from '../../platform/subgraph-server.js';
 import type { LoyaltyDeps } from './loyalty.deps.js';
 import { accountFromRow, bonusLotFromRow, tierFromRow, type BonusLot, type LoyaltyAccount, type LoyaltyTier } from './loyalty.model.js';
-import { findLotsByPhones } from './loyalty.repository.js';
+import { findAccountViewsOfCustomers, findLotsByPhones, type AccountView } from './loyalty.repository.js';
 import { phonesOfCustomers } from './customer-phones.client.js';
-import { loadAccounts, loadCardTypes, loadDetails } from './loyalty-read.service.js';
+import { detailsAreFresh, loadAccounts, loadCardTypes, loadDetails } from './loyalty-read.service.js';
 import type { LoyaltyDb } from './loyalty.table.js';
 
 export interface LoyaltyContext extends BaseSubgraphContext {
@@ -25,15 +25,23 @@ export interface LoyaltyContext extends BaseSubgraphContext {
 }
 
 export function createLoyaltyContext(deps: LoyaltyDeps, identity: Identity): LoyaltyContext {
+  const db = deps.db as Kysely<LoyaltyDb>;
+  // Accounts read with their customers' ids in this request (with pending bonuses, card type and
+  // lots): the loaders below serve from them and read only what they lack.
+  const known = new Map<string, AccountView>();
+  const tierById = new DataLoader<number, LoyaltyTier | null>(async (ids) => {
+    const types = new Map((await loadCardTypes(deps)).map((t) => [t.id, tierFromRow(t)]));
+    return ids.map((id) => types.get(id) ?? null);
+  });
   const detailsByPhone = new DataLoader<string, true>(async (phones) => {
-    const found = await loadDetails(deps, phones);
+    const found = await loadDetails(deps, phones, known);
     return phones.map((phone) => found.get(phone) ?? true);
   });
   return {
     identity,
     deps,
     accountByPhone: new DataLoader<string, LoyaltyAccount | null>(async (phones) => {
-      const found = await loadAccounts(deps, phones);
+      const found = await loadAccounts(deps, phones, known);
       return phones.map((phone): LoyaltyAccount | null | AppError => {
         const value = found.get(phone);
         if (value === undefined) return null;
@@ -41,21 +49,30 @@ export function createLoyaltyContext(deps: LoyaltyDeps, identity: Identity): Loy
       });
     }),
     phoneByCustomerId: new DataLoader<string, string | null>(async (ids) => {
-      const phones = await phonesOfCustomers(deps.db as Kysely<LoyaltyDb>, deps.customers, ids);
-      return ids.map((id) => phones.get(id) ?? null);
+      const linked = new Map<string, string>();
+      for (const view of await findAccountViewsOfCustomers(db, ids)) {
+        known.set(view.phone, view);
+        linked.set(view.customer_id!, view.phone);
+        if (view.cardType) tierById.prime(view.cardType.id, tierFromRow(view.cardType));
+      }
+      const rest = ids.filter((id) => !linked.has(id));
+      const phones = rest.length > 0 ? await phonesOfCustomers(db, deps.customers, rest) : new Map<string, string>();
+      return ids.map((id) => linked.get(id) ?? phones.get(id) ?? null);
     }),
-    tierById: new DataLoader(async (ids) => {
-      const types = new Map((await loadCardTypes(deps)).map((t) => [t.id, tierFromRow(t)]));
-      return ids.map((id) => types.get(id) ?? null);
-    }),
+    tierById,
     detailsByPhone,
     lotsByPhone: new DataLoader<string, readonly BonusLot[]>(async (phones) => {
+      // Lots read with the account are current when its details were fresh then (nothing was read from BonusPlus since).
+      const current = (phone: string) => {
+        const view = known.get(phone);
+        return view && detailsAreFresh(deps, view) ? view.lots : undefined;
+      };
       const ready = await detailsByPhone.loadMany(phones);
-      const rows = await findLotsByPhones(deps.db as Kysely<LoyaltyDb>, phones.filter((_p, i) => ready[i] === true));
+      const rows = await findLotsByPhones(db, phones.filter((p, i) => ready[i] === true && !current(p)));
       return phones.map((phone, i) => {
         const state = ready[i];
         if (state instanceof Error) return state;
-        return rows.filter((r) => r.phone === phone).map(bonusLotFromRow);
+        return (current(phone) ?? rows.filter((r) => r.phone === phone)).map(bonusLotFromRow);
       });
     }),
   };

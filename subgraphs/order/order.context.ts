@@ -7,7 +7,7 @@ import { lineFromRow, paymentFromRow, type OneCOrder, type OrderLine, type Payme
 import { oneCOrderFromRow } from './onec/onec-exchange.service.js';
 import { decodeCursor } from '../../platform/cursor.js';
 import { badInput } from '../../platform/errors.js';
-import { customerOrdersPage, findOrdersByIds, firstOrdersPages, linesOfOrders, oneCOrdersOfOrders, orderCounts, paymentsOfOrders, type OrderCounts } from './order.repository.js';
+import { customerOrdersPage, findOrdersByIds, firstOrdersPagesWithDetails, linesOfOrders, oneCOrdersOfOrders, orderCounts, paymentsOfOrders, type OrderCounts } from './order.repository.js';
 import type { OrderRow } from './order.table.js';
 import { loadReturns, type OrderReturn } from './returns/return.service.js';
 
@@ -37,11 +37,22 @@ export interface OrdersPage {
   readonly hasNextPage: boolean;
 }
 
-async function loadPages(deps: OrderDeps, keys: readonly OrdersPageKey[]): Promise<OrdersPage[]> {
+/** The loaders a first page of orders fills with what it read beside the orders. */
+type PageCompanions = Pick<OrderContext, 'linesByOrder' | 'paymentsByOrder' | 'countsByCustomer'>;
+
+async function loadPages(deps: OrderDeps, companions: PageCompanions, keys: readonly OrdersPageKey[]): Promise<OrdersPage[]> {
   const firstPages = new Map<number, string[]>();
   for (const key of keys) if (key.after === null) firstPages.set(key.first, [...(firstPages.get(key.first) ?? []), key.customerId]);
   const found = new Map<string, OrdersPage>();
-  for (const [first, ids] of firstPages) for (const [id, page] of await firstOrdersPages(deps.db, ids, first)) found.set(`${id}:${first}`, page);
+  for (const [first, ids] of firstPages) {
+    for (const [id, page] of await firstOrdersPagesWithDetails(deps.db, ids, first)) {
+      found.set(`${id}:${first}`, page);
+      // The account page asks for these next: read with the page, not once more (prime keeps what a loader already has).
+      companions.countsByCustomer.prime(id, page.counts);
+      for (const [orderId, lines] of page.lines) companions.linesByOrder.prime(orderId, lines.map(lineFromRow));
+      for (const [orderId, payments] of page.payments) companions.paymentsByOrder.prime(orderId, payments.map(paymentFromRow));
+    }
+  }
   return Promise.all(
     keys.map(async ({ customerId, first, after }) => {
       if (after === null) return found.get(`${customerId}:${first}`)!;
@@ -60,6 +71,14 @@ const group = <R, T>(keys: readonly string[], rows: readonly R[], keyOf: (row: R
 };
 
 export function createOrderContext(deps: OrderDeps, references: CrmReferences, identity: Identity): OrderContext {
+  const companions: PageCompanions = {
+    linesByOrder: new DataLoader(async (ids) => group(ids, await linesOfOrders(deps.db, ids), (r) => r.order_id, lineFromRow)),
+    paymentsByOrder: new DataLoader(async (ids) => group(ids, await paymentsOfOrders(deps.db, ids), (r) => r.order_id, paymentFromRow)),
+    countsByCustomer: new DataLoader(async (ids) => {
+      const counts = await orderCounts(deps.db, ids);
+      return ids.map((id) => counts.get(id) ?? { total: 0, boughtOut: 0, refused: 0 });
+    }),
+  };
   return {
     identity,
     deps,
@@ -68,14 +87,9 @@ export function createOrderContext(deps: OrderDeps, references: CrmReferences, i
       const rows = new Map((await findOrdersByIds(deps.db, ids)).map((r) => [r.id, r]));
       return ids.map((id) => rows.get(id));
     }),
-    linesByOrder: new DataLoader(async (ids) => group(ids, await linesOfOrders(deps.db, ids), (r) => r.order_id, lineFromRow)),
-    paymentsByOrder: new DataLoader(async (ids) => group(ids, await paymentsOfOrders(deps.db, ids), (r) => r.order_id, paymentFromRow)),
-    countsByCustomer: new DataLoader(async (ids) => {
-      const counts = await orderCounts(deps.db, ids);
-      return ids.map((id) => counts.get(id) ?? { total: 0, boughtOut: 0, refused: 0 });
-    }),
+    ...companions,
     returnsByOrder: new DataLoader(async (ids) => group(ids, await loadReturns(deps.db, { orderIds: ids }), (r) => r.orderId, (r) => r)),
     oneCOrdersByOrder: new DataLoader(async (ids) => group(ids, await oneCOrdersOfOrders(deps.db, ids), (r) => r.order_id, oneCOrderFromRow)),
-    ordersPage: new DataLoader((keys) => loadPages(deps, keys), { cacheKeyFn: (k) => JSON.stringify([k.customerId, k.first, k.after]) }),
+    ordersPage: new DataLoader((keys) => loadPages(deps, companions, keys), { cacheKeyFn: (k) => JSON.stringify([k.customerId, k.first, k.after]) }),
   };
 }

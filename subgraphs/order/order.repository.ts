@@ -140,17 +140,16 @@ export interface OrderCounts {
   readonly refused: number;
 }
 
+/** Of a customer's visible orders: those bought out (completed), and those refused or cancelled. */
+const BOUGHT_OUT = sql<number>`count(*) filter (where state <> 'RETURNED' and (crm_status_group = 'complete' or (crm_status_group is null and state = 'DELIVERED')))`;
+const REFUSED = sql<number>`count(*) filter (where state in ('CANCELLED', 'EXPIRED', 'RETURNED'))`;
+
 /** Per customer: visible orders, those bought out (completed) and those refused or cancelled. */
 export async function orderCounts(executor: Kysely<any>, customerIds: readonly string[]): Promise<Map<string, OrderCounts>> {
   if (customerIds.length === 0) return new Map();
   const rows = await of(executor)
     .selectFrom('ordering.orders')
-    .select((eb) => [
-      'customer_id',
-      eb.fn.countAll<number>().as('total'),
-      sql<number>`count(*) filter (where state <> 'RETURNED' and (crm_status_group = 'complete' or (crm_status_group is null and state = 'DELIVERED')))`.as('bought_out'),
-      sql<number>`count(*) filter (where state in ('CANCELLED', 'EXPIRED', 'RETURNED'))`.as('refused'),
-    ])
+    .select((eb) => ['customer_id', eb.fn.countAll<number>().as('total'), BOUGHT_OUT.as('bought_out'), REFUSED.as('refused')])
     .where('customer_id', 'in', customerIds)
     .where('state', 'in', [...VISIBLE])
     .groupBy('customer_id')
@@ -179,27 +178,58 @@ export async function saveOneCOrder(executor: Kysely<any>, row: Insertable<OneCO
     .execute();
 }
 
+export interface DetailedOrdersPage {
+  readonly rows: OrderRow[];
+  readonly hasNextPage: boolean;
+  /** The customer's counts over all their visible orders (orderCounts). */
+  readonly counts: OrderCounts;
+  /** The lines and payments of each order of the page (linesOfOrders, paymentsOfOrders). */
+  readonly lines: Map<string, OrderLineRow[]>;
+  readonly payments: Map<string, PaymentRow[]>;
+}
+
 /**
- * The first page of several customers' orders in one query (the account page, staff lists): for
- * each customer, a lateral index scan that stops after `first + 1` orders, so a customer with a
- * thousand orders costs what one with twenty does.
+ * The first page of several customers' orders, with what the account page shows beside it, in one
+ * statement (the account page, staff lists): each customer's counts, and each order's lines and
+ * payments (JSON arrays, read back into rows). For each customer a lateral index scan stops after
+ * `first + 1` orders, so a customer with a thousand orders costs what one with twenty does, but
+ * for the count of them.
  */
-export async function firstOrdersPages(executor: Kysely<any>, customerIds: readonly string[], first: number): Promise<Map<string, { rows: OrderRow[]; hasNextPage: boolean }>> {
-  const pages = new Map(customerIds.map((id) => [id, { rows: [] as OrderRow[], hasNextPage: false }]));
+export async function firstOrdersPagesWithDetails(executor: Kysely<any>, customerIds: readonly string[], first: number): Promise<Map<string, DetailedOrdersPage>> {
+  const pages = new Map<string, DetailedOrdersPage>();
   if (customerIds.length === 0) return pages;
-  const { rows } = await sql<OrderRow>`
-    select o.* from unnest(${[...customerIds]}::text[]) with ordinality as c(id, n)
+  const { rows } = await sql<Record<string, any>>`
+    select c.id as page_customer_id, k.total as page_total, k.bought_out as page_bought_out, k.refused as page_refused, o.*,
+      (select coalesce(json_agg(l order by l.line_no), '[]'::json) from ordering.order_lines l where l.order_id = o.id) as page_lines,
+      (select coalesce(json_agg(p order by p.crm_id), '[]'::json) from ordering.payments p where p.order_id = o.id) as page_payments
+    from unnest(${[...customerIds]}::text[]) with ordinality as c(id, n)
     cross join lateral (
+      select count(*) as total, ${BOUGHT_OUT} as bought_out, ${REFUSED} as refused
+      from ordering.orders where customer_id = c.id and state in (${sql.join(VISIBLE)})
+    ) k
+    left join lateral (
       select * from ordering.orders
       where customer_id = c.id and state in (${sql.join(VISIBLE)})
       order by created_at desc, id desc
       limit ${first + 1}
-    ) o
+    ) o on true
     order by c.n, o.created_at desc, o.id desc`.execute(executor);
-  for (const row of rows) {
-    const page = pages.get(row.customer_id)!;
-    if (page.rows.length === first) page.hasNextPage = true;
-    else page.rows.push(row);
+  for (const { page_customer_id: customerId, page_total, page_bought_out, page_refused, page_lines, page_payments, ...order } of rows) {
+    let page = pages.get(customerId);
+    if (!page) {
+      page = { rows: [], hasNextPage: false, counts: { total: Number(page_total), boughtOut: Number(page_bought_out), refused: Number(page_refused) }, lines: new Map(), payments: new Map() };
+      pages.set(customerId, page);
+    }
+    if (order.id === null) continue; // no visible order: the counts' row alone
+    if (page.rows.length === first) {
+      (page as { hasNextPage: boolean }).hasNextPage = true;
+      continue;
+    }
+    page.rows.push(order as OrderRow);
+    page.lines.set(order.id, page_lines as OrderLineRow[]);
+    // JSON carries the time as text; the row as the driver reads it carries a Date.
+    page.payments.set(order.id, (page_payments as (PaymentRow & { paid_at: string | null })[]).map((p) => ({ ...p, paid_at: p.paid_at === null ? null : new Date(p.paid_at) })));
   }
+  for (const id of customerIds) if (!pages.has(id)) pages.set(id, { rows: [], hasNextPage: false, counts: { total: 0, boughtOut: 0, refused: 0 }, lines: new Map(), payments: new Map() });
   return pages;
 }

@@ -75,7 +75,9 @@ export const orderResolvers: Resolvers = {
     orders: async (customer, { first, after }, ctx) => {
       requireSelfOrStaff(ctx.identity, customer.id);
       if (first < 1 || first > MAX_PAGE) throw badInput(`first must be between 1 and ${MAX_PAGE}`);
-      const [page, counts] = await Promise.all([ctx.ordersPage.load({ customerId: customer.id, first, after: after ?? null }), ctx.countsByCustomer.load(customer.id)]);
+      const page = await ctx.ordersPage.load({ customerId: customer.id, first, after: after ?? null });
+      // A first page brings its customer's counts with it; a later page's are read (once per request).
+      const counts = await ctx.countsByCustomer.load(customer.id);
       const edges = page.rows.map((row) => ({ cursor: encodeCursor((row.created_at as Date).toISOString(), row.id), node: orderFromRow(row) }));
       return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: counts.total };
     },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COST_GRAPH_SETTINGS, measureCosts, SUBGRAPHS, WORKLOADS, type OperationCost } from '../../bench/cost.js';
+import { COST_GRAPH_SETTINGS, measureCosts, SUBGRAPHS, subgraphStatements, WORKLOADS, type OperationCost } from '../../bench/cost.js';
 import { STATEMENT_BUDGETS } from '../../bench/statement-budgets.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 
@@ -10,7 +10,7 @@ let costs: Map<string, OperationCost>;
 
 beforeAll(async () => {
   t = await startTestGraph(COST_GRAPH_SETTINGS);
-  costs = new Map((await measureCosts(t, { operations: 3 })).map((c) => [c.workload, c]));
+  costs = new Map((await measureCosts(t, { operations: 3, texts: true })).map((c) => [c.workload, c]));
 }, 300_000);
 afterAll(async () => t?.close());
 
@@ -22,6 +22,19 @@ describe('statements per operation', () => {
     expect(SUBGRAPHS.some((s) => (cost.statements[s] ?? 0) > 0)).toBe(true);
     const over = SUBGRAPHS.filter((s) => (cost.statements[s] ?? 0) > (budget[s] ?? 0)).map((s) => `${s} ${cost.statements[s]} > ${budget[s] ?? 0}`);
     expect(over, `${workload}: statements per operation over budget (update bench/statement-budgets.ts only with a reason)`).toEqual([]);
+  });
+
+  it('serves the account page in one statement per subgraph, whatever the number of orders', () => {
+    expect(subgraphStatements(costs.get('account-page')!)).toBeLessThanOrEqual(4);
+    expect(costs.get('account-page-100-orders')!.statements).toEqual(costs.get('account-page')!.statements);
+  });
+
+  it('keeps no idempotency record for a read', () => {
+    const reads = WORKLOADS.filter((w) => !['placement', 'registration', 'payment'].includes(w));
+    const touching = reads.filter((w) => Object.values(costs.get(w)!.texts ?? {}).flat().some((text) => text.includes('idempotency_keys')));
+    expect(touching).toEqual([]);
+    // The mutations do keep one, so the statements' texts were there to look at.
+    expect(Object.values(costs.get('payment')!.texts!).flat().some((text) => text.includes('idempotency_keys'))).toBe(true);
   });
 
   it('sends no statement from outside a subgraph request while the workloads run', () => {
