@@ -63,18 +63,19 @@ export interface StockInWarehouses {
  */
 export async function stockOfOffersInWarehouses(db: Db, offerIds: readonly string[]): Promise<StockInWarehouses> {
   if (offerIds.length === 0) return { figures: [], warehouses: [], asOf: undefined };
-  const result = await sql<{ offer_id: string; warehouse_id: string; in_hand: number; reserved: number; held: number; warehouse: WarehouseRow; as_of: Date | string | null }>`
+  // Each warehouse's row once, with the first offer's figures: every offer has a row in every warehouse.
+  const result = await sql<{ offer_id: string; warehouse_id: string; in_hand: number; reserved: number; held: number; warehouse: WarehouseRow | null; as_of: Date | string | null }>`
     select o.offer_id, w.id as warehouse_id,
            coalesce(s.in_hand, 0) as in_hand, coalesce(s.reserved, 0) as reserved, coalesce(h.held, 0) as held,
-           row_to_json(w) as warehouse,
+           case when o.n = 1 then row_to_json(w) end as warehouse,
            (select finished_at from inventory.sync_runs where status = 'SUCCEEDED' order by finished_at desc limit 1) as as_of
-      from unnest(${offerIds}::text[]) as o(offer_id)
+      from unnest(${offerIds}::text[]) with ordinality as o(offer_id, n)
      cross join inventory.warehouses w
       left join inventory.stock s on s.offer_id = o.offer_id and s.warehouse_id = w.id
       left join (${heldLines(offerIds)}) h on h.offer_id = o.offer_id and h.warehouse_id = w.id
      order by o.offer_id, w.hold_priority, w.name`.execute(db);
   const warehouses = new Map<string, WarehouseRow>();
-  for (const r of result.rows) if (!warehouses.has(r.warehouse_id)) warehouses.set(r.warehouse_id, r.warehouse);
+  for (const r of result.rows) if (r.warehouse) warehouses.set(r.warehouse_id, r.warehouse);
   const first = result.rows[0];
   return {
     figures: result.rows.map((r) => ({ offerId: r.offer_id, warehouseId: r.warehouse_id, inHand: r.in_hand, reserved: r.reserved, held: r.held })),
