@@ -9,7 +9,7 @@ const { rateLimitSettings } = await import('./rate-limits.js');
 const { gatewayProfile, startGateway } = await import('./gateway.js');
 
 // The gateway as its own process (docker-compose); `npm start` runs it in-process instead.
-await runService('gateway', async (config) => {
+await runService('gateway', async (config, _db, logger) => {
   const gateway = await startGateway({
     supergraphSdl: await readSupergraph(),
     subgraphUrls: { customer: config.CUSTOMER_URL, order: config.ORDER_URL, loyalty: config.LOYALTY_URL, inventory: config.INVENTORY_URL },
@@ -18,6 +18,8 @@ await runService('gateway', async (config) => {
     subgraphTimeoutMs: config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
     requestDeadlineMs: config.GATEWAY_REQUEST_DEADLINE_MS,
     rateLimits: rateLimitSettings(config),
+    // Its access lines and unexpected errors (the in-process graph passes its logger too).
+    logger,
     ...gatewayProfile(config),
     port: config.GATEWAY_PORT,
     host: config.HOST,

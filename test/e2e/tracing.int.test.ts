@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../platform/config.js';
 import { issueToken } from '../../platform/identity.js';
 import { eventually, gql, startGraphProcess, type GraphProcess } from '../support/graph-process.js';
-import { startProcessGraph, type ProcessGraph } from '../support/process-graph.js';
+import { startProcessGraph, usesCompiledServices, type ProcessGraph } from '../support/process-graph.js';
 
 /**
  * One checkout quote through the gateway, followed as OpenTelemetry sees it: the gateway calls the
@@ -22,7 +22,8 @@ import { startProcessGraph, type ProcessGraph } from '../support/process-graph.j
  * - on PGlite, `npm start`'s one process (`scripts/start.ts`): the same chain over the same HTTP
  *   calls, without SQL spans (the pg instrumentation has no `pg` to patch there).
  *
- * The request carries a `traceparent` of the test's: the whole chain must continue that trace.
+ * The request carries a `traceparent` of the test's: the whole chain must continue that trace, and
+ * the processes' log lines of the request name it.
  */
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
@@ -107,6 +108,16 @@ const QUOTE = /* GraphQL */ `
 
 const collector = new Collector();
 let graph: { gateway: string; order: string; bonusPlus: string; token(customerId: string): Promise<string>; close(): Promise<void> } | undefined;
+/** Every JSON line the graph's processes logged (pino, on stdout). */
+const logLines: Record<string, unknown>[] = [];
+const collectLogs = (stream: NodeJS.ReadableStream | null) => {
+  let rest = '';
+  stream?.on('data', (chunk: Buffer) => {
+    const lines = (rest + chunk.toString('utf8')).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) if (line.startsWith('{')) logLines.push(JSON.parse(line) as Record<string, unknown>);
+  });
+};
 let dataDir: string | undefined;
 
 beforeAll(async () => {
@@ -116,13 +127,17 @@ beforeAll(async () => {
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     // Spans leave every 100 ms rather than every 5 s.
     OTEL_BSP_SCHEDULE_DELAY: '100',
+    // The access lines, to find the trace on them.
+    LOG_LEVEL: 'info',
   };
   if (onPostgres) {
     const processes: ProcessGraph = await startProcessGraph({ ...otel, GATEWAY_RATE_LIMITS: 'off' });
+    for (const service of Object.values(processes.services)) collectLogs(service.child.stdout);
     graph = { gateway: processes.urls.gateway, order: processes.urls.subgraph.order, bonusPlus: processes.urls.bonusPlus, token: (id) => processes.customerToken(id), close: () => processes.close() };
   } else {
     dataDir = await mkdtemp(join(tmpdir(), 'tracing-'));
     const one: GraphProcess = await startGraphProcess({ env: { ...otel, GATEWAY_RATE_LIMITS: 'off', PGLITE_DATA_DIR: join(dataDir, 'pglite') } });
+    collectLogs(one.child.stdout);
     graph = {
       gateway: one.urls.gateway,
       order: one.urls.order,
@@ -143,7 +158,7 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-describe(`tracing (${onPostgres ? 'separate processes on Postgres' : "npm start's one process on PGlite: no SQL spans"})`, () => {
+describe(`tracing (${onPostgres ? `separate processes on Postgres, ${usesCompiledServices() ? 'compiled entries' : 'entries under tsx (build is older than the sources)'}` : "npm start's one process on PGlite: no SQL spans"})`, () => {
   it('one checkout quote is one trace: gateway → order subgraph → SQL → BonusPlus', async () => {
     const registered = await gql(graph!.gateway, REGISTER, { input: { phone: `+7916${String(Date.now()).slice(-7)}`, firstName: 'Трасса' } });
     const token = await graph!.token(registered.data.registerCustomer.customer.id as string);
@@ -193,6 +208,11 @@ describe(`tracing (${onPostgres ? 'separate processes on Postgres' : "npm start'
     expect(ancestors(toBonusPlus!)).toContain(orderServer);
     const bonusPlusServer = spans.find((s) => s.kind === SERVER && portOf(s) === bonusPlusPort);
     expect(bonusPlusServer?.parentSpanId).toBe(toBonusPlus!.spanId);
+
+    // The log lines of the request carry its trace: the gateway's access line and the order subgraph's.
+    const traced = logLines.filter((line) => line.traceId === traceId);
+    expect(traced.some((line) => line.msg === 'request' && line.spanId === gatewayServer!.spanId)).toBe(true);
+    expect(traced.some((line) => line.msg === 'request' && line.spanId === orderServer!.spanId)).toBe(true);
 
     if (onPostgres) {
       // Each process names itself, and the subgraph's statements hang under its server span.
