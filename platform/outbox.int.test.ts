@@ -82,6 +82,30 @@ describe('transactional outbox', () => {
     expect((await rows())[0]).toMatchObject({ status: 'done' });
   });
 
+  it('waits at most ten seconds between tries while an upstream is down, a minute for a failure of the message', async () => {
+    await enqueue(database.db, { topic: 'outage', payload: {} });
+    await enqueue(database.db, { topic: 'broken', payload: {} });
+    const relay = createOutboxRelay({ db: database.db, logger, maxAttempts: 100, handlers: {
+        outage: async () => {
+          throw Object.assign(new Error('retailcrm: circuit open after repeated failures'), { name: 'UpstreamUnavailableError' });
+        },
+        broken: async () => {
+          throw new Error('a bug');
+        },
+      } });
+    // The tenth attempt: the backoff's doubling (500 ms · 2^9) is far past both caps.
+    await database.db.updateTable('platform.outbox').set({ attempts: 9 }).execute();
+    const before = Date.now();
+    await relay.runOnce();
+    const after = Date.now();
+    // Each delay is its cap ± 20 % jitter, counted from a moment between `before` and `after`.
+    const due = Object.fromEntries((await rows()).map((r) => [r.topic, new Date(r.available_at).getTime()]));
+    expect(due.outage! - before).toBeGreaterThanOrEqual(8_000);
+    expect(due.outage! - after).toBeLessThanOrEqual(12_000);
+    expect(due.broken! - before).toBeGreaterThanOrEqual(48_000);
+    expect(due.broken! - after).toBeLessThanOrEqual(72_000);
+  });
+
   it('sends a permanent failure straight to dead letters', async () => {
     await enqueue(database.db, { topic: 'bad', payload: {} });
     const relay = createOutboxRelay({ db: database.db, logger, handlers: { bad: async () => Promise.reject(new PermanentFailure('never')) } });
@@ -114,13 +138,13 @@ describe('transactional outbox', () => {
 
   it('redelivers a message whose relay died mid-handling once the lease ends', async () => {
     await enqueue(database.db, { topic: 'crash', payload: {} });
-    const dying = createOutboxRelay({ db: database.db, logger, leaseMs: 50, handlers: { crash: () => new Promise(() => undefined) } });
+    const dying = createOutboxRelay({ db: database.db, logger, leaseMs: 2_000, handlers: { crash: () => new Promise(() => undefined) } });
     void dying.runOnce(); // never settles: the process "died" holding the claim
-    await new Promise((r) => setTimeout(r, 20));
+    while ((await rows())[0]!.attempts === 0) await new Promise((r) => setTimeout(r, 5));
     let handled = 0;
     const healthy = createOutboxRelay({ db: database.db, logger, handlers: { crash: async () => void handled++ } });
     expect(await healthy.runOnce()).toBe(0); // still leased
-    await new Promise((r) => setTimeout(r, 80));
+    while (new Date((await rows())[0]!.available_at).getTime() > Date.now()) await new Promise((r) => setTimeout(r, 50));
     expect(await healthy.runOnce()).toBe(1);
     expect(handled).toBe(1);
   });

@@ -74,6 +74,8 @@ export interface OutboxRelayOptions {
   /** Backoff before attempt n+1: base * 2^(n-1), capped, with jitter. */
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
+  /** The cap for a failure of the moment (an upstream or the database down): 10 s. */
+  readonly transientBackoffMaxMs?: number;
   readonly pollIntervalMs?: number;
   /**
    * How many topics of a batch are handled at once (1 by default); one topic's messages always go
@@ -108,8 +110,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const maxAttempts = options.maxAttempts ?? 12;
   const leaseMs = options.leaseMs ?? 60_000;
   const backoffBase = options.backoffBaseMs ?? 500;
-  // A minute at most between tries: after an upstream's outage, its backlog moves again within one.
+  // A minute at most between tries of a message that failed on its own account.
   const backoffMax = options.backoffMaxMs ?? 60_000;
+  // Ten seconds at most while an upstream or the database is down: a try then costs no request (the
+  // circuit breaker answers at once), and once it is back its backlog moves within seconds.
+  const transientBackoffMax = Math.min(backoffMax, options.transientBackoffMaxMs ?? 10_000);
   const concurrency = Math.max(1, options.concurrency ?? 1);
   async function claim(): Promise<OutboxMessage[]> {
     if (topics.length === 0) return [];
@@ -138,7 +143,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     // An upstream or the database being down is no fault of the message: it waits, however long
     // the outage lasts, and is never a dead letter for it.
     const dead = error instanceof PermanentFailure || (message.attempts >= maxAttempts && !isTransient(error));
-    const delay = Math.min(backoffMax, backoffBase * 2 ** Math.max(0, message.attempts - 1)) * (0.8 + Math.random() * 0.4);
+    const delay = Math.min(isTransient(error) ? transientBackoffMax : backoffMax, backoffBase * 2 ** Math.max(0, message.attempts - 1)) * (0.8 + Math.random() * 0.4);
     await db
       .updateTable('platform.outbox')
       .set({
