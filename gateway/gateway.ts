@@ -96,9 +96,11 @@ export function formatGatewayError(formatted: GraphQLFormattedError, error: unkn
 const TOKEN_LIMIT = /Document contains more th\w+ \d+ tokens/;
 
 /** The one profile every entry (gateway/main.ts, `npm start`) starts the gateway with. */
-export const gatewayProfile = (config: Config): Pick<GatewayOptions, 'development' | 'metricsPort'> => ({
+export const gatewayProfile = (config: Config): Pick<GatewayOptions, 'development' | 'metricsPort' | 'safelist'> => ({
   development: config.NODE_ENV !== 'production',
   metricsPort: config.METRICS_PORT,
+  // From the configuration, not the process's environment: `startGraph` may run a production graph in a test process.
+  safelist: safelistMode(config.NODE_ENV),
 });
 
 export function bearerToken(req: IncomingMessage): string | undefined {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { printExecutableGraphQLDocument } from '@graphql-tools/documents';
+import { GraphQLError, type DocumentNode } from 'graphql';
 import { AppError, toGraphQLError } from '../platform/errors.js';
 import type { Identity } from '../platform/identity.js';
 
@@ -33,12 +34,23 @@ export const operationId = (document: Parameters<typeof printExecutableGraphQLDo
 
 const notAllowed = () => toGraphQLError(new AppError('OPERATION_NOT_ALLOWED', 'This operation is not one the clients send'));
 
+/** The refusal in place of validation errors: Apollo wraps it as a validation failure, whose status and (through the AppError) code and message it keeps. */
+const refusal = () => {
+  const { message, extensions } = notAllowed();
+  return new GraphQLError(message, { extensions, originalError: new AppError('OPERATION_NOT_ALLOWED', message) });
+};
+
 /**
  * The production safelist. A customer or anonymous caller runs only an operation in the manifest:
  * by id (`extensions.persistedQuery.sha256Hash`, or a top-level `documentId`) or as its full text
  * in any formatting. Staff keep ad-hoc operations (the playground). Automatic persisted queries
  * serve the manifest's ids only: a text sent with its hash is never remembered, so no client can
  * register an operation of its own.
+ *
+ * The refusal takes the place of validation's answer: anything else is OPERATION_NOT_ALLOWED (403)
+ * whether the schema would take it or not, so a caller who may not run ad-hoc operations learns
+ * nothing about the schema from validation messages (introspection included). Only a text that
+ * does not parse gets its syntax error (400), which says nothing about the schema.
  */
 export function operationSafelist<TContext extends BaseContext & { readonly identity: Identity }>(manifest: OperationManifest): {
   readonly plugin: ApolloServerPlugin<TContext>;
@@ -61,12 +73,24 @@ export function operationSafelist<TContext extends BaseContext & { readonly iden
         if (typeof documentId === 'string' && request.query === undefined && !request.extensions?.persistedQuery) {
           request.extensions = { ...request.extensions, persistedQuery: { version: 1, sha256Hash: documentId } };
         }
+        const allowed = ({ contextValue, queryHash, document }: { contextValue: TContext; queryHash?: string | undefined; document?: DocumentNode | undefined }) =>
+          contextValue.identity.kind === 'staff' ||
+          // By id, or the manifest's own text: the hash Apollo already made; other formatting: the canonical print's.
+          (queryHash !== undefined && manifest.has(queryHash)) ||
+          (document !== undefined && manifest.has(operationId(document)));
         return {
-          async didResolveOperation({ contextValue, queryHash, document }) {
-            if (contextValue.identity.kind === 'staff') return;
-            // By id, or the manifest's own text: the hash Apollo already made; other formatting: the canonical print's.
-            if (manifest.has(queryHash) || manifest.has(operationId(document))) return;
-            throw notAllowed();
+          // Validation still runs (Apollo answers anything thrown here with a 500), but what it
+          // found is replaced by the one refusal before Apollo answers: no message about the schema.
+          async validationDidStart(context) {
+            if (allowed(context)) return;
+            return async (errors) => {
+              // Called without awaiting: the array must be changed before the first await.
+              if (errors?.length) (errors as GraphQLError[]).splice(0, errors.length, refusal());
+            };
+          },
+          // Valid, or cached by the gateway as validated (parsing and validation skipped): refused here.
+          async didResolveOperation(context) {
+            if (!allowed(context)) throw notAllowed();
           },
         };
       },

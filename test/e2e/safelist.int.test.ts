@@ -101,6 +101,46 @@ describe('the operation safelist in production', () => {
     expect(registered.data.registerCustomer.customer).toMatchObject({ phone, firstName: 'Анна' });
   });
 
+  it('refuses before validation: what the schema would refuse is OPERATION_NOT_ALLOWED (403) too, so it tells a customer or anonymous caller nothing about the schema', async () => {
+    const probes = [
+      // Unknown fields: validation would name them, and with suggestions on, their neighbours.
+      '{ me { id passwordHash } }',
+      'mutation { registerCustomer(input: { phone: "+79165550003", firstName: "A", isAdmin: true }) { customer { id } } }',
+      // Introspection: off in production, a validation refusal for whoever gets that far.
+      '{ __schema { types { name fields { name } } } }',
+      '{ __type(name: "Customer") { fields { name } } }',
+    ];
+    const staff = await t.staffToken('manager');
+    for (const query of probes) {
+      for (const token of [undefined, shopper.token]) {
+        const answer = await post({ query }, token);
+        expect(answer.status, query).toBe(403);
+        expect(answer.data, query).toBeUndefined();
+        expect(codeOf(answer), query).toEqual(['OPERATION_NOT_ALLOWED']);
+        expect(JSON.stringify(answer), query).not.toMatch(/Cannot query|Did you mean|passwordHash|isAdmin|__schema|__type|introspection/i);
+      }
+      // Staff may run ad-hoc operations, so they get the schema's own answer: a validation failure.
+      const byStaff = await post({ query }, staff);
+      expect(byStaff.status, query).toBe(400);
+      expect(codeOf(byStaff), query).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    }
+    // A text that does not parse says nothing about the schema: its syntax error, 400, for anyone.
+    const broken = await post({ query: '{ me { id ' });
+    expect(broken.status).toBe(400);
+    expect(codeOf(broken)).toEqual(['GRAPHQL_PARSE_FAILED']);
+  });
+
+  it('refuses a document staff ran before (validated and cached by the gateway) just the same', async () => {
+    const query = '{ warehouses { id name city } }';
+    const staff = await t.staffToken('manager');
+    expect((await post({ query }, staff)).errors).toBeUndefined();
+    for (const token of [undefined, shopper.token]) {
+      const answer = await post({ query }, token);
+      expect(answer.status).toBe(403);
+      expect(codeOf(answer)).toEqual(['OPERATION_NOT_ALLOWED']);
+    }
+  });
+
   it('registers no automatic persisted query: a new text sent with its hash is refused, and its hash stays unknown', async () => {
     const text = '{ me { id email } }';
     const customer = await post({ query: text, extensions: persisted(sha256(text)) }, shopper.token);
