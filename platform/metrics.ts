@@ -111,11 +111,14 @@ const readSync = perScrape(async (): Promise<SyncRow[]> => {
   }
   for (const t of tracked) {
     if (!t.inventoryRuns) continue;
+    // Newest first on (kind, id desc): each answer is a few rows' walk, however many runs are kept.
     const found = await sql<SyncRow>`
-      select 'inventory.onec-' || lower(kind) as name,
-             extract(epoch from now() - max(finished_at) filter (where status = 'SUCCEEDED'))::float8 as lag,
-             coalesce((array_agg(status order by id desc) filter (where status <> 'RUNNING'))[1] = 'FAILED', false) as failing
-        from inventory.sync_runs group by kind`
+      select 'inventory.onec-' || lower(k.kind) as name,
+             (select extract(epoch from now() - r.finished_at)::float8 from inventory.sync_runs r
+               where r.kind = k.kind and r.status = 'SUCCEEDED' order by r.id desc limit 1) as lag,
+             coalesce((select r.status = 'FAILED' from inventory.sync_runs r
+               where r.kind = k.kind and r.status <> 'RUNNING' order by r.id desc limit 1), false) as failing
+        from (values ('CATALOG'), ('STOCK')) as k(kind)`
       .execute(t.db)
       .catch(() => undefined);
     rows.push(...(found?.rows ?? []));

@@ -137,6 +137,9 @@ describe(`/metrics of each process after real work (${onPostgres ? 'separate pro
     expect(figure(inventory1, 'active_holds', { kind: 'stock' })).toBeDefined();
     expect(delta(inventory0, inventory1, 'active_holds', { kind: 'stock' })).toBe(1);
     expect(delta(inventory0, inventory1, 'held_units', { kind: 'stock' })).toBe(1);
+    // The offer was found in the catalog a snapshot run read from 1C: its age is reported.
+    expect(figure(inventory1, 'sync_lag_seconds', { source: 'inventory.onec-catalog' })).toBeGreaterThanOrEqual(0);
+    expect(figure(inventory1, 'sync_failing', { source: 'inventory.onec-catalog' })).toBe(0);
 
     // Both placements reached the order subgraph; each is timed under the client's operation name.
     expect(delta(gateway0, gateway1, 'gateway_subgraph_request_seconds_count', { subgraph: 'order', outcome: 'ok' })).toBeGreaterThanOrEqual(2);
