@@ -16,7 +16,7 @@ export const STATEMENT_BUDGETS: Readonly<Record<(typeof WORKLOADS)[number], Part
   'quote-1': { customer: 1, order: 1, inventory: 5 },
   'quote-5': { customer: 1, order: 1, inventory: 5 },
   'quote-20': { customer: 1, order: 1, inventory: 5 },
-  placement: { customer: 1, order: 17, inventory: 15 },
+  placement: { customer: 1, order: 13, inventory: 15 },
   registration: { customer: 8 },
   payment: { order: 16 },
   'return-preview': { order: 2 },
