@@ -6,12 +6,13 @@ import { rowOf, type BenchRow } from './report.js';
 
 /**
  * `npm run bench`: every scenario in turn, each in its own process (load through the gateways side
- * by side, upstream calls per operation, the scale set, start-up), then one table of every figure
+ * by side, upstream calls per operation, SQL statements per operation, the scale set, start-up), then one table of every figure
  * with the ratios. Exits non-zero only when a scenario fails to run, never on a slow figure.
  * Runs on the embedded PGlite, or on Postgres with DATABASE_URL (the scale set is full-size only there).
  */
 const SCENARIOS = [
   { name: 'load and upstream calls', file: 'load.bench.ts' },
+  { name: 'cost per operation (SQL statements per subgraph, upstream calls)', file: 'cost.bench.ts' },
   { name: 'scale', file: 'scale.bench.ts' },
   { name: 'start-up', file: 'startup.bench.ts' },
   { name: 'RetailCRM budget (sign-ups and orders, one and two processes; Postgres only)', file: 'crm-budget.bench.ts' },
