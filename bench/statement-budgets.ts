@@ -19,7 +19,7 @@ export const STATEMENT_BUDGETS: Readonly<Record<(typeof WORKLOADS)[number], Part
   placement: { customer: 1, order: 13, inventory: 15 },
   registration: { customer: 8 },
   payment: { order: 16 },
-  'return-preview': { order: 2 },
+  'return-preview': { order: 1 },
   'call-centre': { customer: 1, order: 2, loyalty: 1, inventory: 2 },
   'stock-view': { inventory: 2 },
   'customer-by-phone': { customer: 1, loyalty: 1 },

@@ -8,6 +8,17 @@ const of = (executor: Kysely<any>) => executor as Kysely<OrderDb>;
 export const findOrder = (executor: Kysely<any>, id: string): Promise<OrderRow | undefined> =>
   of(executor).selectFrom('ordering.orders').selectAll().where('id', '=', id).executeTakeFirst();
 
+/** An order with its lines (as linesOfOrders reads them), in one statement. */
+export async function findOrderWithLines(executor: Kysely<any>, id: string): Promise<{ order: OrderRow; lines: OrderLineRow[] } | undefined> {
+  const { rows } = await sql<OrderRow & { order_lines: OrderLineRow[] }>`
+    select o.*, (select coalesce(json_agg(l order by l.line_no), '[]'::json) from ordering.order_lines l where l.order_id = o.id) as order_lines
+    from ordering.orders o where o.id = ${id}`.execute(executor);
+  const row = rows[0];
+  if (!row) return undefined;
+  const { order_lines: lines, ...order } = row;
+  return { order: order as OrderRow, lines };
+}
+
 export const findOrderByCrmId = (executor: Kysely<any>, crmId: number): Promise<OrderRow | undefined> =>
   of(executor).selectFrom('ordering.orders').selectAll().where('crm_id', '=', crmId).executeTakeFirst();
 

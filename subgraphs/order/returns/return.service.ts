@@ -12,7 +12,7 @@ import { invalid } from '../checkout/checkout.service.js';
 import type { OrderDeps } from '../order.deps.js';
 import { completeReturnMessage } from '../order.messages.js';
 import { isLineId, isVisible, lineIdOf, orderFromRow, stateAfterReturns, type Order } from '../order.model.js';
-import { findOrder, linesOfOrders, oneCOrdersOf, updateOrder } from '../order.repository.js';
+import { findOrder, findOrderWithLines, linesOfOrders, oneCOrdersOf, updateOrder } from '../order.repository.js';
 import { oneCPartyOf } from '../onec/onec-party.service.js';
 import type { OrderDb, OrderLineRow, OrderRow, ReturnLineRow, ReturnRow } from '../order.table.js';
 import { returnShare, type ReturnShare } from './return-rules.js';
@@ -46,7 +46,12 @@ const of = (executor: Kysely<any>) => executor as Kysely<OrderDb>;
 /** The order, if this caller may return its lines: staff at the counter, or its customer where the shop allows it. */
 async function returnableOrder(deps: OrderDeps, identity: Identity, orderId: string, executor: Kysely<any> = deps.db): Promise<OrderRow> {
   if (identity.kind === 'anonymous') throw unauthenticated();
-  const order = await findOrder(executor, orderId);
+  return checkReturnable(deps, identity, await findOrder(executor, orderId));
+}
+
+/** The order, when this caller may return its lines; the same refusals as `returnableOrder`. */
+function checkReturnable(deps: OrderDeps, identity: Identity, order: OrderRow | undefined): OrderRow {
+  if (identity.kind === 'anonymous') throw unauthenticated();
   if (!order || !isVisible(order) || !canSee(identity, order.customer_id)) throw notFound('No such order');
   if (identity.kind === 'staff' && !isStaff(identity, 'manager', 'cashier', 'admin')) throw forbidden();
   if (identity.kind === 'customer' && !deps.settings.customerReturns) throw forbidden('Returns are made in a showroom or through the call centre');
@@ -80,8 +85,11 @@ const totals = (shares: readonly ReturnShare[]): ReturnShare => ({
 export async function previewReturn(deps: OrderDeps, identity: Identity, orderId: string, requested: LinesInput): Promise<ReturnPreview> {
   const parsed = linesSchema.safeParse(requested);
   if (!parsed.success) throw invalid('return', parsed.error);
-  const order = await returnableOrder(deps, identity, orderId);
-  const plan = planReturn(await linesOfOrders(deps.db, [order.id]), parsed.data);
+  if (identity.kind === 'anonymous') throw unauthenticated();
+  // The order and its lines in one statement; nothing of them is answered before the checks.
+  const found = await findOrderWithLines(deps.db, orderId);
+  checkReturnable(deps, identity, found?.order);
+  const plan = planReturn(found!.lines, parsed.data);
   const lines = plan.map(({ line, quantity, share }) => ({ lineId: lineIdOf(line), offerId: line.offer_id, quantity, ...share }));
   return { lines, ...totals(lines) };
 }
