@@ -118,6 +118,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { ...rest, message: original.message, extensions: { ...ext, code: original.code, ...(original.details ?? {}) } };
   }
   const code = formatted.extensions?.code;
+  // Apollo Server refuses some malformed requests with HTTP 400 and no code of their own (an automatic
+  // persisted query whose hash is not its text's), which it then labels INTERNAL_SERVER_ERROR: a bad
+  // request, not an internal error.
+  if ((code === undefined || code === 'INTERNAL_SERVER_ERROR') && (found as { extensions?: { http?: { status?: unknown } } } | undefined)?.extensions?.http?.status === 400) {
+    return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
+  }
   if (typeof code === 'string' && (KNOWN_CODES.has(code) || REQUEST_CODES.has(code)) && code !== 'INTERNAL_SERVER_ERROR') {
     const { stacktrace: _stack, ...ext } = formatted.extensions ?? {};
     return { ...formatted, extensions: ext };
