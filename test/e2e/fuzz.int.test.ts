@@ -640,8 +640,8 @@ describe(`fuzz through the gateway (seed ${SEED}; FUZZ_SEED=${SEED} replays it)`
 });
 
 describe('what the fuzz found, each on its own', () => {
-  const post = async (body: string | ReadableStream<Uint8Array>, headers: Record<string, string> = {}) => {
-    const res = await fetch(t.graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, ...(typeof body === 'string' ? {} : { duplex: 'half' }) } as RequestInit);
+  const post = async (body: string) => {
+    const res = await fetch(t.graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     return { status: res.status, body: (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } };
   };
 
@@ -678,25 +678,13 @@ describe('what the fuzz found, each on its own', () => {
     expect(atBound.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: { lastName: 'must be at most 100 characters' } });
   });
 
-  it('a body over 1 MB still being sent gets its 413 answer, not a reset connection', async () => {
-    // 3 MB in 64 kB pieces, a little apart: the gateway passes its limit long before the body ends.
-    const piece = new TextEncoder().encode('x'.repeat(64 * 1024));
-    let sent = 0;
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (sent === 0) controller.enqueue(new TextEncoder().encode('{"query":"'));
-        if (sent >= 48) {
-          controller.enqueue(new TextEncoder().encode('"}'));
-          return controller.close();
-        }
-        sent++;
-        await new Promise((r) => setTimeout(r, 2));
-        controller.enqueue(piece);
-      },
-    });
-    const answer = await post(body);
-    expect(answer.status).toBe(413);
-    expect(answer.body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_REQUEST']);
+  it('a body of several MB gets its 413 answer, not a reset connection', async () => {
+    // Leaving the read at the limit destroyed the socket: a client still sending saw ECONNRESET (always, at 7 MB), never its 413.
+    for (const size of [1_200_000, 7_000_000]) {
+      const answer = await post(JSON.stringify({ query: `{ warehouses { id } } # ${'x'.repeat(size)}` }));
+      expect(answer.status, `${size} bytes`).toBe(413);
+      expect(answer.body.errors?.map((e) => e.extensions?.code), `${size} bytes`).toEqual(['BAD_REQUEST']);
+    }
     expect(await stillAnswers()).toBe(true);
   });
 });
