@@ -71,6 +71,8 @@ interface Pools {
   offers: string[];
   orders: string[];
   lines: string[];
+  /** Each customer's orders, so that a customer mostly names their own. */
+  ordersOf: Map<string, string[]>;
   /** Each order's line ids, so that a return names lines of the order it names. */
   linesOf: Map<string, string[]>;
   /** The order id drawn last in this input (fields are drawn in the schema's order, the order's id first). */
@@ -183,7 +185,8 @@ function plausibleLeaf(g: Draw, name: string, scalar: GraphQLNamedType, pools: P
     case 'idempotencyKey':
       return chance(g, 0.15) && pools.keys.length ? pick(g, pools.keys) : `fuzz-${SEED}-${g(fc.uuid)}`;
     case 'orderId': {
-      const id = pools.orders.length && chance(g, 0.9) ? pick(g, pools.orders) : g(fc.uuid);
+      const own = pools.ordersOf.get(pools.me?.id ?? '');
+      const id = own?.length && chance(g, 0.7) ? pick(g, own) : pools.orders.length && chance(g, 0.9) ? pick(g, pools.orders) : g(fc.uuid);
       if (pools.drawn) pools.drawn.orderId = id;
       return id;
     }
@@ -513,10 +516,12 @@ function drawQuery(g: Draw): QueryCase {
 
 async function refreshPools() {
   const db = t.database.db;
-  const orders = await db.selectFrom('ordering.orders').select(['id']).orderBy('created_at', 'desc').limit(200).execute();
+  const orders = await db.selectFrom('ordering.orders').select(['id', 'customer_id']).orderBy('created_at', 'desc').limit(200).execute();
   const lines = orders.length ? await db.selectFrom('ordering.order_lines').select(['order_id', 'line_no', 'crm_item_id']).where('order_id', 'in', orders.map((o) => o.id)).execute() : [];
   pools.orders = orders.map((o) => o.id);
   pools.lines = lines.flatMap((l) => [String(l.crm_item_id ?? `${l.order_id}:${l.line_no}`), `${l.order_id}:${l.line_no}`]);
+  pools.ordersOf = new Map();
+  for (const o of orders) pools.ordersOf.set(o.customer_id, [...(pools.ordersOf.get(o.customer_id) ?? []), o.id]);
   pools.linesOf = new Map();
   for (const l of lines) pools.linesOf.set(l.order_id, [...(pools.linesOf.get(l.order_id) ?? []), String(l.crm_item_id ?? `${l.order_id}:${l.line_no}`), `${l.order_id}:${l.line_no}`]);
 }
@@ -546,7 +551,7 @@ beforeAll(async () => {
   // Enough units that valid carts are placed rather than all OUT_OF_STOCK.
   for (const offer of offers) await t.database.db.updateTable('inventory.stock').set((eb) => ({ in_hand: eb('in_hand', '+', 200) })).where('offer_id', '=', offer.id).execute();
   const others = await t.database.db.selectFrom('customer.customers').select('id').limit(3).execute();
-  pools = { shoppers, offers: offers.map((o) => o.id), orders: [], lines: [], linesOf: new Map(), customers: [...shoppers.map((s) => s.id), ...others.map((c) => c.id)], keys: [] };
+  pools = { shoppers, offers: offers.map((o) => o.id), orders: [], ordersOf: new Map(), lines: [], linesOf: new Map(), customers: [...shoppers.map((s) => s.id), ...others.map((c) => c.id)], keys: [] };
   tokens = { anonymous: undefined, manager: await t.staffToken('manager'), cashier: await t.staffToken('cashier') };
   // A few orders to start from, one paid, so that the first wave has ids to cancel, pay and return.
   for (const shopper of shoppers) {
