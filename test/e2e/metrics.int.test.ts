@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../platform/config.js';
 import { issueToken } from '../../platform/identity.js';
-import { eventually, gql, setFaults, startGraphProcess } from '../support/graph-process.js';
+import { eventually, gql, setFaults, startGraphProcess, stopGraphProcess } from '../support/graph-process.js';
 import { startProcessGraph } from '../support/process-graph.js';
 
 /**
@@ -59,11 +59,7 @@ beforeAll(async () => {
       metrics: { gateway: one.urls.gatewayBase, customer: one.urls.customer, order: one.urls.order, inventory: one.urls.inventory },
       retailCrm: one.urls.retailCrm,
       token: (id) => issueToken(loadConfig({ NODE_ENV: 'test' }).JWT_SECRET, id),
-      close: async () => {
-        const gone = new Promise((resolve) => one.child.once('exit', resolve));
-        one.child.kill('SIGTERM');
-        await gone;
-      },
+      close: () => stopGraphProcess(one),
     };
   }
 }, 240_000);

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../platform/identity.js';
-import { startGraphProcess, type GraphProcess } from '../support/graph-process.js';
+import { startGraphProcess, stopGraphProcess, type GraphProcess } from '../support/graph-process.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -73,10 +73,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  if (npmStart && npmStart.child.exitCode === null) {
-    npmStart.child.kill('SIGTERM');
-    await npmStart.exited;
-  }
+  await stopGraphProcess(npmStart);
   await npmStartDatabase?.close();
   if (child && child.exitCode === null) {
     const exited = new Promise((resolve) => child!.once('exit', resolve));

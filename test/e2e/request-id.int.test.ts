@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../platform/identity.js';
 import { loadConfig } from '../../platform/config.js';
-import { eventually, setFaults, startGraphProcess, type GraphProcess } from '../support/graph-process.js';
+import { eventually, setFaults, startGraphProcess, stopGraphProcess, type GraphProcess } from '../support/graph-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /**
@@ -48,10 +48,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (graph && graph.child.exitCode === null) {
-    graph.child.kill('SIGKILL');
-    await graph.exited;
-  }
+  await stopGraphProcess(graph, 'SIGKILL');
   await database?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });

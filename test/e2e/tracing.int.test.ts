@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../platform/config.js';
 import { issueToken } from '../../platform/identity.js';
-import { eventually, gql, startGraphProcess, type GraphProcess } from '../support/graph-process.js';
+import { eventually, gql, startGraphProcess, stopGraphProcess, type GraphProcess } from '../support/graph-process.js';
 import { startProcessGraph, usesCompiledServices, type ProcessGraph } from '../support/process-graph.js';
 
 /**
@@ -143,11 +143,7 @@ beforeAll(async () => {
       order: one.urls.order,
       bonusPlus: one.urls.bonusPlus,
       token: (id) => issueToken(loadConfig({ NODE_ENV: 'test' }).JWT_SECRET, id),
-      close: async () => {
-        const gone = new Promise((resolve) => one.child.once('exit', resolve));
-        one.child.kill('SIGTERM');
-        await gone;
-      },
+      close: () => stopGraphProcess(one),
     };
   }
 }, 240_000);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../platform/config.js';
 import { issueToken } from '../../platform/identity.js';
-import { emulatorRequests, eventually, gql, setFaults, startGraphProcess, type GraphProcess } from '../support/graph-process.js';
+import { emulatorRequests, eventually, gql, setFaults, startGraphProcess, stopGraphProcess, type GraphProcess } from '../support/graph-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /**
@@ -32,10 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (graph && graph.child.exitCode === null) {
-    graph.child.kill('SIGKILL');
-    await graph.exited;
-  }
+  await stopGraphProcess(graph, 'SIGKILL');
   await database?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });

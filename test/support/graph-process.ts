@@ -77,6 +77,13 @@ export async function startGraphProcess(options: StartGraphProcessOptions): Prom
 }
 
 /** POSTs a GraphQL operation and returns the parsed answer. */
+/** Stops a started graph (if it is still running) with `signal` and waits until it has exited. */
+export async function stopGraphProcess(graph: Pick<GraphProcess, 'child' | 'exited'> | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!graph || graph.child.exitCode !== null || graph.child.signalCode !== null) return;
+  graph.child.kill(signal);
+  await graph.exited;
+}
+
 export async function gql(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<any> {
   const res = await fetch(url, {
     method: 'POST',
