@@ -90,7 +90,14 @@ describe('one RetailCRM budget per key', () => {
   });
 
   it('work that asks not to wait (runIfBudgetFree) is sent when a slot is free, refused at once with nothing sent when not', async () => {
-    const client = sharedClient();
+    // A key of its own, so that no slot taken by the tests before it is still running out.
+    const client = createRetailCrmClient({
+      baseUrl: server.url,
+      apiKey: OTHER_KEY,
+      site: SITE,
+      timeoutMs: 5_000,
+      budget: sharedUpstreamBudget({ system: 'retailcrm', credential: OTHER_KEY, requestsPerSecond: LIMIT, databaseUrl: tdb.url }),
+    });
     const mark = emulator.journal.length;
     // The budget is idle: the first such call goes.
     await runIfBudgetFree(() => client.getCustomer('free1-0', 'externalId'));
