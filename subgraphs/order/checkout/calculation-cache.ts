@@ -56,10 +56,13 @@ export function createCalculationCache(ttlSeconds: number, maxEntries = 10_000):
   };
 }
 
-/** The BonusPlus port with every call that moves a customer's bonuses forgetting their calculations. */
+/**
+ * The BonusPlus port with every call that moves a customer's bonuses forgetting their calculations.
+ * A plain object like the port itself, so that `{ ...port, reserve }` keeps every method.
+ */
 export function forgettingCalculations<T extends BonusPlusRetailPort>(port: T, cache: CalculationCache | undefined): T {
   if (!cache) return port;
-  return Object.assign(Object.create(port) as T, {
+  return Object.assign({ ...port }, {
     async reserve(phone: string, orderId: string, amount: number) {
       try {
         return await port.reserve(phone, orderId, amount);
