@@ -59,7 +59,8 @@ const calcRequests = (bonusPlus: string) => emulatorRequests(bonusPlus, (route) 
 describe('an upstream cut off by its circuit breaker', () => {
   it('is open on /metrics and degraded on /ready; refused calls never reach it; one probe after the cool-down; closed again once it heals', async () => {
     graph = await startGraphProcess({
-      env: { ...(database?.url ? { DATABASE_URL: database.url } : { PGLITE_DATA_DIR: join(dataDir!, 'pglite') }), UPSTREAM_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS) },
+      // Every quote asks BonusPlus here (no remembered calculations): the quotes are how the test reaches it.
+      env: { ...(database?.url ? { DATABASE_URL: database.url } : { PGLITE_DATA_DIR: join(dataDir!, 'pglite') }), UPSTREAM_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS), ORDER_BONUS_CALCULATION_CACHE_SECONDS: '0' },
     });
     const { urls } = graph;
 
