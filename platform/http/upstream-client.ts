@@ -103,9 +103,9 @@ class RetryableFailure extends Error {
 }
 
 const requestsTotal = (register.getSingleMetric('upstream_requests_total') as Counter<string> | undefined) ??
-  new Counter({ name: 'upstream_requests_total', help: 'Requests sent to systems of record', labelNames: ['system', 'method', 'outcome'] });
+  new Counter({ name: 'upstream_requests_total', help: 'Requests sent to systems of record, by route (keys as placeholders)', labelNames: ['system', 'method', 'route', 'outcome'] });
 const requestSeconds = (register.getSingleMetric('upstream_request_seconds') as Histogram<string> | undefined) ??
-  new Histogram({ name: 'upstream_request_seconds', help: 'Latency of requests to systems of record', labelNames: ['system'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+  new Histogram({ name: 'upstream_request_seconds', help: 'Latency of requests to systems of record, by route', labelNames: ['system', 'route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
 
 const circuitState = (register.getSingleMetric('upstream_circuit_state') as Gauge<string> | undefined) ??
   new Gauge({ name: 'upstream_circuit_state', help: 'Circuit breaker of each upstream client: 0 closed, 1 half-open, 2 open', labelNames: ['system', 'client'] });
@@ -260,7 +260,8 @@ export class UpstreamClient {
   private async attempt(req: UpstreamRequest, slotTaken = false): Promise<UpstreamResponse> {
     if (!slotTaken) await this.budget?.take(currentUpstreamPriority());
     this.sent++;
-    const stop = requestSeconds.startTimer({ system: this.system });
+    const route = upstreamRoute(req.path);
+    const stop = requestSeconds.startTimer({ system: this.system, route });
     let response: UpstreamResponse;
     try {
       response = await timeout(this.options.timeoutMs, TimeoutStrategy.Aggressive).execute(async ({ signal }) => {
@@ -276,14 +277,14 @@ export class UpstreamClient {
     } catch (error) {
       stop();
       const reason = error instanceof TaskCancelledError ? `timed out after ${this.options.timeoutMs} ms` : `connection failed (${(error as Error).message})`;
-      requestsTotal.inc({ system: this.system, method: req.method, outcome: 'network_error' });
+      requestsTotal.inc({ system: this.system, method: req.method, route, outcome: 'network_error' });
       // Connection refused means nothing reached the upstream; anything else may have been applied.
       const refused = (error as { code?: string }).code === 'ECONNREFUSED';
       if (req.idempotent || refused) throw new RetryableFailure(reason, undefined, refused);
       throw new UpstreamUnavailableError(this.system, reason);
     }
     stop();
-    requestsTotal.inc({ system: this.system, method: req.method, outcome: String(response.status) });
+    requestsTotal.inc({ system: this.system, method: req.method, route, outcome: String(response.status) });
     const limited = RATE_LIMIT_STATUSES.has(response.status) && this.isRateLimit(response);
     const retryAfter = RATE_LIMIT_STATUSES.has(response.status) ? retryAfterMs(response.headers) : undefined;
     // The upstream counts by key, not by process: its limiter's refusal, or a Retry-After, holds back
