@@ -190,6 +190,11 @@ export async function startProcessGraph(env: Record<string, string> = {}, option
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify({ query, variables }),
+      }).catch((error: unknown) => {
+        // A gateway that cannot be reached: say which processes have ended, and what they wrote last.
+        const ended = Object.values(services).filter((s) => s.exits.length > 0);
+        const why = ended.map((s) => `${s.name} ended ${JSON.stringify(s.exits)}:\n${s.stderr.slice(-20).join('\n')}`).join('\n');
+        throw new Error(`the gateway did not answer (${(error as Error).cause ?? error}); ${ended.length ? why : 'no process of the graph has ended'}`, { cause: error });
       });
       const text = await res.text();
       try {
