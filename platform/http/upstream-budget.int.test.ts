@@ -49,13 +49,14 @@ function mostInOneSecond(entries: readonly RetailCrmJournalEntry[]): number {
   return most;
 }
 
-const sharedClient = () =>
+/** A client on the key's one budget (held in the test's Postgres, or in memory). */
+const sharedClient = (key = KEY) =>
   createRetailCrmClient({
     baseUrl: server.url,
-    apiKey: KEY,
+    apiKey: key,
     site: SITE,
     timeoutMs: 5_000,
-    budget: sharedUpstreamBudget({ system: 'retailcrm', credential: KEY, requestsPerSecond: LIMIT, databaseUrl: tdb.url }),
+    budget: sharedUpstreamBudget({ system: 'retailcrm', credential: key, requestsPerSecond: LIMIT, databaseUrl: tdb.url }),
   });
 
 describe('one RetailCRM budget per key', () => {
@@ -91,13 +92,7 @@ describe('one RetailCRM budget per key', () => {
 
   it('work that asks not to wait (runIfBudgetFree) is sent when a slot is free, refused at once with nothing sent when not', async () => {
     // A key of its own, so that no slot taken by the tests before it is still running out.
-    const client = createRetailCrmClient({
-      baseUrl: server.url,
-      apiKey: OTHER_KEY,
-      site: SITE,
-      timeoutMs: 5_000,
-      budget: sharedUpstreamBudget({ system: 'retailcrm', credential: OTHER_KEY, requestsPerSecond: LIMIT, databaseUrl: tdb.url }),
-    });
+    const client = sharedClient(OTHER_KEY);
     const mark = emulator.journal.length;
     // The budget is idle: the first such call goes.
     await runIfBudgetFree(() => client.getCustomer('free1-0', 'externalId'));

@@ -15,7 +15,8 @@ import type { BonusPlusRetailPort, BpCalculation, BpSale } from '../../../connec
  * BonusPlus's reserve (R5, R18), so a lapsed figure can never spend bonuses a customer lacks.
  */
 export interface CalculationCache {
-  calculate(sale: BpSale, version: string, ask: () => Promise<BpCalculation>): Promise<BpCalculation>;
+  /** `ask`'s answer, remembered; an undefined answer (the customer not in the program) never is. */
+  calculate(sale: BpSale, version: string, ask: () => Promise<BpCalculation | undefined>): Promise<BpCalculation | undefined>;
   /** A calculation for this key if one is remembered; never asks. */
   peek(sale: BpSale, version: string): BpCalculation | undefined;
   /** Forgets every calculation of the customer with this phone. */
@@ -43,7 +44,7 @@ export function createCalculationCache(ttlSeconds: number, maxEntries = 10_000):
       const generation = generations.get(sale.phone) ?? 0;
       const calculation = await ask();
       // A change of the customer's bonuses while BonusPlus was asked may not be in this answer.
-      if ((generations.get(sale.phone) ?? 0) === generation) entries.set(key, calculation);
+      if (calculation && (generations.get(sale.phone) ?? 0) === generation) entries.set(key, calculation);
       return calculation;
     },
     peek: (sale, version) => entries.get(keyOf(sale, version)),

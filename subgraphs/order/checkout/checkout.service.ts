@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { BonusPlusRetailError, type BpCalculation, type BpDebitProblem, type BpSaleItem } from '../../../connectors/bonusplus/bonusplus.port.js';
+import { BonusPlusRetailError, type BpCalculation, type BpDebitProblem, type BpSale, type BpSaleItem } from '../../../connectors/bonusplus/bonusplus.port.js';
 import { AppError, badInput } from '../../../platform/errors.js';
 import { UpstreamUnavailableError } from '../../../platform/http/upstream-client.js';
 import type { OrderDeps } from '../order.deps.js';
+import type { OrderLineRow } from '../order.table.js';
 
 export const MAX_CART_LINES = 100;
 const MAX_QUANTITY = 100;
@@ -74,6 +75,10 @@ export function withBonuses(lines: readonly PricedLine[], calc: BpCalculation | 
 export const saleItems = (lines: readonly { lineNo: number; offerId: string; quantity: number; price: number; sum: number }[]): BpSaleItem[] =>
   lines.map((l) => ({ ext: String(l.lineNo), product: l.offerId, qnt: l.quantity, priceKopecks: l.price, sumKopecks: l.sum }));
 
+/** An order's lines as a BonusPlus receipt's items, each at its price less the shop's discount. */
+export const saleItemsOfLines = (lines: readonly Pick<OrderLineRow, 'line_no' | 'offer_id' | 'quantity' | 'price' | 'discount'>[]): BpSaleItem[] =>
+  saleItems(lines.map((l) => ({ lineNo: l.line_no, offerId: l.offer_id, quantity: l.quantity, price: l.price, sum: l.price * l.quantity - l.discount })));
+
 const PROBLEM_MESSAGES: Record<BpDebitProblem, [AppError['code'], string]> = {
   NOT_ENOUGH_BONUSES: ['INSUFFICIENT_BONUSES', 'Not enough active bonuses'],
   BONUS_DEBIT_ABOVE_MAX: ['BONUS_LIMIT_EXCEEDED', 'More bonuses than the program allows on this cart'],
@@ -96,20 +101,26 @@ export interface Calculating {
 }
 
 /**
- * Asks BonusPlus what the cart spends and earns (`retail/calc`), or takes its answer from the
- * calculation cache when the same customer, at the same version of their bonuses, asked for the
- * same cart a moment ago. Undefined when the customer is not in the program (never remembered:
- * enrolment may follow at any moment). BonusPlus unreachable: UpstreamUnavailableError, for the
- * caller to decide.
+ * BonusPlus's own calculation of a sale (`retail/calc`), asked now. Undefined when the customer is
+ * not in the program. BonusPlus unreachable: UpstreamUnavailableError, for the caller to decide.
  */
-export async function calculate(deps: OrderDeps, who: Calculating, lines: readonly PricedLine[], bonusDebit: number): Promise<BpCalculation | undefined> {
-  const sale = { phone: who.phone, items: saleItems(lines), bonusDebit };
+export async function askCalculation(deps: OrderDeps, sale: BpSale): Promise<BpCalculation | undefined> {
   try {
-    return deps.calculations ? await deps.calculations.calculate(sale, who.version, () => deps.bonusPlus.calculate(sale)) : await deps.bonusPlus.calculate(sale);
+    return await deps.bonusPlus.calculate(sale);
   } catch (error) {
     if (isUnknownCustomer(error)) return undefined;
     throw error;
   }
+}
+
+/**
+ * What the cart spends and earns: BonusPlus's calculation, or its answer from the calculation cache
+ * when the same customer, at the same version of their bonuses, asked for the same cart a moment
+ * ago ("not in the program" is never remembered: enrolment may follow at any moment).
+ */
+export async function calculate(deps: OrderDeps, who: Calculating, lines: readonly PricedLine[], bonusDebit: number): Promise<BpCalculation | undefined> {
+  const sale = { phone: who.phone, items: saleItems(lines), bonusDebit };
+  return deps.calculations ? deps.calculations.calculate(sale, who.version, () => askCalculation(deps, sale)) : askCalculation(deps, sale);
 }
 
 /** A remembered calculation of this cart, if there is one; never asks BonusPlus. */

@@ -8,7 +8,7 @@ import { idempotencyKeySchema, withIdempotency } from '../../../platform/idempot
 import { requireStaff, type Identity } from '../../../platform/identity.js';
 import { enqueue, PermanentFailure } from '../../../platform/outbox.js';
 import { loyaltyRefreshMessage } from '../../../contracts/loyalty-refresh.message.js';
-import { invalid, saleItems } from '../checkout/checkout.service.js';
+import { invalid, saleItemsOfLines } from '../checkout/checkout.service.js';
 import type { CrmReferences } from '../crm-sync/crm-references.js';
 import type { OrderDeps } from '../order.deps.js';
 import type { OrderDb, OrderLineRow, OrderRow, OrderState } from '../order.table.js';
@@ -28,7 +28,7 @@ export async function registerSale(deps: OrderDeps, orderId: string): Promise<vo
   if (!order || order.origin !== 'graph' || !order.fully_paid_at || order.sale_registered_at) return;
   if (order.phone) {
     const lines = await linesOfOrders(deps.db, [order.id]);
-    const items = saleItems(lines.map((l) => ({ lineNo: l.line_no, offerId: l.offer_id, quantity: l.quantity, price: l.price, sum: l.price * l.quantity - l.discount })));
+    const items = saleItemsOfLines(lines);
     try {
       if (!order.sale_figures_at) await fixSaleFigures(deps, order, lines, items);
       await deps.bonusPlus.registerSale({

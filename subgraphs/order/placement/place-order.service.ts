@@ -11,7 +11,7 @@ import { isStaff, type Identity } from '../../../platform/identity.js';
 import { enqueue, PermanentFailure } from '../../../platform/outbox.js';
 import { customerCreateInCrmKey } from '../../../contracts/customer-in-crm.message.js';
 import { loyaltyRefreshMessage } from '../../../contracts/loyalty-refresh.message.js';
-import { bonusesSchema, calculate, debitError, invalid, priceCart, rememberedCalculation, saleItems, withBonuses, type CartInput } from '../checkout/checkout.service.js';
+import { askCalculation, bonusesSchema, calculate, debitError, invalid, priceCart, rememberedCalculation, saleItemsOfLines, withBonuses, type CartInput } from '../checkout/checkout.service.js';
 import type { OrderCustomer } from '../graph-services.js';
 import type { OrderDeps } from '../order.deps.js';
 import { createInCrmMessage, crmStatusMessage, ORDER_TOPICS, releaseHoldsMessage } from '../order.messages.js';
@@ -251,11 +251,7 @@ async function estimateEarnedBonuses(deps: OrderDeps, order: OrderRow): Promise<
   const lines = await linesOfOrders(deps.db, [order.id]);
   let calc: BpCalculation | undefined;
   try {
-    const priced = lines.map((l) => ({ lineNo: l.line_no, offerId: l.offer_id, quantity: l.quantity, price: l.price, sum: l.price * l.quantity }));
-    if (order.phone) calc = await deps.bonusPlus.calculate({ phone: order.phone, items: saleItems(priced), bonusDebit: 0 }).catch((error) => {
-      if (error instanceof BonusPlusRetailError && error.code === 'CUSTOMER_NOT_FOUND') return undefined;
-      throw error;
-    });
+    if (order.phone) calc = await askCalculation(deps, { phone: order.phone, items: saleItemsOfLines(lines), bonusDebit: 0 });
   } catch (error) {
     if (!(error instanceof UpstreamUnavailableError)) throw error;
     deps.logger.warn({ orderId: order.id }, 'BonusPlus unavailable: the order goes to RetailCRM without its earned bonuses; its sale fixes them');
