@@ -5,11 +5,10 @@ import { canSee, requireSelfOrStaff, requireStaff, type Identity } from '../../p
 import { DateTimeScalar } from '../../platform/scalars.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import { cancelOrder } from './cancel/cancel.service.js';
-import { quoteCart, type Calculating } from './checkout/checkout.service.js';
+import { calculationVersion, quoteCart, type Calculating } from './checkout/checkout.service.js';
 import { retryOneCPosting } from './onec/onec-exchange.service.js';
 import type { OrderContext } from './order.context.js';
 import { isVisible, orderFromRow } from './order.model.js';
-import { bonusVersionOf } from './order.repository.js';
 import { recordPayment } from './payment/payment.service.js';
 import { placeOrder } from './placement/place-order.service.js';
 import { reconcileOrders } from './reconciliation/reconciliation.service.js';
@@ -30,7 +29,7 @@ async function quotingFor(ctx: OrderContext, customerId: string | null | undefin
     throw unauthenticated('Sign in to quote for a customer');
   }
   if (!id) return null;
-  const [customer, version] = await Promise.all([ctx.deps.customers.customer(id), bonusVersionOf(ctx.deps.db, id)]);
+  const [customer, version] = await Promise.all([ctx.deps.customers.customer(id), calculationVersion(ctx.deps, id)]);
   return customer?.phone ? { phone: customer.phone, version } : null;
 }
 

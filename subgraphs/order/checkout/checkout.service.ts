@@ -3,6 +3,7 @@ import { BonusPlusRetailError, type BpCalculation, type BpDebitProblem, type BpS
 import { AppError, badInput } from '../../../platform/errors.js';
 import { UpstreamUnavailableError } from '../../../platform/http/upstream-client.js';
 import type { OrderDeps } from '../order.deps.js';
+import { bonusVersionOf } from '../order.repository.js';
 import type { OrderLineRow } from '../order.table.js';
 
 export const MAX_CART_LINES = 100;
@@ -122,6 +123,9 @@ export async function calculate(deps: OrderDeps, who: Calculating, lines: readon
   const sale = { phone: who.phone, items: saleItems(lines), bonusDebit };
   return deps.calculations ? deps.calculations.calculate(sale, who.version, () => askCalculation(deps, sale)) : askCalculation(deps, sale);
 }
+
+/** The version a remembered calculation is keyed by (`bonusVersionOf`); nothing is read when none is remembered. */
+export const calculationVersion = (deps: OrderDeps, customerId: string): Promise<string> => (deps.calculations ? bonusVersionOf(deps.db, customerId) : Promise.resolve(''));
 
 /** A remembered calculation of this cart, if there is one; never asks BonusPlus. */
 export function rememberedCalculation(deps: OrderDeps, who: Calculating, lines: readonly PricedLine[], bonusDebit: number): BpCalculation | undefined {

@@ -11,12 +11,12 @@ import { isStaff, type Identity } from '../../../platform/identity.js';
 import { enqueue, PermanentFailure } from '../../../platform/outbox.js';
 import { customerCreateInCrmKey } from '../../../contracts/customer-in-crm.message.js';
 import { loyaltyRefreshMessage } from '../../../contracts/loyalty-refresh.message.js';
-import { askCalculation, bonusesSchema, calculate, debitError, invalid, priceCart, rememberedCalculation, saleItemsOfLines, withBonuses, type CartInput } from '../checkout/checkout.service.js';
+import { askCalculation, bonusesSchema, calculate, calculationVersion, debitError, invalid, priceCart, rememberedCalculation, saleItemsOfLines, withBonuses, type CartInput } from '../checkout/checkout.service.js';
 import type { OrderCustomer } from '../graph-services.js';
 import type { OrderDeps } from '../order.deps.js';
 import { createInCrmMessage, crmStatusMessage, ORDER_TOPICS, releaseHoldsMessage } from '../order.messages.js';
 import { orderFromRow, type Order } from '../order.model.js';
-import { bonusVersionOf, findOrder, findOrderByKey, insertOrder, linesOfOrders, linkCrmItems, setEarnedBonuses, updateOrder } from '../order.repository.js';
+import { findOrder, findOrderByKey, insertOrder, linesOfOrders, linkCrmItems, setEarnedBonuses, updateOrder } from '../order.repository.js';
 import type { OrderDb, OrderLineRow, OrderRow } from '../order.table.js';
 
 const of = (executor: Kysely<any>) => executor as Kysely<OrderDb>;
@@ -95,7 +95,7 @@ async function startPlacement(deps: OrderDeps, key: string, request: PlacementRe
   let calc: BpCalculation | undefined;
   let figuresPending = false;
   if (customer.phone) {
-    const who = { phone: customer.phone, version: await bonusVersionOf(deps.db, customer.id) };
+    const who = { phone: customer.phone, version: await calculationVersion(deps, customer.id) };
     try {
       // An order that spends bonuses needs BonusPlus's word on caps and multiples now (R5), and waits
       // for it. One that spends none needs only an estimate of what it earns: the checkout's own
