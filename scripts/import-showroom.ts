@@ -1,3 +1,4 @@
+import { ImportShowroomCustomersDocument, ShowroomImportRunsDocument, type ShowroomImportRunsQuery } from '../clients/__generated__/graphql.js';
 import { adminGraphql } from './admin-client.js';
 
 // `npm run import:showroom`: asks the running graph (as an admin) to import the showroom customers
@@ -7,20 +8,7 @@ import { adminGraphql } from './admin-client.js';
 // does not stop it.
 const { url, gql } = await adminGraphql('import-showroom');
 
-type Run = {
-  id: string;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'STOPPED';
-  customersRead: number;
-  imported: number;
-  alreadyKnown: number;
-  failed: number;
-  nextRow: number;
-  startedAt: string;
-  updatedAt: string;
-  error: string | null;
-  failures: { bonusPlusId: number; phone: string; reason: string }[];
-};
-const FIELDS = 'id status customersRead imported alreadyKnown failed nextRow startedAt updatedAt error failures(first: 20) { bonusPlusId phone reason }';
+type Run = ShowroomImportRunsQuery['showroomImportRuns'][number];
 
 const line = (run: Run) => {
   const seconds = ((Date.parse(run.updatedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1);
@@ -30,7 +18,7 @@ const line = (run: Run) => {
 // A run whose process died (killed, not shut down) shows no progress for longer than this; asking
 // again takes it over (the subgraph treats a run silent for a minute as dead).
 const SILENT_MS = 70_000;
-const start = async () => (await gql<{ importShowroomCustomers: Run }>(`mutation { importShowroomCustomers { ${FIELDS} } }`)).importShowroomCustomers;
+const start = async () => (await gql(ImportShowroomCustomersDocument)).importShowroomCustomers;
 
 try {
   const started = await start();
@@ -38,7 +26,7 @@ try {
   console.log(`showroom import run ${started.id}${resumed} (${url})`);
   for (;;) {
     await new Promise((r) => setTimeout(r, 500));
-    const { showroomImportRuns } = await gql<{ showroomImportRuns: Run[] }>(`{ showroomImportRuns(last: 20) { ${FIELDS} } }`);
+    const { showroomImportRuns } = await gql(ShowroomImportRunsDocument, { last: 20 });
     const run = showroomImportRuns.find((r) => r.id === started.id);
     if (!run) throw new Error(`run ${started.id} is gone`);
     process.stdout.write(`\r${line(run)}`);

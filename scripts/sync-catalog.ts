@@ -1,3 +1,4 @@
+import { InventorySyncRunsDocument, SyncCatalogDocument } from '../clients/__generated__/graphql.js';
 import { adminGraphql } from './admin-client.js';
 
 // `npm run sync:catalog`: asks the running graph for a full catalog sync from 1C now (as an admin)
@@ -5,15 +6,12 @@ import { adminGraphql } from './admin-client.js';
 // happens inside the inventory subgraph.
 const { url, gql } = await adminGraphql('sync-catalog');
 
-type Run = { id: string; kind: string; status: string; phase: string; rowsRead: number; startedAt: string; finishedAt: string | null; error: string | null };
-const FIELDS = 'id kind status phase rowsRead startedAt finishedAt error';
-
 try {
-  const { syncCatalog } = await gql<{ syncCatalog: Run }>(`mutation { syncCatalog { ${FIELDS} } }`);
+  const { syncCatalog } = await gql(SyncCatalogDocument);
   console.log(`catalog sync run ${syncCatalog.id} started (${url})`);
   for (;;) {
     await new Promise((r) => setTimeout(r, 500));
-    const { inventorySyncRuns } = await gql<{ inventorySyncRuns: Run[] }>(`{ inventorySyncRuns(last: 20) { ${FIELDS} } }`);
+    const { inventorySyncRuns } = await gql(InventorySyncRunsDocument, { last: 20 });
     const run = inventorySyncRuns.find((r) => r.id === syncCatalog.id);
     if (!run) throw new Error(`run ${syncCatalog.id} is gone`);
     const seconds = ((Date.parse(run.finishedAt ?? new Date().toISOString()) - Date.parse(run.startedAt)) / 1000).toFixed(1);
