@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccountPageDocument, CustomerByPhoneDocument, RegisterCustomerDocument, StaffSessionDocument } from '../../clients/__generated__/graphql.js';
 import { IDENTITY_HEADER, signInternalIdentity } from '../../platform/identity.js';
 import { demoExternalId } from '../../emulators/seed/demo-ids.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
@@ -11,7 +12,7 @@ beforeAll(async () => {
   t = await startTestGraph();
   await t.settle();
   const register = async (phone: string, firstName: string) =>
-    (await t.gql(`mutation($i: RegisterCustomerInput!) { registerCustomer(input: $i) { customer { id } } }`, { i: { phone, firstName } })).data.registerCustomer.customer.id as string;
+    (await t.gql(RegisterCustomerDocument, { input: { phone, firstName } })).data.registerCustomer.customer.id as string;
   alice = await register('+79031112233', 'Алиса');
   bob = await register('+79032223344', 'Борис');
   await t.settle();
@@ -23,10 +24,12 @@ async function subgraph(url: string, query: string, variables: Record<string, un
   return { status: res.status, body: (await res.json()) as any };
 }
 
+// The subgraphs' internal protocol (the gateway's _entities and _service), not a client's: called here without the gateway.
 const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id loyalty { cardNumber } } } }`;
 
 describe('who may see what', () => {
   it('a customer reads only their own record', async () => {
+    // A customer asking for a customer by id probes for another's record (BOLA); no customer's screen sends it.
     const token = await t.customerToken(alice);
     const own = await t.gql(`query($id: ID!) { customer(id: $id) { id firstName } }`, { id: alice }, token);
     expect(own.data.customer).toEqual({ id: alice, firstName: 'Алиса' });
@@ -37,22 +40,25 @@ describe('who may see what', () => {
 
   it('staff-only fields and queries refuse customers and anonymous callers', async () => {
     const token = await t.customerToken(alice);
+    // A customer's own record with a staff-only field added: probing, not the account page's document.
     const ids = await t.gql(`{ me { id externalIds { retailCrmId } } }`, {}, token);
     expect(ids.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const byPhone = await t.gql(`{ customerByPhone(phone: "+79032223344") { id } }`, {}, token);
+    // The staff console's documents, sent with a customer's token or none.
+    const byPhone = await t.gql(CustomerByPhoneDocument, { phone: '+79032223344' }, token);
     expect(byPhone.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const list = await t.gql(`{ customers { totalCount } }`, {}, token);
+    const list = await t.gql(StaffSessionDocument, {}, token);
     expect(list.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const anonymous = await t.gql(`{ customerByPhone(phone: "+79032223344") { id } }`);
+    const anonymous = await t.gql(CustomerByPhoneDocument, { phone: '+79032223344' });
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const anonymousMe = await t.gql(`{ me { id } }`);
+    const anonymousMe = await t.gql(AccountPageDocument);
     expect(anonymousMe.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const staff = await t.gql(`{ customerByPhone(phone: "+79032223344") { id } }`, {}, await t.staffToken('cashier'));
+    const staff = await t.gql(CustomerByPhoneDocument, { phone: '+79032223344' }, await t.staffToken('cashier'));
+    expect(staff.errors).toBeUndefined();
     expect(staff.data.customerByPhone.id).toBe(bob);
   });
 
   it('an invalid or forged token is refused at the gateway', async () => {
-    const forged = await t.gql(`{ me { id } }`, {}, 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad');
+    const forged = await t.gql(AccountPageDocument, {}, 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad');
     expect(forged.status).toBe(401);
     expect(forged.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
@@ -88,6 +94,7 @@ describe('who may see what', () => {
   });
 
   it('no operation in the graph changes a bonus balance by hand, for any role (R12)', async () => {
+    // Introspection is the test's means here, not a client's operation.
     const schema = await t.gql(`{ __schema { mutationType { fields { name } } } }`, {}, await t.staffToken('admin'));
     const mutations = schema.data.__schema.mutationType.fields.map((f: { name: string }) => f.name);
     // Orders move bonuses only through holds, payments and cancellations of a purchase; none takes an
@@ -97,7 +104,7 @@ describe('who may see what', () => {
 
   it('a seeded online customer sees their own loyalty figures from BonusPlus', async () => {
     const id = demoExternalId(1);
-    const me = await t.gql(`{ me { id phone loyalty { cardNumber tier { name } balance { active pending spent } } } }`, {}, await t.customerToken(id));
+    const me = await t.gql(AccountPageDocument, {}, await t.customerToken(id));
     expect(me.errors).toBeUndefined();
     expect(me.data.me.id).toBe(id);
     expect(me.data.me.loyalty.cardNumber).toBe('2600000000001');

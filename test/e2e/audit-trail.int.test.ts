@@ -5,16 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuditTrailDocument,
   CancelOrderDocument,
+  ImportShowroomCustomersDocument,
+  OrderLinesDocument,
   PlaceOrderDocument,
+  ReconciliationDocument,
   RecordPaymentDocument,
+  RetryOneCPostingDocument,
   ReturnOrderLinesDocument,
+  SyncCatalogDocument,
 } from '../../clients/__generated__/graphql.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
-
-const IMPORT = /* GraphQL */ `mutation Import { importShowroomCustomers { id } }`;
-const SYNC = /* GraphQL */ `mutation Sync { syncCatalog { id } }`;
-const LINES = /* GraphQL */ `query Lines($id: ID!) { order(id: $id) { lines { id quantity } } }`;
 
 let t: TestGraph;
 let cashier: string;
@@ -31,11 +32,11 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 /** Sends an operation through the gateway and keeps the request id it answered. */
-async function send(query: string | DocumentNode, variables: Record<string, unknown>, token?: string) {
+async function send(query: DocumentNode, variables: Record<string, unknown>, token?: string) {
   const res = await fetch(t.graph.gatewayUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables }),
+    body: JSON.stringify({ query: print(query), variables }),
   });
   const body = (await res.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] };
   return { status: res.status, requestId: res.headers.get('x-request-id'), ...body };
@@ -98,7 +99,7 @@ describe('the audit trail: every staff mutation, with who, role, ids, result and
     ]);
 
     await t.settle();
-    const line = (await send(LINES, { id: order.id }, cashier)).data.order.lines[0] as { id: string };
+    const line = (await send(OrderLinesDocument, { id: order.id }, cashier)).data.order.lines[0] as { id: string };
     const returned = await send(ReturnOrderLinesDocument, { input: { orderId: order.id, idempotencyKey: randomUUID(), lines: [{ lineId: line.id, quantity: 1 }] } }, cashier);
     expect(returned.errors).toBeUndefined();
     const [returnRow] = await entriesOf(returned.requestId);
@@ -116,10 +117,10 @@ describe('the audit trail: every staff mutation, with who, role, ids, result and
     expect(code).toBeDefined();
     expect(await entriesOf(refused.requestId)).toMatchObject([{ operation: 'recordPayment', actor: 'staff-cashier', result: code }]);
 
-    const imported = await send(IMPORT, {}, admin);
+    const imported = await send(ImportShowroomCustomersDocument, {}, admin);
     expect(imported.errors).toBeUndefined();
     expect(await entriesOf(imported.requestId)).toMatchObject([{ subgraph: 'customer', operation: 'importShowroomCustomers', actor: 'staff-admin', roles: ['admin'], argumentIds: [], result: 'ok' }]);
-    const synced = await send(SYNC, {}, admin);
+    const synced = await send(SyncCatalogDocument, {}, admin);
     expect(synced.errors).toBeUndefined();
     expect(await entriesOf(synced.requestId)).toMatchObject([{ subgraph: 'inventory', operation: 'syncCatalog', actor: 'staff-admin', result: 'ok' }]);
   });
@@ -133,11 +134,11 @@ describe('the audit trail: every staff mutation, with who, role, ids, result and
       { subgraph: 'order', operation: 'recordPayment', actorKind: 'customer', actor: who.id, roles: [], argumentIds: expect.arrayContaining([{ name: 'input.orderId', value: order.id }]), result: 'FORBIDDEN' },
     ]);
 
-    const byCashier = await send(IMPORT, {}, cashier);
+    const byCashier = await send(ImportShowroomCustomersDocument, {}, cashier);
     expect(byCashier.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(await entriesOf(byCashier.requestId)).toMatchObject([{ operation: 'importShowroomCustomers', actorKind: 'staff', actor: 'staff-cashier', roles: ['cashier'], result: 'FORBIDDEN' }]);
 
-    const anonymous = await send(`mutation Retry($id: ID!) { retryOneCPosting(input: { orderId: $id }) { order { id } } }`, { id: order.id });
+    const anonymous = await send(RetryOneCPostingDocument, { input: { orderId: order.id } });
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(await entriesOf(anonymous.requestId)).toMatchObject([{ operation: 'retryOneCPosting', actorKind: 'anonymous', actor: null, result: 'UNAUTHENTICATED' }]);
 
@@ -148,7 +149,7 @@ describe('the audit trail: every staff mutation, with who, role, ids, result and
   });
 
   it('an admin’s reconciliation run is recorded', async () => {
-    const run = await send(`query Reconcile { reconciliation { id orders { checked } } }`, {}, admin);
+    const run = await send(ReconciliationDocument, {}, admin);
     expect(run.errors).toBeUndefined();
     expect(await entriesOf(run.requestId)).toMatchObject([{ subgraph: 'order', operation: 'reconciliation', actor: 'staff-admin', result: 'ok' }]);
   });
