@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CatalogueDocument, PlaceOrderDocument, RegisterCustomerDocument } from '../../clients/__generated__/graphql.js';
 import { loadConfig } from '../../platform/config.js';
 import { issueToken } from '../../platform/identity.js';
 import { EPHEMERAL_PORTS } from '../../scripts/graph.js';
 import { bonusPlusLookup } from '../support/bonusplus-lookup.js';
-import { emulatorRequests, eventually } from '../support/graph-process.js';
+import { emulatorRequests, eventually, gql } from '../support/graph-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /**
@@ -84,15 +85,6 @@ async function kill(graph: GraphProcess, signal: NodeJS.Signals): Promise<number
   return exited;
 }
 
-async function gql(urls: Urls, query: string, variables: Record<string, unknown>, token?: string): Promise<any> {
-  const res = await fetch(urls.gateway, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return res.json();
-}
-
 async function bonusBalance(urls: Urls, phone: string): Promise<number | undefined> {
   const { status, body } = await bonusPlusLookup(urls.bonusPlus, config.BONUSPLUS_API_KEY, phone);
   return status === 200 ? (body as { availableBonuses: number }).availableBonuses : undefined;
@@ -104,8 +96,9 @@ async function crmOrdersOf(urls: Urls, externalId: string): Promise<number> {
   return body.orders?.length ?? 0;
 }
 
-const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status bonusesSpent } } }`;
-const IN_STOCK = `{ products(first: 50) { edges { node { offers { id price inStock } } } } }`;
+// The storefront's own documents (clients/storefront/).
+const PLACE = PlaceOrderDocument;
+const IN_STOCK = CatalogueDocument;
 
 beforeAll(async () => {
   if (process.env.DATABASE_URL) database = await createTestDatabase();
@@ -122,14 +115,14 @@ describe('a graph process killed in the middle of a placement', () => {
   it('is started again and gives back every hold; the same key then places the order once', async () => {
     running = await startProcess();
     const phone = '+79161234570';
-    const registered = await gql(running.urls, `mutation($input: RegisterCustomerInput!) { registerCustomer(input: $input) { customer { id } } }`, { input: { phone, firstName: 'Вера' } });
+    const registered = await gql(running.urls.gateway, RegisterCustomerDocument, { input: { phone, firstName: 'Вера' } });
     expect(registered.errors).toBeUndefined();
     const customerId = registered.data.registerCustomer.customer.id as string;
     const token = await issueToken(config.JWT_SECRET, customerId);
     // Enrolled by the loyalty subgraph's relay in the background: the welcome bonus is there.
     const before = await eventually('the welcome bonus', async () => ((await bonusBalance(running!.urls, phone)) === 2000 ? 2000 : undefined));
     const offer = await eventually('the catalog', async () => {
-      const found = await gql(running!.urls, IN_STOCK, {});
+      const found = await gql(running!.urls.gateway, IN_STOCK, { first: 50 });
       const offers = (found.data?.products.edges ?? []).flatMap((e: any) => e.node.offers) as { id: string; price: number; inStock: boolean }[];
       return offers.find((o) => o.inStock && o.price >= 200_000);
     });
@@ -140,7 +133,7 @@ describe('a graph process killed in the middle of a placement', () => {
     expect(fault.status).toBe(200);
     const key = randomUUID();
     const input = { idempotencyKey: key, cart: [{ offerId: offer.id, quantity: 1 }], bonusesToSpend: 100 };
-    const abandoned = gql(running.urls, PLACE, { input }, token).catch((error: unknown) => error);
+    const abandoned = gql(running.urls.gateway, PLACE, { input }, token).catch((error: unknown) => error);
     await eventually('the placement waiting on BonusPlus', async () => ((await emulatorRequests(running!.urls.bonusPlus, (route) => route.includes('reserve'))) > 0 ? true : undefined));
     await kill(running, 'SIGKILL');
     expect(await abandoned).toBeInstanceOf(Error);
@@ -148,11 +141,11 @@ describe('a graph process killed in the middle of a placement', () => {
     // The second life finds the placement abandoned and gives the stock hold (and any reserve) back;
     // RetailCRM never heard of it.
     running = await startProcess();
-    await eventually('the abandoned placement undone', async () => ((await gql(running!.urls, IN_STOCK, {})).data ? true : undefined));
+    await eventually('the abandoned placement undone', async () => ((await gql(running!.urls.gateway, IN_STOCK, { first: 50 })).data ? true : undefined));
     expect(await bonusBalance(running.urls, phone)).toBe(before);
     // Retried as a client does: a typed "try again" (the recovery still undoing the first placement) is tried again.
     const retried = await eventually('the retried placement', async () => {
-      const answer = await gql(running!.urls, PLACE, { input }, token);
+      const answer = await gql(running!.urls.gateway, PLACE, { input }, token);
       const code = answer.errors?.[0]?.extensions?.code;
       if (code === 'UPSTREAM_UNAVAILABLE' || code === 'IDEMPOTENCY_KEY_IN_FLIGHT') return undefined;
       return answer;
@@ -164,7 +157,7 @@ describe('a graph process killed in the middle of a placement', () => {
     // RetailCRM gets it through the outbox, once.
     expect(await eventually('the order in RetailCRM', async () => ((await crmOrdersOf(running!.urls, order.id)) === 1 ? 1 : undefined))).toBe(1);
     // The same key again is the same order, and changes nothing.
-    const again = await gql(running.urls, PLACE, { input }, token);
+    const again = await gql(running.urls.gateway, PLACE, { input }, token);
     expect(again.data.placeOrder.order.id).toBe(order.id);
     expect(await bonusBalance(running.urls, phone)).toBe(before - 100);
     // Asked to stop, the process ends cleanly even while its relays still have a backlog (the

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import { EPHEMERAL_PORTS } from '../../scripts/graph.js';
 
 /**
@@ -76,7 +78,6 @@ export async function startGraphProcess(options: StartGraphProcessOptions): Prom
   return { urls, child, stderr: () => stderr, exited };
 }
 
-/** POSTs a GraphQL operation and returns the parsed answer. */
 /** Stops a started graph (if it is still running) with `signal` and waits until it has exited. */
 export async function stopGraphProcess(graph: Pick<GraphProcess, 'child' | 'exited'> | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (!graph || graph.child.exitCode !== null || graph.child.signalCode !== null) return;
@@ -84,11 +85,12 @@ export async function stopGraphProcess(graph: Pick<GraphProcess, 'child' | 'exit
   await graph.exited;
 }
 
-export async function gql(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<any> {
+/** POSTs a client's document (clients/, its variables checked) or an operation's text and returns the parsed answer. */
+export async function gql<V = Record<string, unknown>>(url: string, query: string | TypedDocumentNode<unknown, V>, variables?: V, token?: string): Promise<any> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables: variables ?? {} }),
   });
   return res.json();
 }

@@ -3,6 +3,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import pg from 'pg';
 import { loadConfig } from '../../platform/config.js';
 import { issueToken, type StaffRole } from '../../platform/identity.js';
@@ -69,8 +71,8 @@ export interface ProcessGraph {
   readonly env: Readonly<Record<string, string>>;
   readonly urls: { readonly gateway: string; readonly gateways: readonly string[]; readonly retailCrm: string; readonly bonusPlus: string; readonly oneC: string; readonly subgraph: Readonly<Record<'customer' | 'order' | 'loyalty' | 'inventory', string>> };
   readonly services: Readonly<Record<ServiceName, ServiceProcess>>;
-  /** Through the gateway (`via` picks one of `urls.gateways`). */
-  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string, via?: number): Promise<{ status: number; data?: T; errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string } }[] }>;
+  /** A client's document (clients/, its variables checked) or an operation's text, through the gateway (`via` picks one of `urls.gateways`). */
+  gql<T = any, V = Record<string, unknown>>(query: string | TypedDocumentNode<unknown, V>, variables?: V, token?: string, via?: number): Promise<{ status: number; data?: T; errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string } }[] }>;
   customerToken(customerId: string): Promise<string>;
   staffToken(...roles: StaffRole[]): Promise<string>;
   /** Starts a service again after it was killed, and resolves when it prints its banner. */
@@ -189,7 +191,7 @@ export async function startProcessGraph(env: Record<string, string> = {}, option
       const res = await fetch(graph.urls.gateways[via % graph.urls.gateways.length]!, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ query, variables }),
+        body: JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables }),
       }).catch((error: unknown) => {
         // A gateway that cannot be reached: say which processes have ended, and what they wrote last.
         const ended = Object.values(services).filter((s) => s.exits.length > 0);
