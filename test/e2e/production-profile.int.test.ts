@@ -96,6 +96,7 @@ describe('NODE_ENV=production: one profile, whichever command starts the gateway
   });
 
   it('refuses introspection, even for staff: an anonymous caller at the safelist, before validation; staff by validation, introspection being off', async () => {
+    // Introspection, not a client's operation: no client asks for the schema in production.
     for (const { name, url } of entries) {
       for (const query of [`{ __schema { queryType { name } types { name } } }`, `{ __type(name: "Customer") { fields { name } } }`]) {
         const anonymous = await post(url, query);
@@ -139,6 +140,7 @@ describe('NODE_ENV=production: one profile, whichever command starts the gateway
   });
 
   it('suggests no field names and shows no stack', async () => {
+    // A misspelt field, not a client's operation: what someone probing the schema sends.
     for (const { name, url } of entries) {
       const answer = await post(url, `{ customr(id: "1") { id } }`, staff);
       expect(answer.status, name).toBe(400);
@@ -148,6 +150,8 @@ describe('NODE_ENV=production: one profile, whichever command starts the gateway
     }
   });
 });
+
+// Shape-limit probes, not clients' operations: each is valid and sized just at or just past a limit.
 
 /** `me { orders { edges { node { lines { offer { product { … } } } } } } }`: the product's fields sit at depth 8. */
 const deep = (productSelection: string) => `{ me { orders { edges { node { lines { offer { product { ${productSelection} } } } } } } } }`;
@@ -195,6 +199,7 @@ describe('shape limits: tight, silent, HTTP 400', () => {
   });
 
   it('a syntax error is GRAPHQL_PARSE_FAILED with HTTP 400, never 500', async () => {
+    // Malformed texts, not clients' operations.
     for (const { name, url } of entries) {
       for (const text of ['{', 'query {', 'query { me { id }', '}}}']) {
         const answer = await post(url, text, staff);
