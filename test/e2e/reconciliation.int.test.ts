@@ -3,23 +3,26 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CancelOrderDocument,
+  CustomerCardDocument,
+  ImportShowroomCustomersDocument,
+  PlaceOrderDocument,
+  ReconciliationDocument,
+  RecordPaymentDocument,
+  ReturnOrderLinesDocument,
+  ShowroomImportRunsDocument,
+} from '../../clients/__generated__/graphql.js';
 import { demoCustomerExternalId } from '../../emulators/retailcrm/retailcrm-seed.js';
 import { demoPerson } from '../../emulators/seed/demo-people.js';
+import { issueToken } from '../../platform/identity.js';
 import { enqueue } from '../../platform/outbox.js';
 import { loyaltyRefreshMessage } from '../../contracts/loyalty-refresh.message.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 
-const RECONCILE = /* GraphQL */ `
-  query {
-    reconciliation {
-      id
-      orders { checked differences { subject field values { system value } } }
-      customers { checked differences { subject field values { system value } pendingSync } }
-    }
-  }
-`;
-const CUSTOMERS = `{ reconciliation { customers { checked differences { subject field values { system value } pendingSync } } } }`;
+// The admin's reconciliation screen (clients/staff/reconciliation.graphql).
+const RECONCILE = ReconciliationDocument;
 
 // More online customers than one RetailCRM page of 100 holds, so a run can be cut off between pages.
 const ONLINE = 150;
@@ -52,10 +55,10 @@ beforeAll(async () => {
   manager = await t.staffToken('manager');
   admin = await t.staffToken('admin');
   // Showroom buyers are in BonusPlus only until imported (R11); a clean state has them in RetailCRM too.
-  const started = await t.gql(`mutation { importShowroomCustomers { id } }`, {}, admin);
+  const started = await t.gql(ImportShowroomCustomersDocument, {}, admin);
   expect(started.errors).toBeUndefined();
   for (;;) {
-    const runs = await t.gql(`{ showroomImportRuns(last: 1) { id status } }`, {}, admin);
+    const runs = await t.gql(ShowroomImportRunsDocument, { last: 1 }, admin);
     if (runs.data.showroomImportRuns[0].status !== 'RUNNING') break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -77,7 +80,7 @@ function listPagesSince(from: number): { bonusPlus: number; crmPages: number[] }
 }
 
 const customersDifferences = async () => {
-  const result = await t.gql(CUSTOMERS, {}, admin);
+  const result = await t.gql(RECONCILE, {}, admin);
   expect(result.errors).toBeUndefined();
   return result.data.reconciliation.customers as { checked: number; differences: { subject: string; field: string; values: { system: string; value: string | null }[]; pendingSync: boolean }[] };
 };
@@ -94,7 +97,7 @@ const creditBirthday = async (phone: string, amount: number) => {
 
 async function place(shopper: Shopper, offerId: string, quantity: number, bonusesToSpend = 0): Promise<{ id: string; lines: { id: string }[] }> {
   const result = await t.gql(
-    `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id lines { id } } } }`,
+    PlaceOrderDocument,
     { input: { idempotencyKey: randomUUID(), cart: [{ offerId, quantity }], bonusesToSpend } },
     shopper.token,
   );
@@ -102,8 +105,8 @@ async function place(shopper: Shopper, offerId: string, quantity: number, bonuse
   return result.data.placeOrder.order;
 }
 
-const pay = (orderId: string) => t.gql(`mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { order { id } } }`, { input: { orderId, idempotencyKey: randomUUID() } }, cashier);
-const cancel = (orderId: string) => t.gql(`mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { order { id } } }`, { input: { orderId, idempotencyKey: randomUUID() } }, manager);
+const pay = (orderId: string) => t.gql(RecordPaymentDocument, { input: { orderId, idempotencyKey: randomUUID() } }, cashier);
+const cancel = (orderId: string) => t.gql(CancelOrderDocument, { input: { orderId, idempotencyKey: randomUUID() } }, manager);
 
 describe('reconciliation (admin)', () => {
   it('after a mix of orders, payments, cancels and returns there is no difference; a drift injected into 1C or BonusPlus is listed alone', async () => {
@@ -128,7 +131,7 @@ describe('reconciliation (admin)', () => {
     await t.graph.order.oneCPoll.runNow();
     await t.settle();
     const ret = await t.gql(
-      `mutation($input: ReturnOrderLinesInput!) { returnOrderLines(input: $input) { return { status } } }`,
+      ReturnOrderLinesDocument,
       { input: { orderId: returned.id, idempotencyKey: randomUUID(), lines: [{ lineId: returned.lines[0]!.id, quantity: 1 }] } },
       cashier,
     );
@@ -157,7 +160,7 @@ describe('reconciliation (admin)', () => {
     const bobInBonusPlus = await t.database.db.selectFrom('bonusplus_emulator.customers').select('id').where('phone', '=', bob.phone.replace(/\D/g, '')).executeTakeFirstOrThrow();
     const lot = await t.database.db.selectFrom('bonusplus_emulator.bonus_lots').select(['id']).where('customer_id', '=', bobInBonusPlus.id).where('remaining', '>=', 7).orderBy('id').executeTakeFirstOrThrow();
     await t.database.db.updateTable('bonusplus_emulator.bonus_lots').set((eb) => ({ remaining: eb('remaining', '-', 7) })).where('id', '=', lot.id).execute();
-    const bobBefore = (await t.gql(`query($id: ID!) { customer(id: $id) { loyalty { balance { active } } } }`, { id: bob.id }, manager)).data.customer.loyalty.balance.active;
+    const bobBefore = (await t.gql(CustomerCardDocument, { id: bob.id }, manager)).data.customer.loyalty.balance.active;
 
     const drifted = await t.gql(RECONCILE, {}, admin);
     expect(drifted.data.reconciliation.customers.differences).toEqual([
@@ -220,7 +223,7 @@ describe('reconciliation (admin)', () => {
     onArrival = (r) => {
       if (r.system === 'RetailCRM' && r.url.pathname === '/api/v5/customers' && r.url.searchParams.get('page') === '2') t.graph.emulators!.retailCrm.faults.set({ failStatus: 500, pathPattern: '^GET /api/v5/customers$' });
     };
-    const failed = await t.gql(CUSTOMERS, {}, admin);
+    const failed = await t.gql(RECONCILE, {}, admin);
     onArrival = undefined;
     expect(failed.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
     const cut = listPagesSince(first);
@@ -231,14 +234,11 @@ describe('reconciliation (admin)', () => {
 
     // Asked again, it reads only what it had not: no BonusPlus page, RetailCRM from page 2. Two
     // callers at once share that one run.
-    // A slow RetailCRM keeps the run going while the second caller arrives (aliased, so the
-    // gateway does not merge the two identical reads into one).
+    // A slow RetailCRM keeps the run going while the second caller, another admin, arrives.
     t.graph.emulators!.retailCrm.faults.set({ latencyMs: 300, pathPattern: '^GET /api/v5/customers$' });
     const second = arrived.length;
-    const [resumed, alongside] = await Promise.all([
-      customersDifferences(),
-      t.gql(`{ again: reconciliation { customers { checked differences { subject field values { system value } pendingSync } } } }`, {}, admin).then((r) => r.data.again.customers),
-    ]);
+    const otherAdmin = await issueToken(t.config.JWT_SECRET, 'staff-second-admin', ['admin']);
+    const [resumed, alongside] = await Promise.all([customersDifferences(), t.gql(RECONCILE, {}, otherAdmin).then((r) => r.data.reconciliation.customers)]);
     t.graph.emulators!.retailCrm.faults.clear();
     expect(listPagesSince(second)).toEqual({ bonusPlus: 0, crmPages: [2] });
     expect(alongside).toEqual(resumed);
