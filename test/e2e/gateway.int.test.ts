@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CustomerByPhoneDocument, RegisterCustomerDocument } from '../../clients/__generated__/graphql.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 
 let t: TestGraph;
@@ -31,12 +32,12 @@ describe('the gateway', () => {
 
   it('reports a subgraph that is down as UPSTREAM_UNAVAILABLE and still answers the rest (R18)', async () => {
     const staff = await t.staffToken('manager');
-    const query = `{ customerByPhone(phone: "+79160000037") { id firstName loyalty { cardNumber } } }`;
-    const healthy = await t.gql(query, {}, staff);
+    const call = () => t.gql(CustomerByPhoneDocument, { phone: '+79160000037' }, staff);
+    const healthy = await call();
     expect(healthy.errors).toBeUndefined();
     expect(healthy.data.customerByPhone.loyalty.cardNumber).toBe('2600000000001');
     await t.graph.loyalty.server.close();
-    const degraded = await t.gql(query, {}, staff);
+    const degraded = await call();
     expect(degraded.data.customerByPhone.firstName).toBe(healthy.data.customerByPhone.firstName);
     expect(degraded.data.customerByPhone.loyalty).toBeNull();
     expect(degraded.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
@@ -44,6 +45,7 @@ describe('the gateway', () => {
   });
 
   it('rejects abusive queries before they reach a subgraph', async () => {
+    // An attacker's operation, not a client's: one field under forty aliases.
     const aliases = `{ ${Array.from({ length: 40 }, (_v, i) => `a${i}: me { id }`).join(' ')} }`;
     const result = await t.gql(aliases, {}, await t.staffToken('admin'));
     // Refused with one fixed message: which limit, and its value, stay on the server.
@@ -55,17 +57,17 @@ describe('the gateway', () => {
 
 describe('input that cannot hurt', () => {
   it('a NUL or other control character in a variable or an inline string is BAD_USER_INPUT with HTTP 400, and nothing is created', async () => {
-    const register = `mutation($input: RegisterCustomerInput!) { registerCustomer(input: $input) { customer { id } } }`;
-    const nul = await t.gql(register, { input: { phone: '+7 916 700-00-01', firstName: 'Ни\u0000на' } });
+    const nul = await t.gql(RegisterCustomerDocument, { input: { phone: '+7 916 700-00-01', firstName: 'Ни\u0000на' } });
     expect(nul.status).toBe(400);
     expect(nul.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    // A control character inside the operation's text: no client's document has one, they send input as variables.
     const bell = await t.gql(`mutation { registerCustomer(input: { phone: "+79167000002", firstName: "\\u0007Анна" }) { customer { id } } }`);
     expect(bell.status).toBe(400);
     expect(bell.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     const rows = await t.database.db.selectFrom('customer.customers').select('id').where('phone', 'in', ['+79167000001', '+79167000002']).execute();
     expect(rows).toEqual([]);
     // Line breaks and tabs are text, not control: a comment may carry them.
-    const fine = await t.gql(register, { input: { phone: '+7 916 700-00-03', firstName: 'Вера' } });
+    const fine = await t.gql(RegisterCustomerDocument, { input: { phone: '+7 916 700-00-03', firstName: 'Вера' } });
     expect(fine.errors).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { print, type DocumentNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccountPageDocument, CallCentreDocument, CheckoutQuoteDocument } from '../../clients/__generated__/graphql.js';
+import { AccountPageDocument, CallCentreDocument, CheckoutQuoteDocument, PlaceOrderDocument } from '../../clients/__generated__/graphql.js';
 import { issueToken, signInternalIdentity } from '../../platform/identity.js';
 import { freePort } from '../support/free-port.js';
 import { startTestGraph, type GraphQLResult, type TestGraph } from '../support/graph-harness.js';
@@ -74,7 +74,7 @@ beforeAll(async () => {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  // Ready when it answers a query (its own health route says nothing about the supergraph).
+  // Ready when it answers a query (its own health route says nothing about the supergraph): a probe, no client's document.
   for (let i = 0; ; i++) {
     try {
       if ((await post(hiveUrl, '{ __typename }')).status === 200) break;
@@ -89,7 +89,7 @@ beforeAll(async () => {
   other = await registerEnrolled(t, '+79165550002', 'Пётр');
   staff = await t.staffToken('manager');
   const [offer] = await availableOffers(t, 1, 2);
-  const placed = await t.gql(`mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offer!.id, quantity: 1 }] } }, shopper.token);
+  const placed = await t.gql(PlaceOrderDocument, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offer!.id, quantity: 1 }] } }, shopper.token);
   if (placed.errors) throw new Error(JSON.stringify(placed.errors));
   await t.settle();
 }, 180_000);
@@ -133,6 +133,7 @@ describe('Hive Gateway with deploy/hive-gateway.config.ts, beside ours', () => {
   });
 
   it('a customer reading another customer: the same refusal and the same (empty) data from both', async () => {
+    // Probing for another's record by id (BOLA): no customer's screen sends it.
     const query = `query($id: ID!) { customer(id: $id) { id phone loyalty { balance { active } } } }`;
     const { ours, hive: theirs } = await both(query, { id: other.id }, bearer(shopper.token));
     expect(codes(ours).length).toBeGreaterThan(0);

@@ -1,5 +1,12 @@
+import type { DocumentNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StockByArticleDocument } from '../../clients/__generated__/graphql.js';
+import {
+  CatalogueDocument,
+  InventorySyncRunsDocument,
+  ProductPageDocument,
+  StockByArticleDocument,
+  SyncCatalogDocument,
+} from '../../clients/__generated__/graphql.js';
 import type { OneCStockCursor, OneCStockRow } from '../../connectors/onec/onec.port.js';
 import { DEMO_WAREHOUSES, demoProduct } from '../../emulators/seed/demo-catalog.js';
 import { IDENTITY_HEADER, signInternalIdentity, type Identity } from '../../platform/identity.js';
@@ -72,9 +79,10 @@ describe('inventory over 1C (R14, R16, F9)', () => {
     const product = demoProduct(3);
     const anonymous = await t.gql(CALL_CENTRE, { article: product.article });
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const catalog = await t.gql(`query($a: String!) { productByArticle(article: $a) { name offers { size inStock price } } }`, { a: product.article });
+    const catalog = await t.gql(ProductPageDocument, { article: product.article });
     expect(catalog.errors).toBeUndefined();
     expect(catalog.data.productByArticle.offers).toHaveLength(product.offers.length);
+    // The order subgraph's internal mutation, tried through the gateway: no client has it.
     const holds = await t.gql(`mutation { holdStock(idempotencyKey: "abcdefgh", ttlSeconds: 60, lines: [{ offerId: "x", quantity: 1 }]) { id } }`, {}, staff);
     expect(holds.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED'); // not part of the public API
   });
@@ -84,12 +92,16 @@ describe('inventory over 1C (R14, R16, F9)', () => {
     const offer = product.offers[0]!;
     const showroom = DEMO_WAREHOUSES.find((w) => w.role === 'showroom')!;
     await t.graph.emulators!.oneC.setStock({ productRef: product.ref, characteristicRef: offer.ref, warehouseRef: showroom.ref, inHand: 7, reserved: 2 });
-    const query = `query($id: ID!, $w: ID!) { offer(id: $id) { stock(warehouseId: $w) { inHand reserved available } } }`;
-    const before = await t.gql(query, { id: offer.ref, w: showroom.ref }, staff);
-    expect(before.data.offer.stock[0].inHand).toBe(offer.stock.find((s) => s.warehouseRef === showroom.ref)?.inHand ?? 0);
+    // The offer's stock in the showroom, as the call centre's view shows it.
+    const level = async () => {
+      const result = await t.gql(CALL_CENTRE, { article: product.article }, staff);
+      expect(result.errors).toBeUndefined();
+      const shown = result.data.productByArticle.offers.find((o: { id: string }) => o.id === offer.ref);
+      return shown.stock.filter((s: { warehouse: { id: string } }) => s.warehouse.id === showroom.ref);
+    };
+    expect((await level())[0].inHand).toBe(offer.stock.find((s) => s.warehouseRef === showroom.ref)?.inHand ?? 0);
     await t.graph.inventory.stockSync.runNow();
-    const after = await t.gql(query, { id: offer.ref, w: showroom.ref }, staff);
-    expect(after.data.offer.stock).toEqual([{ inHand: 7, reserved: 2, available: 5 }]);
+    expect(await level()).toEqual([expect.objectContaining({ inHand: 7, reserved: 2, available: 5 })]);
     const changes = await t.graph.emulators!.oneC.simulateStockChanges({ count: 20, seed: 7 });
     expect(changes.length).toBeGreaterThan(0);
     await t.graph.inventory.stockSync.runNow();
@@ -101,7 +113,7 @@ describe('inventory over 1C (R14, R16, F9)', () => {
     const lastGood = (await t.gql(CALL_CENTRE, { article: product.article }, staff)).data.productByArticle;
     t.graph.emulators!.oneC.faults.set({ down: true });
     await expect(t.graph.inventory.stockSync.runNow()).rejects.toThrow();
-    const runs = await t.gql(`{ inventorySyncRuns(last: 1) { kind status error } }`, {}, staff);
+    const runs = await t.gql(InventorySyncRunsDocument, { last: 1 }, staff);
     expect(runs.data.inventorySyncRuns[0]).toMatchObject({ kind: 'STOCK', status: 'FAILED' });
     expect(runs.data.inventorySyncRuns[0].error).toMatch(/onec/);
     const whileDown = await t.gql(CALL_CENTRE, { article: product.article }, staff);
@@ -117,12 +129,14 @@ describe('inventory over 1C (R14, R16, F9)', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let guard = 0; guard < 50; guard++) {
-      const page: any = await t.gql(`query($f: ProductFilter, $after: String) { products(filter: $f, first: 5, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id name offers { size stock(city: "Москва") { available } } } } } }`, { f: filter, after }, staff);
+      const page: any = await t.gql(CatalogueDocument, { filter, first: 5, after }, staff);
       expect(page.errors).toBeUndefined();
       for (const { node } of page.data.products.edges) {
         seen.push(node.id);
         expect(node.offers.some((o: any) => o.size === '46')).toBe(true);
-        expect(node.offers.some((o: any) => o.stock.some((s: any) => s.available > 0))).toBe(true);
+        // In stock in Moscow, as the call centre's view of the product has it.
+        const stock = (await t.gql(CALL_CENTRE, { article: node.article }, staff)).data.productByArticle;
+        expect(stock.offers.some((o: any) => o.stock.some((s: any) => s.warehouse.city === 'Москва' && s.available > 0))).toBe(true);
       }
       if (!page.data.products.pageInfo.hasNextPage) break;
       after = page.data.products.pageInfo.endCursor;
@@ -132,23 +146,25 @@ describe('inventory over 1C (R14, R16, F9)', () => {
   });
 
   it('refuses bad input with BAD_USER_INPUT', async () => {
-    const cases: [string, Record<string, unknown>][] = [
+    const cases: [string | DocumentNode, Record<string, unknown>][] = [
+      [CatalogueDocument, { first: 500 }],
+      [CatalogueDocument, { after: 'garbage' }],
+      [CatalogueDocument, { filter: { text: 'x'.repeat(500) } }],
+      [InventorySyncRunsDocument, { last: 0 }],
+      // Fields no client's screen asks for (an offer by barcode, a product by id): bad input sent straight at the API.
       [`query($b: String!) { offerByBarcode(barcode: $b) { id } }`, { b: 'abc' }],
-      [`query($f: ProductFilter) { products(filter: $f, first: 500) { edges { cursor } } }`, {}],
-      [`query($f: ProductFilter) { products(filter: $f, after: "garbage") { edges { cursor } } }`, {}],
-      [`query($f: ProductFilter) { products(filter: $f) { edges { cursor } } }`, { f: { text: 'x'.repeat(500) } }],
       [`query($id: ID!) { product(id: $id) { id } }`, { id: 'x'.repeat(500) }],
-      [`{ inventorySyncRuns(last: 0) { id } }`, {}],
     ];
     for (const [query, variables] of cases) {
       const result = await t.gql(query, variables, staff);
-      expect(result.errors?.[0]?.extensions?.code, query).toBe('BAD_USER_INPUT');
+      expect(result.errors?.[0]?.extensions?.code, JSON.stringify(variables)).toBe('BAD_USER_INPUT');
     }
     const unknown = await t.gql(`{ product(id: "00000000-0000-0000-0000-00000000dead") { id } }`, {}, staff);
     expect(unknown.data.product).toBeNull();
   });
 
   it('stock of 100 offers costs a constant number of SQL queries (DataLoader)', async () => {
+    // A valid but wide query made for the count (100 offers' stock at once), not a client's screen.
     const query = `query($f: ProductFilter, $n: Int) { products(filter: $f, first: $n) { edges { node { offers { inStock stock { available warehouse { name } asOf } } } } } }`;
     const count = async (n: number) => {
       t.database.queries.count = 0;
@@ -164,13 +180,13 @@ describe('inventory over 1C (R14, R16, F9)', () => {
   });
 
   it('only admins start a catalog sync on demand', async () => {
-    const manager = await t.gql(`mutation { syncCatalog { id } }`, {}, staff);
+    const manager = await t.gql(SyncCatalogDocument, {}, staff);
     expect(manager.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const admin = await t.gql(`mutation { syncCatalog { id kind status } }`, {}, await t.staffToken('admin'));
+    const admin = await t.gql(SyncCatalogDocument, {}, await t.staffToken('admin'));
     expect(admin.errors).toBeUndefined();
     expect(admin.data.syncCatalog).toMatchObject({ kind: 'CATALOG', status: 'RUNNING' });
     for (let i = 0; i < 100; i++) {
-      const runs = await t.gql(`{ inventorySyncRuns(last: 5) { id status } }`, {}, staff);
+      const runs = await t.gql(InventorySyncRunsDocument, { last: 5 }, staff);
       const run = runs.data.inventorySyncRuns.find((r: any) => r.id === admin.data.syncCatalog.id);
       if (run.status !== 'RUNNING') {
         expect(run.status).toBe('SUCCEEDED');
@@ -184,6 +200,7 @@ describe('inventory over 1C (R14, R16, F9)', () => {
   it('stock holds are for the order subgraph only: a service identity holds, staff are refused', async () => {
     const product = demoProduct(8);
     const offer = product.offers.find((o) => o.stock.some((c) => c.inHand - c.reserved > 0))!;
+    // The inventory subgraph's internal protocol, called as the order subgraph (or staff) would without the gateway.
     const call = async (identity: Identity, query: string) => {
       const res = await fetch(t.graph.urls.inventory!, {
         method: 'POST',
@@ -198,12 +215,12 @@ describe('inventory over 1C (R14, R16, F9)', () => {
     const held = await call({ kind: 'service', service: 'order' }, hold);
     expect(held.errors).toBeUndefined();
     expect(held.data.holdStock).toMatchObject({ status: 'ACTIVE', lines: [{ offerId: offer.ref, quantity: 1 }] });
-    const stock = await t.gql(`query($id: ID!) { offer(id: $id) { stock { held available } } }`, { id: offer.ref }, staff);
-    expect(stock.data.offer.stock.reduce((sum: number, s: { held: number }) => sum + s.held, 0)).toBe(1);
+    const shown = (await t.gql(CALL_CENTRE, { article: product.article }, staff)).data.productByArticle.offers.find((o: { id: string }) => o.id === offer.ref);
+    expect(shown.stock.reduce((sum: number, s: { held: number }) => sum + s.held, 0)).toBe(1);
     // What checkout reads: the units sellable across warehouses, the hold taken off. The order
     // subgraph only: staff are refused, and the gateway does not know the field.
     const sellable = `{ offer(id: "${offer.ref}") { available } }`;
-    expect((await call({ kind: 'service', service: 'order' }, sellable)).data.offer.available).toBe(stock.data.offer.stock.reduce((sum: number, s: { available: number }) => sum + s.available, 0));
+    expect((await call({ kind: 'service', service: 'order' }, sellable)).data.offer.available).toBe(shown.stock.reduce((sum: number, s: { available: number }) => sum + s.available, 0));
     expect((await call({ kind: 'staff', staffId: 's', roles: ['admin'] }, sellable)).errors[0].extensions.code).toBe('FORBIDDEN');
     expect((await t.gql(sellable, {}, staff)).errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const released = await call({ kind: 'service', service: 'order' }, `mutation { releaseStockHold(holdId: "${held.data.holdStock.id}") { status } }`);
