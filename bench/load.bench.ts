@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { print } from 'graphql';
 import type { Kysely } from 'kysely';
+import { Pool } from 'undici';
 import { AccountPageDocument, CallCentreDocument, CheckoutQuoteDocument, PlaceOrderDocument } from '../clients/__generated__/graphql.js';
 import { loadConfig } from '../platform/config.js';
 import { IDENTITY_HEADER, issueToken, signInternalIdentity, type Identity } from '../platform/identity.js';
@@ -17,13 +20,17 @@ import { percentile } from './sequential-latency.js';
 
 /**
  * The graph under load, side by side: the same workloads, in one run, through our gateway, a stock
- * @apollo/gateway on @apollo/server, Hive Gateway, and (for a one-subgraph query) the subgraph
- * itself. Each target gets a warm-up, then a fixed number of connections for a fixed time
- * (autocannon), split into BENCH_ROUNDS short turns taken in alternating order. Prints requests/s, p50/p95/p99, errors, the gateways' peak RSS, the ratios, and
- * the upstream calls (RetailCRM, BonusPlus, 1C) per 1,000 operations. Asserts nothing.
+ * @apollo/gateway on @apollo/server, Hive Gateway, Hive Gateway on Hive Router's runtime (the Rust
+ * query planner), and (for a one-subgraph query) the subgraph itself. Each target gets a warm-up,
+ * then a fixed number of connections for a fixed time (autocannon, closed loop), split into
+ * BENCH_ROUNDS short turns taken in alternating order. Prints requests/s (with each turn's range),
+ * p50/p95/p99, errors, CPU per operation, the gateways' peak RSS, the ratios, and the upstream
+ * calls (RetailCRM, BonusPlus, 1C) per 1,000 operations. Then every gateway gets the same workload
+ * open loop, at half our gateway's closed-loop peak (BENCH_OPEN_SECONDS in BENCH_ROUNDS turns;
+ * BENCH_OPEN_SECONDS=0 skips it), for p50/p99/p99.9 below saturation. Asserts nothing.
  *
  *   npm run bench:load            (PGlite)       DATABASE_URL=postgres://… npm run bench:load
- *   BENCH_SECONDS=10 BENCH_CONNECTIONS=16 BENCH_WORKLOADS=account-page,quote-5 BENCH_GATEWAYS=ours,hive npm run bench:load
+ *   BENCH_SECONDS=10 BENCH_CONNECTIONS=16 BENCH_WORKLOADS=account-page,quote-5 BENCH_GATEWAYS=ours,hive-router npm run bench:load
  *
  * The gateways run compiled (`npm run build` first), as in production; BENCH_TSX=1 runs them through tsx.
  * BENCH_CPU_PROFILE=<dir> writes a CPU profile per gateway; BENCH_NODE_ARGS passes node options to them.
@@ -171,6 +178,59 @@ async function load(url: string, workload: Workload, headersOf: Credentials, sec
   return { latencies, seconds, errors: errors + (result.errors ?? 0) + (result.timeouts ?? 0), ...(firstError ? { firstError } : {}) };
 }
 
+/**
+ * Open loop: `rate` requests a second for `seconds`, each started on its schedule whatever the
+ * replies do (autocannon's rate still waits for a free connection), on a pool large enough never
+ * to queue. A latency counts from the request's scheduled start, so a late start (the bench's own
+ * process is busy: the subgraphs live there) is charged to the reply, not hidden.
+ */
+async function openLoad(url: string, workload: Workload, headersOf: Credentials, rate: number, seconds: number): Promise<LoadSamples> {
+  const pool = new Pool(new URL(url).origin, { connections: 1024, headersTimeout: 30_000, bodyTimeout: 30_000 });
+  const path = new URL(url).pathname;
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const send = async (due: number) => {
+    try {
+      const reply = await pool.request({
+        path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headersOf(workload.caller()) },
+        body: JSON.stringify({ query: workload.query, variables: workload.variables() }),
+      });
+      const body = await reply.body.text();
+      latencies.push(performance.now() - due);
+      if (reply.statusCode !== 200 || body.includes('"errors"')) {
+        errors++;
+        firstError ??= `${reply.statusCode} ${body.slice(0, 300)}`;
+      }
+    } catch (error) {
+      errors++;
+      firstError ??= String(error);
+    }
+  };
+  const sent: Promise<void>[] = [];
+  const started = performance.now();
+  for (let i = 0; i < Math.round(rate * seconds); i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    sent.push(send(due));
+  }
+  await Promise.all(sent);
+  await pool.close();
+  return { latencies, seconds, errors, ...(firstError ? { firstError } : {}) };
+}
+
+/** The p99 a storefront should see at half the peak rate (issue #16), by workload. */
+const OPEN_LOOP_P99_TARGET_MS: Readonly<Record<string, number>> = { 'account-page': 50, 'quote-20': 50, 'place-order': 150 };
+
+/** The least and the greatest of the finite values, e.g. the turns of one target. */
+function range(values: readonly number[], digits: number): string {
+  const finite = values.filter(Number.isFinite);
+  return finite.length ? `${Math.min(...finite).toFixed(digits)}–${Math.max(...finite).toFixed(digits)}` : 'n/a';
+}
+
 const upstreamCalls = (graph: RunningGraph) => ({
   retailCrm: graph.upstream.customerCrm.upstream.requestCount + graph.upstream.loyaltyCrm.upstream.requestCount + graph.upstream.orderCrm.upstream.requestCount,
   bonusPlus: graph.upstream.bonusPlus.upstream.requestCount + graph.upstream.orderBonusPlus.upstream.requestCount,
@@ -202,6 +262,7 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
   const connections = options.connections ?? Number(process.env.BENCH_CONNECTIONS ?? 16);
   const warmup = options.warmupSeconds ?? Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const openSeconds = Number(process.env.BENCH_OPEN_SECONDS ?? seconds);
   const only = options.only ?? process.env.BENCH_WORKLOADS?.split(',');
   if (process.env.BENCH_TSX !== '1') await build();
   const database = await createTestDatabase();
@@ -230,7 +291,7 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
     if (f.customers.length === 0 || f.offers.length < 40) throw new Error(`the demo data did not load (${f.customers.length} customers, ${f.offers.length} offers in stock)`);
 
     const subgraphUrls = { customer: graph.customer.server.url, order: graph.order.server.url, loyalty: graph.loyalty.server.url, inventory: graph.inventory.server.url };
-    const names = (process.env.BENCH_GATEWAYS?.split(',') ?? ['ours', 'apollo-stock', 'hive']) as GatewayName[];
+    const names = (process.env.BENCH_GATEWAYS?.split(',') ?? ['ours', 'apollo-stock', 'hive', 'hive-router']) as GatewayName[];
     // Production refuses a configuration without an issuer and audience; the bench's gateways check only signatures.
     for (const name of names) gateways.push(await spawnGateway(name, subgraphUrls, { ...secrets, JWT_ISSUER: 'bench', JWT_AUDIENCE: 'bench' }));
 
@@ -247,6 +308,8 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
       const runs = new Map<string, LoadSamples[]>(targets.map((t) => [t.name, []]));
       const calls = new Map(targets.map((t) => [t.name, { retailCrm: 0, bonusPlus: 0, oneC: 0 }]));
       const cpu = new Map<string, CpuSample>(targets.map((t) => [t.name, { gateway: 0, graph: 0, postgres: 0 }]));
+      /** Gateway CPU ms per operation of each turn, for the spread. */
+      const turnCpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
       const headersOf = new Map<string, Credentials>();
       for (const target of targets) {
         headersOf.set(target.name, await credentials(config, f, target.ours));
@@ -257,8 +320,10 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
         for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
           const before = upstreamCalls(graph);
           const cpuBefore = cpuReading(target.pid);
-          runs.get(target.name)!.push(await load(target.url, workload, headersOf.get(target.name)!, seconds / rounds, connections));
+          const turn = await load(target.url, workload, headersOf.get(target.name)!, seconds / rounds, connections);
+          runs.get(target.name)!.push(turn);
           const spent = cpuSpent(cpuBefore, cpuReading(target.pid));
+          turnCpu.get(target.name)!.push(spent.gateway / turn.latencies.length);
           const cpuSum = cpu.get(target.name)!;
           cpu.set(target.name, { gateway: cpuSum.gateway + spent.gateway, graph: cpuSum.graph + spent.graph, postgres: cpuSum.postgres + spent.postgres });
           const after = upstreamCalls(graph);
@@ -277,6 +342,7 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
           target: target.name,
           figures: {
             'req/s': result.rps.toFixed(1),
+            turns: range(runs.get(target.name)!.map((r) => r.latencies.length / r.seconds), 0),
             p50: result.p50.toFixed(0),
             p95: result.p95.toFixed(0),
             p99: result.p99.toFixed(0),
@@ -286,6 +352,7 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
             '1C/1k': per1000('oneC'),
             // CPU ms per operation: the gateway, the graph's process (subgraphs, emulators, load generator), Postgres.
             'gw ms/op': target.pid ? cpuPerOp('gateway') : '-',
+            'gw turns': target.pid ? range(turnCpu.get(target.name)!, 2) : '-',
             'graph ms/op': cpuPerOp('graph'),
             'pg ms/op': process.env.DATABASE_URL ? cpuPerOp('postgres') : '-',
           },
@@ -293,22 +360,59 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
         if (result.firstError) console.error(`  ${workload.name} via ${target.name}: first error ${result.firstError}`);
         console.error(`  ${workload.name} via ${target.name}: ${result.rps.toFixed(1)} req/s, p99 ${result.p99.toFixed(0)} ms, ${result.errors} errors`);
       }
-      const ours = results.get('ours')?.rps ?? Number.NaN;
-      const ratio = (other: string) => (results.get(other)?.rps ? (ours / results.get(other)!.rps).toFixed(2) : 'n/a');
-      // Gateway CPU per operation, ours over theirs: below 1 means ours spends less per request.
+      // Ours over each other target, over the whole run and (in brackets) the range of the rounds'
+      // pairs: requests/s above 1 and gateway CPU per operation below 1 mean ours is ahead.
+      const figures: Record<string, string> = {};
+      const turnRps = (name: string) => runs.get(name)!.map((r) => r.latencies.length / r.seconds);
       const gatewayMsPerOp = (name: string) => (results.get(name)?.requests ? cpu.get(name)!.gateway / results.get(name)!.requests : Number.NaN);
-      const cpuRatio = (other: string) => (Number.isFinite(gatewayMsPerOp(other)) && gatewayMsPerOp(other) > 0 ? (gatewayMsPerOp('ours') / gatewayMsPerOp(other)).toFixed(2) : 'n/a');
-      rows.push({
-        scenario: workload.name,
-        target: 'ratios',
-        figures: {
-          'ours/hive': ratio('hive'),
-          'ours/apollo-stock': ratio('apollo-stock'),
-          ...(workload.direct ? { 'ours/subgraph': ratio(`subgraph ${workload.direct}`) } : {}),
-          'gw CPU/op ours/hive': cpuRatio('hive'),
-          'gw CPU/op ours/apollo-stock': cpuRatio('apollo-stock'),
-        },
-      });
+      const pairs = (ours: readonly number[], theirs: readonly number[]) => ours.map((v, i) => v / theirs[i]!);
+      const ratio = (total: number, turns: readonly number[]) => (Number.isFinite(total) ? `${total.toFixed(2)} (${range(turns, 2)})` : 'n/a');
+      for (const other of targets.filter((t) => !t.ours && results.has('ours'))) {
+        figures[`ours/${other.name}`] = ratio(results.get('ours')!.rps / results.get(other.name)!.rps, pairs(turnRps('ours'), turnRps(other.name)));
+        if (other.pid) figures[`gw CPU/op ours/${other.name}`] = ratio(gatewayMsPerOp('ours') / gatewayMsPerOp(other.name), pairs(turnCpu.get('ours')!, turnCpu.get(other.name)!));
+      }
+      rows.push({ scenario: workload.name, target: 'ratios', figures });
+
+      // Below saturation: every gateway at the same rate, half of ours's peak (of the first gateway's
+      // when ours is not in the run), the rate a storefront at half our capacity sends.
+      if (openSeconds > 0) {
+        const peak = results.get('ours')?.rps ?? results.get(rotated[0]!.name)!.rps;
+        const rate = Math.max(1, Math.round(peak / 2));
+        const gatewayTargets = targets.filter((t) => t.pid);
+        const open = new Map<string, LoadSamples[]>(gatewayTargets.map((t) => [t.name, []]));
+        const openCpu = new Map<string, number>(gatewayTargets.map((t) => [t.name, 0]));
+        for (let round = 0; round < rounds; round++) {
+          for (const target of round % 2 === 0 ? gatewayTargets : [...gatewayTargets].reverse()) {
+            const cpuBefore = cpuReading(target.pid);
+            open.get(target.name)!.push(await openLoad(target.url, workload, headersOf.get(target.name)!, rate, openSeconds / rounds));
+            openCpu.set(target.name, openCpu.get(target.name)! + cpuSpent(cpuBefore, cpuReading(target.pid)).gateway);
+          }
+        }
+        const goal = OPEN_LOOP_P99_TARGET_MS[workload.name];
+        for (const target of gatewayTargets) {
+          const samples = open.get(target.name)!;
+          const latencies = samples.flatMap((r) => r.latencies).sort((a, b) => a - b);
+          const errors = samples.reduce((n, r) => n + r.errors, 0);
+          const p99 = percentile(latencies, 0.99);
+          rows.push({
+            scenario: `${workload.name}, open loop ${rate}/s`,
+            target: target.name,
+            figures: {
+              replies: latencies.length,
+              p50: percentile(latencies, 0.5).toFixed(1),
+              p99: p99.toFixed(1),
+              'p99.9': percentile(latencies, 0.999).toFixed(1),
+              max: (latencies.at(-1) ?? Number.NaN).toFixed(1),
+              errors,
+              'gw ms/op': latencies.length ? (openCpu.get(target.name)! / latencies.length).toFixed(2) : 'n/a',
+              ...(goal ? { [`p99 ≤ ${goal} ms`]: errors === 0 && p99 <= goal ? 'met' : 'not met' } : {}),
+            },
+          });
+          const firstError = samples.find((r) => r.firstError)?.firstError;
+          if (firstError) console.error(`  ${workload.name} open loop via ${target.name}: first error ${firstError}`);
+          console.error(`  ${workload.name} open loop ${rate}/s via ${target.name}: p99 ${p99.toFixed(1)} ms, ${errors} errors`);
+        }
+      }
     }
     for (const g of gateways) rows.push({ scenario: 'gateway peak RSS under load', target: g.name, figures: { MB: g.peakRssMb().toFixed(0) } });
     const ours = gateways.find((g) => g.name === 'ours');
@@ -393,8 +497,12 @@ export function printTable(rows: readonly Row[]): void {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  // The machine is shared: its load average at the start and the end goes with the figures.
+  const machine = () => `${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+  console.log(`load bench, ${machine()}`);
   try {
     const rows = await runLoadBench();
+    console.log(`done, ${machine()}`);
     printTable(rows);
     report(rows);
   } catch (error) {

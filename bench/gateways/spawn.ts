@@ -17,6 +17,7 @@ export const GATEWAYS = {
   ours: 'ours.gateway.ts',
   'apollo-stock': 'apollo-stock.gateway.ts',
   hive: 'hive.gateway.ts',
+  'hive-router': 'hive-router.gateway.ts',
 } as const;
 
 export type GatewayName = keyof typeof GATEWAYS;
@@ -42,7 +43,7 @@ export async function spawnGateway(name: GatewayName, subgraphUrls: Readonly<Rec
   const child = spawn(process.execPath, [...profile, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(compiled ? [] : ['--import', 'tsx']), entry], {
     // No gateway here phones home: @apollo/gateway's usage telemetry (and its probes of cloud
     // metadata addresses) is off, as in ours; Hive Gateway's is opt-in already.
-    env: { ...process.env, APOLLO_TELEMETRY_DISABLED: 'true', ...env, NODE_ENV: 'production', BENCH_SUBGRAPH_URLS: JSON.stringify(subgraphUrls), BENCH_GATEWAY_PORT: '0', LOG_LEVEL: name === 'hive' ? 'error' : 'silent' },
+    env: { ...process.env, APOLLO_TELEMETRY_DISABLED: 'true', ...env, NODE_ENV: 'production', BENCH_SUBGRAPH_URLS: JSON.stringify(subgraphUrls), BENCH_GATEWAY_PORT: '0', LOG_LEVEL: name.startsWith('hive') ? 'error' : 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
