@@ -10,12 +10,12 @@ import {
   type FragmentDefinitionNode,
   type GraphQLErrorExtensions,
   type OperationDefinitionNode,
-  type SelectionSetNode,
 } from 'graphql';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../platform/config.js';
 import { AppError } from '../platform/errors.js';
+import { eachSelectedField } from '../platform/selection.js';
 import type { Identity } from '../platform/identity.js';
 import type { Logger } from '../platform/logger.js';
 import { normalizePhone } from '../platform/phone.js';
@@ -120,25 +120,9 @@ export function moneyAndAccountFields(operation: OperationDefinitionNode, docume
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
   const found: FieldNode[] = [];
-  const seen = new Set<string>();
-  // @skip/@include are not evaluated: a field that might run counts.
-  const walk = (selections: SelectionSetNode) => {
-    for (const selection of selections.selections) {
-      if (selection.kind === Kind.FIELD) {
-        if (MONEY_AND_ACCOUNT_MUTATIONS.has(selection.name.value)) found.push(selection);
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        walk(selection.selectionSet);
-      } else {
-        const name = selection.name.value;
-        const fragment = fragments[name];
-        if (fragment && !seen.has(name)) {
-          seen.add(name);
-          walk(fragment.selectionSet);
-        }
-      }
-    }
-  };
-  walk(operation.selectionSet);
+  eachSelectedField(operation.selectionSet, fragments, (field) => {
+    if (MONEY_AND_ACCOUNT_MUTATIONS.has(field.name.value)) found.push(field);
+  });
   return found;
 }
 

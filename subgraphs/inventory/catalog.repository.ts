@@ -3,6 +3,8 @@ import type { InventoryDb, OfferRow, ProductRow, WarehouseRow } from './inventor
 
 type Db = Kysely<InventoryDb>;
 type OfferWithArticle = OfferRow & { article: string };
+/** An offer with its product's columns: whoever reads an offer reads its product in the same statement. */
+export type OfferWithProduct = OfferWithArticle & { product_name: string; product_brand: string | null; product_category: string | null };
 
 export async function findProducts(db: Db, ids: readonly string[]): Promise<ProductRow[]> {
   if (ids.length === 0) return [];
@@ -27,19 +29,19 @@ const offers = (db: Db) =>
   db
     .selectFrom('inventory.offers as o')
     .innerJoin('inventory.products as p', 'p.id', 'o.product_id')
-    .select(['o.id', 'o.product_id', 'o.size', 'o.colour', 'o.barcode', 'o.price', 'p.article']);
+    .select(['o.id', 'o.product_id', 'o.size', 'o.colour', 'o.barcode', 'o.price', 'p.article', 'p.name as product_name', 'p.brand as product_brand', 'p.category as product_category']);
 
-export async function findOffers(db: Db, ids: readonly string[]): Promise<OfferWithArticle[]> {
+export async function findOffers(db: Db, ids: readonly string[]): Promise<OfferWithProduct[]> {
   if (ids.length === 0) return [];
   return offers(db).where('o.id', 'in', [...ids]).execute();
 }
 
-export async function findOfferByBarcode(db: Db, barcode: string): Promise<OfferWithArticle | undefined> {
+export async function findOfferByBarcode(db: Db, barcode: string): Promise<OfferWithProduct | undefined> {
   return offers(db).where('o.barcode', '=', barcode).executeTakeFirst();
 }
 
 /** Offers of several products, by colour then size, in one query. */
-export async function findOffersOfProducts(db: Db, productIds: readonly string[]): Promise<OfferWithArticle[]> {
+export async function findOffersOfProducts(db: Db, productIds: readonly string[]): Promise<OfferWithProduct[]> {
   if (productIds.length === 0) return [];
   return offers(db).where('o.product_id', 'in', [...productIds]).orderBy('o.product_id').orderBy('o.colour').orderBy(sql`length(o.size)`).orderBy('o.size').execute();
 }

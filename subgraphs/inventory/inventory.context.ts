@@ -3,8 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Identity } from '../../platform/identity.js';
 import type { Logger } from '../../platform/logger.js';
 import type { BaseSubgraphContext } from '../../platform/subgraph-server.js';
-import { findOffers, findOffersOfProducts, findProducts, listWarehouses } from './catalog.repository.js';
-import { offerFromRow, productFromRow, warehouseFromRow, type Offer, type Product, type Warehouse } from './inventory.model.js';
+import { findOffers, findOffersOfProducts, findProducts, listWarehouses, type OfferWithProduct } from './catalog.repository.js';
+import { offerFromRow, productFromRow, productOfOffer, warehouseFromRow, type Offer, type Product, type Warehouse } from './inventory.model.js';
 import type { InventoryDb, SyncRunRow } from './inventory.table.js';
 import { stockOfOffersInWarehouses, type StockFigures } from './stock.repository.js';
 import { lastStockSnapshot } from './sync/sync-run.repository.js';
@@ -21,6 +21,8 @@ export interface InventoryContext extends BaseSubgraphContext {
   readonly deps: InventoryDeps;
   readonly productById: DataLoader<string, Product | undefined>;
   readonly offerById: DataLoader<string, Offer | undefined>;
+  /** An offer with its stock in every warehouse, read in one statement, for a caller that asks for both. */
+  readonly offerWithStockById: DataLoader<string, Offer | undefined>;
   readonly offersByProduct: DataLoader<string, Offer[]>;
   /** Stock of an offer in every warehouse, one SQL query per batch of offers. */
   readonly stockByOffer: DataLoader<string, StockFigures[]>;
@@ -38,24 +40,38 @@ export function createInventoryContext(deps: InventoryDeps, identity: Identity):
   const db = deps.db as Kysely<InventoryDb>;
   let asOf: Promise<Date | null> | undefined;
   const warehouseById = new DataLoader<string, Warehouse | undefined>(async (ids) => byKey(ids, (await listWarehouses(db)).map(warehouseFromRow), (w) => w.id));
+  const productById = new DataLoader<string, Product | undefined>(async (ids) => byKey(ids, (await findProducts(db, ids)).map(productFromRow), (p) => p.id));
+  // An offer's row carries its product's: Offer.product reads nothing more.
+  const offersRead = (rows: readonly OfferWithProduct[]) =>
+    rows.map((row) => {
+      productById.prime(row.product_id, productOfOffer(row));
+      return offerFromRow(row);
+    });
+  const offerById = new DataLoader<string, Offer | undefined>(async (ids) => byKey(ids, offersRead(await findOffers(db, ids)), (o) => o.id));
+  const stockByOffer = new DataLoader<string, StockFigures[]>(async (offerIds) => {
+    // The offers, the warehouses and the snapshot's time come with the figures: a stock screen or a checkout asks for them next.
+    const { figures, offers, warehouses, asOf: readAt } = await stockOfOffersInWarehouses(db, offerIds);
+    for (const offer of offersRead(offers)) offerById.prime(offer.id, offer);
+    for (const w of warehouses) warehouseById.prime(w.id, warehouseFromRow(w));
+    if (readAt !== undefined) asOf ??= Promise.resolve(readAt);
+    const grouped = new Map<string, StockFigures[]>();
+    for (const f of figures) grouped.set(f.offerId, [...(grouped.get(f.offerId) ?? []), f]);
+    return offerIds.map((id) => grouped.get(id) ?? []);
+  });
   return {
     identity,
     deps,
-    productById: new DataLoader(async (ids) => byKey(ids, (await findProducts(db, ids)).map(productFromRow), (p) => p.id)),
-    offerById: new DataLoader(async (ids) => byKey(ids, (await findOffers(db, ids)).map(offerFromRow), (o) => o.id)),
+    productById,
+    offerById,
+    offerWithStockById: new DataLoader(async (ids) => {
+      await stockByOffer.loadMany(ids);
+      return offerById.loadMany(ids) as Promise<(Offer | undefined)[]>;
+    }),
     offersByProduct: new DataLoader(async (productIds) => {
-      const offers = (await findOffersOfProducts(db, productIds)).map(offerFromRow);
+      const offers = offersRead(await findOffersOfProducts(db, productIds));
       return productIds.map((id) => offers.filter((o) => o.productId === id));
     }),
-    stockByOffer: new DataLoader(async (offerIds) => {
-      // The warehouses and the snapshot's time come with the figures: a stock screen asks for them next.
-      const { figures, warehouses, asOf: readAt } = await stockOfOffersInWarehouses(db, offerIds);
-      for (const w of warehouses) warehouseById.prime(w.id, warehouseFromRow(w));
-      if (readAt !== undefined) asOf ??= Promise.resolve(readAt);
-      const grouped = new Map<string, StockFigures[]>();
-      for (const f of figures) grouped.set(f.offerId, [...(grouped.get(f.offerId) ?? []), f]);
-      return offerIds.map((id) => grouped.get(id) ?? []);
-    }),
+    stockByOffer,
     warehouseById,
     stockAsOf: () => (asOf ??= lastStockSnapshot(db).then((run) => run?.finished_at ?? null)),
   };

@@ -1,3 +1,4 @@
+import type { OfferWithProduct } from './catalog.repository.js';
 import type { OfferRow, ProductRow, WarehouseRow } from './inventory.table.js';
 
 export interface Product {
@@ -38,5 +39,8 @@ export const offerFromRow = (row: OfferRow & { article: string }): Offer => ({
   barcode: row.barcode,
   price: row.price === null ? null : Number(row.price),
 });
+
+/** The product an offer row carries (`OfferWithProduct`). */
+export const productOfOffer = (row: OfferWithProduct): Product => ({ id: row.product_id, article: row.article, name: row.product_name, brand: row.product_brand, category: row.product_category });
 
 export const warehouseFromRow = (row: WarehouseRow): Warehouse => ({ id: row.id, name: row.name, kind: row.kind, city: row.city, address: row.address });

@@ -1,8 +1,10 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Kysely } from 'kysely';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
 import { badInput, notFound, unauthenticated } from '../../platform/errors.js';
 import { requireService, requireStaff } from '../../platform/identity.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
+import { fieldsAskedOf } from '../../platform/selection.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import { findOfferByBarcode, findProductByArticle, listWarehouses, searchProducts } from './catalog.repository.js';
 import type { InventoryContext } from './inventory.context.js';
@@ -13,6 +15,8 @@ import { commitStockHold, holdStock, releaseStockHold } from './holds/stock-hold
 import { listRuns } from './sync/sync-run.repository.js';
 
 const MAX_PAGE = 100;
+const STOCK_FIELDS = ['stock', 'available', 'inStock'];
+const asksForStock = (info: GraphQLResolveInfo) => STOCK_FIELDS.some((field) => fieldsAskedOf(info, 'Offer').has(field));
 const MAX_TEXT = 100;
 
 const db = (ctx: InventoryContext) => ctx.deps.db as Kysely<InventoryDb>;
@@ -92,7 +96,8 @@ export const inventoryResolvers: Resolvers = {
     offers: (product, _a, ctx) => ctx.offersByProduct.load(product.id),
   },
   Offer: {
-    __resolveReference: async (ref, ctx) => (await ctx.offerById.load(ref.id)) ?? null,
+    // A caller that asks for the offers' stock (a checkout, a stock screen) gets offers and stock in one statement.
+    __resolveReference: async (ref, ctx, info) => (await (asksForStock(info) ? ctx.offerWithStockById : ctx.offerById).load(ref.id)) ?? null,
     product: async (offer, _a, ctx) => {
       const product = await ctx.productById.load(offer.productId);
       if (!product) throw notFound('The offer has no product');

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { OfferWithProduct } from './catalog.repository.js';
 import type { InventoryDb, WarehouseRow } from './inventory.table.js';
 
 type Db = Kysely<InventoryDb>;
@@ -51,35 +52,50 @@ export const availableOf = (f: Pick<StockFigures, 'inHand' | 'reserved' | 'held'
 
 export interface StockInWarehouses {
   readonly figures: StockFigures[];
+  /** The offers asked for that exist, with their products' columns (as findOffers reads them). */
+  readonly offers: OfferWithProduct[];
   /** Every warehouse, as listWarehouses reads them (empty when no offer was asked for). */
   readonly warehouses: WarehouseRow[];
   /** When the last successful run finished (lastStockSnapshot); undefined when nothing was read. */
   readonly asOf: Date | null | undefined;
 }
 
+type StockRow = { offer_id: string; warehouse_id: string | null; in_hand: number; reserved: number; held: number; offer: OfferWithProduct | null; warehouse: WarehouseRow | null; as_of: Date | string | null };
+
 /**
- * The stock of `stockOfOffers`, with what a stock screen shows beside it, in the same statement:
- * each warehouse's row and when the figures were read from 1C.
+ * The stock of `stockOfOffers`, with all that a stock screen or a checkout shows beside it, in the
+ * same statement: each offer with its product, each warehouse's row, and when the figures were read
+ * from 1C.
  */
 export async function stockOfOffersInWarehouses(db: Db, offerIds: readonly string[]): Promise<StockInWarehouses> {
-  if (offerIds.length === 0) return { figures: [], warehouses: [], asOf: undefined };
-  // Each warehouse's row once, with the first offer's figures: every offer has a row in every warehouse.
-  const result = await sql<{ offer_id: string; warehouse_id: string; in_hand: number; reserved: number; held: number; warehouse: WarehouseRow | null; as_of: Date | string | null }>`
+  if (offerIds.length === 0) return { figures: [], offers: [], warehouses: [], asOf: undefined };
+  // Each offer's and each warehouse's row once (on the offer's first warehouse row, and with the
+  // first offer's figures): every offer has a row in every warehouse.
+  const result = await sql<StockRow>`
     select o.offer_id, w.id as warehouse_id,
            coalesce(s.in_hand, 0) as in_hand, coalesce(s.reserved, 0) as reserved, coalesce(h.held, 0) as held,
+           case when w.id is not distinct from first_w.id and f.id is not null then json_build_object(
+             'id', f.id, 'product_id', f.product_id, 'size', f.size, 'colour', f.colour, 'barcode', f.barcode, 'price', f.price,
+             'article', p.article, 'product_name', p.name, 'product_brand', p.brand, 'product_category', p.category) end as offer,
            case when o.n = 1 then row_to_json(w) end as warehouse,
            (select finished_at from inventory.sync_runs where status = 'SUCCEEDED' order by finished_at desc limit 1) as as_of
       from unnest(${offerIds}::text[]) with ordinality as o(offer_id, n)
-     cross join inventory.warehouses w
+      left join inventory.offers f on f.id = o.offer_id
+      left join inventory.products p on p.id = f.product_id
+      left join (select id from inventory.warehouses order by hold_priority, name limit 1) first_w on true
+      left join inventory.warehouses w on true
       left join inventory.stock s on s.offer_id = o.offer_id and s.warehouse_id = w.id
       left join (${heldLines(offerIds)}) h on h.offer_id = o.offer_id and h.warehouse_id = w.id
-     order by o.offer_id, w.hold_priority, w.name`.execute(db);
+     order by o.n, w.hold_priority, w.name`.execute(db);
   const warehouses = new Map<string, WarehouseRow>();
-  for (const r of result.rows) if (r.warehouse) warehouses.set(r.warehouse_id, r.warehouse);
+  const offers: OfferWithProduct[] = [];
+  const figures: StockFigures[] = [];
+  for (const r of result.rows) {
+    if (r.warehouse) warehouses.set(r.warehouse.id, r.warehouse);
+    if (r.offer) offers.push(r.offer);
+    // An offer that does not exist has no stock; without warehouses there are no figures.
+    if (r.warehouse_id !== null && (r.offer || offers.at(-1)?.id === r.offer_id)) figures.push({ offerId: r.offer_id, warehouseId: r.warehouse_id, inHand: r.in_hand, reserved: r.reserved, held: r.held });
+  }
   const first = result.rows[0];
-  return {
-    figures: result.rows.map((r) => ({ offerId: r.offer_id, warehouseId: r.warehouse_id, inHand: r.in_hand, reserved: r.reserved, held: r.held })),
-    warehouses: [...warehouses.values()],
-    asOf: first === undefined ? undefined : first.as_of === null ? null : new Date(first.as_of),
-  };
+  return { figures, offers, warehouses: [...warehouses.values()], asOf: first === undefined ? undefined : first.as_of === null ? null : new Date(first.as_of) };
 }

@@ -29,8 +29,10 @@ async function quotingFor(ctx: OrderContext, customerId: string | null | undefin
     throw unauthenticated('Sign in to quote for a customer');
   }
   if (!id) return null;
-  const [customer, version] = await Promise.all([ctx.deps.customers.customer(id), calculationVersion(ctx.deps, id)]);
-  return customer?.phone ? { phone: customer.phone, version } : null;
+  const whose = id;
+  const read = async () => (await ctx.deps.customers.customer(whose))?.phone ?? null;
+  const [phone, version] = await Promise.all([ctx.deps.calculations?.phoneOf(whose, read) ?? read(), calculationVersion(ctx.deps, whose)]);
+  return phone ? { phone, version } : null;
 }
 
 function visibleOrder(ctx: OrderContext, row: Awaited<ReturnType<OrderContext['orderById']['load']>>) {

@@ -29,6 +29,13 @@ describe('statements per operation', () => {
     expect(costs.get('account-page-100-orders')!.statements).toEqual(costs.get('account-page')!.statements);
   });
 
+  it('prices a quote again in at most 3 statements in all, whatever its lines', () => {
+    // The steady state of a storefront: the same customer's cart quoted again (the calculation and
+    // the customer's phone are remembered; offers and stock are read with the stock, once per request).
+    for (const quote of ['quote-1', 'quote-5', 'quote-20']) expect(subgraphStatements(costs.get(quote)!), quote).toBeLessThanOrEqual(3);
+    expect(costs.get('quote-20')!.statements).toEqual(costs.get('quote-1')!.statements);
+  });
+
   it('keeps no idempotency record for a read', () => {
     const reads = WORKLOADS.filter((w) => !['placement', 'registration', 'payment'].includes(w));
     const touching = reads.filter((w) => Object.values(costs.get(w)!.texts ?? {}).flat().some((text) => text.includes('idempotency_keys')));

@@ -21,6 +21,12 @@ export interface CalculationCache {
   peek(sale: BpSale, version: string): BpCalculation | undefined;
   /** Forgets every calculation of the customer with this phone. */
   forget(phone: string): void;
+  /**
+   * `read`'s phone of a customer, remembered as long as a calculation, so that a quote of a
+   * remembered cart asks no other subgraph. A phone changed in RetailCRM reaches quotes within
+   * `ttlSeconds`; placement reads the customer afresh. No phone is never remembered.
+   */
+  phoneOf(customerId: string, read: () => Promise<string | null>): Promise<string | null>;
   readonly stats: { hits: number; misses: number };
 }
 
@@ -29,6 +35,7 @@ export function createCalculationCache(ttlSeconds: number, maxEntries = 10_000):
   const entries = new LRUCache<string, BpCalculation>({ max: maxEntries, ttl: ttlSeconds * 1000 });
   // Forgetting a customer bumps their generation, which every key carries: O(1), whatever they hold.
   const generations = new Map<string, number>();
+  const phones = new LRUCache<string, string>({ max: maxEntries, ttl: ttlSeconds * 1000 });
   const stats = { hits: 0, misses: 0 };
   const keyOf = (sale: BpSale, version: string) =>
     JSON.stringify([sale.phone, generations.get(sale.phone) ?? 0, version, sale.bonusDebit, sale.store ?? null, sale.items.map((i) => [i.ext, i.product, i.qnt, i.priceKopecks, i.sumKopecks])]);
@@ -52,6 +59,13 @@ export function createCalculationCache(ttlSeconds: number, maxEntries = 10_000):
       generations.set(phone, (generations.get(phone) ?? 0) + 1);
       // The map only grows by customers who moved bonuses; trimmed with the cache's own bound.
       if (generations.size > maxEntries) generations.delete(generations.keys().next().value!);
+    },
+    async phoneOf(customerId, read) {
+      const known = phones.get(customerId);
+      if (known) return known;
+      const phone = await read();
+      if (phone) phones.set(customerId, phone);
+      return phone;
     },
     stats,
   };
