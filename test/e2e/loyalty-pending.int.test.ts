@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccountPageDocument, CancelOrderDocument, PlaceOrderDocument, RecordPaymentDocument } from '../../clients/__generated__/graphql.js';
 import { pendingBonusesMessage, PENDING_BONUSES_TOPIC } from '../../contracts/pending-bonuses.message.js';
 import { createLogger } from '../../platform/logger.js';
 import { enqueue } from '../../platform/outbox.js';
@@ -8,19 +9,6 @@ import { BONUSPLUS_FOLLOW_CURSOR, followBonusPlus } from '../../subgraphs/loyalt
 import type { LoyaltyDeps } from '../../subgraphs/loyalty/loyalty.deps.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, crmApi, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
-
-const BALANCE = /* GraphQL */ `
-  query { me { loyalty { balance { active pending spent } } } }
-`;
-const PLACE = /* GraphQL */ `
-  mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id total bonusesEarned } } }
-`;
-const PAY = /* GraphQL */ `
-  mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { order { id fullyPaid paidTotal } } }
-`;
-const CANCEL = /* GraphQL */ `
-  mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { order { id status } } }
-`;
 
 let t: TestGraph;
 let cashier: string;
@@ -35,7 +23,7 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 async function balance(shopper: Shopper) {
-  const result = await t.gql(BALANCE, {}, shopper.token);
+  const result = await t.gql(AccountPageDocument, {}, shopper.token);
   expect(result.errors).toBeUndefined();
   return result.data.me.loyalty.balance;
 }
@@ -48,13 +36,13 @@ async function card(shopper: Shopper) {
 }
 
 async function place(shopper: Shopper, offerId: string, quantity: number) {
-  const result = await t.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId, quantity }] } }, shopper.token);
+  const result = await t.gql(PlaceOrderDocument, { input: { idempotencyKey: randomUUID(), cart: [{ offerId, quantity }] } }, shopper.token);
   expect(result.errors).toBeUndefined();
   return result.data.placeOrder.order as { id: string; total: number; bonusesEarned: number };
 }
 
 async function pay(orderId: string, amount?: number) {
-  const result = await t.gql(PAY, { input: { orderId, idempotencyKey: randomUUID(), ...(amount ? { amount } : {}) } }, cashier);
+  const result = await t.gql(RecordPaymentDocument, { input: { orderId, idempotencyKey: randomUUID(), ...(amount ? { amount } : {}) } }, cashier);
   expect(result.errors).toBeUndefined();
   return result.data.recordPayment.order;
 }
@@ -88,7 +76,7 @@ describe('pending bonuses of orders not yet paid (R8)', () => {
     await t.settle();
     expect(await balance(shopper)).toEqual({ active: credited, pending: later.bonusesEarned, spent: 0 });
     expect(await card(shopper)).toMatchObject({ pending: later.bonusesEarned });
-    const cancelled = await t.gql(CANCEL, { input: { orderId: later.id, idempotencyKey: randomUUID() } }, shopper.token);
+    const cancelled = await t.gql(CancelOrderDocument, { input: { orderId: later.id, idempotencyKey: randomUUID() } }, shopper.token);
     expect(cancelled.data.cancelOrder.order.status).toBe('CANCELLED');
     await t.settle();
     expect(await balance(shopper)).toEqual({ active: credited, pending: 0, spent: 0 });
