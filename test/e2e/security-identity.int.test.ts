@@ -15,6 +15,7 @@ import {
 } from 'graphql';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccountPageDocument, PlaceOrderDocument } from '../../clients/__generated__/graphql.js';
 import { demoExternalId } from '../../emulators/seed/demo-ids.js';
 import { IDENTITY_HEADER, issueToken, signInternalIdentity } from '../../platform/identity.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
@@ -28,7 +29,8 @@ let bobOrder: { id: string; lineId: string };
 let bobSecrets: string[];
 let aliceCard: string;
 
-const ACCOUNT = `{ me { id phone loyalty { cardNumber balance { active } } } }`;
+// The customer's account page (clients/account/account-page.graphql).
+const ACCOUNT = AccountPageDocument;
 
 beforeAll(async () => {
   t = await startTestGraph({ RETAILCRM_RPS: '200', BONUSPLUS_RPS: '500' });
@@ -37,7 +39,7 @@ beforeAll(async () => {
   alice = await registerEnrolled(t, '+79035550101', 'Алиса');
   bob = await registerEnrolled(t, '+79035550202', 'Борис');
   const [offer] = await availableOffers(t, 1, 2);
-  const placed = await t.gql(`mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id lines { id } } } }`, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offer!.id, quantity: 1 }] } }, bob.token);
+  const placed = await t.gql(PlaceOrderDocument, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offer!.id, quantity: 1 }] } }, bob.token);
   expect(placed.errors).toBeUndefined();
   bobOrder = { id: placed.data.placeOrder.order.id, lineId: placed.data.placeOrder.order.lines[0].id };
   await t.settle();
@@ -56,13 +58,15 @@ async function post(url: string, query: string, variables: Record<string, unknow
   return { status: res.status, text, body: JSON.parse(text) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] } };
 }
 
+// `_entities` is the subgraphs' own protocol, not a client's operation: these call a subgraph
+// directly, as someone past the gateway would, to probe whose objects it gives out.
 const asCustomer = async (customerId: string) => ({ [IDENTITY_HEADER]: await signInternalIdentity({ kind: 'customer', customerId }, t.config.GATEWAY_IDENTITY_SECRET) });
 const LOYALTY_ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id loyalty { cardNumber balance { active pending spent } transactions(first: 5) { edges { node { id amount } } } } } } }`;
 
 describe('caller tokens at the gateway', () => {
   it('a token whose roles are all unknown is FORBIDDEN with HTTP 403, not 500', async () => {
     const godMode = await new SignJWT({ roles: ['superuser'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(t.config.JWT_SECRET));
-    const answer = await t.gql(`{ me { id } }`, {}, godMode);
+    const answer = await t.gql(ACCOUNT, {}, godMode);
     expect(answer.status).toBe(403);
     expect(answer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(answer.data).toBeUndefined();
@@ -74,13 +78,13 @@ describe('caller tokens at the gateway', () => {
     const tooLong = await issueToken(t.config.JWT_SECRET, alice.id, [], '30d');
     const staffTooLong = await issueToken(t.config.JWT_SECRET, 'staff-long', ['manager'], '13h');
     for (const token of [forever, tooLong, staffTooLong]) {
-      const answer = await t.gql(`{ me { id } }`, {}, token);
+      const answer = await t.gql(ACCOUNT, {}, token);
       expect(answer.status).toBe(401);
       expect(answer.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       expect(answer.data).toBeUndefined();
     }
     // The tokens the harness and `npm run tokens` issue (12 h) pass.
-    expect((await t.gql(`{ me { id } }`, {}, alice.token)).data.me.id).toBe(alice.id);
+    expect((await t.gql(ACCOUNT, {}, alice.token)).data.me.id).toBe(alice.id);
   });
 });
 
@@ -105,6 +109,7 @@ describe('Customer.loyalty is keyed by the customer id, never by the phone a rep
 });
 
 // --- The BOLA sweep, generated from the schema ---
+// An attacker's operations, not a client's: every entity and every id-taking field, asked with another customer's ids.
 
 const supergraphText = await readFile(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8');
 // Through SDL: federation-internals loads graphql's CommonJS build, this file its ES build.
