@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccountPageDocument, CatalogueDocument, PlaceOrderDocument, RegisterCustomerDocument } from '../../clients/__generated__/graphql.js';
 import { loadConfig } from '../../platform/config.js';
 import { issueToken } from '../../platform/identity.js';
 import { eventually, gql, setFaults, startGraphProcess, stopGraphProcess } from '../support/graph-process.js';
@@ -19,12 +19,8 @@ import { startProcessGraph } from '../support/process-graph.js';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
 
-/** The clients' documents by operation name: what the gateway names in its figures. */
-const DOCUMENTS = new Map(
-  Object.values(JSON.parse(readFileSync(new URL('../../clients/__generated__/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>).map((text) => [/^(?:query|mutation) (\w+)/.exec(text)![1]!, text]),
-);
-const IN_STOCK = /* GraphQL */ `{ products(first: 50) { edges { node { offers { id price inStock } } } } }`;
-const BALANCE = /* GraphQL */ `{ me { loyalty { balance { active } } } }`;
+// An operation that is none of the clients' documents: the gateway must not name a figure after it.
+const NOT_A_CLIENTS = /* GraphQL */ `query NoSuchClientQuery { products(first: 50) { edges { node { offers { id price inStock } } } } }`;
 
 interface Graph {
   readonly gateway: string;
@@ -95,7 +91,7 @@ describe(`/metrics of each process after real work (${onPostgres ? 'separate pro
     await eventually('the customer history read once', async () => figure(await scrape(graph!.metrics.customer), 'sync_lag_seconds', { source: 'customer.retailcrm.customers-history' }));
     await setFaults(graph!.retailCrm, { failStatus: 500 });
     try {
-      const registered = await gql(graph!.gateway, DOCUMENTS.get('RegisterCustomer')!, { input: { phone: '+79161239901', firstName: 'Мера' } });
+      const registered = await gql(graph!.gateway, RegisterCustomerDocument, { input: { phone: '+79161239901', firstName: 'Мера' } });
       expect(registered.errors).toBeUndefined();
       const waiting = await eventually('the creation in RetailCRM pending with an age', async () => {
         const figures = await scrape(graph!.metrics.customer);
@@ -111,18 +107,18 @@ describe(`/metrics of each process after real work (${onPostgres ? 'separate pro
   }, 200_000);
 
   it('a placement with bonuses shows one more stock hold and one more bonus hold; the gateway counts it per subgraph and per operation, and an error by its code', async () => {
-    const registered = await gql(graph!.gateway, DOCUMENTS.get('RegisterCustomer')!, { input: { phone: '+79161239902', firstName: 'Счёт' } });
+    const registered = await gql(graph!.gateway, RegisterCustomerDocument, { input: { phone: '+79161239902', firstName: 'Счёт' } });
     const token = await graph!.token(registered.data.registerCustomer.customer.id as string);
-    await eventually('the welcome bonus', async () => ((await gql(graph!.gateway, BALANCE, {}, token)).data?.me.loyalty?.balance.active === 2000 ? true : undefined));
+    await eventually('the welcome bonus', async () => ((await gql(graph!.gateway, AccountPageDocument, {}, token)).data?.me.loyalty?.balance.active === 2000 ? true : undefined));
     const offer = await eventually('an offer in stock', async () => {
-      const found = await gql(graph!.gateway, IN_STOCK);
+      const found = await gql(graph!.gateway, CatalogueDocument, { first: 50 });
       return ((found.data?.products.edges ?? []) as { node: { offers: { id: string; price: number; inStock: boolean }[] } }[]).flatMap((e) => e.node.offers).find((o) => o.inStock && o.price >= 200_000);
     });
 
     const [order0, inventory0, gateway0] = await Promise.all([scrape(graph!.metrics.order), scrape(graph!.metrics.inventory), scrape(graph!.metrics.gateway)]);
-    const placed = await gql(graph!.gateway, DOCUMENTS.get('PlaceOrder')!, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offer.id, quantity: 1 }], bonusesToSpend: 100 } }, token);
+    const placed = await gql(graph!.gateway, PlaceOrderDocument, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offer.id, quantity: 1 }], bonusesToSpend: 100 } }, token);
     expect(placed.errors).toBeUndefined();
-    const refused = await gql(graph!.gateway, DOCUMENTS.get('PlaceOrder')!, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offer.id, quantity: 0 }] } }, token);
+    const refused = await gql(graph!.gateway, PlaceOrderDocument, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offer.id, quantity: 0 }] } }, token);
     expect(refused.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     const [order1, inventory1, gateway1] = await Promise.all([scrape(graph!.metrics.order), scrape(graph!.metrics.inventory), scrape(graph!.metrics.gateway)]);
 
@@ -143,7 +139,7 @@ describe(`/metrics of each process after real work (${onPostgres ? 'separate pro
     expect(delta(gateway0, gateway1, 'gateway_errors_total', { code: 'BAD_USER_INPUT' })).toBe(1);
     // An operation that is none of the clients' documents is counted as `other`, never by its own name.
     const before = await scrape(graph!.metrics.gateway);
-    await gql(graph!.gateway, `query NoSuchClientQuery ${IN_STOCK}`);
+    await gql(graph!.gateway, NOT_A_CLIENTS);
     const after = await scrape(graph!.metrics.gateway);
     expect(delta(before, after, 'gateway_operation_seconds_count', { operation: 'other' })).toBe(1);
     expect([...after.keys()].some((series) => series.includes('NoSuchClientQuery'))).toBe(false);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CustomerCardDocument, PlaceOrderDocument, RecordPaymentDocument } from '../../clients/__generated__/graphql.js';
 import { demoCounterpartyRef, demoPartnerRef, isDemoShowroomBuyer } from '../../emulators/onec/onec-parties.repository.js';
 import { demoExternalId } from '../../emulators/seed/demo-ids.js';
 import { demoPerson } from '../../emulators/seed/demo-people.js';
@@ -15,9 +16,6 @@ import { availableOffers, registerEnrolled, type Shopper } from '../support/orde
 /** The 1C side of the identity map (R2): every customer's 1C documents name their partner and counterparty. */
 
 const EMPTY = '00000000-0000-0000-0000-000000000000';
-const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`;
-const PAY = `mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { order { id fullyPaid } } }`;
-const IDS = `query($id: ID!) { customer(id: $id) { externalIds { oneCGuid } } }`;
 
 let t: TestGraph;
 let cashier: string;
@@ -35,10 +33,10 @@ afterAll(async () => t?.close());
 /** Places a one-unit order and pays it in full: paid orders go to 1C. */
 async function placePaid(shopper: Pick<Shopper, 'token'>): Promise<string> {
   const [offer] = await availableOffers(t, 1, 1);
-  const placed = await t.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offer!.id, quantity: 1 }] } }, shopper.token);
+  const placed = await t.gql(PlaceOrderDocument, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offer!.id, quantity: 1 }] } }, shopper.token);
   expect(placed.errors).toBeUndefined();
   const orderId = placed.data.placeOrder.order.id as string;
-  const paid = await t.gql(PAY, { input: { orderId, idempotencyKey: randomUUID() } }, cashier);
+  const paid = await t.gql(RecordPaymentDocument, { input: { orderId, idempotencyKey: randomUUID() } }, cashier);
   expect(paid.data?.recordPayment.order.fullyPaid).toBe(true);
   return orderId;
 }
@@ -62,8 +60,9 @@ async function partiesWithPhone(phone: string): Promise<{ set: string; ref: stri
   return rows.map((r) => ({ set: r.entity_set, ref: r.ref, partner: (r.attrs as { Партнер_Key?: string }).Партнер_Key ?? null }));
 }
 
+/** The customer's 1C partner, as the staff console's customer card shows it. */
 const oneCGuidOf = async (customerId: string) => {
-  const res = await t.gql(IDS, { id: customerId }, manager);
+  const res = await t.gql(CustomerCardDocument, { id: customerId }, manager);
   expect(res.errors).toBeUndefined();
   return res.data.customer.externalIds.oneCGuid as string | null;
 };

@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlaceOrderDocument } from '../../clients/__generated__/graphql.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, bonusPlusCustomer, crmApi, registerEnrolled } from '../support/order-fixtures.js';
-
-const PLACE = /* GraphQL */ `
-  mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status bonusesSpent } } }
-`;
 
 let t: TestGraph;
 
@@ -38,7 +35,7 @@ describe('placeOrder under concurrency (R5, R7, R18)', () => {
     const shopper = await registerEnrolled(t, '+79162220001');
     const offerId = await plentifulOffer(500);
     const results = await Promise.all(
-      Array.from({ length: 200 }, () => t.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId, quantity: 1 }], bonusesToSpend: 100 } }, shopper.token)),
+      Array.from({ length: 200 }, () => t.gql(PlaceOrderDocument, { input: { idempotencyKey: randomUUID(), cart: [{ offerId, quantity: 1 }], bonusesToSpend: 100 } }, shopper.token)),
     );
     expect(results.every((r) => r.status < 500)).toBe(true);
     const placed = results.filter((r) => !r.errors);
@@ -80,7 +77,7 @@ describe('placeOrder under concurrency (R5, R7, R18)', () => {
     const [a, b] = await availableOffers(t, 2, 2);
     const key = randomUUID();
     const input = { idempotencyKey: key, cart: [{ offerId: a!.id, quantity: 1 }], bonusesToSpend: 100 };
-    const results = await Promise.all(Array.from({ length: 20 }, () => t.gql(PLACE, { input }, shopper.token)));
+    const results = await Promise.all(Array.from({ length: 20 }, () => t.gql(PlaceOrderDocument, { input }, shopper.token)));
     expect(results.map((r) => r.errors)).toEqual(Array(20).fill(undefined));
     const ids = new Set(results.map((r) => r.data.placeOrder.order.id));
     expect(ids.size).toBe(1);
@@ -95,7 +92,7 @@ describe('placeOrder under concurrency (R5, R7, R18)', () => {
     const crm = await crmApi(t, `orders?filter[customerExternalId]=${shopper.id}`).then((r) => r.json() as any);
     expect(crm.pagination.totalCount).toBe(1);
 
-    const other = await t.gql(PLACE, { input: { ...input, cart: [{ offerId: b!.id, quantity: 1 }] } }, shopper.token);
+    const other = await t.gql(PlaceOrderDocument, { input: { ...input, cart: [{ offerId: b!.id, quantity: 1 }] } }, shopper.token);
     expect(other.errors?.[0]?.extensions?.code).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(await t.database.db.selectFrom('ordering.orders').select('id').where('customer_id', '=', shopper.id).execute()).toHaveLength(1);
   }, 60_000);
