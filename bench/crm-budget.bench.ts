@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
+import { CatalogueDocument, PlaceOrderDocument, RegisterCustomerDocument } from '../clients/__generated__/graphql.js';
 import { startProcessGraph, type ProcessGraph } from '../test/support/process-graph.js';
 import { report, type BenchRow } from './report.js';
 import { percentile } from './sequential-latency.js';
@@ -18,8 +19,9 @@ const SIGNUP_RATE = Number(process.env.BENCH_SIGNUP_RATE ?? 40);
 const ORDER_RATE = Number(process.env.BENCH_ORDER_RATE ?? 20);
 const CRM_RPS = Number(process.env.RETAILCRM_RPS ?? 10);
 
-const REGISTER = /* GraphQL */ `mutation Register($input: RegisterCustomerInput!) { registerCustomer(input: $input) { customer { id } } }`;
-const PLACE = /* GraphQL */ `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`;
+// The storefront's own documents (clients/storefront/).
+const REGISTER = RegisterCustomerDocument;
+const PLACE = PlaceOrderDocument;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `n` calls at `rate` a second on schedule; resolves with each reply's latency and whether it succeeded. */
@@ -52,7 +54,7 @@ async function run(replicas: boolean): Promise<BenchRow[]> {
   try {
     let offers: string[] = [];
     while (offers.length < 10) {
-      const found = await g.gql(`{ products(first: 40) { edges { node { offers { id inStock price } } } } }`);
+      const found = await g.gql(CatalogueDocument, { first: 40 });
       offers = (found.data?.products?.edges ?? []).flatMap((e: any) => e.node.offers).filter((o: any) => o.inStock && o.price).map((o: any) => o.id as string);
       if (offers.length < 10) await sleep(500);
     }
@@ -66,7 +68,7 @@ async function run(replicas: boolean): Promise<BenchRow[]> {
     if (refusal) console.log(`a sign-up refused: ${refusal.extensions?.code} ${refusal.message}`);
     const ids = signUps.results.filter((r) => r.ok).map((r) => r.result!.data.registerCustomer.customer.id as string);
     const tokens = await Promise.all(ids.map((id) => g.customerToken(id)));
-    const placements = await openLoop(tokens.length, ORDER_RATE, (i) => g.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offers[i % offers.length], quantity: 1 }] } }, tokens[i], i), (r) => !r.errors);
+    const placements = await openLoop(tokens.length, ORDER_RATE, (i) => g.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offers[i % offers.length]!, quantity: 1 }] } }, tokens[i], i), (r) => !r.errors);
     const orderIds = placements.results.filter((r) => r.ok).map((r) => r.result!.data.placeOrder.order.id as string);
     const count = async (sqlTable: 'customer.customers' | 'ordering.orders', column: 'retailcrm_id' | 'crm_id', list: string[]) =>
       list.length === 0 ? 0 : Number((await g.database.db.selectFrom(sqlTable as any).select((eb: any) => eb.fn.countAll().as('n')).where('id', 'in', list).where(column, 'is not', null).executeTakeFirstOrThrow() as { n: number }).n);

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { CustomerCardDocument, CustomerSearchDocument, OrderLinesDocument } from '../../clients/__generated__/graphql.js';
 import { demoProduct } from '../../emulators/seed/demo-catalog.js';
 import { chromiumFound, CHROMIUM_PATH, openConsoleBrowser, paidOrder, searchPhone, showStock, signIn } from './console-browser.js';
 import { startTestGraph } from './graph-harness.js';
@@ -19,11 +20,20 @@ try {
   await t.settle();
   const manager = await t.staffToken('manager');
   const origin = new URL(t.graph.gatewayUrl).origin;
-  const seeded = await t.gql(`{ customers(first: 40) { edges { node { phone orders(first: 1) { totalCount } } } } }`, {}, manager);
-  const regular = seeded.data.customers.edges.map((e: any) => e.node).find((c: any) => c.orders.totalCount > 2);
+  // A regular: the first seeded customer whose card (the console's own document) shows more than two orders.
+  const seeded = await t.gql(CustomerSearchDocument, { first: 40 }, manager);
+  let regular: { phone: string } | undefined;
+  for (const { node } of seeded.data.customers.edges as { node: { id: string; phone: string } }[]) {
+    const card = await t.gql(CustomerCardDocument, { id: node.id, first: 1 }, manager);
+    if (card.data.customer.orders.totalCount > 2) {
+      regular = node;
+      break;
+    }
+  }
+  if (!regular) throw new Error('no seeded customer with more than two orders');
   const shopper = await registerEnrolled(t, '+79165550201', 'Анна');
   const orderId = await paidOrder(t, shopper);
-  const number = (await t.gql(`query($id: ID!) { order(id: $id) { number } }`, { id: orderId }, manager)).data.order.number;
+  const number = (await t.gql(OrderLinesDocument, { id: orderId }, manager)).data.order.number;
 
   const browser = await openConsoleBrowser(origin);
   try {
