@@ -25,6 +25,7 @@ describe('the caller address', () => {
   });
 });
 
+// Toy operations, not clients' documents: only their root fields' shape matters to the counting.
 describe('money and account root fields', () => {
   const fieldsOf = (source: string) => {
     const document = parse(source);

@@ -53,6 +53,7 @@ async function arrived(n: number) {
 const post = (body: object, identity = 'signed-alice') =>
   fetcher.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: identity }, body: JSON.stringify(body) });
 
+// What the gateway's query planner sends a subgraph (its protocol, not a client's document); toy texts elsewhere here are never parsed.
 const READ = { query: 'query Account__customer__0{me{id}}', variables: {} };
 const WRITE = { query: 'mutation Place__order__0($input:PlaceOrderInput!){placeOrder(input:$input){order{id}}}', variables: { input: {} } };
 

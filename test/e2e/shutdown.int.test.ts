@@ -3,6 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AccountPageDocument,
+  CatalogueDocument,
+  CheckoutQuoteDocument,
+  InventorySyncRunsDocument,
+  OrderLinesDocument,
+  PlaceOrderDocument,
+  RegisterCustomerDocument,
+  SyncCatalogDocument,
+} from '../../clients/__generated__/graphql.js';
 import { loadConfig } from '../../platform/config.js';
 import { issueToken } from '../../platform/identity.js';
 import { eventually, gql, setFaults, startGraphProcess, stopGraphProcess, type GraphProcess } from '../support/graph-process.js';
@@ -17,11 +27,11 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 
 const config = loadConfig({ NODE_ENV: 'test' });
 
-const REGISTER = `mutation($input: RegisterCustomerInput!) { registerCustomer(input: $input) { customer { id } } }`;
-const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status } } }`;
-const QUOTE = `query($cart: [CartLineInput!]!) { checkoutQuote(cart: $cart) { total loyaltyAvailable } }`;
-const PRODUCTS = `{ products(first: 20) { edges { node { id offers { id inStock } } } } }`;
-const RUN_FIELDS = 'id kind status rowsRead';
+// The storefront's, the account page's and the admin's own documents (clients/).
+const REGISTER = RegisterCustomerDocument;
+const PLACE = PlaceOrderDocument;
+const QUOTE = CheckoutQuoteDocument;
+const PRODUCTS = CatalogueDocument;
 
 let database: TestDatabase | undefined;
 let dataDir: string | undefined;
@@ -64,13 +74,13 @@ async function register(urls: GraphProcess['urls']): Promise<Customer | string> 
 }
 
 async function stillThere(urls: GraphProcess['urls'], customer: Customer): Promise<boolean> {
-  const answer = await gql(urls.gateway, `{ me { id } }`, {}, customer.token);
+  const answer = await gql(urls.gateway, AccountPageDocument, {}, customer.token);
   return answer.data?.me?.id === customer.id;
 }
 
 async function inStockOffer(urls: GraphProcess['urls']): Promise<string> {
   return eventually('an offer in stock', async () => {
-    const found = await gql(urls.gateway, PRODUCTS);
+    const found = await gql(urls.gateway, PRODUCTS, { first: 20 });
     return ((found.data?.products.edges ?? []) as any[]).flatMap((e) => e.node.offers).find((o: { inStock: boolean }) => o.inStock)?.id as string | undefined;
   });
 }
@@ -117,7 +127,7 @@ async function busy(urls: GraphProcess['urls'], customer: Customer, registered: 
   await setFaults(urls.bonusPlus, { latencyMs: 2_000 });
   const placement = tracked(gql(urls.gateway, PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offer, quantity: 1 }] } }, customer.token));
   const quotes = Array.from({ length: 4 }, () => tracked(gql(urls.gateway, QUOTE, { cart: [{ offerId: offer, quantity: 1 }] }, customer.token)));
-  const reads = Array.from({ length: 8 }, () => tracked(gql(urls.gateway, PRODUCTS)));
+  const reads = Array.from({ length: 8 }, () => tracked(gql(urls.gateway, PRODUCTS, { first: 20 })));
   const signUps = Array.from({ length: 4 }, () => tracked(register(urls)));
   await new Promise((r) => setTimeout(r, 500));
   return {
@@ -142,9 +152,9 @@ async function busy(urls: GraphProcess['urls'], customer: Customer, registered: 
 async function syncing(urls: GraphProcess['urls']): Promise<Load> {
   const admin = await issueToken(config.JWT_SECRET, 'shutdown-test-admin', ['admin']);
   await setFaults(urls.oneC, { latencyMs: 300 });
-  const started = await gql(urls.gateway, `mutation { syncCatalog { ${RUN_FIELDS} } }`, {}, admin);
+  const started = await gql(urls.gateway, SyncCatalogDocument, {}, admin);
   const run = await eventually('a catalog run reading from 1C', async () => {
-    const { data } = await gql(urls.gateway, `{ inventorySyncRuns(last: 5) { ${RUN_FIELDS} } }`, {}, admin);
+    const { data } = await gql(urls.gateway, InventorySyncRunsDocument, { last: 5 }, admin);
     return (data?.inventorySyncRuns as { id: string; kind: string; status: string; rowsRead: number }[] | undefined)?.find(
       (r) => r.kind === 'CATALOG' && r.status === 'RUNNING' && r.rowsRead > 0 && (!started.data || r.id === started.data.syncCatalog.id),
     );
@@ -203,7 +213,7 @@ describe('npm start stopped and started again on the same data', () => {
     expect(placed.length).toBeGreaterThanOrEqual(2);
     const admin = await issueToken(config.JWT_SECRET, 'shutdown-test-admin', ['admin']);
     for (const id of placed) {
-      const found = await gql(graph.urls.gateway, `query($id: ID!) { order(id: $id) { id } }`, { id }, admin);
+      const found = await gql(graph.urls.gateway, OrderLinesDocument, { id }, admin);
       expect(found.data?.order?.id, `order ${id}`).toBe(id);
     }
     graph.child.kill('SIGTERM');
