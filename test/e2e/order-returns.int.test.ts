@@ -1,20 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReturnOrderLinesDocument, ReturnPreviewDocument } from '../../clients/__generated__/graphql.js';
+import { OrderDetailsDocument, PlaceOrderDocument, RecordPaymentDocument, ReturnOrderLinesDocument, ReturnPreviewDocument } from '../../clients/__generated__/graphql.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, bonusPlusCustomer, crmOrder, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 
-const ORDER = /* GraphQL */ `
-  query Order($id: ID!) {
-    order(id: $id) {
-      id status total
-      lines { id offer { id } quantity bonusesSpent bonusesEarned total returnedQuantity }
-      returns { id status refund earnedReversed spentRefunded unrecovered lines { lineId quantity refund earnedReversed spentRefunded } }
-    }
-  }
-`;
-
-// The account page's own return documents (clients/account/).
+// The account page's own documents (clients/account/).
+const ORDER = OrderDetailsDocument;
 const PREVIEW = ReturnPreviewDocument;
 const RETURN = ReturnOrderLinesDocument;
 
@@ -35,13 +26,13 @@ afterAll(async () => t?.close());
 async function paidShippedOrder(shopper: Shopper) {
   const [a, b, c] = await availableOffers(t, 3, 3);
   const placed = await t.gql(
-    `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`,
+    PlaceOrderDocument,
     { input: { idempotencyKey: randomUUID(), bonusesToSpend: 300, cart: [{ offerId: a!.id, quantity: 3 }, { offerId: b!.id, quantity: 1 }, { offerId: c!.id, quantity: 1 }] } },
     shopper.token,
   );
   if (placed.errors) throw new Error(JSON.stringify(placed.errors));
   const id = placed.data.placeOrder.order.id as string;
-  await t.gql(`mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { order { id } } }`, { input: { orderId: id, idempotencyKey: randomUUID() } }, cashier);
+  await t.gql(RecordPaymentDocument, { input: { orderId: id, idempotencyKey: randomUUID() } }, cashier);
   await t.settle();
   for (const row of await t.database.db.selectFrom('ordering.onec_orders').select('ref').where('order_id', '=', id).execute()) await t.graph.emulators!.oneC.shipOrder(row.ref!);
   await t.graph.order.oneCPoll.runNow();
@@ -192,7 +183,7 @@ describe('returns (F7, R10, R15)', () => {
     const moved = twice[0]!.data.returnOrderLines.return;
     expect((await bonusPlusCustomer(t, shopper.phone)).availableBonuses).toBe(bp.availableBonuses - moved.earnedReversed + moved.spentRefunded);
 
-    const unpaid = await t.gql(`mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id lines { id } } } }`, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: lineA.offer.id, quantity: 1 }] } }, shopper.token);
+    const unpaid = await t.gql(PlaceOrderDocument, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: lineA.offer.id, quantity: 1 }] } }, shopper.token);
     const unpaidOrder = unpaid.data.placeOrder.order;
     const early = await t.gql(RETURN, { input: { orderId: unpaidOrder.id, idempotencyKey: randomUUID(), lines: [{ lineId: unpaidOrder.lines[0].id, quantity: 1 }] } }, cashier);
     expect(early.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
