@@ -374,7 +374,9 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
       rows.push({ scenario: workload.name, target: 'ratios', figures });
 
       // Below saturation: every gateway at the same rate, half of ours's peak (of the first gateway's
-      // when ours is not in the run), the rate a storefront at half our capacity sends.
+      // when ours is not in the run), the rate a storefront at half our capacity sends. A gateway
+      // whose own peak is below that rate is saturated there (`of its peak` above 1).
+      // Identities are signed afresh for every turn: those of the closed loop may be two minutes old.
       if (openSeconds > 0) {
         const peak = results.get('ours')?.rps ?? results.get(rotated[0]!.name)!.rps;
         const rate = Math.max(1, Math.round(peak / 2));
@@ -383,8 +385,9 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
         const openCpu = new Map<string, number>(gatewayTargets.map((t) => [t.name, 0]));
         for (let round = 0; round < rounds; round++) {
           for (const target of round % 2 === 0 ? gatewayTargets : [...gatewayTargets].reverse()) {
+            const fresh = await credentials(config, f, target.ours);
             const cpuBefore = cpuReading(target.pid);
-            open.get(target.name)!.push(await openLoad(target.url, workload, headersOf.get(target.name)!, rate, openSeconds / rounds));
+            open.get(target.name)!.push(await openLoad(target.url, workload, fresh, rate, openSeconds / rounds));
             openCpu.set(target.name, openCpu.get(target.name)! + cpuSpent(cpuBefore, cpuReading(target.pid)).gateway);
           }
         }
@@ -399,6 +402,7 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
             target: target.name,
             figures: {
               replies: latencies.length,
+              'of its peak': (rate / results.get(target.name)!.rps).toFixed(2),
               p50: percentile(latencies, 0.5).toFixed(1),
               p99: p99.toFixed(1),
               'p99.9': percentile(latencies, 0.999).toFixed(1),
