@@ -4,7 +4,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CatalogueDocument, CheckoutQuoteDocument, RegisterCustomerDocument } from '../../clients/__generated__/graphql.js';
 import { loadConfig } from '../../platform/config.js';
 import { issueToken } from '../../platform/identity.js';
 import { eventually, gql, startGraphProcess, stopGraphProcess, type GraphProcess } from '../support/graph-process.js';
@@ -94,17 +96,10 @@ const portOf = (span: Span): number | undefined => {
 };
 const portOfUrl = (url: string) => Number(new URL(url).port);
 
-const REGISTER = /* GraphQL */ `
-  mutation Register($input: RegisterCustomerInput!) {
-    registerCustomer(input: $input) { customer { id } }
-  }
-`;
-const IN_STOCK = /* GraphQL */ `{ products(first: 50) { edges { node { offers { id inStock } } } } }`;
-const QUOTE = /* GraphQL */ `
-  query Quote($cart: [CartLineInput!]!) {
-    checkoutQuote(cart: $cart) { itemsTotal total loyaltyAvailable }
-  }
-`;
+// The storefront's own documents (clients/storefront/).
+const REGISTER = RegisterCustomerDocument;
+const IN_STOCK = CatalogueDocument;
+const QUOTE = CheckoutQuoteDocument;
 
 const collector = new Collector();
 let graph: { gateway: string; order: string; bonusPlus: string; token(customerId: string): Promise<string>; close(): Promise<void> } | undefined;
@@ -159,7 +154,7 @@ describe(`tracing (${onPostgres ? `separate processes on Postgres, ${usesCompile
     const registered = await gql(graph!.gateway, REGISTER, { input: { phone: `+7916${String(Date.now()).slice(-7)}`, firstName: 'Трасса' } });
     const token = await graph!.token(registered.data.registerCustomer.customer.id as string);
     const offerId = await eventually('an offer in stock', async () => {
-      const found = await gql(graph!.gateway, IN_STOCK);
+      const found = await gql(graph!.gateway, IN_STOCK, { first: 50 });
       return ((found.data?.products.edges ?? []) as { node: { offers: { id: string; inStock: boolean }[] } }[]).flatMap((e) => e.node.offers).find((o) => o.inStock)?.id;
     });
 
@@ -168,7 +163,7 @@ describe(`tracing (${onPostgres ? `separate processes on Postgres, ${usesCompile
     const res = await fetch(graph!.gateway, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, traceparent: `00-${traceId}-${callerSpan}-01` },
-      body: JSON.stringify({ query: QUOTE, variables: { cart: [{ offerId, quantity: 1 }] } }),
+      body: JSON.stringify({ query: print(QUOTE), variables: { cart: [{ offerId, quantity: 1 }] } }),
     });
     const body = (await res.json()) as { data?: { checkoutQuote: { itemsTotal: number } }; errors?: unknown };
     expect(body.errors).toBeUndefined();
@@ -177,10 +172,12 @@ describe(`tracing (${onPostgres ? `separate processes on Postgres, ${usesCompile
     const bonusPlusPort = portOfUrl(graph!.bonusPlus);
     const orderPort = portOfUrl(graph!.order);
     const gatewayPort = portOfUrl(graph!.gateway);
-    // Spans leave each process in batches: wait until BonusPlus's answer to the subgraph is in.
+    // Spans leave each process in batches: wait until BonusPlus's answer to the subgraph is in, and
+    // the gateway's own span, which ends last.
     const spans = await eventually('the trace at the collector', async () => {
       const mine = collector.spans.filter((s) => s.traceId === traceId);
-      return mine.some((s) => s.kind === SERVER && portOf(s) === bonusPlusPort) ? mine : undefined;
+      const arrived = (port: number) => mine.some((s) => s.kind === SERVER && portOf(s) === port);
+      return arrived(bonusPlusPort) && arrived(gatewayPort) ? mine : undefined;
     });
     const byId = new Map(spans.map((s) => [s.spanId, s]));
     const ancestors = (span: Span): Span[] => {
