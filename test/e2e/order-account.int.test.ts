@@ -72,7 +72,7 @@ describe('the account page and staff figures (F2, R17)', () => {
     const first = page.data.me.orders.edges[0].node;
     expect(first.lines).toHaveLength(3);
     expect(first.lines[0].offer.price).toBe(first.lines[0].total);
-    expect(first.payments).toEqual([{ amount: first.total, paid: true }]);
+    expect(first.payments).toEqual([{ type: 'bank-card', status: 'paid', amount: first.total, paid: true }]);
     expect(page.data.me.orders.totalCount).toBe(100);
   });
 
