@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CatalogueDocument, CheckoutQuoteDocument, RegisterCustomerDocument } from '../../clients/__generated__/graphql.js';
 import { loadConfig } from '../../platform/config.js';
 import { issueToken } from '../../platform/identity.js';
 import { emulatorRequests, eventually, gql, setFaults, startGraphProcess, stopGraphProcess, type GraphProcess } from '../support/graph-process.js';
@@ -20,7 +21,8 @@ const COOLDOWN_MS = 4_000;
 const CALC = 'PUT /api/retail/calc';
 const REFUSED_WHILE_OPEN = 5;
 
-const QUOTE = `query($cart: [CartLineInput!]!) { checkoutQuote(cart: $cart) { total loyaltyAvailable } }`;
+// The storefront's checkout page (clients/storefront/checkout-quote.graphql).
+const QUOTE = CheckoutQuoteDocument;
 
 let database: TestDatabase | undefined;
 let dataDir: string | undefined;
@@ -71,11 +73,11 @@ describe('an upstream cut off by its circuit breaker', () => {
       expect(await res.text(), base).toContain('process_cpu_user_seconds_total');
     }
 
-    const registered = await gql(urls.gateway, `mutation($input: RegisterCustomerInput!) { registerCustomer(input: $input) { customer { id } } }`, { input: { phone: '+79161234581', firstName: 'Нина' } });
+    const registered = await gql(urls.gateway, RegisterCustomerDocument, { input: { phone: '+79161234581', firstName: 'Нина' } });
     expect(registered.errors).toBeUndefined();
     const token = await issueToken(config.JWT_SECRET, registered.data.registerCustomer.customer.id as string);
     const offer = await eventually('the catalog', async () => {
-      const found = await gql(urls.gateway, `{ products(first: 50) { edges { node { offers { id inStock } } } } }`);
+      const found = await gql(urls.gateway, CatalogueDocument, { first: 50 });
       return ((found.data?.products.edges ?? []) as any[]).flatMap((e) => e.node.offers).find((o: { inStock: boolean }) => o.inStock) as { id: string } | undefined;
     });
     const quote = async () => {
