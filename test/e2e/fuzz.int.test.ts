@@ -18,6 +18,7 @@ import {
 } from 'graphql';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CatalogueDocument, CustomerByPhoneDocument, PlaceOrderDocument, RecordPaymentDocument, RegisterCustomerDocument } from '../../clients/__generated__/graphql.js';
 import { ERROR_CODES } from '../../platform/errors.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, bonusPlusCustomer, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
@@ -414,6 +415,8 @@ function drawMutation(g: Draw, field: GraphQLField<unknown, unknown>): MutationC
   return { field: field.name, role, token: me ? me.token : tokens[role as Exclude<Role, 'customer'>], args, misdeclared: chance(g, 0.03), hostility };
 }
 
+// An attacker's operations, not a client's: every mutation with generated (often hostile) arguments,
+// as variables or inline, under a fixed wide selection.
 function mutationText(c: MutationCase, asVariables: boolean): { query: string; variables?: Record<string, unknown> } {
   const field = api.getMutationType()!.getFields()[c.field]!;
   const selection = selectionOf(getNamedType(field.type), 2);
@@ -431,6 +434,7 @@ function mutationText(c: MutationCase, asVariables: boolean): { query: string; v
 }
 
 // --- Generated queries ---
+// An attacker's operations, not a client's: random selections, too deep or too wide, broken text and broken envelopes.
 
 const ROLES: readonly Role[] = ['anonymous', 'customer', 'manager', 'cashier'];
 
@@ -535,11 +539,11 @@ async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<void>
   );
 }
 
-/** The gateway and every subgraph still answer. */
+/** The gateway and every subgraph still answer: the storefront's catalogue, and each subgraph's health. */
 async function stillAnswers(): Promise<boolean> {
-  const answer = await t.gql('{ __typename }');
+  const answer = await t.gql(CatalogueDocument, { first: 1 });
   const health = await Promise.all(Object.values(t.graph.urls).filter((u): u is string => typeof u === 'string' && u.endsWith('/graphql')).map(async (u) => (await fetch(u.replace(/\/graphql$/, '/health'))).status));
-  return answer.status === 200 && answer.data?.__typename === 'Query' && health.every((s) => s === 200);
+  return answer.status === 200 && answer.errors === undefined && answer.data?.products.edges.length === 1 && health.every((s) => s === 200);
 }
 
 beforeAll(async () => {
@@ -555,10 +559,10 @@ beforeAll(async () => {
   tokens = { anonymous: undefined, manager: await t.staffToken('manager'), cashier: await t.staffToken('cashier') };
   // A few orders to start from, one paid, so that the first wave has ids to cancel, pay and return.
   for (const shopper of shoppers) {
-    const placed = await t.gql(`mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id total } } }`, { input: { idempotencyKey: `fuzz-setup-${shopper.id}`, cart: [{ offerId: offers[0]!.id, quantity: 2 }] } }, shopper.token);
+    const placed = await t.gql(PlaceOrderDocument, { input: { idempotencyKey: `fuzz-setup-${shopper.id}`, cart: [{ offerId: offers[0]!.id, quantity: 2 }] } }, shopper.token);
     expect(placed.errors).toBeUndefined();
     const order = placed.data.placeOrder.order;
-    const paid = await t.gql(`mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { order { fullyPaid } } }`, { input: { orderId: order.id, idempotencyKey: `fuzz-setup-pay-${order.id}`, amount: order.total } }, tokens.cashier);
+    const paid = await t.gql(RecordPaymentDocument, { input: { orderId: order.id, idempotencyKey: `fuzz-setup-pay-${order.id}`, amount: order.total } }, tokens.cashier);
     expect(paid.errors).toBeUndefined();
   }
   await t.settle();
@@ -644,6 +648,8 @@ describe(`fuzz through the gateway (seed ${SEED}; FUZZ_SEED=${SEED} replays it)`
   }, 900_000);
 });
 
+// Malformed requests and an attacker's inputs, not clients' operations; around the long string, the
+// storefront's sign-up and the call centre's lookup are their own documents.
 describe('what the fuzz found, each on its own', () => {
   const post = async (body: string) => {
     const res = await fetch(t.graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -670,16 +676,16 @@ describe('what the fuzz found, each on its own', () => {
   it('a string over 2,000 characters is BAD_USER_INPUT at the gateway, as a variable or inline, and nothing is done', async () => {
     const phone = '+79267779999';
     const long = 'Я'.repeat(2001);
-    const asVariable = await t.gql(`mutation($input: RegisterCustomerInput!) { registerCustomer(input: $input) { customer { id } } }`, { input: { phone, firstName: 'Анна', lastName: long } });
+    const asVariable = await t.gql(RegisterCustomerDocument, { input: { phone, firstName: 'Анна', lastName: long } });
     const inline = await t.gql(`mutation { registerCustomer(input: { phone: "${phone}", firstName: "${long}" }) { customer { id } } }`);
     for (const answer of [asVariable, inline]) {
       expect(answer.status).toBe(400);
       expect(answer.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
       expect(answer.errors?.[0]?.message).toBe('Text may be at most 2000 characters long');
     }
-    expect((await t.gql(`query($p: String!) { customerByPhone(phone: $p) { id } }`, { p: phone }, tokens.manager)).data.customerByPhone).toBeNull();
+    expect((await t.gql(CustomerByPhoneDocument, { phone }, tokens.manager)).data.customerByPhone).toBeNull();
     // 2,000 is still text: it reaches the registration, whose own bound for a name (100) refuses it.
-    const atBound = await t.gql(`mutation($input: RegisterCustomerInput!) { registerCustomer(input: $input) { customer { id } } }`, { input: { phone, firstName: 'Анна', lastName: long.slice(1) } });
+    const atBound = await t.gql(RegisterCustomerDocument, { input: { phone, firstName: 'Анна', lastName: long.slice(1) } });
     expect(atBound.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: { lastName: 'must be at most 100 characters' } });
   });
 
