@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 
 /**
  * `tsx bench/profile-summary.ts <file.cpuprofile> [top]`: where a V8 CPU profile spent its time,
- * by package (self time), then the busiest functions. For finding what a gateway does per request.
+ * by package (self time), then the busiest functions, as shares of the busy (not idle) samples: a
+ * gateway of the load bench idles while the other targets take their turns. For finding what a
+ * gateway does per request.
  */
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 const [file, topArg] = process.argv.slice(2);
@@ -11,6 +13,8 @@ const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Node[]; sampl
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const self = new Map<number, number>();
 profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+for (const id of idle) self.delete(id);
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 const packageOf = (url: string) => {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
@@ -25,7 +29,7 @@ const sum = (key: (n: Node) => string) => {
   return [...acc].sort((a, b) => b[1] - a[1]);
 };
 const top = Number(topArg ?? 25);
-console.log(`total ${(total / 1e6).toFixed(2)} s sampled`);
+console.log(`${(total / 1e6).toFixed(2)} s busy`);
 for (const [name, us] of sum((n) => packageOf(n.callFrame.url)).slice(0, top)) console.log(`${((us / total) * 100).toFixed(1).padStart(5)} %  ${name}`);
 console.log('--- functions');
 for (const [name, us] of sum((n) => `${n.callFrame.functionName || '(anonymous)'} ${packageOf(n.callFrame.url)}:${n.callFrame.lineNumber}`).slice(0, top)) console.log(`${((us / total) * 100).toFixed(1).padStart(5)} %  ${name}`);

@@ -39,7 +39,11 @@ export async function spawnGateway(name: GatewayName, subgraphUrls: Readonly<Rec
   // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of each gateway there when it stops;
   // BENCH_NODE_ARGS adds node options to every gateway (e.g. `--max-semi-space-size=8`, or an
   // `--import` of a script that reports heap figures).
-  const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  // Node writes the profile only on a normal exit, so SIGTERM then exits at once (Hive Gateway would
+  // otherwise drain past stop()'s SIGKILL, and a process killed by the signal writes nothing).
+  const profile = process.env.BENCH_CPU_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`, '--import', 'data:text/javascript,process.on("SIGTERM",()=>process.exit(0))']
+    : [];
   const child = spawn(process.execPath, [...profile, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(compiled ? [] : ['--import', 'tsx']), entry], {
     // No gateway here phones home: @apollo/gateway's usage telemetry (and its probes of cloud
     // metadata addresses) is off, as in ours; Hive Gateway's is opt-in already.
