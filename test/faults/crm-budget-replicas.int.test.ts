@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CatalogueDocument, PlaceOrderDocument, RegisterCustomerDocument } from '../../clients/__generated__/graphql.js';
 import { eventually } from '../support/graph-process.js';
 import { startProcessGraph, type ProcessGraph } from '../support/process-graph.js';
 
@@ -16,8 +17,9 @@ import { startProcessGraph, type ProcessGraph } from '../support/process-graph.j
 const LIMIT = 10;
 const OUTAGE_MS = Number(process.env.CRM_OUTAGE_MS ?? 30_000);
 
-const REGISTER = /* GraphQL */ `mutation Register($input: RegisterCustomerInput!) { registerCustomer(input: $input) { customer { id } } }`;
-const PLACE = /* GraphQL */ `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id inCrm } } }`;
+// The storefront's own documents (clients/storefront/).
+const REGISTER = RegisterCustomerDocument;
+const PLACE = PlaceOrderDocument;
 
 let g: ProcessGraph;
 let offers: string[] = [];
@@ -70,7 +72,7 @@ describe.skipIf(!process.env.DATABASE_URL)('one RetailCRM budget for two replica
   beforeAll(async () => {
     g = await startProcessGraph({ RETAILCRM_RPS: String(LIMIT), OUTBOX_POLL_INTERVAL_MS: '200', LOYALTY_WELCOME_BONUS: '1000' }, { replicas: true });
     const page = await eventually('the catalog', async () => {
-      const found = await g.gql(`{ products(first: 30) { edges { node { offers { id inStock price } } } } }`);
+      const found = await g.gql(CatalogueDocument, { first: 30 });
       const ids = (found.data?.products?.edges ?? []).flatMap((e: any) => e.node.offers).filter((o: any) => o.inStock && o.price).map((o: any) => o.id as string);
       return ids.length >= 10 ? ids : undefined;
     }, WAIT_MS);
@@ -86,7 +88,7 @@ describe.skipIf(!process.env.DATABASE_URL)('one RetailCRM budget for two replica
     const ids = registered.map((r) => r.data.registerCustomer.customer.id as string);
     // The sign-ups' own requests reached no RetailCRM: nothing of theirs can have been created yet by them.
     const tokens = await Promise.all(ids.map((id) => g.customerToken(id)));
-    const placed = await Promise.all(tokens.map((token, i) => g.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offers[i % offers.length], quantity: 1 }] } }, token, i)));
+    const placed = await Promise.all(tokens.map((token, i) => g.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offers[i % offers.length]!, quantity: 1 }] } }, token, i)));
     expect(placed.map((r) => r.errors?.[0]?.extensions?.code ?? 'OK').filter((c) => c !== 'OK' && c !== 'OUT_OF_STOCK')).toEqual([]);
     const orderIds = placed.filter((r) => !r.errors).map((r) => r.data.placeOrder.order.id as string);
     expect(orderIds.length).toBeGreaterThan(20);
@@ -121,7 +123,7 @@ describe.skipIf(!process.env.DATABASE_URL)('one RetailCRM budget for two replica
       const registered = await signUps(10);
       expect(registered.map((r) => r.errors?.[0]?.extensions?.code ?? 'OK')).toEqual(registered.map(() => 'OK'));
       ids = registered.map((r) => r.data.registerCustomer.customer.id as string);
-      const placed = await Promise.all(ids.map(async (id, i) => g.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offers[(i + 3) % offers.length], quantity: 1 }] } }, await g.customerToken(id), i)));
+      const placed = await Promise.all(ids.map(async (id, i) => g.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offers[(i + 3) % offers.length]!, quantity: 1 }] } }, await g.customerToken(id), i)));
       expect(placed.map((r) => r.errors?.[0]?.extensions?.code ?? 'OK').filter((c) => c !== 'OK' && c !== 'OUT_OF_STOCK')).toEqual([]);
       orderIds = placed.filter((r) => !r.errors).map((r) => r.data.placeOrder.order.id as string);
       await sleep(Math.max(0, OUTAGE_MS - (Date.now() - outageStarted)));
