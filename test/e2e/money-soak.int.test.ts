@@ -1,7 +1,18 @@
+import { print, type DocumentNode } from 'graphql';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../platform/errors.js';
 import type { FaultInput } from '../../emulators/kit/faults.js';
+import {
+  AccountPageDocument,
+  CancelOrderDocument,
+  OrderDetailsDocument,
+  OrderLinesDocument,
+  PlaceOrderDocument,
+  RecordPaymentDocument,
+  ReturnOrderLinesDocument,
+  ReturnPreviewDocument,
+} from '../../clients/__generated__/graphql.js';
 import { startTestGraph, type GraphQLResult, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, bonusPlusCustomer, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 import { seededRandom, seedFromEnv, type SeededRandom } from '../support/seeded-random.js';
@@ -22,30 +33,6 @@ const CALLERS_PER_CUSTOMER = 2;
 const WAVE = 250;
 const WELCOME = 2000;
 const OFFER_POOL = 40;
-
-const PLACE = /* GraphQL */ `
-  mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status total paidTotal bonusesSpent } } }
-`;
-const PAY = /* GraphQL */ `
-  mutation Pay($input: RecordPaymentInput!) { recordPayment(input: $input) { order { id status total paidTotal fullyPaid } } }
-`;
-const CANCEL = /* GraphQL */ `
-  mutation Cancel($input: CancelOrderInput!) { cancelOrder(input: $input) { order { id status } } }
-`;
-const ORDER = /* GraphQL */ `
-  query Order($id: ID!) { order(id: $id) { id status total paidTotal fullyPaid bonusesCredited lines { id quantity returnedQuantity } } }
-`;
-const PREVIEW = /* GraphQL */ `
-  query Preview($orderId: ID!, $lines: [ReturnLineInput!]!) { returnPreview(orderId: $orderId, lines: $lines) { refund earnedReversed spentRefunded } }
-`;
-const RETURN = /* GraphQL */ `
-  mutation Return($input: ReturnOrderLinesInput!) {
-    returnOrderLines(input: $input) { return { id earnedReversed spentRefunded unrecovered } order { id status total paidTotal fullyPaid } }
-  }
-`;
-const ACCOUNT = /* GraphQL */ `
-  query Account { me { id loyalty { balance { active pending spent } } orders(first: 5) { totalCount edges { node { id status total paidTotal } } } } }
-`;
 
 type OpKind = 'place' | 'place-retry' | 'pay-full' | 'pay-partial' | 'pay-duplicates' | 'pay-retry' | 'cancel' | 'return-partial' | 'return-full' | 'expire' | 'account';
 
@@ -115,14 +102,14 @@ let offers: { id: string; price: number }[];
 const tally = new Tally();
 
 /** One request through the gateway; every answer is counted by HTTP status and error code. */
-async function call<T = any>(query: string, variables: Record<string, unknown>, token: string, label: string): Promise<GraphQLResult<T>> {
+async function call<T = any>(query: DocumentNode, variables: Record<string, unknown>, token: string, label: string): Promise<GraphQLResult<T>> {
   let status = 0;
   let text = '';
   try {
     const res = await fetch(t.graph.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify({ query: print(query), variables }),
     });
     status = res.status;
     text = await res.text();
@@ -189,14 +176,14 @@ async function runOperation(index: number, caller: Caller): Promise<void> {
       const bonusesToSpend = mode === 'none' ? undefined : mode === 'valid' ? rng.int(1, 60) * 10 : rng.pick([15, 5, 999_990, -10, 12_345]);
       const input = { idempotencyKey: key('place'), cart, ...(bonusesToSpend === undefined ? {} : { bonusesToSpend }) };
       if (kind === 'place') {
-        const r = await call(PLACE, { input }, token, label);
+        const r = await call(PlaceOrderDocument, { input }, token, label);
         tally.outcome(`${kind}${mode === 'none' ? '' : `/${mode}-bonuses`}`, outcomeOf(r));
         if (r.data) tally.note(r.data.placeOrder.order.id, `op ${index} placed, total ${r.data.placeOrder.order.total}, bonuses ${r.data.placeOrder.order.bonusesSpent}`);
         remember(caller, r.data?.placeOrder?.order);
         return;
       }
-      const first = await Promise.all([call(PLACE, { input }, token, label), call(PLACE, { input }, token, label)]);
-      const again = await call(PLACE, { input }, token, label);
+      const first = await Promise.all([call(PlaceOrderDocument, { input }, token, label), call(PlaceOrderDocument, { input }, token, label)]);
+      const again = await call(PlaceOrderDocument, { input }, token, label);
       const all = [...first, again];
       for (const r of all) tally.outcome(kind, outcomeOf(r));
       const ids = new Set(all.map((r) => r.data?.placeOrder?.order?.id).filter(Boolean));
@@ -212,7 +199,7 @@ async function runOperation(index: number, caller: Caller): Promise<void> {
       const order = pickOrder(rng, caller, open)!;
       let amount: number | undefined;
       if (kind === 'pay-partial' || kind === 'pay-retry') {
-        const read = await call(ORDER, { id: order.id }, cashier, label);
+        const read = await call(OrderLinesDocument, { id: order.id }, cashier, label);
         const shown = read.data?.order;
         if (shown) {
           remember(caller, shown);
@@ -221,15 +208,15 @@ async function runOperation(index: number, caller: Caller): Promise<void> {
           if (kind === 'pay-retry' && remaining > 0) amount = rng.chance(0.5) ? remaining : rng.int(1, remaining);
         }
       }
-      const pay = (k: string) => call(PAY, { input: { orderId: order.id, idempotencyKey: k, type: rng.pick(['cash', 'bank-card']), ...(amount === undefined ? {} : { amount }) } }, cashier, label);
+      const pay = (k: string) => call(RecordPaymentDocument, { input: { orderId: order.id, idempotencyKey: k, type: rng.pick(['cash', 'bank-card']), ...(amount === undefined ? {} : { amount }) } }, cashier, label);
       let results: GraphQLResult[];
       if (kind === 'pay-duplicates') {
         results = await Promise.all(Array.from({ length: rng.int(2, 3) }, (_, n) => pay(key(`pay-${n}`))));
       } else if (kind === 'pay-retry') {
         // The same key and the same input: a cashier's double click, then a retry after a lost reply.
         const input = { orderId: order.id, idempotencyKey: key('pay'), type: 'cash', ...(amount === undefined ? {} : { amount }) };
-        const twice = await Promise.all([call(PAY, { input }, cashier, label), call(PAY, { input }, cashier, label)]);
-        results = [...twice, await call(PAY, { input }, cashier, label)];
+        const twice = await Promise.all([call(RecordPaymentDocument, { input }, cashier, label), call(RecordPaymentDocument, { input }, cashier, label)]);
+        results = [...twice, await call(RecordPaymentDocument, { input }, cashier, label)];
       } else {
         results = [await pay(key('pay'))];
       }
@@ -242,7 +229,7 @@ async function runOperation(index: number, caller: Caller): Promise<void> {
     }
     case 'cancel': {
       const order = pickOrder(rng, caller, open)!;
-      const r = await call(CANCEL, { input: { orderId: order.id, idempotencyKey: key('cancel') } }, rng.chance(0.7) ? token : manager, label);
+      const r = await call(CancelOrderDocument, { input: { orderId: order.id, idempotencyKey: key('cancel') } }, rng.chance(0.7) ? token : manager, label);
       tally.outcome(kind, outcomeOf(r));
       tally.note(order.id, `op ${index} cancel: ${outcomeOf(r)}`);
       remember(caller, r.data?.cancelOrder?.order);
@@ -252,7 +239,8 @@ async function runOperation(index: number, caller: Caller): Promise<void> {
     case 'return-full': {
       const order = pickOrder(rng, caller, returnable)!;
       const who = rng.chance(0.5) ? token : cashier;
-      const read = await call(ORDER, { id: order.id }, who, label);
+      // The customer's order page, or the cashier's view of the order's lines.
+      const read = await call(who === cashier ? OrderLinesDocument : OrderDetailsDocument, { id: order.id }, who, label);
       const shown = read.data?.order;
       if (!shown) return tally.outcome(kind, `read:${outcomeOf(read)}`);
       remember(caller, shown);
@@ -262,10 +250,10 @@ async function runOperation(index: number, caller: Caller): Promise<void> {
       if (lines.length === 0) lines = [{ lineId: left[0]!.lineId, quantity: 1 }];
       // Now and then a unit more than is left: RETURN_QUANTITY_EXCEEDED, nothing moved.
       if (rng.chance(0.05)) lines[0] = { ...lines[0]!, quantity: lines[0]!.quantity + 1 };
-      const preview = await call(PREVIEW, { orderId: order.id, lines }, who, label);
+      const preview = await call(ReturnPreviewDocument, { orderId: order.id, lines }, who, label);
       tally.outcome(`${kind}/preview`, outcomeOf(preview));
       const input = { orderId: order.id, idempotencyKey: key('return'), lines };
-      const results = rng.chance(0.15) ? await Promise.all([call(RETURN, { input }, who, label), call(RETURN, { input }, who, label)]) : [await call(RETURN, { input }, who, label)];
+      const results = rng.chance(0.15) ? await Promise.all([call(ReturnOrderLinesDocument, { input }, who, label), call(ReturnOrderLinesDocument, { input }, who, label)]) : [await call(ReturnOrderLinesDocument, { input }, who, label)];
       const ids = new Set(results.map((r) => r.data?.returnOrderLines?.return?.id).filter(Boolean));
       if (ids.size > 1) tally.keyBreaks.push(`${label}: one return key gave returns ${[...ids].join(', ')}`);
       for (const r of results) {
@@ -288,7 +276,7 @@ async function runOperation(index: number, caller: Caller): Promise<void> {
       return;
     }
     case 'account': {
-      const r = await call(ACCOUNT, {}, token, label);
+      const r = await call(AccountPageDocument, { first: 5 }, token, label);
       tally.outcome(kind, outcomeOf(r));
       for (const edge of r.data?.me?.orders?.edges ?? []) remember(caller, edge.node);
       return;
@@ -526,7 +514,7 @@ async function checkBooks(now: number): Promise<Books> {
     const takenBack = myReturns.reduce((s, r) => s + r.earned_reversed - r.unrecovered, 0);
     const ledger = WELCOME + earned - spent + givenBack - takenBack;
     const bp = await bonusPlusCustomer(t, shopper.phone);
-    const page = await call(ACCOUNT, {}, shopper.token, 'final account page');
+    const page = await call(AccountPageDocument, { first: 5 }, shopper.token, 'final account page');
     const shown = page.data?.me?.loyalty?.balance;
     if (bp.availableBonuses !== ledger || bp.notActiveBonuses !== 0 || shown?.active !== bp.availableBonuses) {
       // Not part of the invariant: says whether the difference is only what BonusPlus credited at the sale.
