@@ -1,3 +1,5 @@
+import { print, type DocumentNode } from 'graphql';
+import { CatalogueDocument, ProductPageDocument, StockByArticleDocument } from '../clients/__generated__/graphql.js';
 import { createOneCClient } from '../connectors/onec/onec.client.js';
 import { createOneCEmulator, oneCEmulatorSchema } from '../emulators/onec/onec.emulator.js';
 import { DEMO_SCALE_PRODUCTS, demoProduct } from '../emulators/seed/demo-catalog.js';
@@ -50,23 +52,25 @@ try {
   rows.push(['stock sync', `${stock.rows_read} rows`, `${seconds(performance.now() - started)} s`]);
 
   const subgraph = await startSubgraph(buildInventorySubgraph({ db, logger, startCatalogSync: async () => catalog }), { port: 0, identitySecret: secret });
-  const post = async (query: string, variables: Record<string, unknown>) => {
+  const post = async (query: string | DocumentNode, variables: Record<string, unknown>) => {
     // Signed per request, as the gateway does (the identity lives two minutes).
     const staff = await signInternalIdentity({ kind: 'staff', staffId: 'bench', roles: ['manager'] }, secret);
-    const res = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: staff }, body: JSON.stringify({ query, variables }) });
+    const res = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: staff }, body: JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables }) });
     const body = (await res.json()) as { errors?: unknown[] };
     if (body.errors) throw new Error(JSON.stringify(body.errors));
   };
-  const latency = async (name: string, query: string, variablesOf: (i: number) => Record<string, unknown>) => {
+  const latency = async (name: string, query: string | DocumentNode, variablesOf: (i: number) => Record<string, unknown>) => {
     const figures = await measureSequential({ warmup: 20, requests: REQUESTS }, async (i) => () => post(query, variablesOf(i)));
     rows.push([`query: ${name}`, `${REQUESTS} sequential requests`, formatLatency(figures)]);
     console.error(rows.at(-1)!.join(' | '));
   };
   const pick = (i: number) => demoProduct((i * 7919) % products);
-  await latency('product by article', `query($a: String!) { productByArticle(article: $a) { id name offers { id size colour price } } }`, (i) => ({ a: pick(i).article }));
-  await latency('call-centre (every offer × warehouse)', `query($a: String!) { productByArticle(article: $a) { offers { size colour stock { warehouse { name } inHand reserved available asOf } } } }`, (i) => ({ a: pick(i).article }));
+  // The clients' documents: every field of them is the inventory subgraph's own.
+  await latency('product page (product by article)', ProductPageDocument, (i) => ({ article: pick(i).article }));
+  await latency('call-centre stock by article (every offer × warehouse)', StockByArticleDocument, (i) => ({ article: pick(i).article }));
+  await latency('catalogue: size + in stock in a city, 20 per page', CatalogueDocument, (i) => ({ filter: { size: ['44', '46', '48', 'M', '38'][i % 5], inStockInCity: 'Москва' }, first: 20 }));
+  // No client's screen sends these: a lookup by barcode, and a wide query made to show the stock loader's batching.
   await latency('offer by barcode', `query($b: String!) { offerByBarcode(barcode: $b) { id inStock price } }`, (i) => ({ b: pick(i).offers[0]!.barcode }));
-  await latency('search: size + city, 20 per page', `query($s: String!) { products(filter: { size: $s, inStockInCity: "Москва" }, first: 20) { edges { node { id name } } } }`, (i) => ({ s: ['44', '46', '48', 'M', '38'][i % 5] }));
   await latency('stock of 100 offers', `query($f: ProductFilter) { products(filter: $f, first: 25) { edges { node { offers { inStock stock { available } } } } } }`, (i) => ({ f: { category: pick(i).category.name } }));
   await subgraph.close();
   await client.close();

@@ -1,5 +1,10 @@
 import { report } from './report.js';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
+import { QueryPlanner, type FetchNode, type PlanNode, type SubscriptionNode } from '@apollo/query-planner';
+import type { DocumentNode } from 'graphql';
+import { AccountPageDocument, CheckoutQuoteDocument, CustomerByPhoneDocument } from '../clients/__generated__/graphql.js';
 import { createBonusPlusClient } from '../connectors/bonusplus/bonusplus.client.js';
 import { sustainedRequestsPerSecond } from '../platform/http/upstream-budget.js';
 import { createBonusPlusEmulator } from '../emulators/bonusplus/bonusplus.emulator.js';
@@ -33,7 +38,8 @@ import { formatLatency, formatSeconds, measureSequential, printTable, timed } fr
  * Scale (issue #6): the whole graph on 1,000,000 customers, 100,700 offers × 7 warehouses and
  * 5,000,000 order lines; the load time of each part, the full catalog sync through the graph's 1C
  * connector, then the latency of customer by phone, a 20-line checkout quote and the account
- * page, sent one at a time straight to the subgraphs with a signed identity, as the gateway would.
+ * page, sent one at a time straight to the subgraphs with a signed identity, as the gateway would:
+ * each is the subgraph's part of the client's document (clients/), taken from the query plan.
  * Target: customer by phone and the 20-line quote p99 ≤ 20 ms at the subgraph. Prints figures;
  * asserts none. Exits non-zero only when a scenario could not run (or answered wrongly).
  *
@@ -53,17 +59,27 @@ const reuseUrl = process.env.SCALE_REUSE_DATABASE;
 const CART_LINES = 20;
 const UNPACED_BONUSPLUS_RPS = 1000;
 
-const BY_PHONE = `query($phone: String!) { customerByPhone(phone: $phone) { id phone firstName lastName email } }`;
-const QUOTE = `query($cart: [CartLineInput!]!) {
-  checkoutQuote(cart: $cart, bonusesToSpend: 0) {
-    itemsTotal bonusesToSpend bonusesAvailable maxBonusesToSpend bonusMultiple bonusProblem bonusesEarned total allInStock loyaltyAvailable
-    lines { offer { id } productName quantity price available bonusesSpent bonusesEarned total }
-  }
-}`;
-// What the gateway sends the order subgraph for `me { orders(first: 20) { … } }` once the customer subgraph has answered `me { id }`.
-const ACCOUNT_ORDERS = `query($r: [_Any!]!) {
-  _entities(representations: $r) { ... on Customer { orders(first: 20) { edges { node { id status lines { productName quantity } } } } } }
-}`;
+const supergraph = Supergraph.build(readFileSync(new URL('../schema/supergraph.graphql', import.meta.url), 'utf8'));
+const planner = new QueryPlanner(supergraph);
+
+/** What the gateway sends `subgraph` for a client's document: that subgraph's fetch in the document's query plan. */
+function fetchOf(document: DocumentNode, subgraph: string): string {
+  const find = (node: PlanNode | SubscriptionNode | undefined): FetchNode | undefined => {
+    if (!node) return undefined;
+    if (node.kind === 'Fetch') return node.serviceName === subgraph ? node : undefined;
+    if (node.kind === 'Flatten') return find(node.node);
+    if (node.kind === 'Sequence' || node.kind === 'Parallel') return node.nodes.map(find).find(Boolean);
+    return undefined;
+  };
+  const fetch = find(planner.buildQueryPlan(operationFromDocument(supergraph.schema, document)).node);
+  if (!fetch) throw new Error(`the query plan sends ${subgraph} nothing`);
+  return fetch.operation;
+}
+
+// The call centre's lookup, the checkout page's quote and the account page's orders, as the gateway splits them.
+const BY_PHONE = fetchOf(CustomerByPhoneDocument, 'customer');
+const QUOTE = fetchOf(CheckoutQuoteDocument, 'order');
+const ACCOUNT_ORDERS = fetchOf(AccountPageDocument, 'order');
 
 const logger = createLogger('bench', 'silent');
 const random = seededRandom(6);
@@ -148,7 +164,7 @@ async function measure(db: Database, graph: RunningGraph, config: Config, set: S
     const token = await sign({ kind: 'customer', customerId: scaleCustomerId(ordinaryCustomer()) });
     const lines = cart();
     return async () => {
-      const { checkoutQuote: q } = await post<{ checkoutQuote: { lines: unknown[]; bonusesEarned: number; loyaltyAvailable: boolean } }>(orderUrl, token, QUOTE, { cart: lines });
+      const { checkoutQuote: q } = await post<{ checkoutQuote: { lines: unknown[]; bonusesEarned: number; loyaltyAvailable: boolean } }>(orderUrl, token, QUOTE, { cart: lines, bonusesToSpend: 0 });
       // Bonuses earned prove BonusPlus knew the customer: an unknown one quotes without bonuses.
       if (q.lines.length !== CART_LINES || !q.loyaltyAvailable || q.bonusesEarned <= 0) throw new Error(`a quote without the loyalty figures: ${JSON.stringify({ ...q, lines: q.lines.length })}`);
     };
@@ -157,7 +173,7 @@ async function measure(db: Database, graph: RunningGraph, config: Config, set: S
     const id = scaleCustomerId(pickCustomer());
     const token = await sign({ kind: 'customer', customerId: id });
     return async () => {
-      const data = await post<{ _entities: { orders: { edges: unknown[] } }[] }>(orderUrl, token, ACCOUNT_ORDERS, { r: [{ __typename: 'Customer', id }] });
+      const data = await post<{ _entities: { orders: { edges: unknown[] } }[] }>(orderUrl, token, ACCOUNT_ORDERS, { representations: [{ __typename: 'Customer', id }], first: 20 });
       if ((data._entities[0]?.orders.edges.length ?? 0) < atLeast) throw new Error(`customer ${id} has fewer than ${atLeast} orders on the page`);
     };
   };
