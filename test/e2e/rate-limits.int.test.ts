@@ -50,12 +50,12 @@ async function send(url: string, query: string | DocumentNode, variables: Record
 }
 const gql = (query: string | DocumentNode, variables: Record<string, unknown> = {}, options: { token?: string; from?: string } = {}) => send(t.graph.gatewayUrl, query, variables, options);
 
-// The clients' own documents: the storefront's sign-up and catalogue, the account page, the staff console's sign-in.
+// The clients' own documents: the storefront's sign-up, catalogue and placement, the account page, the staff console's sign-in.
 const REGISTER = RegisterCustomerDocument;
-const ME = AccountPageDocument;
 const CATALOGUE = CatalogueDocument;
-const STAFF_SESSION = StaffSessionDocument;
 const PLACE = PlaceOrderDocument;
+const ME = AccountPageDocument;
+const STAFF_SESSION = StaffSessionDocument;
 let phoneSeq = 0;
 // Valid Russian mobiles, fresh in every test (+7 903 7xx xx xx).
 const freshPhone = () => `+79037${String(100000 + phoneSeq++).slice(-6)}`;
