@@ -185,7 +185,7 @@ async function upstreamCalls(t: TestGraph): Promise<Record<(typeof SYSTEMS)[numb
  * (the graph is started with `background: false`): every statement counted was sent for a request.
  */
 /** CPU ms so far of this process and of the Postgres backends serving this database (none on PGlite, which runs in this process). */
-async function cpuNow(t: TestGraph): Promise<{ graph: number; postgres: Map<number, number> }> {
+export async function cpuNow(t: TestGraph): Promise<{ graph: number; postgres: Map<number, number> }> {
   const backends = t.database.url ? (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(t.database.db)).rows : [];
   const own = process.cpuUsage();
   return { graph: (own.user + own.system) / 1000, postgres: new Map(backends.map((b) => [b.pid, processCpuMs(b.pid)])) };

@@ -16,7 +16,7 @@ export const STATEMENT_BUDGETS: Readonly<Record<(typeof WORKLOADS)[number], Part
   'quote-1': { customer: 0, order: 1, inventory: 2 },
   'quote-5': { customer: 0, order: 1, inventory: 2 },
   'quote-20': { customer: 0, order: 1, inventory: 2 },
-  placement: { customer: 1, order: 13, inventory: 13 },
+  placement: { customer: 1, order: 8, inventory: 6 },
   registration: { customer: 8 },
   payment: { order: 16 },
   'return-preview': { order: 1 },

@@ -103,6 +103,9 @@ export function transientFailure(error: unknown): AppError | undefined {
   return undefined;
 }
 
+/** A statement refused by a unique index (Postgres 23505, on PGlite as on a server). */
+export const isUniqueViolation = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+
 /**
  * `formatError` for every server: our AppErrors keep their code and message, request errors from
  * graphql-js keep theirs, a transient failure (`transientFailure`) is UPSTREAM_UNAVAILABLE, and

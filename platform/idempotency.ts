@@ -43,7 +43,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Concurrent duplicates wait for the first call. An unexpected failure forgets the key, so the
  * caller may retry; a call whose process died is taken over once its lease has run out.
  */
-export async function withIdempotency<T>(executor: Kysely<any>, call: IdempotentCall, work: () => Promise<T>): Promise<T> {
+/** How `work` came to run: `resumed` when the key's claim was taken over from a request whose lease ran out (its process died), so it may have left work half-done. */
+export interface Claim {
+  readonly resumed: boolean;
+}
+
+export async function withIdempotency<T>(executor: Kysely<any>, call: IdempotentCall, work: (claim: Claim) => Promise<T>): Promise<T> {
   const db = executor as Kysely<PlatformDb>;
   const requestHash = hashOf(call.input);
   const leaseMs = call.leaseMs ?? 30_000;
@@ -70,10 +75,11 @@ export async function withIdempotency<T>(executor: Kysely<any>, call: Idempotent
           .where('platform.idempotency_keys.locked_until', '<', sql<Date>`now()`)
           .where('platform.idempotency_keys.request_hash', '=', requestHash),
       )
-      .returning('key')
+      // xmax is 0 on a row this statement inserted, and set on one it updated (an abandoned claim taken over).
+      .returning(['key', sql<boolean>`xmax <> 0`.as('resumed')])
       .executeTakeFirst();
 
-    if (claimed) return run(db, call, requestHash, work);
+    if (claimed) return run(db, call, requestHash, () => work({ resumed: claimed.resumed }));
 
     const row = await db
       .selectFrom('platform.idempotency_keys')

@@ -23,24 +23,29 @@ export interface OutboxEnqueue {
 }
 
 /**
- * Adds a message in the caller's transaction, so that the message exists if and only if the
- * change that produced it was committed. Returns false when the dedupe key was already queued.
+ * Adds messages in the caller's transaction, so that they exist if and only if the change that
+ * produced them was committed. Returns false when none was added (each dedupe key already queued).
  */
-export async function enqueue(executor: Kysely<any>, message: OutboxEnqueue): Promise<boolean> {
+export async function enqueue(executor: Kysely<any>, messages: OutboxEnqueue | readonly OutboxEnqueue[]): Promise<boolean> {
+  const all = Array.isArray(messages) ? messages : [messages as OutboxEnqueue];
+  if (all.length === 0) return false;
   const db = executor as Kysely<PlatformDb>;
+  // Several messages go in one statement; a column one of them sets takes its default for the others.
   const result = await db
     .insertInto('platform.outbox')
-    .values({
-      topic: message.topic,
-      payload: JSON.stringify(message.payload),
-      dedupe_key: message.dedupeKey ?? null,
-      ...(message.after ? { after_key: message.after } : {}),
-      ...(message.availableAt ? { available_at: message.availableAt } : {}),
-    })
+    .values(
+      all.map((message) => ({
+        topic: message.topic,
+        payload: JSON.stringify(message.payload),
+        dedupe_key: message.dedupeKey ?? null,
+        after_key: message.after ?? null,
+        available_at: message.availableAt ?? sql<Date>`default`,
+      })),
+    )
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .returning('id')
-    .executeTakeFirst();
-  return result !== undefined;
+    .execute();
+  return result.length > 0;
 }
 
 /** Handles one message. Throwing means "try again later"; `PermanentFailure` sends it to dead letters at once. */

@@ -16,7 +16,7 @@ export interface StockFigures {
  * Units held by checkouts: active holds that have not expired, and committed holds that the last
  * stock snapshot from 1C cannot include yet (committed after that snapshot started).
  */
-const heldLines = (offerIds: readonly string[]) => sql`
+export const heldLines = (offerIds: readonly string[]) => sql`
   select l.offer_id, l.warehouse_id, sum(l.quantity)::int as held
     from inventory.stock_hold_lines l
     join inventory.stock_holds h on h.id = l.hold_id
@@ -43,10 +43,12 @@ export async function stockOfOffers(db: Db, offerIds: readonly string[]): Promis
   return result.rows.map((r) => ({ offerId: r.offer_id, warehouseId: r.warehouse_id, inHand: r.in_hand, reserved: r.reserved, held: r.held }));
 }
 
-/** Locks the stock rows of these offers (in a fixed order, so two checkouts never deadlock). */
-export async function lockStock(trx: Db, offerIds: readonly string[]): Promise<void> {
-  await sql`select 1 from inventory.stock where offer_id = any(${offerIds}::text[]) order by offer_id, warehouse_id for update`.execute(trx);
-}
+/**
+ * A query that locks the stock rows of these offers (in a fixed order, so two checkouts never
+ * deadlock), for a statement to take the locks in: a CTE runs only where it is read.
+ */
+export const stockLocks = (offerIds: readonly string[]) =>
+  sql`select 1 from inventory.stock where offer_id = any(${offerIds}::text[]) order by offer_id, warehouse_id for update`;
 
 export const availableOf = (f: Pick<StockFigures, 'inHand' | 'reserved' | 'held'>): number => Math.max(0, f.inHand - f.reserved - f.held);
 

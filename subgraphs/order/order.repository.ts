@@ -32,10 +32,17 @@ export async function findOrdersByIds(executor: Kysely<any>, ids: readonly strin
 }
 
 /** Inserts an order and its lines; returns both as stored. */
+/** An order with its lines, in one statement: never an order without its lines, whenever a process dies. */
 export async function insertOrder(executor: Kysely<any>, order: Insertable<OrdersTable>, lines: readonly Insertable<OrderLinesTable>[]): Promise<{ order: OrderRow; lines: OrderLineRow[] }> {
-  const row = await of(executor).insertInto('ordering.orders').values(order).returningAll().executeTakeFirstOrThrow();
-  const lineRows = lines.length > 0 ? await of(executor).insertInto('ordering.order_lines').values([...lines]).returningAll().execute() : [];
-  return { order: row, lines: lineRows.sort((a, b) => a.line_no - b.line_no) };
+  if (lines.length === 0) return { order: await of(executor).insertInto('ordering.orders').values(order).returningAll().executeTakeFirstOrThrow(), lines: [] };
+  const { lines: lineRows, ...row } = await of(executor)
+    .with('o', (db) => db.insertInto('ordering.orders').values(order).returningAll())
+    .with('l', (db) => db.insertInto('ordering.order_lines').values([...lines]).returningAll())
+    .selectFrom('o')
+    .selectAll('o')
+    .select(sql<OrderLineRow[]>`(select json_agg(l order by l.line_no) from l)`.as('lines'))
+    .executeTakeFirstOrThrow();
+  return { order: row as OrderRow, lines: lineRows };
 }
 
 /**

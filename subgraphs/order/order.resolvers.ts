@@ -8,7 +8,7 @@ import { cancelOrder } from './cancel/cancel.service.js';
 import { calculationVersion, quoteCart, type Calculating } from './checkout/checkout.service.js';
 import { retryOneCPosting } from './onec/onec-exchange.service.js';
 import type { OrderContext } from './order.context.js';
-import { isVisible, orderFromRow } from './order.model.js';
+import { isVisible, lineFromRow, orderFromRow } from './order.model.js';
 import { recordPayment } from './payment/payment.service.js';
 import { placeOrder } from './placement/place-order.service.js';
 import { reconcileOrders } from './reconciliation/reconciliation.service.js';
@@ -60,7 +60,8 @@ export const orderResolvers: Resolvers = {
     },
   },
   Mutation: {
-    placeOrder: async (_p, { input }, ctx) => ({ order: await placeOrder(ctx.deps, ctx.identity, input) }),
+    // The lines it wrote are the answer's: Order.lines reads nothing more.
+    placeOrder: async (_p, { input }, ctx) => ({ order: await placeOrder(ctx.deps, ctx.identity, input, { lines: (id, rows) => ctx.linesByOrder.prime(id, rows.map(lineFromRow)) }) }),
     cancelOrder: async (_p, { input }, ctx) => ({ order: await cancelOrder(ctx.deps, ctx.identity, input) }),
     recordPayment: async (_p, { input }, ctx) => ({ order: await recordPayment(ctx.deps, ctx.references, ctx.identity, input) }),
     returnOrderLines: (_p, { input }, ctx) => returnOrderLines(ctx.deps, ctx.identity, input),

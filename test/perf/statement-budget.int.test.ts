@@ -36,6 +36,11 @@ describe('statements per operation', () => {
     expect(costs.get('quote-20')!.statements).toEqual(costs.get('quote-1')!.statements);
   });
 
+  it('places an order in at most 15 statements in all, the outbox included', () => {
+    expect(subgraphStatements(costs.get('placement')!)).toBeLessThanOrEqual(15);
+    expect(Object.values(costs.get('placement')!.texts!).flat().some((text) => text.includes('platform"."outbox'))).toBe(true);
+  });
+
   it('keeps no idempotency record for a read', () => {
     const reads = WORKLOADS.filter((w) => !['placement', 'registration', 'payment'].includes(w));
     const touching = reads.filter((w) => Object.values(costs.get(w)!.texts ?? {}).flat().some((text) => text.includes('idempotency_keys')));

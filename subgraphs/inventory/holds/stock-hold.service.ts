@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AppError, badInput, notFound } from '../../../platform/errors.js';
 import { canonicalJson, idempotencyKeySchema } from '../../../platform/idempotency.js';
 import type { InventoryDb, StockHoldLineRow, StockHoldRow } from '../inventory.table.js';
-import { availableOf, lockStock, stockOfOffers } from '../stock.repository.js';
+import { availableOf, stockLocks, stockOfOffersInWarehouses } from '../stock.repository.js';
 
 export interface StockHold {
   readonly id: string;
@@ -33,13 +33,16 @@ const holdInput = z.object({
 
 export type HoldStockInput = z.input<typeof holdInput>;
 
+const byOfferThenWarehouse = (a: StockHoldLineRow, b: StockHoldLineRow) =>
+  a.offer_id < b.offer_id ? -1 : a.offer_id > b.offer_id ? 1 : a.warehouse_id < b.warehouse_id ? -1 : a.warehouse_id > b.warehouse_id ? 1 : 0;
+
 function toHold(row: StockHoldRow, lines: readonly StockHoldLineRow[]): StockHold {
   const expired = row.status === 'ACTIVE' && row.expires_at.getTime() <= Date.now();
   return {
     id: row.id,
     status: expired ? 'EXPIRED' : row.status,
     expiresAt: row.expires_at,
-    lines: lines.map((l) => ({ offerId: l.offer_id, warehouseId: l.warehouse_id, quantity: l.quantity })),
+    lines: [...lines].sort(byOfferThenWarehouse).map((l) => ({ offerId: l.offer_id, warehouseId: l.warehouse_id, quantity: l.quantity })),
   };
 }
 
@@ -49,7 +52,7 @@ async function loadHold(db: Kysely<InventoryDb>, where: { id?: string; key?: str
   if (where.key) query = query.where('idempotency_key', '=', where.key);
   const row = await query.executeTakeFirst();
   if (!row) return undefined;
-  const lines = await db.selectFrom('inventory.stock_hold_lines').selectAll().where('hold_id', '=', row.id).orderBy('offer_id').orderBy('warehouse_id').execute();
+  const lines = await db.selectFrom('inventory.stock_hold_lines').selectAll().where('hold_id', '=', row.id).execute();
   return toHold(row, lines);
 }
 
@@ -81,27 +84,34 @@ export async function holdStock(executor: Kysely<any>, input: HoldStockInput): P
   const requestHash = createHash('sha256').update(canonicalJson({ lines, ttlSeconds })).digest('hex');
   const offerIds = [...new Set(lines.map((l) => l.offerId))];
 
-  const existing = await db.selectFrom('inventory.stock_holds').select(['request_hash']).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
-  if (existing) return replay(db, idempotencyKey, requestHash, existing.request_hash);
-
-  const known = await db.selectFrom('inventory.offers').select('id').where('id', 'in', offerIds).execute();
-  const unknownOffers = offerIds.filter((id) => !known.some((k) => k.id === id));
-  if (unknownOffers.length > 0) throw badInput('Unknown offers', { unknownOffers });
-  const warehouses = await db.selectFrom('inventory.warehouses').select(['id']).orderBy('hold_priority').orderBy('name').execute();
-  const unknownWarehouses = lines.map((l) => l.warehouseId).filter((w): w is string => w !== null && !warehouses.some((x) => x.id === w));
-  if (unknownWarehouses.length > 0) throw badInput('Unknown warehouses', { unknownWarehouses: [...new Set(unknownWarehouses)] });
-
   return db.transaction().execute(async (trx) => {
-    await lockStock(trx, offerIds);
-    // Another request with this key may have committed while we waited for the locks.
-    const raced = await trx.selectFrom('inventory.stock_holds').select(['request_hash']).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
-    if (raced) return replay(trx, idempotencyKey, requestHash, raced.request_hash);
+    // The cart's stock locked and the key taken, in one statement. A second request with the key
+    // waits on the locks for the first to end, then finds the key taken and replays the first.
+    const { rows } = await sql<StockHoldRow>`
+      with locked as (${stockLocks(offerIds)})
+      insert into inventory.stock_holds (id, idempotency_key, request_hash, status, expires_at)
+      select ${randomUUID()}, ${idempotencyKey}, ${requestHash}, 'ACTIVE', now() + ${`${ttlSeconds} seconds`}::interval
+        from (select count(*) from locked) as stock_locked
+      on conflict (idempotency_key) do nothing
+      returning *`.execute(trx);
+    const hold = rows[0];
+    if (!hold) {
+      const first = await trx.selectFrom('inventory.stock_holds').select(['request_hash']).where('idempotency_key', '=', idempotencyKey).executeTakeFirstOrThrow();
+      return replay(trx, idempotencyKey, requestHash, first.request_hash);
+    }
+    // Read after the locks (a statement of its own, so it sees the holds committed while we waited).
+    const stock = await stockOfOffersInWarehouses(trx, offerIds);
+    const unknownOffers = offerIds.filter((id) => !stock.offers.some((o) => o.id === id));
+    if (unknownOffers.length > 0) throw badInput('Unknown offers', { unknownOffers });
+    const warehouses = stock.warehouses.map((w) => w.id);
+    const unknownWarehouses = lines.map((l) => l.warehouseId).filter((w): w is string => w !== null && !warehouses.includes(w));
+    if (unknownWarehouses.length > 0) throw badInput('Unknown warehouses', { unknownWarehouses: [...new Set(unknownWarehouses)] });
 
-    const free = new Map((await stockOfOffers(trx, offerIds)).map((f) => [`${f.offerId}\u0000${f.warehouseId}`, availableOf(f)]));
+    const free = new Map(stock.figures.map((f) => [`${f.offerId}\u0000${f.warehouseId}`, availableOf(f)]));
     const taken: { offer_id: string; warehouse_id: string; quantity: number }[] = [];
     const short: { offerId: string; requested: number; available: number }[] = [];
     for (const line of lines) {
-      const candidates = line.warehouseId ? [line.warehouseId] : warehouses.map((w) => w.id);
+      const candidates = line.warehouseId ? [line.warehouseId] : warehouses;
       let remaining = line.quantity;
       for (const warehouseId of candidates) {
         const slot = `${line.offerId}\u0000${warehouseId}`;
@@ -116,21 +126,10 @@ export async function holdStock(executor: Kysely<any>, input: HoldStockInput): P
       }
       if (remaining > 0) short.push({ offerId: line.offerId, requested: line.quantity, available: line.quantity - remaining });
     }
+    // Thrown inside the transaction: the key goes with everything else.
     if (short.length > 0) throw new AppError('OUT_OF_STOCK', 'Not enough stock for this cart', { lines: short });
-
-    const id = randomUUID();
-    const inserted = await trx
-      .insertInto('inventory.stock_holds')
-      .values({ id, idempotency_key: idempotencyKey, request_hash: requestHash, status: 'ACTIVE', expires_at: sql<Date>`now() + ${`${ttlSeconds} seconds`}::interval` })
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!inserted) {
-      const winner = await trx.selectFrom('inventory.stock_holds').select(['request_hash']).where('idempotency_key', '=', idempotencyKey).executeTakeFirstOrThrow();
-      return replay(trx, idempotencyKey, requestHash, winner.request_hash);
-    }
-    await trx.insertInto('inventory.stock_hold_lines').values(taken.map((t) => ({ hold_id: id, ...t }))).execute();
-    return (await loadHold(trx, { id }))!;
+    const held = await trx.insertInto('inventory.stock_hold_lines').values(taken.map((t) => ({ hold_id: hold.id, ...t }))).returningAll().execute();
+    return toHold(hold, held);
   });
 }
 

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { BonusPlusRetailError, type BpCalculation } from '../../../connectors/bonusplus/bonusplus.port.js';
 import type { CrmOrderInput } from '../../../connectors/retailcrm/retailcrm-orders.port.js';
-import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../../platform/errors.js';
+import { AppError, badInput, forbidden, isUniqueViolation, notFound, unauthenticated } from '../../../platform/errors.js';
 import { runIfBudgetFree } from '../../../platform/http/upstream-budget.js';
 import { UpstreamBusyError, UpstreamUnavailableError } from '../../../platform/http/upstream-client.js';
 import { idempotencyKeySchema, withIdempotency } from '../../../platform/idempotency.js';
@@ -21,7 +21,7 @@ import type { OrderDb, OrderLineRow, OrderRow } from '../order.table.js';
 
 const of = (executor: Kysely<any>) => executor as Kysely<OrderDb>;
 import { releaseOrderHolds } from './order-holds.service.js';
-import { queuePendingBonuses } from '../pending-bonuses.service.js';
+import { pendingBonusesOf, queuePendingBonuses } from '../pending-bonuses.service.js';
 
 export interface PlaceOrderInput {
   readonly idempotencyKey: string;
@@ -58,7 +58,7 @@ export function orderingCustomer(identity: Identity, customerId: string | null |
  * back whatever was held before the error reaches the caller; the same idempotency key returns the
  * same order (or error).
  */
-export async function placeOrder(deps: OrderDeps, identity: Identity, input: PlaceOrderInput): Promise<Order> {
+export async function placeOrder(deps: OrderDeps, identity: Identity, input: PlaceOrderInput, seen?: PlacementSeen): Promise<Order> {
   const customerId = orderingCustomer(identity, input.customerId);
   const parsed = inputSchema.safeParse({
     idempotencyKey: input.idempotencyKey,
@@ -73,19 +73,31 @@ export async function placeOrder(deps: OrderDeps, identity: Identity, input: Pla
   // The key's claim lasts a minute, or less where placements are taken for abandoned sooner: once
   // the recovery may undo a placement, a retry of its key may take it over too.
   const leaseMs = Math.min(60_000, deps.settings.placementTimeoutMs);
-  return withIdempotency(deps.db, { scope: 'order.place', key, input: request, leaseMs }, async () => {
-    const existing = await findOrderByKey(deps.db, key);
-    if (existing && existing.state !== 'PENDING') return orderFromRow(existing);
-    // A PENDING order under this key is a placement whose process died: carry it on.
-    const started: { order: OrderRow; lines?: OrderLineRow[]; customer?: OrderCustomer } = existing ? { order: existing } : await startPlacement(deps, key, request);
-    return orderFromRow(await finishPlacement(deps, started.order, started.lines ?? (await linesOfOrders(deps.db, [started.order.id])), started.customer));
+  return withIdempotency(deps.db, { scope: 'order.place', key, input: request, leaseMs }, async ({ resumed }) => {
+    // Only a claim taken over from a process that died can find its order begun.
+    const begun = resumed ? await findOrderByKey(deps.db, key) : undefined;
+    const started: Started = begun ? { order: begun } : await startPlacement(deps, key, request);
+    // Placed already (or under this key before its claim was forgotten): the same order.
+    if (started.order.state !== 'PENDING') return orderFromRow(started.order);
+    // A PENDING order is new, or a placement whose process died: carried on.
+    const lines = started.lines ?? (await linesOfOrders(deps.db, [started.order.id]));
+    const placed = orderFromRow(await finishPlacement(deps, started.order, lines, started.customer));
+    seen?.lines?.(placed.id, lines);
+    return placed;
   });
+}
+
+type Started = { order: OrderRow; lines?: OrderLineRow[]; customer?: OrderCustomer };
+
+/** What a placement read or wrote that its caller may show without reading it again. */
+export interface PlacementSeen {
+  lines?(orderId: string, lines: readonly OrderLineRow[]): void;
 }
 
 type PlacementRequest = { customerId: string; cart: CartInput; bonusesToSpend: number; deliveryAddress: string | null; comment: string | null };
 
 /** Checks the cart and the bonuses before anything is held, and records the order as PENDING. */
-async function startPlacement(deps: OrderDeps, key: string, request: PlacementRequest): Promise<{ order: OrderRow; lines: OrderLineRow[]; customer: OrderCustomer }> {
+async function startPlacement(deps: OrderDeps, key: string, request: PlacementRequest): Promise<Started> {
   const customer = await deps.customers.customer(request.customerId);
   if (!customer) throw notFound('No such customer');
   const lines = await priceCart(deps, request.cart);
@@ -131,37 +143,45 @@ async function startPlacement(deps: OrderDeps, key: string, request: PlacementRe
   }));
   const itemsTotal = lines.reduce((s, l) => s + l.sum, 0);
   const spent = rows.reduce((s, l) => s + l.bonuses_spent, 0);
-  const inserted = await insertOrder(
-    deps.db,
-    {
-      id,
-      origin: 'graph',
-      customer_id: customer.id,
-      phone: customer.phone,
-      crm_id: null,
-      number: null,
-      idempotency_key: key,
-      request_hash: null,
-      state: 'PENDING',
-      crm_status: null,
-      crm_status_group: null,
-      items_total: itemsTotal,
-      bonuses_spent: spent,
-      bonuses_earned: rows.reduce((s, l) => s + l.bonuses_earned, 0),
-      total: itemsTotal - spent * 100,
-      fully_paid_at: null,
-      sale_registered_at: null,
-      stock_hold_id: null,
-      stock_hold_lines: null,
-      hold_expires_at: null,
-      delivery_address: request.deliveryAddress,
-      comment: request.comment,
-      failure: null,
-      crm_created_at: null,
-      bonus_figures_pending: figuresPending,
-    },
-    rows,
-  );
+  let inserted: { order: OrderRow; lines: OrderLineRow[] };
+  try {
+    inserted = await insertOrder(
+      deps.db,
+      {
+        id,
+        origin: 'graph',
+        customer_id: customer.id,
+        phone: customer.phone,
+        crm_id: null,
+        number: null,
+        idempotency_key: key,
+        request_hash: null,
+        state: 'PENDING',
+        crm_status: null,
+        crm_status_group: null,
+        items_total: itemsTotal,
+        bonuses_spent: spent,
+        bonuses_earned: rows.reduce((s, l) => s + l.bonuses_earned, 0),
+        total: itemsTotal - spent * 100,
+        fully_paid_at: null,
+        sale_registered_at: null,
+        stock_hold_id: null,
+        stock_hold_lines: null,
+        hold_expires_at: null,
+        delivery_address: request.deliveryAddress,
+        comment: request.comment,
+        failure: null,
+        crm_created_at: null,
+        bonus_figures_pending: figuresPending,
+      },
+      rows,
+    );
+  } catch (error) {
+    // The key's claim is kept for a day; an order under the key lives on: the same order.
+    const earlier = isUniqueViolation(error) ? await findOrderByKey(deps.db, key) : undefined;
+    if (!earlier) throw error;
+    return { order: earlier };
+  }
   return { ...inserted, customer };
 }
 
@@ -174,21 +194,25 @@ async function finishPlacement(deps: OrderDeps, start: OrderRow, lines: readonly
   let order = start;
   try {
     const hold = await deps.inventory.holdStock(order.id, lines.map((l) => ({ offerId: l.offer_id, quantity: l.quantity })), deps.settings.holdTtlSeconds);
-    order = await advance(deps, order, { stock_hold_id: hold.id, stock_hold_lines: JSON.stringify(hold.lines), hold_expires_at: new Date(hold.expiresAt) });
+    // Recorded with the next write of the order. Until then a failure finds the hold by its key (the order's id: `releaseOrderHolds`).
+    const held = { stock_hold_id: hold.id, stock_hold_lines: JSON.stringify(hold.lines), hold_expires_at: new Date(hold.expiresAt) };
 
     if (order.bonuses_spent > 0) {
       // Written before the call: whatever happens next, compensation knows a reserve may exist.
-      order = await advance(deps, order, { bonus_hold: 'HELD' });
+      order = await advance(deps, order, { ...held, bonus_hold: 'HELD' });
       await reserveBonuses(deps, order);
     }
 
     return await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
-      const placed = await updateOrder(trx, order.id, { state: 'PLACED', crm_status_group: 'new' }, ['PENDING']);
+      const placed = await updateOrder(trx, order.id, { ...held, state: 'PLACED', crm_status_group: 'new' }, ['PENDING']);
       if (!placed) throw placementUndone(order.id);
-      // A customer who signed up a moment ago may not be in RetailCRM yet: the order follows them there.
-      await enqueue(trx, { ...createInCrmMessage(order.id), ...(customer && !customer.retailCrmId ? { after: customerCreateInCrmKey(customer.id) } : {}) });
-      if (order.bonuses_spent > 0 && order.phone) await enqueue(trx, loyaltyRefreshMessage(order.phone));
-      await queuePendingBonuses(trx, order.id, { order: placed, lines });
+      const pending = pendingBonusesOf(placed, lines);
+      await enqueue(trx, [
+        // A customer who signed up a moment ago may not be in RetailCRM yet: the order follows them there.
+        { ...createInCrmMessage(order.id), ...(customer && !customer.retailCrmId ? { after: customerCreateInCrmKey(customer.id) } : {}) },
+        ...(order.bonuses_spent > 0 && order.phone ? [loyaltyRefreshMessage(order.phone)] : []),
+        ...(pending ? [pending] : []),
+      ]);
       return placed;
     });
   } catch (error) {
