@@ -159,6 +159,7 @@ describe('inventory over 1C (R14, R16, F9)', () => {
       const result = await t.gql(query, variables, staff);
       expect(result.errors?.[0]?.extensions?.code, JSON.stringify(variables)).toBe('BAD_USER_INPUT');
     }
+    // A product by id, again no client's screen: an unknown one is null, not an error.
     const unknown = await t.gql(`{ product(id: "00000000-0000-0000-0000-00000000dead") { id } }`, {}, staff);
     expect(unknown.data.product).toBeNull();
   });
