@@ -40,6 +40,9 @@ export async function runCostBench(): Promise<BenchRow[]> {
         // CPU ms per operation (a time: it moves with the machine's load): this process (gateway, subgraphs, emulators, client), and Postgres.
         'graph ms/op': cost.cpu!.graph.toFixed(2),
         'pg ms/op': t.database.url ? cost.cpu!.postgres.toFixed(2) : '-',
+        // Stock reads per operation and the share the stock cache answered (holds are read either way).
+        'stock reads': cost.stockCache?.reads ?? 0,
+        'stock cache hits': cost.stockCache ? `${Math.round(cost.stockCache.hitRate * 100)}%` : '-',
       },
     }));
   } finally {

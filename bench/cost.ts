@@ -40,6 +40,8 @@ export interface OperationCost {
   readonly upstream: Readonly<Record<(typeof SYSTEMS)[number], number>>;
   /** With `cpu`: CPU ms per operation of this process (gateway, subgraphs, emulators, client) and of this database's Postgres backends. */
   readonly cpu?: { readonly graph: number; readonly postgres: number };
+  /** Reads of the inventory's stock cache (INVENTORY_STOCK_CACHE_SECONDS) per operation, and how many it answered. */
+  readonly stockCache?: { readonly reads: number; readonly hitRate: number };
   /** With `texts`: the statements of the last operation, by sender. */
   readonly texts?: Readonly<Record<string, string[]>>;
 }
@@ -201,6 +203,7 @@ export async function measureCosts(t: TestGraph, options: { operations: number; 
     await workload.send(0);
     const before = await upstreamCalls(t);
     const cpuBefore = options.cpu ? await cpuNow(t) : undefined;
+    const stockCacheBefore = { ...(t.graph.inventory.stockCache?.stats ?? { hits: 0, misses: 0 }) };
     resetStatementCounts();
     for (let i = 1; i < options.operations; i++) await workload.send(i);
     keepStatementTexts(options.texts ?? false);
@@ -209,6 +212,9 @@ export async function measureCosts(t: TestGraph, options: { operations: number; 
     keepStatementTexts(false);
     const counted = statementCounts();
     const cpuAfter = cpuBefore ? await cpuNow(t) : undefined;
+    const stockCacheAfter = t.graph.inventory.stockCache?.stats ?? { hits: 0, misses: 0 };
+    const stockHits = stockCacheAfter.hits - stockCacheBefore.hits;
+    const stockReads = stockHits + stockCacheAfter.misses - stockCacheBefore.misses;
     const after = await upstreamCalls(t);
     const per = (n: number) => Math.round((n / options.operations) * 100) / 100;
     costs.push({
@@ -217,6 +223,7 @@ export async function measureCosts(t: TestGraph, options: { operations: number; 
       statements: Object.fromEntries(Object.entries(counted).map(([label, n]) => [label, per(n)])),
       upstream: { retailCrm: per(after.retailCrm - before.retailCrm), bonusPlus: per(after.bonusPlus - before.bonusPlus), oneC: per(after.oneC - before.oneC) },
       ...(texts ? { texts } : {}),
+      ...(stockReads > 0 ? { stockCache: { reads: per(stockReads), hitRate: stockHits / stockReads } } : {}),
       // A backend that started in between counts from zero; one that ended in between is lost.
       ...(cpuBefore && cpuAfter
         ? { cpu: { graph: (cpuAfter.graph - cpuBefore.graph) / options.operations, postgres: [...cpuAfter.postgres].reduce((s, [pid, ms]) => s + ms - (cpuBefore.postgres.get(pid) ?? 0), 0) / options.operations } }

@@ -130,6 +130,11 @@ const schema = z.object({
   INVENTORY_STOCK_SYNC_INTERVAL_MS: ms(60_000),
   INVENTORY_SYNC_PAGE_SIZE: z.coerce.number().int().min(10).max(5000).default(1000),
   /**
+   * How long an offer's price and 1C stock figures are remembered by an inventory process (0:
+   * never). Holds are read on every request; a newer stock snapshot empties the cache at once.
+   */
+  INVENTORY_STOCK_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  /**
    * How long an idempotency key replays its stored answer (hours, at least 24); an hourly job forgets
    * older ones, after which the same key runs the mutation again.
    */

@@ -132,6 +132,7 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
         catalogIntervalMs: config.INVENTORY_CATALOG_SYNC_INTERVAL_MS,
         stockIntervalMs: config.INVENTORY_STOCK_SYNC_INTERVAL_MS,
         pageSize: config.INVENTORY_SYNC_PAGE_SIZE,
+        stockCacheSeconds: config.INVENTORY_STOCK_CACHE_SECONDS,
         background,
       },
     );

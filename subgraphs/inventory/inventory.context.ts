@@ -6,7 +6,8 @@ import type { BaseSubgraphContext } from '../../platform/subgraph-server.js';
 import { findOffers, findOffersOfProducts, findProducts, listWarehouses, type OfferWithProduct } from './catalog.repository.js';
 import { offerFromRow, productFromRow, productOfOffer, warehouseFromRow, type Offer, type Product, type Warehouse } from './inventory.model.js';
 import type { InventoryDb, SyncRunRow } from './inventory.table.js';
-import { stockOfOffersInWarehouses, type StockFigures } from './stock.repository.js';
+import { readStock, type StockCache } from './stock-cache.js';
+import type { StockFigures } from './stock.repository.js';
 import { lastStockSnapshot } from './sync/sync-run.repository.js';
 
 /** What the inventory subgraph needs from the outside world. */
@@ -15,6 +16,8 @@ export interface InventoryDeps {
   readonly logger: Logger;
   /** Starts a catalog run now (the admin mutation); resolves when the run is registered, not when it ends. */
   readonly startCatalogSync: () => Promise<SyncRunRow>;
+  /** Stock and prices remembered per offer (`createStockCache`); absent, every read reads them. */
+  readonly stockCache?: StockCache;
 }
 
 export interface InventoryContext extends BaseSubgraphContext {
@@ -50,7 +53,7 @@ export function createInventoryContext(deps: InventoryDeps, identity: Identity):
   const offerById = new DataLoader<string, Offer | undefined>(async (ids) => byKey(ids, offersRead(await findOffers(db, ids)), (o) => o.id));
   const stockByOffer = new DataLoader<string, StockFigures[]>(async (offerIds) => {
     // The offers, the warehouses and the snapshot's time come with the figures: a stock screen or a checkout asks for them next.
-    const { figures, offers, warehouses, asOf: readAt } = await stockOfOffersInWarehouses(db, offerIds);
+    const { figures, offers, warehouses, asOf: readAt } = await readStock(db, deps.stockCache, offerIds);
     for (const offer of offersRead(offers)) offerById.prime(offer.id, offer);
     for (const w of warehouses) warehouseById.prime(w.id, warehouseFromRow(w));
     if (readAt !== undefined) asOf ??= Promise.resolve(readAt);

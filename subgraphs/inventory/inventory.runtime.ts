@@ -9,6 +9,7 @@ import type { InventoryDb, SyncRunRow } from './inventory.table.js';
 import { claimRun, continueRun, runInventorySync, type InventorySyncDeps } from './sync/inventory-sync.service.js';
 import { expireStockHolds } from './holds/stock-hold.service.js';
 import { lastSucceededRun } from './sync/sync-run.repository.js';
+import { createStockCache, type StockCache } from './stock-cache.js';
 
 export interface InventoryRuntimeOptions {
   readonly port: number;
@@ -17,6 +18,8 @@ export interface InventoryRuntimeOptions {
   readonly catalogIntervalMs: number;
   readonly stockIntervalMs: number;
   readonly pageSize: number;
+  /** INVENTORY_STOCK_CACHE_SECONDS (0: no cache). */
+  readonly stockCacheSeconds?: number;
   readonly background?: boolean;
 }
 
@@ -25,6 +28,7 @@ export interface InventoryRuntime {
   readonly catalogSync: PeriodicTask<SyncRunRow>;
   readonly stockSync: PeriodicTask<SyncRunRow>;
   readonly holdExpiry: PeriodicTask<number>;
+  readonly stockCache: StockCache | undefined;
   close(): Promise<void>;
 }
 
@@ -38,14 +42,23 @@ export async function startInventoryRuntime(
   options: InventoryRuntimeOptions,
 ): Promise<InventoryRuntime> {
   const syncDeps: InventorySyncDeps = { db: deps.db, source: deps.source, logger: deps.logger, pageSize: options.pageSize };
-  const catalogSync = createPeriodicTask('inventory catalog sync', options.catalogIntervalMs, (signal) => runInventorySync(syncDeps, 'CATALOG', signal), deps.logger);
+  const stockCache = createStockCache(options.stockCacheSeconds ?? 0);
+  // A sync of this process is seen at once here; other processes see it on their next read but one.
+  const syncing = async (kind: 'CATALOG' | 'STOCK', signal: AbortSignal) => {
+    try {
+      return await runInventorySync(syncDeps, kind, signal);
+    } finally {
+      stockCache?.clear();
+    }
+  };
+  const catalogSync = createPeriodicTask('inventory catalog sync', options.catalogIntervalMs, (signal) => syncing('CATALOG', signal), deps.logger);
   const stockSync = createPeriodicTask(
     'inventory stock sync',
     options.stockIntervalMs,
     async (signal) => {
       // Stock of a catalog we never read has nowhere to go: the catalog comes first.
       if (!(await lastSucceededRun(deps.db as Kysely<InventoryDb>, 'CATALOG'))) return catalogSync.runNow();
-      return runInventorySync(syncDeps, 'STOCK', signal);
+      return syncing('STOCK', signal);
     },
     deps.logger,
   );
@@ -59,7 +72,7 @@ export async function startInventoryRuntime(
     return claim.run;
   };
 
-  const server = await startSubgraph(buildInventorySubgraph({ db: deps.db, logger: deps.logger, startCatalogSync }), {
+  const server = await startSubgraph(buildInventorySubgraph({ db: deps.db, logger: deps.logger, startCatalogSync, ...(stockCache ? { stockCache } : {}) }), {
     port: options.port,
     identitySecret: options.identitySecret,
     logger: deps.logger,
@@ -76,6 +89,7 @@ export async function startInventoryRuntime(
     catalogSync,
     stockSync,
     holdExpiry,
+    stockCache,
     async close() {
       clearTimeout(scheduledCatalog);
       await Promise.all([catalogSync.stop(), stockSync.stop(), holdExpiry.stop()]);

@@ -24,6 +24,7 @@ await runService('inventory', async (config, db, logger) => {
       catalogIntervalMs: config.INVENTORY_CATALOG_SYNC_INTERVAL_MS,
       stockIntervalMs: config.INVENTORY_STOCK_SYNC_INTERVAL_MS,
       pageSize: config.INVENTORY_SYNC_PAGE_SIZE,
+      stockCacheSeconds: config.INVENTORY_STOCK_CACHE_SECONDS,
     },
   );
   // The outbox, sync lag and holds on /metrics, read from the database at each scrape.

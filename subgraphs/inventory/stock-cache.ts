@@ -1,0 +1,101 @@
+import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
+import type { OfferWithProduct } from './catalog.repository.js';
+import type { InventoryDb, WarehouseRow } from './inventory.table.js';
+import { holdsOfOffers, stockOfOffersInWarehouses, type StockInWarehouses, type StockSnapshotTimes } from './stock.repository.js';
+
+/** What only a sync from 1C changes of one offer: its row with its product's, and 1C's figures in each warehouse. */
+interface SyncedOffer {
+  readonly offer: OfferWithProduct;
+  readonly stock: readonly { readonly warehouseId: string; readonly inHand: number; readonly reserved: number }[];
+}
+
+interface Snapshot extends StockSnapshotTimes {
+  readonly warehouses: readonly WarehouseRow[];
+}
+
+/**
+ * Stock and prices remembered per offer (issue #16, item 5): what only the syncs from 1C change —
+ * the offer with its product, and 1C's in-hand and reserved figures per warehouse — all of one
+ * stock snapshot. What checkouts hold is never remembered: every read asks for it, so a customer's
+ * own hold (or its release) shows in their next read, in whichever process it was made. That
+ * statement also says which snapshot is current; a newer one empties the cache, so a sync's
+ * figures reach every process by its next read but one, and `ttlSeconds` bounds an entry's age
+ * besides. A checkout's hold never reads from here: it reads stock afresh under its locks.
+ */
+export interface StockCache {
+  readonly stats: { hits: number; misses: number };
+  /** Forgets everything (a sync finished in this process). */
+  clear(): void;
+  /** Every offer's entry with their snapshot, or undefined when one is missing. */
+  lookup(offerIds: readonly string[]): { snapshot: Snapshot; offers: SyncedOffer[] } | undefined;
+  remember(read: StockInWarehouses): void;
+  /** The current snapshot as a read saw it: another than the entries' forgets them. */
+  seen(current: StockSnapshotTimes): void;
+}
+
+const sameSnapshot = (a: StockSnapshotTimes, b: StockSnapshotTimes) => a.startedAt?.getTime() === b.startedAt?.getTime() && a.asOf?.getTime() === b.asOf?.getTime();
+
+export function createStockCache(ttlSeconds: number, maxOffers = 50_000): StockCache | undefined {
+  if (ttlSeconds <= 0) return undefined;
+  const offers = new LRUCache<string, SyncedOffer>({ max: maxOffers, ttl: ttlSeconds * 1000 });
+  let snapshot: Snapshot | undefined;
+  const stats = { hits: 0, misses: 0 };
+  const clear = () => {
+    offers.clear();
+    snapshot = undefined;
+  };
+  return {
+    stats,
+    clear,
+    lookup(offerIds) {
+      const found = offerIds.map((id) => offers.get(id));
+      if (!snapshot || found.some((entry) => entry === undefined)) {
+        stats.misses++;
+        return undefined;
+      }
+      stats.hits++;
+      return { snapshot, offers: found as SyncedOffer[] };
+    },
+    remember(read) {
+      if (!read.snapshot) return;
+      if (!snapshot || !sameSnapshot(snapshot, read.snapshot)) {
+        offers.clear();
+        snapshot = { ...read.snapshot, warehouses: read.warehouses };
+      }
+      for (const offer of read.offers) {
+        const stock = read.figures.filter((f) => f.offerId === offer.id).map((f) => ({ warehouseId: f.warehouseId, inHand: f.inHand, reserved: f.reserved }));
+        offers.set(offer.id, { offer, stock });
+      }
+    },
+    seen(current) {
+      if (snapshot && !sameSnapshot(snapshot, current)) clear();
+    },
+  };
+}
+
+/**
+ * The stock of these offers with all a stock screen or a checkout shows beside it, in one
+ * statement: `stockOfOffersInWarehouses`, or, when every offer is remembered, only what checkouts
+ * hold of them, added to the remembered figures.
+ */
+export async function readStock(db: Kysely<InventoryDb>, cache: StockCache | undefined, offerIds: readonly string[]): Promise<StockInWarehouses> {
+  const known = offerIds.length > 0 ? cache?.lookup(offerIds) : undefined;
+  if (!cache || !known) {
+    const read = await stockOfOffersInWarehouses(db, offerIds);
+    cache?.remember(read);
+    return read;
+  }
+  const { snapshot } = known;
+  const { held, current } = await holdsOfOffers(db, offerIds, snapshot.startedAt);
+  // Figures of the snapshot held, and holds counted against it: consistent, if one sync behind.
+  cache.seen(current);
+  const heldAt = new Map(held.map((h) => [`${h.offerId}\u0000${h.warehouseId}`, h.held]));
+  return {
+    figures: known.offers.flatMap(({ offer, stock }) => stock.map((s) => ({ offerId: offer.id, ...s, held: heldAt.get(`${offer.id}\u0000${s.warehouseId}`) ?? 0 }))),
+    offers: known.offers.map((o) => o.offer),
+    warehouses: [...snapshot.warehouses],
+    asOf: snapshot.asOf,
+    snapshot,
+  };
+}
