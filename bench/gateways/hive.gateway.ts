@@ -1,22 +1,4 @@
-import { createServer } from 'node:http';
-import { createGatewayRuntime } from '@graphql-hive/gateway';
-import { announce, gatewayEnv, supergraphFor } from './supergraph-urls.js';
+import { serveHiveGateway } from './hive-serve.js';
 
-// Hive Gateway's runtime on node:http with its defaults. As for the stock Apollo gateway, the
-// one addition is passing the signed identity header on to the subgraphs.
-const { urls, port } = gatewayEnv();
-const gateway = createGatewayRuntime({
-  supergraph: await supergraphFor(urls),
-  logging: false,
-  propagateHeaders: {
-    fromClientToSubgraphs: ({ request }) => {
-      const identity = request.headers.get('x-retail-identity');
-      return identity ? { 'x-retail-identity': identity } : {};
-    },
-  },
-});
-const server = createServer(gateway);
-server.listen(port, '127.0.0.1', () => {
-  const address = server.address();
-  announce(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}/graphql`);
-});
+// Hive Gateway's runtime with its defaults (the stitching query planner).
+await serveHiveGateway();
