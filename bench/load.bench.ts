@@ -6,7 +6,7 @@ import autocannon from 'autocannon';
 import { print } from 'graphql';
 import type { Kysely } from 'kysely';
 import { Pool } from 'undici';
-import { AccountPageDocument, CallCentreDocument, CheckoutQuoteDocument, PlaceOrderDocument } from '../clients/__generated__/graphql.js';
+import { AccountPageDocument, CallCentreDocument, CheckoutQuoteDocument, PlaceOrderDocument, ProductPageDocument } from '../clients/__generated__/graphql.js';
 import { loadConfig } from '../platform/config.js';
 import { IDENTITY_HEADER, issueToken, signInternalIdentity, type Identity } from '../platform/identity.js';
 import { createLogger } from '../platform/logger.js';
@@ -69,11 +69,9 @@ export const ACCOUNT_PAGE = print(AccountPageDocument);
 export const QUOTE = print(CheckoutQuoteDocument);
 export const CALL_CENTRE = print(CallCentreDocument);
 const PLACE = print(PlaceOrderDocument);
+const CATALOG = print(ProductPageDocument);
 
-const CATALOG = /* GraphQL */ `
-  query Catalog($article: String!) { productByArticle(article: $article) { id name brand offers { id size colour price inStock } } }
-`;
-
+// Not a client's operation: the smallest query that crosses the gateway, to weigh its own cost.
 const WAREHOUSES = /* GraphQL */ `
   query Warehouses { warehouses { id name kind city } }
 `;
