@@ -144,7 +144,8 @@ describe('transactional outbox', () => {
     let handled = 0;
     const healthy = createOutboxRelay({ db: database.db, logger, handlers: { crash: async () => void handled++ } });
     expect(await healthy.runOnce()).toBe(0); // still leased
-    while (new Date((await rows())[0]!.available_at).getTime() > Date.now()) await new Promise((r) => setTimeout(r, 50));
+    // Past the lease by a whole millisecond: Postgres keeps microseconds, a JS Date only milliseconds.
+    while (new Date((await rows())[0]!.available_at).getTime() + 1 >= Date.now()) await new Promise((r) => setTimeout(r, 50));
     expect(await healthy.runOnce()).toBe(1);
     expect(handled).toBe(1);
   });

@@ -234,11 +234,19 @@ describe('reconciliation (admin)', () => {
 
     // Asked again, it reads only what it had not: no BonusPlus page, RetailCRM from page 2. Two
     // callers at once share that one run.
-    // A slow RetailCRM keeps the run going while the second caller, another admin, arrives.
-    t.graph.emulators!.retailCrm.faults.set({ latencyMs: 300, pathPattern: '^GET /api/v5/customers$' });
+    // The second caller, another admin, is sent once the run is reading RetailCRM, which is slow
+    // enough to keep the run going while that caller arrives.
+    t.graph.emulators!.retailCrm.faults.set({ latencyMs: 1_500, pathPattern: '^GET /api/v5/customers$' }); // under the connectors' 2 s timeout
     const second = arrived.length;
     const otherAdmin = await issueToken(t.config.JWT_SECRET, 'staff-second-admin', ['admin']);
-    const [resumed, alongside] = await Promise.all([customersDifferences(), t.gql(RECONCILE, {}, otherAdmin).then((r) => r.data.reconciliation.customers)]);
+    let alongsideAnswer: Promise<unknown> | undefined;
+    onArrival = (r) => {
+      if (r.system === 'RetailCRM' && r.url.pathname === '/api/v5/customers') alongsideAnswer ??= t.gql(RECONCILE, {}, otherAdmin).then((res) => res.data.reconciliation.customers);
+    };
+    const resumed = await customersDifferences();
+    onArrival = undefined;
+    expect(alongsideAnswer).toBeDefined();
+    const alongside = await alongsideAnswer;
     t.graph.emulators!.retailCrm.faults.clear();
     expect(listPagesSince(second)).toEqual({ bonusPlus: 0, crmPages: [2] });
     expect(alongside).toEqual(resumed);
