@@ -37,16 +37,17 @@ export interface IdempotentCall {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How `work` came to run: `resumed` when the key's claim was taken over from a request whose lease ran out (its process died), so it may have left work half-done. */
+export interface Claim {
+  readonly resumed: boolean;
+}
+
 /**
  * Runs `work` once per (scope, key). The same key with the same input returns the stored outcome
  * (a typed business error is stored and replayed too); with other input it is a typed error.
  * Concurrent duplicates wait for the first call. An unexpected failure forgets the key, so the
  * caller may retry; a call whose process died is taken over once its lease has run out.
  */
-/** How `work` came to run: `resumed` when the key's claim was taken over from a request whose lease ran out (its process died), so it may have left work half-done. */
-export interface Claim {
-  readonly resumed: boolean;
-}
 
 export async function withIdempotency<T>(executor: Kysely<any>, call: IdempotentCall, work: (claim: Claim) => Promise<T>): Promise<T> {
   const db = executor as Kysely<PlatformDb>;

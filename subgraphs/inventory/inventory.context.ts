@@ -53,10 +53,10 @@ export function createInventoryContext(deps: InventoryDeps, identity: Identity):
   const offerById = new DataLoader<string, Offer | undefined>(async (ids) => byKey(ids, offersRead(await findOffers(db, ids)), (o) => o.id));
   const stockByOffer = new DataLoader<string, StockFigures[]>(async (offerIds) => {
     // The offers, the warehouses and the snapshot's time come with the figures: a stock screen or a checkout asks for them next.
-    const { figures, offers, warehouses, asOf: readAt } = await readStock(db, deps.stockCache, offerIds);
+    const { figures, offers, warehouses, snapshot } = await readStock(db, deps.stockCache, offerIds);
     for (const offer of offersRead(offers)) offerById.prime(offer.id, offer);
     for (const w of warehouses) warehouseById.prime(w.id, warehouseFromRow(w));
-    if (readAt !== undefined) asOf ??= Promise.resolve(readAt);
+    if (snapshot) asOf ??= Promise.resolve(snapshot.asOf);
     const grouped = new Map<string, StockFigures[]>();
     for (const f of figures) grouped.set(f.offerId, [...(grouped.get(f.offerId) ?? []), f]);
     return offerIds.map((id) => grouped.get(id) ?? []);

@@ -63,10 +63,9 @@ export function createStockCache(ttlSeconds: number, maxOffers = 50_000): StockC
         offers.clear();
         snapshot = { ...read.snapshot, warehouses: read.warehouses };
       }
-      for (const offer of read.offers) {
-        const stock = read.figures.filter((f) => f.offerId === offer.id).map((f) => ({ warehouseId: f.warehouseId, inHand: f.inHand, reserved: f.reserved }));
-        offers.set(offer.id, { offer, stock });
-      }
+      const stockOf = new Map<string, SyncedOffer['stock'][number][]>();
+      for (const f of read.figures) stockOf.set(f.offerId, [...(stockOf.get(f.offerId) ?? []), { warehouseId: f.warehouseId, inHand: f.inHand, reserved: f.reserved }]);
+      for (const offer of read.offers) offers.set(offer.id, { offer, stock: stockOf.get(offer.id) ?? [] });
     },
     seen(current) {
       if (snapshot && !sameSnapshot(snapshot, current)) clear();
@@ -95,7 +94,6 @@ export async function readStock(db: Kysely<InventoryDb>, cache: StockCache | und
     figures: known.offers.flatMap(({ offer, stock }) => stock.map((s) => ({ offerId: offer.id, ...s, held: heldAt.get(`${offer.id}\u0000${s.warehouseId}`) ?? 0 }))),
     offers: known.offers.map((o) => o.offer),
     warehouses: [...snapshot.warehouses],
-    asOf: snapshot.asOf,
     snapshot,
   };
 }

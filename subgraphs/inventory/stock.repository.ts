@@ -54,23 +54,6 @@ export async function holdsOfOffers(db: Db, offerIds: readonly string[], since: 
 }
 
 /**
- * Stock of each offer in every warehouse (zeros included), with what checkouts hold: one query for
- * any number of offers.
- */
-export async function stockOfOffers(db: Db, offerIds: readonly string[]): Promise<StockFigures[]> {
-  if (offerIds.length === 0) return [];
-  const result = await sql<{ offer_id: string; warehouse_id: string; in_hand: number; reserved: number; held: number }>`
-    select o.offer_id, w.id as warehouse_id,
-           coalesce(s.in_hand, 0) as in_hand, coalesce(s.reserved, 0) as reserved, coalesce(h.held, 0) as held
-      from unnest(${offerIds}::text[]) as o(offer_id)
-     cross join inventory.warehouses w
-      left join inventory.stock s on s.offer_id = o.offer_id and s.warehouse_id = w.id
-      left join (${heldLines(offerIds)}) h on h.offer_id = o.offer_id and h.warehouse_id = w.id
-     order by o.offer_id, w.hold_priority, w.name`.execute(db);
-  return result.rows.map((r) => ({ offerId: r.offer_id, warehouseId: r.warehouse_id, inHand: r.in_hand, reserved: r.reserved, held: r.held }));
-}
-
-/**
  * A query that locks the stock rows of these offers (in a fixed order, so two checkouts never
  * deadlock), for a statement to take the locks in: a CTE runs only where it is read.
  */
@@ -85,8 +68,6 @@ export interface StockInWarehouses {
   readonly offers: OfferWithProduct[];
   /** Every warehouse, as listWarehouses reads them (empty when no offer was asked for). */
   readonly warehouses: WarehouseRow[];
-  /** When the last successful run finished (lastStockSnapshot); undefined when nothing was read. */
-  readonly asOf: Date | null | undefined;
   /** The snapshot these figures are of; undefined when nothing was read. */
   readonly snapshot: StockSnapshotTimes | undefined;
 }
@@ -94,12 +75,12 @@ export interface StockInWarehouses {
 type StockRow = { offer_id: string; warehouse_id: string | null; in_hand: number; reserved: number; held: number; offer: OfferWithProduct | null; warehouse: WarehouseRow | null; as_of: Date | string | null; started_at: Date | string | null };
 
 /**
- * The stock of `stockOfOffers`, with all that a stock screen or a checkout shows beside it, in the
- * same statement: each offer with its product, each warehouse's row, and when the figures were read
- * from 1C.
+ * Stock of each offer in every warehouse (zeros included), with what checkouts hold, for any number
+ * of offers, and in the same statement all that a stock screen or a checkout shows beside it: each
+ * offer with its product, each warehouse's row, and the snapshot the figures are of.
  */
 export async function stockOfOffersInWarehouses(db: Db, offerIds: readonly string[]): Promise<StockInWarehouses> {
-  if (offerIds.length === 0) return { figures: [], offers: [], warehouses: [], asOf: undefined, snapshot: undefined };
+  if (offerIds.length === 0) return { figures: [], offers: [], warehouses: [], snapshot: undefined };
   // Each offer's and each warehouse's row once (on the offer's first warehouse row, and with the
   // first offer's figures): every offer has a row in every warehouse.
   const result = await sql<StockRow>`
@@ -129,5 +110,5 @@ export async function stockOfOffersInWarehouses(db: Db, offerIds: readonly strin
   }
   const first = result.rows[0];
   const snapshot = first && { startedAt: dateOrNull(first.started_at), asOf: dateOrNull(first.as_of) };
-  return { figures, offers, warehouses: [...warehouses.values()], asOf: snapshot?.asOf, snapshot };
+  return { figures, offers, warehouses: [...warehouses.values()], snapshot };
 }

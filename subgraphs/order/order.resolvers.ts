@@ -16,22 +16,23 @@ import { previewReturn, returnOrderLines } from './returns/return.service.js';
 
 const MAX_PAGE = 100;
 
-/** Whose quote it is: the caller's own, a customer named by staff, or nobody (anonymous, or a customer without a phone). */
-async function quotingFor(ctx: OrderContext, customerId: string | null | undefined): Promise<Calculating | null> {
-  const identity: Identity = ctx.identity;
-  let id: string | undefined;
+/** Whose quote it is: the caller's own, a customer named by staff, or nobody (anonymous). */
+function quotingCustomer(identity: Identity, customerId: string | null | undefined): string | undefined {
   if (identity.kind === 'customer') {
     if (customerId && customerId !== identity.customerId) throw forbidden('A customer quotes only for themselves');
-    id = identity.customerId;
-  } else if (identity.kind === 'staff') {
-    id = customerId ?? undefined;
-  } else if (customerId) {
-    throw unauthenticated('Sign in to quote for a customer');
+    return identity.customerId;
   }
+  if (identity.kind === 'staff') return customerId ?? undefined;
+  if (customerId) throw unauthenticated('Sign in to quote for a customer');
+  return undefined;
+}
+
+/** The phone and bonus version a quote is calculated for; none for nobody, or a customer without a phone. */
+async function quotingFor(ctx: OrderContext, customerId: string | null | undefined): Promise<Calculating | null> {
+  const id = quotingCustomer(ctx.identity, customerId);
   if (!id) return null;
-  const whose = id;
-  const read = async () => (await ctx.deps.customers.customer(whose))?.phone ?? null;
-  const [phone, version] = await Promise.all([ctx.deps.calculations?.phoneOf(whose, read) ?? read(), calculationVersion(ctx.deps, whose)]);
+  const read = async () => (await ctx.deps.customers.customer(id))?.phone ?? null;
+  const [phone, version] = await Promise.all([ctx.deps.calculations?.phoneOf(id, read) ?? read(), calculationVersion(ctx.deps, id)]);
   return phone ? { phone, version } : null;
 }
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { RegisterCustomerDocument } from '../../clients/__generated__/graphql.js';
 import { issueToken } from '../../platform/identity.js';
-import { availableOf, stockOfOffers } from '../../subgraphs/inventory/stock.repository.js';
+import { availableOf, stockOfOffersInWarehouses } from '../../subgraphs/inventory/stock.repository.js';
 import { bonusPlusLookup } from './bonusplus-lookup.js';
 import type { TestGraph } from './graph-harness.js';
 
@@ -41,7 +41,7 @@ export async function availableOffers(t: TestGraph, count: number, minAvailable:
     .orderBy('o.id')
     .execute();
   const fresh = candidates.filter((c) => !taken.has(c.id));
-  const figures = await stockOfOffers(t.database.db, fresh.map((c) => c.id));
+  const { figures } = await stockOfOffersInWarehouses(t.database.db, fresh.map((c) => c.id));
   const picked: { id: string; price: number; available: number }[] = [];
   for (const candidate of fresh) {
     const available = figures.filter((f) => f.offerId === candidate.id).reduce((s, f) => s + availableOf(f), 0);

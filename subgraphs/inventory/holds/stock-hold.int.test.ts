@@ -5,7 +5,7 @@ import { platformSchema } from '../../../platform/platform.migrations.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.js';
 import { inventorySchema } from '../inventory.migrations.js';
 import type { InventoryDb } from '../inventory.table.js';
-import { availableOf, stockOfOffers } from '../stock.repository.js';
+import { availableOf, stockOfOffersInWarehouses } from '../stock.repository.js';
 import { commitStockHold, expireStockHolds, holdStock, releaseStockHold } from './stock-hold.service.js';
 
 let database: TestDatabase;
@@ -22,7 +22,7 @@ async function setStock(rows: { offer: string; warehouse: string; inHand: number
   await db.insertInto('inventory.stock').values(rows.map((r) => ({ offer_id: r.offer, warehouse_id: r.warehouse, in_hand: r.inHand, reserved: r.reserved ?? 0 }))).execute();
 }
 
-const available = async (offer: string) => (await stockOfOffers(db, [offer])).reduce((sum, f) => sum + availableOf(f), 0);
+const available = async (offer: string) => (await stockOfOffersInWarehouses(db, [offer])).figures.reduce((sum, f) => sum + availableOf(f), 0);
 
 beforeAll(async () => {
   database = await createTestDatabase();
