@@ -111,6 +111,12 @@ const schema = z.object({
   ORDER_HOLD_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(86_400),
   /** A placement that has not finished after this long (its process died) is finished or undone. */
   ORDER_PLACEMENT_TIMEOUT_MS: ms(5 * 60_000),
+  /**
+   * A placement that failed while its bonus reserve was unanswered gives the reserve back at once
+   * and again this long after: a request BonusPlus was still holding may land after the first
+   * release (a release of nothing is a no-op there). Longer than any upstream or proxy keeps a request.
+   */
+  ORDER_LATE_RESERVE_RELEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(180),
   /** How often RetailCRM's order history, 1C's order states and lapsed holds are checked. */
   ORDER_SYNC_INTERVAL_MS: ms(2_000),
   ORDER_ONEC_POLL_INTERVAL_MS: ms(10_000),

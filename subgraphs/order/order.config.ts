@@ -10,6 +10,7 @@ export const orderSettings = (config: Config): OrderSettings => ({
   placementTimeoutMs: config.ORDER_PLACEMENT_TIMEOUT_MS,
   customerReturns: config.ORDER_CUSTOMER_RETURNS,
   calculationCacheSeconds: config.ORDER_BONUS_CALCULATION_CACHE_SECONDS,
+  lateReserveReleaseSeconds: config.ORDER_LATE_RESERVE_RELEASE_SECONDS,
 });
 
 export const orderRuntimeOptions = (config: Config): OrderRuntimeOptions => ({

@@ -15,6 +15,11 @@ export interface OrderSettings {
   readonly customerReturns: boolean;
   /** How long a BonusPlus calculation of a cart is remembered (0: not at all). */
   readonly calculationCacheSeconds?: number;
+  /**
+   * How long after a placement failed with its bonus reserve unanswered the reserve is given back
+   * again: by then any request still on its way to BonusPlus has landed or never will.
+   */
+  readonly lateReserveReleaseSeconds: number;
 }
 
 /** What the order subgraph needs from the outside world. */

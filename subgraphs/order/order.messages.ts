@@ -6,6 +6,11 @@ export const ORDER_TOPICS = {
   createInCrm: 'order.create-in-crm',
   /** Give back an order's bonus reserve and stock hold (failed placement, cancel, expiry). */
   releaseHolds: 'order.release-holds',
+  /**
+   * Give back a failed placement's bonus reserve once more, when a reserve request that never got
+   * its answer (a timeout, a dropped reply, a process that died mid-call) must have landed.
+   */
+  releaseLateReserve: 'order.release-late-reserve',
   /** Record a fully paid order in BonusPlus as a receipt: hold written off, earned bonuses credited. */
   registerSale: 'order.register-sale',
   /** Create and post the approved order in 1C. */
@@ -32,6 +37,7 @@ const once = (topic: string, orderId: string, payload: unknown = { orderId }): O
 
 export const createInCrmMessage = (orderId: string) => once(ORDER_TOPICS.createInCrm, orderId);
 export const releaseHoldsMessage = (orderId: string) => once(ORDER_TOPICS.releaseHolds, orderId);
+export const releaseLateReserveMessage = (orderId: string, availableAt: Date): OutboxEnqueue => ({ ...once(ORDER_TOPICS.releaseLateReserve, orderId), availableAt });
 export const registerSaleMessage = (orderId: string) => once(ORDER_TOPICS.registerSale, orderId);
 export const sendToOneCMessage = (orderId: string) => once(ORDER_TOPICS.sendToOneC, orderId);
 export const cancelInOneCMessage = (orderId: string) => once(ORDER_TOPICS.cancelInOneC, orderId);

@@ -11,7 +11,7 @@ import { createOrderInCrm } from './placement/place-order.service.js';
 import { ORDER_TOPICS, type CrmStatusChange, type OrderRef } from './order.messages.js';
 import { buildOrderSubgraph } from './order.subgraph.js';
 import { expireOrders, recoverPlacements } from './placement/order-expiry.service.js';
-import { releaseOrderHolds } from './placement/order-holds.service.js';
+import { releaseLateReserve, releaseOrderHolds } from './placement/order-holds.service.js';
 import { syncOrders, type OrderSyncResult } from './crm-sync/order-sync.service.js';
 import { registerSale } from './payment/payment.service.js';
 import { completeReturn } from './returns/return.service.js';
@@ -64,6 +64,7 @@ async function setCrmStatus(deps: OrderDeps, change: CrmStatusChange): Promise<v
 export const orderOutboxHandlers = (deps: OrderDeps): Record<string, OutboxHandler> => ({
   [ORDER_TOPICS.createInCrm]: async (m: OrderRef) => void (await createOrderInCrm(deps, m.orderId)),
   [ORDER_TOPICS.releaseHolds]: (m: OrderRef) => releaseOrderHolds(deps, m.orderId),
+  [ORDER_TOPICS.releaseLateReserve]: (m: OrderRef) => releaseLateReserve(deps, m.orderId),
   [ORDER_TOPICS.registerSale]: (m: OrderRef) => registerSale(deps, m.orderId),
   [ORDER_TOPICS.sendToOneC]: (m: OrderRef) => sendOrderToOneC(deps, m.orderId),
   [ORDER_TOPICS.cancelInOneC]: (m: OrderRef) => cancelOrderInOneC(deps, m.orderId),

@@ -13,6 +13,7 @@ import {
   ReturnOrderLinesDocument,
   ReturnPreviewDocument,
 } from '../../clients/__generated__/graphql.js';
+import { ORDER_TOPICS } from '../../subgraphs/order/order.messages.js';
 import { startTestGraph, type GraphQLResult, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, bonusPlusCustomer, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 import { seededRandom, seedFromEnv, type SeededRandom } from '../support/seeded-random.js';
@@ -32,6 +33,7 @@ const CUSTOMERS = Number(process.env.SOAK_CUSTOMERS ?? 24);
 const CALLERS_PER_CUSTOMER = 2;
 const WAVE = 250;
 const WELCOME = 2000;
+const LATE_RESERVE_TOPIC = ORDER_TOPICS.releaseLateReserve;
 const OFFER_POOL = 40;
 
 type OpKind = 'place' | 'place-retry' | 'pay-full' | 'pay-partial' | 'pay-duplicates' | 'pay-retry' | 'cancel' | 'return-partial' | 'return-full' | 'expire' | 'account';
@@ -367,6 +369,8 @@ beforeAll(async () => {
     RETAILCRM_RPS: '300',
     BONUSPLUS_RPS: '600',
     UPSTREAM_TIMEOUT_MS: '4000',
+    // A stalled reserve lands 6 s after it was sent, less than this after its placement failed.
+    ORDER_LATE_RESERVE_RELEASE_SECONDS: '8',
   });
   await t.graph.inventory.catalogSync.runNow();
   await t.settle();
@@ -458,7 +462,11 @@ describe(`money soak (seed ${SEED}, ${OPERATIONS} operations; SOAK_SEED=${SEED} 
 async function settleEverything(): Promise<Date> {
   let expiryRanAt = new Date();
   for (let round = 0; round < 30; round++) {
-    await t.database.db.updateTable('platform.outbox').set({ available_at: new Date() }).where('status', '=', 'pending').execute();
+    // Every message is due now but a late release of a reserve: that one waits, as in production,
+    // until a reserve request BonusPlus still holds has landed.
+    await t.database.db.updateTable('platform.outbox').set({ available_at: new Date() }).where('status', '=', 'pending').where('topic', '!=', LATE_RESERVE_TOPIC).execute();
+    const late = await t.database.db.selectFrom('platform.outbox').select(sql<Date | null>`max(available_at)`.as('due')).where('status', '=', 'pending').where('topic', '=', LATE_RESERVE_TOPIC).executeTakeFirstOrThrow();
+    if (late.due) await sleep(Math.max(0, new Date(late.due).getTime() - Date.now()));
     await t.settle();
     expiryRanAt = new Date();
     const expired = await t.graph.order.expiry.runNow();

@@ -99,7 +99,7 @@ function depsWith(o: { oneC?: OneCOrdersPort; inventory?: InventoryService } = {
     crm: unused as OrderDeps['crm'],
     bonusPlus: unused as OrderDeps['bonusPlus'],
     customers: directory,
-    settings: { holdTtlSeconds: 900, placementTimeoutMs: 60_000, customerReturns: true },
+    settings: { holdTtlSeconds: 900, placementTimeoutMs: 60_000, customerReturns: true, lateReserveReleaseSeconds: 180 },
   };
 }
 

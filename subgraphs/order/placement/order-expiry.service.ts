@@ -76,7 +76,8 @@ export async function recoverPlacements(deps: OrderDeps): Promise<{ placed: numb
       continue;
     }
     // Marks it FAILED with the release queued, and releases at once where the upstreams answer.
-    await failPlacement(deps, order.id, new Error('placement abandoned by its process'), crmOrder !== undefined);
+    // The dead process may have sent a reserve that has not landed yet.
+    await failPlacement(deps, order.id, new Error('placement abandoned by its process'), { crmMayHaveIt: crmOrder !== undefined, reserveMayLand: order.bonus_hold === 'HELD' });
     failed++;
   }
   return { placed, failed };

@@ -5,6 +5,7 @@ import { enqueue } from '../../../platform/outbox.js';
 import { loyaltyRefreshMessage } from '../../../contracts/loyalty-refresh.message.js';
 import type { OrderDeps } from '../order.deps.js';
 import { findOrder, linesOfOrders, updateOrder } from '../order.repository.js';
+import type { OrderRow } from '../order.table.js';
 import { queuePendingBonuses } from '../pending-bonuses.service.js';
 
 /**
@@ -19,18 +20,7 @@ export async function releaseOrderHolds(deps: OrderDeps, orderId: string): Promi
   // An order cancelled in RetailCRM ends in the history sync, which queues only this release: the
   // bonuses it was to earn stop being pending here.
   if (order.state === 'CANCELLED' || order.state === 'EXPIRED') await (deps.db as Kysely<any>).transaction().execute((trx) => queuePendingBonuses(trx, orderId));
-  if (order.bonus_hold === 'HELD' && order.phone) {
-    try {
-      await deps.bonusPlus.release(order.phone, order.id, order.bonuses_spent);
-    } catch (error) {
-      // A customer gone from BonusPlus holds nothing.
-      if (!(error instanceof BonusPlusRetailError && error.code === 'CUSTOMER_NOT_FOUND')) throw error;
-    }
-    await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
-      await updateOrder(trx, order.id, { bonus_hold: 'RELEASED' });
-      await enqueue(trx, loyaltyRefreshMessage(order.phone!));
-    });
-  }
+  if (order.bonus_hold === 'HELD') await releaseReserve(deps, order);
   let holdId = order.stock_hold_id;
   if (!holdId && order.state === 'FAILED' && order.origin === 'graph') holdId = (await findLostHold(deps, order.id)) ?? null;
   if (holdId) {
@@ -41,6 +31,31 @@ export async function releaseOrderHolds(deps: OrderDeps, orderId: string): Promi
       if (!(error instanceof AppError && (error.code === 'BAD_USER_INPUT' || error.code === 'NOT_FOUND'))) throw error;
     }
   }
+}
+
+/**
+ * The outbox's `order.release-late-reserve`: a failed placement's reserve that was unanswered when
+ * it failed may have landed at BonusPlus after its release, and is given back once more. Only a
+ * FAILED order's: any other order's reserve is its own flow's to hold, sell or release.
+ */
+export async function releaseLateReserve(deps: OrderDeps, orderId: string): Promise<void> {
+  const order = await findOrder(deps.db, orderId);
+  if (order?.state === 'FAILED' && order.bonuses_spent > 0) await releaseReserve(deps, order);
+}
+
+/** Gives the order's bonus reserve back in BonusPlus (a no-op there when none is held) and records it. */
+async function releaseReserve(deps: OrderDeps, order: OrderRow): Promise<void> {
+  if (!order.phone) return;
+  try {
+    await deps.bonusPlus.release(order.phone, order.id, order.bonuses_spent);
+  } catch (error) {
+    // A customer gone from BonusPlus holds nothing.
+    if (!(error instanceof BonusPlusRetailError && error.code === 'CUSTOMER_NOT_FOUND')) throw error;
+  }
+  await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
+    await updateOrder(trx, order.id, { bonus_hold: 'RELEASED' });
+    await enqueue(trx, loyaltyRefreshMessage(order.phone!));
+  });
 }
 
 /**

@@ -14,7 +14,7 @@ import { loyaltyRefreshMessage } from '../../../contracts/loyalty-refresh.messag
 import { askCalculation, bonusesSchema, calculate, calculationVersion, debitError, invalid, priceCart, rememberedCalculation, saleItemsOfLines, withBonuses, type CartInput } from '../checkout/checkout.service.js';
 import type { OrderCustomer } from '../graph-services.js';
 import type { OrderDeps } from '../order.deps.js';
-import { createInCrmMessage, crmStatusMessage, ORDER_TOPICS, releaseHoldsMessage } from '../order.messages.js';
+import { createInCrmMessage, crmStatusMessage, ORDER_TOPICS, releaseHoldsMessage, releaseLateReserveMessage } from '../order.messages.js';
 import { orderFromRow, type Order } from '../order.model.js';
 import { findOrder, findOrderByKey, insertOrder, linesOfOrders, linkCrmItems, setEarnedBonuses, updateOrder } from '../order.repository.js';
 import type { OrderDb, OrderLineRow, OrderRow } from '../order.table.js';
@@ -192,6 +192,8 @@ async function startPlacement(deps: OrderDeps, key: string, request: PlacementRe
  */
 async function finishPlacement(deps: OrderDeps, start: OrderRow, lines: readonly OrderLineRow[], customer?: OrderCustomer): Promise<OrderRow> {
   let order = start;
+  // A reserve sent whose answer has not come: BonusPlus may apply it whatever happens here.
+  let reserveUnanswered = false;
   try {
     const hold = await deps.inventory.holdStock(order.id, lines.map((l) => ({ offerId: l.offer_id, quantity: l.quantity })), deps.settings.holdTtlSeconds);
     // Recorded with the next write of the order. Until then a failure finds the hold by its key (the order's id: `releaseOrderHolds`).
@@ -200,7 +202,9 @@ async function finishPlacement(deps: OrderDeps, start: OrderRow, lines: readonly
     if (order.bonuses_spent > 0) {
       // Written before the call: whatever happens next, compensation knows a reserve may exist.
       order = await advance(deps, order, { ...held, bonus_hold: 'HELD' });
+      reserveUnanswered = true;
       await reserveBonuses(deps, order);
+      reserveUnanswered = false;
     }
 
     return await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
@@ -225,7 +229,8 @@ async function finishPlacement(deps: OrderDeps, start: OrderRow, lines: readonly
         await enqueue(trx, { ...releaseHoldsMessage(order.id), dedupeKey: `${ORDER_TOPICS.releaseHolds}:${order.id}:late-reserve` });
       });
     }
-    await failPlacement(deps, order.id, error, false);
+    // Even a refusal may answer the connector's retry of an attempt that timed out and lands later.
+    await failPlacement(deps, order.id, error, { reserveMayLand: reserveUnanswered });
     throw mapUpstream(error);
   }
 }
@@ -321,18 +326,30 @@ async function reserveBonuses(deps: OrderDeps, order: OrderRow): Promise<void> {
   }
 }
 
+/** What a failing placement cannot be sure of. */
+export interface PlacementDoubts {
+  /** RetailCRM may have created the order before failing to answer. */
+  readonly crmMayHaveIt?: boolean;
+  /** A bonus reserve was sent and never answered: it may still land at BonusPlus. */
+  readonly reserveMayLand?: boolean;
+}
+
 /**
  * Marks the order FAILED and gives back its holds, in that order: the message that releases them
  * is committed with the state, so a release that fails now (an upstream down) is retried by the
  * outbox. When RetailCRM may have created the order before failing to answer, it is cancelled there
- * too (by externalId; absent means nothing to do).
+ * too (by externalId; absent means nothing to do). A reserve that may still land is given back
+ * again once it must have (`ORDER_LATE_RESERVE_RELEASE_SECONDS`).
  */
-export async function failPlacement(deps: OrderDeps, orderId: string, reason: unknown, crmMayHaveIt: boolean): Promise<void> {
+export async function failPlacement(deps: OrderDeps, orderId: string, reason: unknown, doubts: PlacementDoubts = {}): Promise<void> {
   await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
     const failed = await updateOrder(trx, orderId, { state: 'FAILED', failure: reason instanceof Error ? reason.message.slice(0, 500) : String(reason) }, ['PENDING']);
     if (!failed) return;
-    await enqueue(trx, releaseHoldsMessage(orderId));
-    if (crmMayHaveIt) await enqueue(trx, crmStatusMessage({ orderId, status: 'cancel-other', ifExists: true }));
+    await enqueue(trx, [
+      releaseHoldsMessage(orderId),
+      ...(doubts.reserveMayLand ? [releaseLateReserveMessage(orderId, new Date(Date.now() + deps.settings.lateReserveReleaseSeconds * 1000))] : []),
+      ...(doubts.crmMayHaveIt ? [crmStatusMessage({ orderId, status: 'cancel-other', ifExists: true })] : []),
+    ]);
   });
   try {
     await releaseOrderHolds(deps, orderId);
