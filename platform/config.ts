@@ -95,6 +95,12 @@ const schema = z.object({
   LOYALTY_WELCOME_BONUS: z.coerce.number().int().min(0).default(500),
   LOYALTY_DEFAULT_CARD_TYPE: z.string().min(1).default('Silver'),
   LOYALTY_READ_MODEL_TTL_MS: ms(60_000),
+  /**
+   * An account read past its TTL by no more than this is served as stored while BonusPlus is read
+   * again in the background (one call for every account due at once), so an account page never
+   * waits on BonusPlus's budget for figures it holds. 0: read again before answering.
+   */
+  LOYALTY_READ_MODEL_SERVE_STALE_MS: z.coerce.number().int().min(0).default(10 * 60_000),
   /** Lots expiring within this many days get a warning on the customer's CRM card, once per lot. */
   LOYALTY_EXPIRY_WARNING_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   /** How often the expiring-bonuses warning run looks for lots (daily). */

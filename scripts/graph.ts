@@ -23,6 +23,7 @@ import { orderSchema } from '../subgraphs/order/order.migrations.js';
 import { startOrderRuntime, type OrderRuntime } from '../subgraphs/order/order.runtime.js';
 import { startLoyaltyRuntime, type LoyaltyRuntime } from '../subgraphs/loyalty/loyalty.runtime.js';
 import { customerPhones } from '../subgraphs/loyalty/customer-phones.client.js';
+import { loyaltySettings } from '../subgraphs/loyalty/loyalty.config.js';
 import { createSubgraphClient } from '../platform/http/subgraph-client.js';
 
 /** Config that puts every server of the graph (gateway, subgraphs, emulators) on a free port: tests and benches. */
@@ -117,7 +118,7 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
         crm: loyaltyCrm,
         customers: customerPhones(createSubgraphClient({ url: customer.server.url, identitySecret: config.GATEWAY_IDENTITY_SECRET, service: 'loyalty', timeoutMs: config.UPSTREAM_TIMEOUT_MS })),
         logger: logger.child({ subgraph: 'loyalty' }),
-        settings: { welcomeBonus: config.LOYALTY_WELCOME_BONUS, defaultCardType: config.LOYALTY_DEFAULT_CARD_TYPE, readModelTtlMs: config.LOYALTY_READ_MODEL_TTL_MS, expiryWarningDays: config.LOYALTY_EXPIRY_WARNING_DAYS },
+        settings: loyaltySettings(config),
       },
       { port: config.LOYALTY_PORT, host, identitySecret: config.GATEWAY_IDENTITY_SECRET, background, ...outbox, expiryCheckIntervalMs: config.LOYALTY_EXPIRY_CHECK_INTERVAL_MS },
     );

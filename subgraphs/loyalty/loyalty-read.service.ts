@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { BpTransaction } from '../../connectors/bonusplus/bonusplus.port.js';
 import { AppError } from '../../platform/errors.js';
+import { runAsBackground } from '../../platform/http/upstream-budget.js';
 import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
 import { enqueue } from '../../platform/outbox.js';
 import { phoneDigits, phoneFromDigits } from '../../platform/phone.js';
@@ -27,16 +28,19 @@ export async function loadAccounts(deps: LoyaltyDeps, phones: readonly string[],
   const db = deps.db as Kysely<LoyaltyDb>;
   const unknown = phones.filter((p) => !known.has(p));
   const rows = new Map<string, AccountRow>([...phones.flatMap((p) => (known.has(p) ? [[p, known.get(p)!] as const] : [])), ...(await findAccountsByPhones(db, unknown)).map((r) => [r.phone, r] as const)]);
-  const freshAfter = Date.now() - deps.settings.readModelTtlMs;
-  const stale = phones.filter((p) => {
+  const age = (p: string) => {
     const row = rows.get(p);
-    return !row || row.status !== 'active' || !row.synced_at || row.synced_at.getTime() < freshAfter;
-  });
+    return row?.status === 'active' && row.synced_at ? ageOf(deps, row.synced_at) : 'unknown';
+  };
+  const stale = phones.filter((p) => age(p) !== 'fresh');
+  const servable = stale.filter((p) => age(p) === 'servable');
+  if (servable.length > 0) deps.refresher!.accounts(servable);
   const result = new Map<string, ServedAccountRow | AppError>();
-  if (stale.length > 0) {
+  if (stale.length > servable.length) {
     try {
-      await refreshFromBonusPlus(deps, stale);
-      for (const row of await findAccountsByPhones(db, stale)) rows.set(row.phone, row);
+      const now = stale.filter((p) => age(p) !== 'servable');
+      await refreshFromBonusPlus(deps, now);
+      for (const row of await findAccountsByPhones(db, now)) rows.set(row.phone, row);
     } catch (error) {
       if (!(error instanceof UpstreamUnavailableError)) throw error;
       deps.logger.warn({ error: error.message }, 'BonusPlus unavailable; serving stored loyalty figures');
@@ -82,9 +86,25 @@ export async function refreshCardTypes(deps: LoyaltyDeps): Promise<void> {
   await saveCardTypes(deps.db as Kysely<LoyaltyDb>, await deps.bonusPlus.listCardTypes());
 }
 
+/**
+ * How old figures read from BonusPlus at `syncedAt` are: `fresh` within the TTL; `servable` past it
+ * by no more than `readModelServeStaleMs`, served as stored while the refresher reads them again;
+ * `old` beyond that (or with no refresher), read again before answering.
+ */
+function ageOf(deps: LoyaltyDeps, syncedAt: Date): 'fresh' | 'servable' | 'old' {
+  const age = Date.now() - syncedAt.getTime();
+  if (age <= deps.settings.readModelTtlMs) return 'fresh';
+  return deps.refresher && age <= deps.settings.readModelTtlMs + (deps.settings.readModelServeStaleMs ?? 0) ? 'servable' : 'old';
+}
+
 /** Whether an account's stored lots and ledger are recent enough to serve without reading BonusPlus. */
-export function detailsAreFresh(deps: LoyaltyDeps, account: AccountRow): boolean {
-  return account.details_synced_at !== null && account.details_synced_at.getTime() >= Date.now() - deps.settings.readModelTtlMs;
+function detailsAreFresh(deps: LoyaltyDeps, account: AccountRow): boolean {
+  return account.details_synced_at !== null && ageOf(deps, account.details_synced_at) === 'fresh';
+}
+
+/** Whether an account's stored lots and ledger are served as they are (fresh, or read again in the background). */
+export function detailsAreServable(deps: LoyaltyDeps, account: AccountRow): boolean {
+  return account.details_synced_at !== null && ageOf(deps, account.details_synced_at) !== 'old';
 }
 
 /**
@@ -99,22 +119,94 @@ export async function loadDetails(deps: LoyaltyDeps, phones: readonly string[], 
   const read = await findAccountsByPhones(db, phones.filter((p) => !known.has(p)));
   const accounts = [...phones.flatMap((p) => (known.has(p) ? [known.get(p)!] : [])), ...read].filter((a) => a.status === 'active');
   const result = new Map<string, AppError | null>(accounts.map((a) => [a.phone, null]));
-  const stale = accounts.filter((a) => !detailsAreFresh(deps, a)).map((a) => a.phone);
+  const servable = accounts.filter((a) => !detailsAreFresh(deps, a) && detailsAreServable(deps, a)).map((a) => a.phone);
+  if (servable.length > 0) deps.refresher!.details(servable);
+  const stale = accounts.filter((a) => !detailsAreServable(deps, a)).map((a) => a.phone);
+  await eachAtMost(stale, DETAILS_CONCURRENCY, async (phone) => {
+    try {
+      await syncAccountDetails(deps, phone);
+    } catch (error) {
+      if (!(error instanceof UpstreamUnavailableError)) throw error;
+      deps.logger.warn({ error: error.message }, 'BonusPlus unavailable; serving stored lots and ledger');
+      if (!(await hasStoredLedger(db, phone))) result.set(phone, new AppError('UPSTREAM_UNAVAILABLE', 'The loyalty system is unavailable'));
+    }
+  });
+  return result;
+}
+
+/** Runs `work` on every item, at most `limit` at a time. */
+async function eachAtMost<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < stale.length) {
-      const phone = stale[next++]!;
-      try {
-        await syncAccountDetails(deps, phone);
-      } catch (error) {
-        if (!(error instanceof UpstreamUnavailableError)) throw error;
-        deps.logger.warn({ error: error.message }, 'BonusPlus unavailable; serving stored lots and ledger');
-        if (!(await hasStoredLedger(db, phone))) result.set(phone, new AppError('UPSTREAM_UNAVAILABLE', 'The loyalty system is unavailable'));
-      }
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Reads accounts again from BonusPlus after they were served past their TTL (`readModelServeStaleMs`). */
+export interface BackgroundRefresh {
+  /** Queues these accounts' figures (`customer/list`). */
+  accounts(phones: readonly string[]): void;
+  /** Queues these accounts' lots and ledger. */
+  details(phones: readonly string[]): void;
+  /** Resolves once nothing is queued or being read. */
+  idle(): Promise<void>;
+}
+
+/**
+ * The loyalty process's background refresh. Every account queued while a read is under way goes in
+ * the next one: all due accounts in one `customer/list` call (per 1,000), lots and ledgers a few at
+ * a time, as background work that gives BonusPlus's budget to interactive calls first. An account
+ * being read is not queued again. A failure is logged; the next read of a stale account queues it
+ * again.
+ */
+export function createBackgroundRefresh(deps: LoyaltyDeps): BackgroundRefresh {
+  const queued = { accounts: new Set<string>(), details: new Set<string>() };
+  const reading = { accounts: new Set<string>(), details: new Set<string>() };
+  let running: Promise<void> | undefined;
+
+  const warn = (what: string) => (error: unknown) => deps.logger.warn({ error: error instanceof Error ? error.message : String(error) }, `background refresh of ${what} failed; the next stale read asks again`);
+  const take = (kind: 'accounts' | 'details') => {
+    const phones = [...queued[kind]];
+    queued[kind].clear();
+    for (const phone of phones) reading[kind].add(phone);
+    return phones;
+  };
+  const done = (kind: 'accounts' | 'details', phones: readonly string[]) => {
+    for (const phone of phones) reading[kind].delete(phone);
+  };
+  const drain = async () => {
+    // The reads of this moment join the batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (queued.accounts.size > 0 || queued.details.size > 0) {
+      const accounts = take('accounts');
+      const details = take('details');
+      await runAsBackground(async () => {
+        if (accounts.length > 0) await refreshFromBonusPlus(deps, accounts).catch(warn('accounts'));
+        done('accounts', accounts);
+        await eachAtMost(details, DETAILS_CONCURRENCY, (phone) => syncAccountDetails(deps, phone).catch(warn('lots and ledger')));
+        done('details', details);
+      });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(DETAILS_CONCURRENCY, stale.length) }, worker));
-  return result;
+  const queue = (kind: 'accounts' | 'details', phones: readonly string[]) => {
+    for (const phone of phones) if (!reading[kind].has(phone)) queued[kind].add(phone);
+    kick();
+  };
+  const kick = () => {
+    running ??= drain().finally(() => {
+      running = undefined;
+      // Queued after the last batch was taken, before this read ended.
+      if (queued.accounts.size > 0 || queued.details.size > 0) kick();
+    });
+  };
+  return {
+    accounts: (phones) => queue('accounts', phones),
+    details: (phones) => queue('details', phones),
+    async idle() {
+      while (running) await running;
+    },
+  };
 }
 
 /**

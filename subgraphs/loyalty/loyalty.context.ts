@@ -7,7 +7,7 @@ import type { LoyaltyDeps } from './loyalty.deps.js';
 import { accountFromRow, bonusLotFromRow, tierFromRow, type BonusLot, type LoyaltyAccount, type LoyaltyTier } from './loyalty.model.js';
 import { findAccountViewsOfCustomers, findLotsByPhones, type AccountView } from './loyalty.repository.js';
 import { phonesOfCustomers } from './customer-phones.client.js';
-import { detailsAreFresh, loadAccounts, loadCardTypes, loadDetails } from './loyalty-read.service.js';
+import { detailsAreServable, loadAccounts, loadCardTypes, loadDetails } from './loyalty-read.service.js';
 import type { LoyaltyDb } from './loyalty.table.js';
 
 export interface LoyaltyContext extends BaseSubgraphContext {
@@ -62,10 +62,10 @@ export function createLoyaltyContext(deps: LoyaltyDeps, identity: Identity): Loy
     tierById,
     detailsByPhone,
     lotsByPhone: new DataLoader<string, readonly BonusLot[]>(async (phones) => {
-      // Lots read with the account are current when its details were fresh then (nothing was read from BonusPlus since).
+      // Lots read with the account are current when its details were served as stored (nothing was read from BonusPlus since).
       const current = (phone: string) => {
         const view = known.get(phone);
-        return view && detailsAreFresh(deps, view) ? view.lots : undefined;
+        return view && detailsAreServable(deps, view) ? view.lots : undefined;
       };
       const ready = await detailsByPhone.loadMany(phones);
       const rows = await findLotsByPhones(db, phones.filter((p, i) => ready[i] === true && !current(p)));

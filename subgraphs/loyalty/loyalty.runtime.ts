@@ -13,7 +13,7 @@ import { pushExpiryWarning, queueExpiryWarnings, type ExpiryWarningRun } from '.
 import type { LoyaltyDeps } from './loyalty.deps.js';
 import { LOYALTY_FIELDS_TOPIC } from './crm-card/loyalty-fields.message.js';
 import { onCustomerInCrm, pushLoyaltyFields } from './crm-card/loyalty-fields.service.js';
-import { refreshFromBonusPlus } from './loyalty-read.service.js';
+import { createBackgroundRefresh, refreshFromBonusPlus, type BackgroundRefresh } from './loyalty-read.service.js';
 import { LOYALTY_REFRESH_TOPIC, loyaltyRefreshSchema } from '../../contracts/loyalty-refresh.message.js';
 import { applyPendingBonuses } from './pending-bonuses.service.js';
 import { buildLoyaltySubgraph } from './loyalty.subgraph.js';
@@ -36,6 +36,8 @@ export interface LoyaltyRuntimeOptions {
 export interface LoyaltyRuntime {
   readonly server: RunningServer;
   readonly relay: OutboxRelay;
+  /** Reads accounts served past their TTL again from BonusPlus; tests wait on `idle()`. */
+  readonly refresher: BackgroundRefresh;
   /** Queues a CRM warning per lot about to expire (F11); tests run it with `runNow()`. */
   readonly expiryWarnings: PeriodicTask<ExpiryWarningRun>;
   /** Pushes what changed in BonusPlus by itself (program rules, expiry) to the CRM cards (R4); tests run it with `runNow()`. */
@@ -69,7 +71,9 @@ const DAY_MS = 86_400_000;
 const FOLLOW_INTERVAL_MS = 5 * 60_000;
 
 /** The loyalty subgraph as a running service: HTTP server, outbox relay, the expiry warning run and the BonusPlus follow run. */
-export async function startLoyaltyRuntime(deps: LoyaltyDeps, options: LoyaltyRuntimeOptions): Promise<LoyaltyRuntime> {
+export async function startLoyaltyRuntime(given: LoyaltyDeps, options: LoyaltyRuntimeOptions): Promise<LoyaltyRuntime> {
+  const refresher = given.refresher ?? createBackgroundRefresh(given);
+  const deps: LoyaltyDeps = { ...given, refresher };
   const relay = createOutboxRelay({
     db: deps.db,
     handlers: loyaltyOutboxHandlers(deps),
@@ -89,12 +93,14 @@ export async function startLoyaltyRuntime(deps: LoyaltyDeps, options: LoyaltyRun
   return {
     server,
     relay,
+    refresher,
     expiryWarnings,
     bonusPlusFollow,
     async close() {
       await Promise.all([expiryWarnings.stop(), bonusPlusFollow.stop()]);
       await relay.task.stop();
       await server.close();
+      await refresher.idle();
     },
   };
 }

@@ -10,6 +10,7 @@ const { trackDatabaseFigures } = await import('../../platform/metrics.js');
 const { BONUSPLUS_FOLLOW_CURSOR } = await import('./crm-card/bonusplus-follow.service.js');
 const { createSubgraphClient } = await import('../../platform/http/subgraph-client.js');
 const { customerPhones } = await import('./customer-phones.client.js');
+const { loyaltySettings } = await import('./loyalty.config.js');
 const { loyaltySchema } = await import('./loyalty.migrations.js');
 const { startLoyaltyRuntime } = await import('./loyalty.runtime.js');
 
@@ -25,7 +26,7 @@ await runService('loyalty', async (config, db, logger) => {
       bonusPlus,
       customers: customerPhones(createSubgraphClient({ url: config.CUSTOMER_URL, identitySecret: config.GATEWAY_IDENTITY_SECRET, service: 'loyalty', timeoutMs: config.UPSTREAM_TIMEOUT_MS })),
       logger,
-      settings: { welcomeBonus: config.LOYALTY_WELCOME_BONUS, defaultCardType: config.LOYALTY_DEFAULT_CARD_TYPE, readModelTtlMs: config.LOYALTY_READ_MODEL_TTL_MS, expiryWarningDays: config.LOYALTY_EXPIRY_WARNING_DAYS },
+      settings: loyaltySettings(config),
     },
     {
       port: config.LOYALTY_PORT,

@@ -40,6 +40,8 @@ export async function startTestGraph(overrides: Record<string, string> = {}): Pr
     UPSTREAM_TIMEOUT_MS: '2000',
     // Tests switch faults off and expect the graph to notice at once.
     UPSTREAM_BREAKER_COOLDOWN_MS: '50',
+    // An account past its TTL is read again before the answer, so a test sees what it changed at BonusPlus (test/e2e/loyalty-stale-read.int.test.ts serves it stale).
+    LOYALTY_READ_MODEL_SERVE_STALE_MS: '0',
     ...overrides,
   });
   const graph = await startGraph({ config, db: database.db, emulators: true, background: false });
