@@ -4,7 +4,8 @@ import type { Logger } from './logger.js';
 export interface PeriodicTask<T> {
   /** Runs now (or joins the run in progress) and resolves with its result. */
   runNow(): Promise<T>;
-  start(): void;
+  /** Starts the schedule: the first run `firstInMs` from now (at once by default), then every interval. */
+  start(firstInMs?: number): void;
   /** Stops the schedule, tells the run in progress to end, and waits for it. */
   stop(): Promise<void>;
 }
@@ -35,11 +36,12 @@ export function createPeriodicTask<T>(name: string, intervalMs: number, work: (s
   };
   return {
     runNow,
-    start() {
+    start(firstInMs = 0) {
       if (!stopped) return;
       stopped = false;
       if (stopping.signal.aborted) stopping = new AbortController();
-      tick();
+      if (firstInMs > 0) timer = setTimeout(tick, firstInMs);
+      else tick();
     },
     async stop() {
       stopped = true;

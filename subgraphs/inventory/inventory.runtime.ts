@@ -8,7 +8,7 @@ import { buildInventorySubgraph } from './inventory.subgraph.js';
 import type { InventoryDb, SyncRunRow } from './inventory.table.js';
 import { claimRun, continueRun, runInventorySync, type InventorySyncDeps } from './sync/inventory-sync.service.js';
 import { expireStockHolds } from './holds/stock-hold.service.js';
-import { lastSucceededRun } from './sync/sync-run.repository.js';
+import { lastStockSnapshot, lastSucceededRun } from './sync/sync-run.repository.js';
 import { createStockCache, type StockCache } from './stock-cache.js';
 
 export interface InventoryRuntimeOptions {
@@ -80,7 +80,10 @@ export async function startInventoryRuntime(
   });
   let scheduledCatalog: NodeJS.Timeout | undefined;
   if (options.background !== false) {
-    stockSync.start(); // runs the first catalog sync when there has been none
+    // A restarted process (or a second replica) syncs stock when it is due, not at once: a full
+    // read of 1C's stock beside its first requests, on every restart, is what a crash loop cannot afford.
+    const last = await lastStockSnapshot(deps.db as Kysely<InventoryDb>);
+    stockSync.start(last?.finished_at ? Math.max(0, last.finished_at.getTime() + options.stockIntervalMs - Date.now()) : 0); // runs the first catalog sync when there has been none
     holdExpiry.start();
     scheduledCatalog = setTimeout(() => catalogSync.start(), options.catalogIntervalMs);
   }
