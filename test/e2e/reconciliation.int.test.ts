@@ -18,6 +18,7 @@ import { demoPerson } from '../../emulators/seed/demo-people.js';
 import { issueToken } from '../../platform/identity.js';
 import { enqueue } from '../../platform/outbox.js';
 import { loyaltyRefreshMessage } from '../../contracts/loyalty-refresh.message.js';
+import { createInCrmMessage } from '../../subgraphs/order/order.messages.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 
@@ -265,5 +266,28 @@ describe('reconciliation (admin)', () => {
       expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
     expect((await t.gql(RECONCILE, {})).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('does not call an order missing in RetailCRM while its creation there is still queued; once that message is dead, it is', async () => {
+    const cid = await registerEnrolled(t, '+79165550009');
+    const [offer] = await availableOffers(t, 1, 1);
+    const placed = await place(cid, offer!.id, 1);
+    const ordersDifferences = async () => {
+      const result = await t.gql(RECONCILE, {}, admin);
+      expect(result.errors).toBeUndefined();
+      return (result.data.reconciliation.orders.differences as { subject: string }[]).filter((d) => d.subject === placed.id);
+    };
+    // Placed a moment ago: the outbox has not taken it to RetailCRM yet.
+    expect(await ordersDifferences()).toEqual([]);
+
+    // Its message given up on (dead letters): the order is missing there.
+    const key = createInCrmMessage(placed.id).dedupeKey!;
+    await t.database.db.updateTable('platform.outbox').set({ status: 'dead' }).where('dedupe_key', '=', key).execute();
+    expect(await ordersDifferences()).toEqual([{ subject: placed.id, field: 'order', values: [{ system: 'graph', value: 'PLACED' }, { system: 'RetailCRM', value: null }] }]);
+
+    // Put back in the queue (what an operator does once the cause is fixed), it arrives, and agrees.
+    await t.database.db.updateTable('platform.outbox').set({ status: 'pending', available_at: new Date() }).where('dedupe_key', '=', key).execute();
+    await t.settle();
+    expect(await ordersDifferences()).toEqual([]);
   });
 });

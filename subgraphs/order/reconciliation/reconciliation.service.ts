@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { CrmOrder } from '../../../connectors/retailcrm/retailcrm-orders.port.js';
+import type { PlatformDb } from '../../../platform/platform.migrations.js';
 import type { Difference, ReconciliationSection } from '../../../platform/reconciliation.js';
 import type { CrmReferences } from '../crm-sync/crm-references.js';
 import type { OrderDeps } from '../order.deps.js';
+import { createInCrmMessage } from '../order.messages.js';
 import type { OrderDb, OrderRow, OrderState } from '../order.table.js';
-
 
 const PAGE = 100;
 const LIVE_IN_ONEC: ReadonlySet<OrderState> = new Set(['APPROVED', 'SHIPPED', 'DELIVERED', 'PARTIALLY_RETURNED', 'RETURNED']);
@@ -27,7 +28,8 @@ const value = (v: unknown): string | null => (v === null || v === undefined ? nu
 
 /**
  * Compares the orders placed through the graph with RetailCRM and 1C, and lists every
- * disagreement: the order missing in RetailCRM, a status out of step, bonuses spent that differ;
+ * disagreement: the order missing in RetailCRM (not one whose creation there is still queued), a
+ * status out of step, bonuses spent that differ;
  * an order whose goods should be reserved in 1C (approved, shipped …) with no posted 1C order or
  * other quantities; a cancelled order still holding a reserve in 1C. Orders of the last `days`
  * are checked (default: all). Reads only: one RetailCRM call per 100 orders, one 1C call per 1C order.
@@ -42,10 +44,23 @@ export async function reconcileOrders(deps: OrderDeps, references: CrmReferences
     const page = orders.slice(i, i + PAGE);
     const { orders: inCrm } = await deps.crm.listOrders({ externalIds: page.map((o) => o.id) }, { limit: PAGE });
     const byId = new Map(inCrm.map((o) => [o.externalId, o]));
-    for (const order of page) differences.push(...(await compareWithCrm(references, order, byId.get(order.id))));
+    const onTheirWay = await ordersOnTheirWayToCrm(deps, page.filter((o) => o.crm_id === null && !byId.has(o.id)));
+    for (const order of page) if (!onTheirWay.has(order.id)) differences.push(...(await compareWithCrm(references, order, byId.get(order.id))));
   }
   for (const order of orders) differences.push(...(await compareWithOneC(deps, order)));
   return { checked: orders.length, differences };
+}
+
+/**
+ * Of these orders RetailCRM does not have, those whose creation there is still queued in the outbox
+ * (placed a moment ago, or waiting out RetailCRM's limit or an outage): on their way, not missing.
+ * One whose message went to dead letters is missing.
+ */
+async function ordersOnTheirWayToCrm(deps: OrderDeps, orders: readonly OrderRow[]): Promise<Set<string>> {
+  if (orders.length === 0) return new Set();
+  const keyOf = new Map(orders.map((o) => [createInCrmMessage(o.id).dedupeKey!, o.id]));
+  const queued = await (deps.db as Kysely<PlatformDb>).selectFrom('platform.outbox').select('dedupe_key').where('status', '=', 'pending').where('dedupe_key', 'in', [...keyOf.keys()]).execute();
+  return new Set(queued.map((m) => keyOf.get(m.dedupe_key!)!));
 }
 
 async function compareWithCrm(references: CrmReferences, order: OrderRow, crm: CrmOrder | undefined): Promise<Difference[]> {
