@@ -273,8 +273,11 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
     RETAILCRM_RPS: '100',
     BONUSPLUS_RPS: '1000',
     UPSTREAM_TIMEOUT_MS: '10000',
-    // Long enough that no account is read again from BonusPlus during the run (see primeReadModels).
-    LOYALTY_READ_MODEL_TTL_MS: '3600000',
+    // Long enough that no account is read again from BonusPlus during the run (see primeReadModels);
+    // BENCH_LOYALTY_TTL_MS shorter shows what reading them again costs a storefront, with figures
+    // served past the TTL (LOYALTY_READ_MODEL_SERVE_STALE_MS, BENCH_LOYALTY_SERVE_STALE_MS) or not.
+    LOYALTY_READ_MODEL_TTL_MS: process.env.BENCH_LOYALTY_TTL_MS ?? '3600000',
+    ...(process.env.BENCH_LOYALTY_SERVE_STALE_MS ? { LOYALTY_READ_MODEL_SERVE_STALE_MS: process.env.BENCH_LOYALTY_SERVE_STALE_MS } : {}),
   });
   const logger = createLogger('bench', 'silent');
   const graph = await startGraph({ config, db: database.db, emulators: true, background: false, logger });
@@ -381,12 +384,15 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
         const gatewayTargets = targets.filter((t) => t.pid);
         const open = new Map<string, LoadSamples[]>(gatewayTargets.map((t) => [t.name, []]));
         const openCpu = new Map<string, number>(gatewayTargets.map((t) => [t.name, 0]));
+        const openBonusPlus = new Map<string, number>(gatewayTargets.map((t) => [t.name, 0]));
         for (let round = 0; round < rounds; round++) {
           for (const target of round % 2 === 0 ? gatewayTargets : [...gatewayTargets].reverse()) {
             const fresh = await credentials(config, f, target.ours);
             const cpuBefore = cpuReading(target.pid);
+            const callsBefore = upstreamCalls(graph).bonusPlus;
             open.get(target.name)!.push(await openLoad(target.url, workload, fresh, rate, openSeconds / rounds));
             openCpu.set(target.name, openCpu.get(target.name)! + cpuSpent(cpuBefore, cpuReading(target.pid)).gateway);
+            openBonusPlus.set(target.name, openBonusPlus.get(target.name)! + upstreamCalls(graph).bonusPlus - callsBefore);
           }
         }
         const goal = OPEN_LOOP_P99_TARGET_MS[workload.name];
@@ -406,6 +412,7 @@ export async function runLoadBench(options: { seconds?: number; connections?: nu
               'p99.9': percentile(latencies, 0.999).toFixed(1),
               max: (latencies.at(-1) ?? Number.NaN).toFixed(1),
               errors,
+              'BP/1k': latencies.length ? ((openBonusPlus.get(target.name)! * 1000) / latencies.length).toFixed(0) : 'n/a',
               'gw ms/op': latencies.length ? (openCpu.get(target.name)! / latencies.length).toFixed(2) : 'n/a',
               ...(goal ? { [`p99 ≤ ${goal} ms`]: errors === 0 && p99 <= goal ? 'met' : 'not met' } : {}),
             },
