@@ -38,9 +38,9 @@ import { percentile } from './sequential-latency.js';
 
 type Row = BenchRow;
 
-type Caller = { kind: 'customer'; customerId: string } | { kind: 'staff' };
+export type Caller = { kind: 'customer'; customerId: string } | { kind: 'staff' };
 
-interface Workload {
+export interface Workload {
   readonly name: string;
   readonly caller: () => Caller;
   readonly query: string;
@@ -49,7 +49,7 @@ interface Workload {
   readonly direct?: string;
 }
 
-interface Fixture {
+export interface Fixture {
   readonly customers: { id: string; phone: string }[];
   readonly offers: string[];
   readonly plentifulOffers: string[];
@@ -76,7 +76,7 @@ const WAREHOUSES = /* GraphQL */ `
   query Warehouses { warehouses { id name kind city } }
 `;
 
-function workloads(f: Fixture): Workload[] {
+export function workloads(f: Fixture): Workload[] {
   const customer = (): Caller => ({ kind: 'customer', customerId: pick(f.customers).id });
   return [
     { name: 'account-page', caller: customer, query: ACCOUNT_PAGE, variables: () => ({}) },
@@ -96,7 +96,7 @@ function workloads(f: Fixture): Workload[] {
 }
 
 /** Headers of a caller for a target: our gateway takes a JWT; the others and the subgraphs the signed identity. */
-type Credentials = (caller: Caller) => Record<string, string>;
+export type Credentials = (caller: Caller) => Record<string, string>;
 
 async function credentials(config: ReturnType<typeof loadConfig>, f: Fixture, viaOurGateway: boolean): Promise<Credentials> {
   const staffIdentity: Identity = { kind: 'staff', staffId: 'bench-staff', roles: ['manager', 'cashier', 'admin'] };
@@ -111,7 +111,7 @@ async function credentials(config: ReturnType<typeof loadConfig>, f: Fixture, vi
   return (caller) => ({ [IDENTITY_HEADER]: caller.kind === 'staff' ? staff : signed.get(caller.customerId)! });
 }
 
-interface LoadResult {
+export interface LoadResult {
   readonly requests: number;
   readonly rps: number;
   readonly p50: number;
@@ -122,14 +122,14 @@ interface LoadResult {
 }
 
 /** One run's raw outcome; runs of one target are merged into a LoadResult. */
-interface LoadSamples {
+export interface LoadSamples {
   readonly latencies: number[];
   readonly seconds: number;
   readonly errors: number;
   readonly firstError?: string;
 }
 
-function merge(runs: readonly LoadSamples[]): LoadResult {
+export function merge(runs: readonly LoadSamples[]): LoadResult {
   const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const seconds = runs.reduce((s, r) => s + r.seconds, 0);
   const firstError = runs.find((r) => r.firstError)?.firstError;
@@ -146,7 +146,7 @@ function merge(runs: readonly LoadSamples[]): LoadResult {
 
 
 /** One autocannon run: every request drawn afresh (variables, caller); GraphQL errors count as errors. */
-async function load(url: string, workload: Workload, headersOf: Credentials, seconds: number, connections: number): Promise<LoadSamples> {
+export async function load(url: string, workload: Workload, headersOf: Credentials, seconds: number, connections: number): Promise<LoadSamples> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -182,7 +182,7 @@ async function load(url: string, workload: Workload, headersOf: Credentials, sec
  * to queue. A latency counts from the request's scheduled start, so a late start (the bench's own
  * process is busy: the subgraphs live there) is charged to the reply, not hidden.
  */
-async function openLoad(url: string, workload: Workload, headersOf: Credentials, rate: number, seconds: number): Promise<LoadSamples> {
+export async function openLoad(url: string, workload: Workload, headersOf: Credentials, rate: number, seconds: number): Promise<LoadSamples> {
   const pool = new Pool(new URL(url).origin, { connections: 1024, headersTimeout: 30_000, bodyTimeout: 30_000 });
   const path = new URL(url).pathname;
   const latencies: number[] = [];
@@ -221,7 +221,7 @@ async function openLoad(url: string, workload: Workload, headersOf: Credentials,
 }
 
 /** The p99 a storefront should see at half the peak rate (issue #16), by workload. */
-const OPEN_LOOP_P99_TARGET_MS: Readonly<Record<string, number>> = { 'account-page': 50, 'quote-20': 50, 'place-order': 150 };
+export const OPEN_LOOP_P99_TARGET_MS: Readonly<Record<string, number>> = { 'account-page': 50, 'quote-20': 50, 'place-order': 150 };
 
 /** The least and the greatest of the finite values, e.g. the turns of one target. */
 function range(values: readonly number[], digits: number): string {
@@ -235,7 +235,7 @@ const upstreamCalls = (graph: RunningGraph) => ({
   oneC: graph.upstream.oneC.upstream.requestCount,
 });
 
-async function fixture(db: Kysely<any>): Promise<Fixture> {
+export async function fixture(db: Kysely<any>): Promise<Fixture> {
   const customers = (await db.selectFrom('customer.customers').select(['id', 'phone']).where('phone', 'is not', null).orderBy('id').execute()) as { id: string; phone: string }[];
   const stock = await db
     .selectFrom('inventory.offers as o')

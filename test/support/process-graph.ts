@@ -139,7 +139,8 @@ export async function startProcessGraph(env: Record<string, string> = {}, option
     'gateway-2': { GATEWAY_PORT: GATEWAY_2_PORT!, CUSTOMER_URL: `${at('CUSTOMER_2')}/graphql`, ORDER_URL: `${at('ORDER_2')}/graphql` },
   };
   const launch = (name: ServiceName, service?: ServiceProcess): Promise<ServiceProcess> => {
-    const child = spawn(process.execPath, commandOf(name, options.root), { cwd: options.root ?? ROOT, env: { ...process.env, ...fullEnv, ...replicaEnv[name], VITEST: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // PROCESS_GRAPH_NODE_ARGS: node options for every service (`--cpu-prof --cpu-prof-dir=…` for bench:tail's profiles).
+    const child = spawn(process.execPath, [...(process.env.PROCESS_GRAPH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...commandOf(name, options.root)], { cwd: options.root ?? ROOT, env: { ...process.env, ...fullEnv, ...replicaEnv[name], VITEST: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const proc: ServiceProcess = service ?? { name, child, stderr: [], exits: [] };
     proc.child = child;
     child.once('exit', (code, signal) => proc.exits.push({ code, signal }));
