@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { Kind, type OperationDefinitionNode } from 'graphql';
 import type { Generated, Kysely } from 'kysely';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { AppError, badInput } from './errors.js';
@@ -108,7 +109,9 @@ export function auditPlugin<TContext extends { readonly identity: Identity }>(su
     async requestDidStart() {
       const pending: Pending[] = [];
       return {
-        async executionDidStart() {
+        async executionDidStart({ operation }) {
+          // No hook on every field of a read the trail never records (the storefront's traffic).
+          if (!mayAudit(operation, queries)) return;
           return {
             willResolveField({ info, args, contextValue }) {
               if (info.path.prev !== undefined) return;
@@ -150,6 +153,16 @@ export function auditPlugin<TContext extends { readonly identity: Identity }>(su
       };
     },
   };
+}
+
+/**
+ * Whether an operation has a root field the trail may record: any mutation, or a query asking for
+ * an audited field (or spreading a fragment at its root, which is not looked into).
+ */
+function mayAudit(operation: OperationDefinitionNode | undefined, queries: ReadonlySet<string>): boolean {
+  if (!operation || operation.operation === 'mutation') return true;
+  if (operation.operation !== 'query' || queries.size === 0) return false;
+  return operation.selectionSet.selections.some((s) => s.kind !== Kind.FIELD || queries.has(s.name.value));
 }
 
 export interface AuditTrailArgs {

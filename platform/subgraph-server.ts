@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { readFileSync } from 'node:fs';
 import { parse, type DocumentNode } from 'graphql';
@@ -61,6 +61,8 @@ export function createSubgraphServer<TContext extends BaseSubgraphContext>(
     introspection: options.introspection ?? process.env.NODE_ENV !== 'production',
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
+      // No schema here carries cache hints, and the default plugin's hook ran on every field resolved.
+      ApolloServerPluginCacheControlDisabled(),
       requestScopePlugin<TContext>(),
       ...(definition.audit ? [auditPlugin<TContext>(definition.name, { logger: options.logger, ...definition.audit })] : []),
       ...(options.logger ? [logUnexpectedErrors(options.logger, definition.name)] : []),
