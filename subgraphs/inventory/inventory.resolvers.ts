@@ -10,7 +10,7 @@ import { findOfferByBarcode, findProductByArticle, listWarehouses, searchProduct
 import type { InventoryContext } from './inventory.context.js';
 import { offerFromRow, productFromRow, warehouseFromRow } from './inventory.model.js';
 import type { InventoryDb } from './inventory.table.js';
-import { availableOf } from './stock.repository.js';
+import { availableOf, type StockFigures } from './stock.repository.js';
 import { commitStockHold, holdStock, releaseStockHold } from './holds/stock-hold.service.js';
 import { listRuns } from './sync/sync-run.repository.js';
 
@@ -30,6 +30,29 @@ function text(name: string, value: string | null | undefined): string | null {
 function id(value: string): string {
   if (value.length === 0 || value.length > 100) throw badInput('Malformed id');
   return value;
+}
+
+/** `answer` of the offer's stock: at once when this request read it already, else once it is read. */
+function whenStock<T>(ctx: InventoryContext, offerId: string, answer: (figures: StockFigures[]) => T): T | Promise<T> {
+  const known = ctx.known.stockOf(offerId);
+  return known ? answer(known) : ctx.stockByOffer.load(offerId).then(answer);
+}
+
+/** An offer's stock, only in the warehouse or city asked for when one is. */
+async function stockIn(ctx: InventoryContext, offerId: string, warehouseId?: string | null, city?: string | null) {
+  const figures = await ctx.stockByOffer.load(offerId);
+  if (!warehouseId && !city) return figures;
+  const warehouses = await ctx.warehouseById.loadMany(figures.map((f) => f.warehouseId));
+  return figures.filter((_figure, i) => {
+    const w = warehouses[i];
+    return !(w instanceof Error) && w && (!warehouseId || w.id === warehouseId) && (!city || w.city === city);
+  });
+}
+
+async function warehouseOf(ctx: InventoryContext, id: string) {
+  const warehouse = await ctx.warehouseById.load(id);
+  if (!warehouse) throw notFound('Unknown warehouse');
+  return warehouse;
 }
 
 export const inventoryResolvers: Resolvers = {
@@ -103,31 +126,24 @@ export const inventoryResolvers: Resolvers = {
       if (!product) throw notFound('The offer has no product');
       return product;
     },
-    inStock: async (offer, _a, ctx) => (await ctx.stockByOffer.load(offer.id)).some((f) => availableOf(f) > 0),
-    available: async (offer, _a, ctx) => {
+    inStock: (offer, _a, ctx) => whenStock(ctx, offer.id, (figures) => figures.some((f) => availableOf(f) > 0)),
+    available: (offer, _a, ctx) => {
       requireService(ctx.identity);
-      return (await ctx.stockByOffer.load(offer.id)).reduce((sum, f) => sum + availableOf(f), 0);
+      return whenStock(ctx, offer.id, (figures) => figures.reduce((sum, f) => sum + availableOf(f), 0));
     },
-    stock: async (offer, { warehouseId, city }, ctx) => {
+    stock: (offer, { warehouseId, city }, ctx) => {
       if (ctx.identity.kind === 'anonymous') throw unauthenticated('Sign in to see stock by warehouse');
-      const figures = await ctx.stockByOffer.load(offer.id);
-      if (!warehouseId && !city) return figures;
-      const warehouses = await ctx.warehouseById.loadMany(figures.map((f) => f.warehouseId));
-      return figures.filter((_figure, i) => {
-        const w = warehouses[i];
-        return !(w instanceof Error) && w && (!warehouseId || w.id === warehouseId) && (!city || w.city === city);
-      });
+      // Read with the offer (a checkout's `_entities`): answered as it is, without a promise.
+      const known = ctx.known.stockOf(offer.id);
+      if (known && !warehouseId && !city) return known;
+      return stockIn(ctx, offer.id, warehouseId, city);
     },
   },
   Warehouse: {
     __resolveReference: async (ref, ctx) => (await ctx.warehouseById.load(ref.id)) ?? null,
   },
   StockLevel: {
-    warehouse: async (figures, _a, ctx) => {
-      const warehouse = await ctx.warehouseById.load(figures.warehouseId);
-      if (!warehouse) throw notFound('Unknown warehouse');
-      return warehouse;
-    },
+    warehouse: (figures, _a, ctx) => ctx.known.warehouse(figures.warehouseId) ?? warehouseOf(ctx, figures.warehouseId),
     available: (figures) => availableOf(figures),
     asOf: (_f, _a, ctx) => ctx.stockAsOf(),
   },
