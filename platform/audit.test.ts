@@ -30,4 +30,10 @@ describe('the audit trail keeps ids only', () => {
     });
     expect(argumentIds({})).toEqual({});
   });
+
+  it('keeps an id as jsonb can store it: a NUL or a lone surrogate becomes U+FFFD, a pair is never cut by the 200-character limit', () => {
+    const long = `${'a'.repeat(199)}😀tail`;
+    expect(argumentIds({ orderId: 'o\u0000-\ud800-1', lineId: long })).toEqual({ orderId: 'o\ufffd-\ufffd-1', lineId: `${'a'.repeat(199)}😀` });
+    expect(argumentIds({ orderId: '\udc00' })).toEqual({ orderId: '\ufffd' });
+  });
 });

@@ -47,6 +47,14 @@ export type AuditRow = Omit<AuditLogTable, 'id' | 'at'>;
 // a reason) stays out of the trail. `idempotencyKey` ties a retry to its first attempt.
 const ID_NAME = /^(?:id|ids|idempotencyKey|\w+Ids?)$/;
 
+/**
+ * At most 200 characters of an id as jsonb takes it: a NUL or a lone surrogate (a fuzzer's id, or
+ * a pair cut by the limit) made Postgres refuse the whole row, and the action went unrecorded.
+ */
+function storable(text: string): string {
+  return Array.from(text).slice(0, 200).join('').replace(/[\u0000\uD800-\uDFFF]/gu, '\uFFFD');
+}
+
 /** The ids among a field's arguments, by path (`input.orderId`, `input.lines[0].lineId`). */
 export function argumentIds(args: unknown, path = ''): Record<string, string> {
   const ids: Record<string, string> = {};
@@ -57,7 +65,7 @@ export function argumentIds(args: unknown, path = ''): Record<string, string> {
       for (const [key, inner] of Object.entries(value)) visit(inner, at ? `${at}.${key}` : key, key);
       return;
     }
-    if (name && ID_NAME.test(name) && (typeof value === 'string' || typeof value === 'number')) ids[at] = String(value).slice(0, 200);
+    if (name && ID_NAME.test(name) && (typeof value === 'string' || typeof value === 'number')) ids[at] = storable(String(value));
   };
   visit(args, path, undefined);
   return ids;

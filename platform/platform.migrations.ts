@@ -98,6 +98,14 @@ const migrations: Record<string, Migration> = {
       await sql`alter table platform.outbox add column after_key text`.execute(db);
     },
   },
+  '0007_upstream_budget_fractional_expire': {
+    // A slot lasts 1.1 s / the rate: 157.14… ms at 7 requests a second, 1.1 ms at 1,000. The library
+    // writes `expire` as now + that in ms, and a bigint refused every fraction: the shared budget
+    // failed over to each process's own (insurance) limiter, the sum of them past the upstream's limit.
+    async up(db: Kysely<any>) {
+      await sql`alter table platform.upstream_budget alter column expire type double precision`.execute(db);
+    },
+  },
 };
 
 export const platformSchema: SchemaModule = { schema: 'platform', migrations };

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -184,6 +185,26 @@ async function startBurster(): Promise<Burster> {
 async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
   while (!(await condition())) await sleep(5);
 }
+
+describe.skipIf(!process.env.DATABASE_URL)('the budget kept in the database', () => {
+  it('holds its slots there at a rate whose slot is not a whole millisecond (7 a second: 157.14… ms)', async () => {
+    const credential = 'budget-fraction-key';
+    const budget = sharedUpstreamBudget({ system: 'retailcrm', credential, requestsPerSecond: 7, databaseUrl: tdb.url });
+    try {
+      const hash = createHash('sha256').update(credential).digest('hex').slice(0, 32);
+      const slotsOf = () => sql<{ key: string; expire: number }>`select key, expire from platform.upstream_budget where key like ${`slot%${hash}%`}`.execute(tdb.db);
+      await budget.take('interactive');
+      const before = Date.now();
+      await budget.take('interactive');
+      const { rows } = await slotsOf();
+      // Written by the second take: a slot of this key, ending about one slot (157 ms) after it was taken.
+      expect(rows).toHaveLength(1);
+      expect(Number(rows[0]!.expire)).toBeGreaterThan(before);
+    } finally {
+      await budget.release();
+    }
+  });
+});
 
 describe.skipIf(!process.env.DATABASE_URL)('one RetailCRM budget for every process on the database', () => {
   let a: Burster;
