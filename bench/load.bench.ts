@@ -505,12 +505,16 @@ export function printTable(rows: readonly Row[]): void {
   for (const l of lines) console.log(`${l[0]!.padEnd(widths[0]!)}  ${l[1]!.padEnd(widths[1]!)}  ${l[2]}`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  // The machine is shared: its load average at the start and the end goes with the figures.
+/**
+ * A table bench run as a script: its name with the time and the machine's load (the machine is
+ * shared: the load average at the start and the end goes with the figures), the rows as a table,
+ * and handed to `npm run bench`.
+ */
+export async function runTableBench(name: string, run: () => Promise<readonly Row[]>): Promise<void> {
   const machine = () => `${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
-  console.log(`load bench, ${machine()}`);
+  console.log(`${name}, ${machine()}`);
   try {
-    const rows = await runLoadBench();
+    const rows = await run();
     console.log(`done, ${machine()}`);
     printTable(rows);
     report(rows);
@@ -519,3 +523,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.exitCode = 1;
   }
 }
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runTableBench('load bench', runLoadBench);

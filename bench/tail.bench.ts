@@ -1,12 +1,11 @@
-import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { AccountPageDocument } from '../clients/__generated__/graphql.js';
 import { build } from '../scripts/build.js';
 import { startProcessGraph, type ProcessGraph, type ServiceName } from '../test/support/process-graph.js';
 import { cpuReading, cpuSpent, processCpuMs } from './cpu.js';
-import { fixture, load, merge, OPEN_LOOP_P99_TARGET_MS, openLoad, printTable, workloads, type Credentials, type Fixture, type Workload } from './load.bench.js';
-import { report, type BenchRow } from './report.js';
+import { fixture, load, merge, OPEN_LOOP_P99_TARGET_MS, openLoad, runTableBench, workloads, type Credentials, type Fixture, type Workload } from './load.bench.js';
+import type { BenchRow } from './report.js';
 import { percentile } from './sequential-latency.js';
 
 /**
@@ -115,16 +114,4 @@ export async function runTailBench(): Promise<BenchRow[]> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const machine = () => `${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
-  console.log(`tail bench (every part in its own process), ${machine()}`);
-  try {
-    const rows = await runTailBench();
-    console.log(`done, ${machine()}`);
-    printTable(rows);
-    report(rows);
-  } catch (error) {
-    console.error(error);
-    process.exitCode = 1;
-  }
-}
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runTableBench('tail bench (every part in its own process)', runTailBench);
