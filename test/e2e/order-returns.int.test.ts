@@ -158,6 +158,29 @@ describe('returns (F7, R10, R15)', () => {
     expect((await crmOrder(t, order.id)).items.every((i: any) => i.status === 'returned')).toBe(true);
   });
 
+  it('a returned line replaced in RetailCRM by another edit (its id gone) does not stop the next return: RetailCRM says which line stands, and it is updated', async () => {
+    const shopper = await registerEnrolled(t, strategy === 'retail-return' ? '+79164440011' : '+79164440012');
+    const order = await paidShippedOrder(shopper);
+    const [lineA] = order.lines;
+    const once = await t.gql(RETURN, { input: { orderId: order.id, idempotencyKey: randomUUID(), lines: [{ lineId: lineA.id, quantity: 1 }] } }, cashier);
+    expect(once.data.returnOrderLines.return.status).toBe('COMPLETED');
+
+    // Another edit of the order (a second return completed at the same time, or a repeat whose answer
+    // was lost) replaced the returned line: same units, a new id; the graph still remembers the old one.
+    const row = await t.database.db.selectFrom('retailcrm_emulator.orders').select(['id', 'items']).where('external_id', '=', order.id).executeTakeFirstOrThrow();
+    const items = (typeof row.items === 'string' ? JSON.parse(row.items) : row.items) as { id: number; status: string }[];
+    const replaced = items.map((i) => (i.status === 'returned' ? { ...i, id: i.id + 100_000 } : i));
+    await t.database.db.updateTable('retailcrm_emulator.orders').set({ items: JSON.stringify(replaced) as never }).where('id', '=', row.id).execute();
+
+    const again = await t.gql(RETURN, { input: { orderId: order.id, idempotencyKey: randomUUID(), lines: [{ lineId: lineA.id, quantity: 1 }] } }, cashier);
+    expect(again.errors).toBeUndefined();
+    expect(again.data.returnOrderLines.return.status).toBe('COMPLETED');
+    const ofA = (await crmOrder(t, order.id)).items.filter((i: any) => i.offer.xmlId === lineA.offer.id);
+    expect(ofA.map((i: any) => [i.quantity, i.status === 'returned']).sort()).toEqual([[1, false], [2, true]].sort());
+    const remembered = await t.database.db.selectFrom('ordering.order_lines').select('crm_return_item_id').where('order_id', '=', order.id).where('line_no', '=', 1).executeTakeFirstOrThrow();
+    expect(remembered.crm_return_item_id).toBe(ofA.find((i: any) => i.status === 'returned').id);
+  });
+
   it('more than was bought, another customer’s order, or an unpaid one: a typed error and nothing changed; the same return twice has one effect', async () => {
     const shopper = await registerEnrolled(t, '+79164440002');
     const order = await paidShippedOrder(shopper);

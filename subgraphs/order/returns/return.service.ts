@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { BonusPlusRetailError } from '../../../connectors/bonusplus/bonusplus.port.js';
-import type { CrmOrderItemInput } from '../../../connectors/retailcrm/retailcrm-orders.port.js';
+import type { CrmOrderItem, CrmOrderItemInput } from '../../../connectors/retailcrm/retailcrm-orders.port.js';
+import { RetailCrmApiError } from '../../../connectors/retailcrm/retailcrm.port.js';
 import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../../platform/errors.js';
 import { idempotencyKeySchema, withIdempotency } from '../../../platform/idempotency.js';
 import { canSee, isStaff, type Identity } from '../../../platform/identity.js';
@@ -217,13 +218,32 @@ export function crmItemsAfterReturns(lines: readonly OrderLineRow[]): CrmOrderIt
 
 async function markInRetailCrm(deps: OrderDeps, ret: ReturnRow, order: OrderRow): Promise<ReturnRow> {
   const lines = await linesOfOrders(deps.db, [order.id]);
-  const edited = await deps.crm.editOrder(order.id, 'externalId', { items: crmItemsAfterReturns(lines) });
+  let edited;
+  try {
+    edited = await deps.crm.editOrder(order.id, 'externalId', { items: crmItemsAfterReturns(lines) });
+  } catch (error) {
+    // A returned line we name is gone from RetailCRM: another edit of this order (a second return
+    // completed at the same time, or a repeat of one whose answer was lost) replaced it after we
+    // remembered its id. RetailCRM's own items say which returned line stands now; the lines are
+    // absolute, so sending them again with that id changes nothing more.
+    if (!namesUnknownItem(error)) throw error;
+    const current = await deps.crm.getOrder(order.id, 'externalId');
+    if (!current) throw error;
+    const relinked = lines.map((line) => ({ ...line, crm_return_item_id: returnedItemOf(current.items, line)?.id ?? null }));
+    edited = await deps.crm.editOrder(order.id, 'externalId', { items: crmItemsAfterReturns(relinked) });
+  }
   for (const line of lines) {
-    const split = edited.items.find((i) => i.id !== line.crm_item_id && i.status === 'returned' && (i.offer.xmlId ?? i.offer.externalId) === line.offer_id);
-    await of(deps.db).updateTable('ordering.order_lines').set({ crm_return_item_id: split?.id ?? null }).where('order_id', '=', order.id).where('line_no', '=', line.line_no).execute();
+    await of(deps.db).updateTable('ordering.order_lines').set({ crm_return_item_id: returnedItemOf(edited.items, line)?.id ?? null }).where('order_id', '=', order.id).where('line_no', '=', line.line_no).execute();
   }
   return of(deps.db).updateTable('ordering.returns').set({ crm_done_at: new Date() }).where('id', '=', ret.id).returningAll().executeTakeFirstOrThrow();
 }
+
+/** The RetailCRM item that holds a line's returned units: a `returned` item of its offer other than the line's own. */
+const returnedItemOf = (items: readonly CrmOrderItem[], line: OrderLineRow) =>
+  items.find((i) => i.id !== line.crm_item_id && i.status === 'returned' && (i.offer.xmlId ?? i.offer.externalId) === line.offer_id);
+
+/** RetailCRM refused an edit naming an item id it does not have (`items[n].id`: "Order product not found."). */
+const namesUnknownItem = (error: unknown) => error instanceof RetailCrmApiError && error.status === 400 && Object.keys(error.errors).some((field) => /^items\[\d+\]\.id$/.test(field));
 
 /**
  * The goods back in 1C (R15): for an order that shipped, a return document against each 1C order
