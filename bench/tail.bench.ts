@@ -100,6 +100,8 @@ export async function runTailBench(): Promise<BenchRow[]> {
     BONUSPLUS_RPS: '1000',
     UPSTREAM_TIMEOUT_MS: '10000',
     LOYALTY_READ_MODEL_TTL_MS: '3600000',
+    // Enough offers that a run's two thousand placements do not empty the plentiful ones (40 products did).
+    SEED_CATALOG_PRODUCTS: process.env.BENCH_CATALOG_PRODUCTS ?? '200',
   });
   try {
     const f = await readyFixture(g);
