@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { eachAtMost } from './concurrency.js';
 import { transientFailure } from './errors.js';
 import type { Logger } from './logger.js';
 import { createPeriodicTask, type PeriodicTask } from './periodic-task.js';
@@ -196,16 +197,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     for (const message of messages) byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), message]);
     const queues = [...byTopic.values()];
     const begun = new Set<OutboxMessage>();
-    const worker = async () => {
-      for (let queue = queues.shift(); queue; queue = queues.shift()) {
-        for (const message of queue) {
-          if (signal?.aborted) return;
-          begun.add(message);
-          await handle(message);
-        }
+    await eachAtMost(queues, concurrency, async (queue) => {
+      for (const message of queue) {
+        if (signal?.aborted) return;
+        begun.add(message);
+        await handle(message);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
+    });
     if (begun.size < messages.length) await giveBack(messages.filter((m) => !begun.has(m)));
     return begun.size;
   }

@@ -38,10 +38,9 @@ function whenStock<T>(ctx: InventoryContext, offerId: string, answer: (figures: 
   return known ? answer(known) : ctx.stockByOffer.load(offerId).then(answer);
 }
 
-/** An offer's stock, only in the warehouse or city asked for when one is. */
+/** An offer's stock only in the warehouse or city asked for. */
 async function stockIn(ctx: InventoryContext, offerId: string, warehouseId?: string | null, city?: string | null) {
   const figures = await ctx.stockByOffer.load(offerId);
-  if (!warehouseId && !city) return figures;
   const warehouses = await ctx.warehouseById.loadMany(figures.map((f) => f.warehouseId));
   return figures.filter((_figure, i) => {
     const w = warehouses[i];
@@ -134,8 +133,7 @@ export const inventoryResolvers: Resolvers = {
     stock: (offer, { warehouseId, city }, ctx) => {
       if (ctx.identity.kind === 'anonymous') throw unauthenticated('Sign in to see stock by warehouse');
       // Read with the offer (a checkout's `_entities`): answered as it is, without a promise.
-      const known = ctx.known.stockOf(offer.id);
-      if (known && !warehouseId && !city) return known;
+      if (!warehouseId && !city) return whenStock(ctx, offer.id, (figures) => figures);
       return stockIn(ctx, offer.id, warehouseId, city);
     },
   },

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { BpTransaction } from '../../connectors/bonusplus/bonusplus.port.js';
+import { eachAtMost } from '../../platform/concurrency.js';
 import { AppError } from '../../platform/errors.js';
 import { runAsBackground } from '../../platform/http/upstream-budget.js';
 import { UpstreamUnavailableError } from '../../platform/http/upstream-client.js';
@@ -28,23 +29,21 @@ export async function loadAccounts(deps: LoyaltyDeps, phones: readonly string[],
   const db = deps.db as Kysely<LoyaltyDb>;
   const unknown = phones.filter((p) => !known.has(p));
   const rows = new Map<string, AccountRow>([...phones.flatMap((p) => (known.has(p) ? [[p, known.get(p)!] as const] : [])), ...(await findAccountsByPhones(db, unknown)).map((r) => [r.phone, r] as const)]);
-  const age = (p: string) => {
-    const row = rows.get(p);
-    return row?.status === 'active' && row.synced_at ? ageOf(deps, row.synced_at) : 'unknown';
-  };
-  const stale = phones.filter((p) => age(p) !== 'fresh');
-  const servable = stale.filter((p) => age(p) === 'servable');
+  // A row missing, not active or never read counts as old: read before answering.
+  const ageOfRow = (row: AccountRow | undefined) => (row?.status === 'active' && row.synced_at ? ageOf(deps, row.synced_at) : 'old');
+  const ages = new Map(phones.map((p) => [p, ageOfRow(rows.get(p))]));
+  const servable = phones.filter((p) => ages.get(p) === 'servable');
+  const readNow = phones.filter((p) => ages.get(p) === 'old');
   if (servable.length > 0) deps.refresher!.accounts(servable);
   const result = new Map<string, ServedAccountRow | AppError>();
-  if (stale.length > servable.length) {
+  if (readNow.length > 0) {
     try {
-      const now = stale.filter((p) => age(p) !== 'servable');
-      await refreshFromBonusPlus(deps, now);
-      for (const row of await findAccountsByPhones(db, now)) rows.set(row.phone, row);
+      await refreshFromBonusPlus(deps, readNow);
+      for (const row of await findAccountsByPhones(db, readNow)) rows.set(row.phone, row);
     } catch (error) {
       if (!(error instanceof UpstreamUnavailableError)) throw error;
       deps.logger.warn({ error: error.message }, 'BonusPlus unavailable; serving stored loyalty figures');
-      for (const phone of stale) if (!rows.get(phone)) result.set(phone, new AppError('UPSTREAM_UNAVAILABLE', 'The loyalty system is unavailable'));
+      for (const phone of readNow) if (!rows.get(phone)) result.set(phone, new AppError('UPSTREAM_UNAVAILABLE', 'The loyalty system is unavailable'));
     }
   }
   const ordersPending = await ordersPendingByPhones(db, unknown);
@@ -132,15 +131,6 @@ export async function loadDetails(deps: LoyaltyDeps, phones: readonly string[], 
     }
   });
   return result;
-}
-
-/** Runs `work` on every item, at most `limit` at a time. */
-async function eachAtMost<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** Reads accounts again from BonusPlus after they were served past their TTL (`readModelServeStaleMs`). */
