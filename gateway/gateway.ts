@@ -17,6 +17,7 @@ import { playgroundHtml } from './playground.js';
 import { loadOperationManifest, operationSafelist, safelistMode, type SafelistMode } from './safelist.js';
 import { QUERY_TOO_LARGE_MESSAGE, shapeProtection } from './shape-limits.js';
 import { createRateLimits, oneMoneyMutationPlugin, type RateLimitSettings } from './rate-limits.js';
+import { installResultShaping } from './result-shaping.js';
 import { DEADLINE_HEADER, subgraphFetcher, type Fetcher } from './subgraph-fetch.js';
 
 export interface GatewayContext {
@@ -125,6 +126,7 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
 
 export function createGateway(options: GatewayOptions) {
+  if (!installResultShaping()) options.logger?.warn('@apollo/gateway is not the release gateway/result-shaping.ts was written for: its own result shaping runs');
   const sign = identitySigner(options.identitySecret);
   const subgraphs = subgraphFetcher({ timeoutMs: options.subgraphTimeoutMs ?? 10_000 });
   const requestDeadlineMs = options.requestDeadlineMs ?? 20_000;

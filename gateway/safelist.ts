@@ -56,6 +56,13 @@ export function operationSafelist<TContext extends BaseContext & { readonly iden
   readonly plugin: ApolloServerPlugin<TContext>;
   readonly persistedQueries: NonNullable<ApolloServerOptions<TContext>['persistedQueries']>;
 } {
+  // Apollo Server keeps one parsed document per query text: its canonical id is worked out once.
+  const listed = new WeakMap<DocumentNode, boolean>();
+  const inManifest = (document: DocumentNode) => {
+    let known = listed.get(document);
+    if (known === undefined) listed.set(document, (known = manifest.has(operationId(document))));
+    return known;
+  };
   return {
     persistedQueries: {
       cache: {
@@ -77,7 +84,7 @@ export function operationSafelist<TContext extends BaseContext & { readonly iden
           contextValue.identity.kind === 'staff' ||
           // By id, or the manifest's own text: the hash Apollo already made; other formatting: the canonical print's.
           (queryHash !== undefined && manifest.has(queryHash)) ||
-          (document !== undefined && manifest.has(operationId(document)));
+          (document !== undefined && inManifest(document));
         return {
           // Validation still runs (Apollo answers anything thrown here with a 500), but what it
           // found is replaced by the one refusal before Apollo answers: no message about the schema.

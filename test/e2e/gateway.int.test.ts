@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CustomerByPhoneDocument, RegisterCustomerDocument } from '../../clients/__generated__/graphql.js';
+import { compiledPlans, resultShapingInstalled } from '../../gateway/result-shaping.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 
 let t: TestGraph;
@@ -28,6 +29,22 @@ describe('the gateway', () => {
     expect(html.length).toBeGreaterThan(100_000); // GraphiQL itself is inlined
     const external = [...html.matchAll(/<(?:script|link)[^>]+(?:src|href)=["'](https?:)?\/\//gi)];
     expect(external).toEqual([]);
+  });
+
+  it('shapes responses on a plan compiled once per operation text (gateway/result-shaping.ts)', async () => {
+    expect(resultShapingInstalled()).toBe(true);
+    const staff = await t.staffToken('manager');
+    const call = () => t.gql(CustomerByPhoneDocument, { phone: '+79160000037' }, staff);
+    const before = compiledPlans();
+    const first = await call();
+    expect(first.data.customerByPhone.loyalty.cardNumber).toBe('2600000000001');
+    const once = compiledPlans();
+    expect(once).toBe(before + 1);
+    // Asked again, with other variables: the same parsed document, so the same plan.
+    const again = await Promise.all([call(), t.gql(CustomerByPhoneDocument, { phone: '+79160000038' }, staff), call()]);
+    expect(again.map((r) => r.errors)).toEqual([undefined, undefined, undefined]);
+    expect(again[0]!.data).toEqual(first.data);
+    expect(compiledPlans()).toBe(once);
   });
 
   it('reports a subgraph that is down as UPSTREAM_UNAVAILABLE and still answers the rest (R18)', async () => {
