@@ -42,13 +42,18 @@ export function badStringAt(value: unknown, path: string): { readonly path: stri
   return undefined;
 }
 
+/** Apollo Server keeps one parsed document per query text: each is looked through once. */
+const literalProblems = new WeakMap<DocumentNode, 'control' | 'length' | undefined>();
+
 function literalProblem(document: DocumentNode): 'control' | 'length' | undefined {
+  if (literalProblems.has(document)) return literalProblems.get(document);
   let found: 'control' | 'length' | undefined;
   visit(document, {
     [Kind.STRING]: (node) => {
       found ??= problemOf(node.value);
     },
   });
+  literalProblems.set(document, found);
   return found;
 }
 
