@@ -16,6 +16,7 @@ import { processCpuMs } from './cpu.js';
 import { keepStatementTexts, resetStatementCounts, statementCounts, statementTexts } from '../platform/db/statement-counter.js';
 import type { TestGraph } from '../test/support/graph-harness.js';
 import { emulatorRequests } from '../test/support/graph-process.js';
+import { demoPerson } from '../emulators/seed/demo-people.js';
 import { availableOffers, registerEnrolled, type Shopper } from '../test/support/order-fixtures.js';
 
 /**
@@ -102,6 +103,10 @@ async function workloads(t: TestGraph): Promise<Workload[]> {
   await giveOrders(t, shopper.id, offerIds, 5);
   await giveOrders(t, loyal.id, offerIds, 100);
   const article = (await t.database.db.selectFrom('inventory.products').select('article').orderBy('article').executeTakeFirstOrThrow()).article as string;
+  // A customer of the retailer's from before the graph: in RetailCRM and BonusPlus (the demo data), synced in, never enrolled by the graph.
+  await t.graph.customer.sync.runNow();
+  const existing = await t.database.db.selectFrom('customer.customers').select('id').where('phone', '=', `+${demoPerson(1).phoneDigits}`).executeTakeFirstOrThrow();
+  const existingToken = await t.customerToken(existing.id);
 
   const cart = (lines: number, i: number) => offers.slice(0, lines).map((o, n) => ({ offerId: o.id, quantity: 1 + ((i + n) % 2) }));
   const place = async (who: Shopper) =>
@@ -120,6 +125,12 @@ async function workloads(t: TestGraph): Promise<Workload[]> {
   return [
     { name: 'account-page', send: async () => void (await send(t, 'account page', AccountPageDocument, { first: 5 }, shopper.token)) },
     { name: 'account-page-100-orders', send: async () => void (await send(t, 'account page, 100 orders', AccountPageDocument, { first: 5 }, loyal.token)) },
+    {
+      name: 'account-page-existing-customer',
+      // The first page reads the account from BonusPlus; the steady state is what follows.
+      prepare: async () => void (await send(t, 'account page, existing customer', AccountPageDocument, { first: 5 }, existingToken)),
+      send: async () => void (await send(t, 'account page, existing customer', AccountPageDocument, { first: 5 }, existingToken)),
+    },
     quote(1),
     quote(5),
     quote(20),
@@ -161,6 +172,7 @@ async function workloads(t: TestGraph): Promise<Workload[]> {
 export const WORKLOADS = [
   'account-page',
   'account-page-100-orders',
+  'account-page-existing-customer',
   'quote-1',
   'quote-5',
   'quote-20',

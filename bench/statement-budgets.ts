@@ -13,6 +13,7 @@ import type { SUBGRAPHS, WORKLOADS } from './cost.js';
 export const STATEMENT_BUDGETS: Readonly<Record<(typeof WORKLOADS)[number], Partial<Record<(typeof SUBGRAPHS)[number], number>>>> = {
   'account-page': { customer: 1, order: 1, loyalty: 1, inventory: 1 },
   'account-page-100-orders': { customer: 1, order: 1, loyalty: 1, inventory: 1 },
+  'account-page-existing-customer': { customer: 1, order: 1, loyalty: 1, inventory: 1 },
   'quote-1': { customer: 0, order: 1, inventory: 2 },
   'quote-5': { customer: 0, order: 1, inventory: 2 },
   'quote-20': { customer: 0, order: 1, inventory: 2 },

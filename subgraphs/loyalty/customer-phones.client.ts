@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { isUniqueViolation } from '../../platform/errors.js';
 import type { SubgraphClient } from '../../platform/http/subgraph-client.js';
 import type { LoyaltyDb } from './loyalty.table.js';
 
@@ -39,17 +40,21 @@ export function customerPhones(client: SubgraphClient): CustomerPhonesPort {
 }
 
 /**
- * The phone whose account belongs to each customer, by the customer's id alone: the account linked
- * to the id at enrolment, else the phone the customer subgraph has for the id (seed and showroom
- * customers' accounts are not linked) unless that phone's account is linked to someone else. Never
- * the phone a representation carries: whoever sends `_entities` chooses that.
+ * The phone whose account belongs to each of these customers, known to have no account linked to
+ * their id, by the id alone: the phone the customer subgraph has for the id, unless that phone's
+ * account is linked to someone else. Never the phone a representation carries: whoever sends
+ * `_entities` chooses that. An
+ * account it finds that nobody is linked to (a customer of the retailer's from before the graph,
+ * seeded or imported from a showroom, whose account BonusPlus had already) is linked to the id
+ * there and then, as enrolment links a new customer's (R2: one identity map). The customer
+ * subgraph keeps a customer's phone for good (R1), so the link holds as the lookup would; and the
+ * account's later reads, its figures for the CRM card and its expiry warnings go by the link, not
+ * by a call to the customer subgraph on every account page.
  */
-export async function phonesOfCustomers(db: Kysely<LoyaltyDb>, customers: CustomerPhonesPort | undefined, ids: readonly string[]): Promise<Map<string, string>> {
-  const linked = await db.selectFrom('loyalty.accounts').select(['customer_id', 'phone']).where('customer_id', 'in', [...ids]).execute();
-  const result = new Map(linked.map((r) => [r.customer_id!, r.phone]));
-  const rest = ids.filter((id) => !result.has(id));
-  if (rest.length === 0 || !customers) return result;
-  const asked = await customers.phones(rest);
+export async function phonesOfUnlinkedCustomers(db: Kysely<LoyaltyDb>, customers: CustomerPhonesPort | undefined, ids: readonly string[]): Promise<Map<string, string>> {
+  const result = new Map<string, string>();
+  if (ids.length === 0 || !customers) return result;
+  const asked = await customers.phones(ids);
   if (asked.size === 0) return result;
   const owners = new Map(
     (await db.selectFrom('loyalty.accounts').select(['phone', 'customer_id']).where('phone', 'in', [...asked.values()]).execute()).map((r) => [r.phone, r.customer_id]),
@@ -57,6 +62,19 @@ export async function phonesOfCustomers(db: Kysely<LoyaltyDb>, customers: Custom
   for (const [id, phone] of asked) {
     const owner = owners.get(phone);
     if (owner === undefined || owner === null || owner === id) result.set(id, phone);
+    // Only an account nobody holds; one linked meanwhile stays as it is, and so does an id that
+    // was linked to another account meanwhile (the unique index refuses it): this answer stands.
+    if (owner === null) {
+      await db
+        .updateTable('loyalty.accounts')
+        .set({ customer_id: id })
+        .where('phone', '=', phone)
+        .where('customer_id', 'is', null)
+        .execute()
+        .catch((error: unknown) => {
+          if (!isUniqueViolation(error)) throw error;
+        });
+    }
   }
   return result;
 }

@@ -6,7 +6,7 @@ import type { BaseSubgraphContext } from '../../platform/subgraph-server.js';
 import type { LoyaltyDeps } from './loyalty.deps.js';
 import { accountFromRow, bonusLotFromRow, tierFromRow, type BonusLot, type LoyaltyAccount, type LoyaltyTier } from './loyalty.model.js';
 import { findAccountViewsOfCustomers, findLotsByPhones, type AccountView } from './loyalty.repository.js';
-import { phonesOfCustomers } from './customer-phones.client.js';
+import { phonesOfUnlinkedCustomers } from './customer-phones.client.js';
 import { detailsAreServable, loadAccounts, loadCardTypes, loadDetails } from './loyalty-read.service.js';
 import type { LoyaltyDb } from './loyalty.table.js';
 
@@ -14,7 +14,7 @@ export interface LoyaltyContext extends BaseSubgraphContext {
   readonly deps: LoyaltyDeps;
   /** Accounts by E.164 phone, batched per request (one BonusPlus call at most per batch). */
   readonly accountByPhone: DataLoader<string, LoyaltyAccount | null>;
-  /** The phone of each customer's account, found by the customer's id alone (`phonesOfCustomers`); batched per request. */
+  /** The phone of each customer's account, found by the customer's id alone: the account linked to it, else `phonesOfUnlinkedCustomers`; batched per request. */
   readonly phoneByCustomerId: DataLoader<string, string | null>;
   /** Card types by id, read once per request. */
   readonly tierById: DataLoader<number, LoyaltyTier | null>;
@@ -56,7 +56,7 @@ export function createLoyaltyContext(deps: LoyaltyDeps, identity: Identity): Loy
         if (view.cardType) tierById.prime(view.cardType.id, tierFromRow(view.cardType));
       }
       const rest = ids.filter((id) => !linked.has(id));
-      const phones = rest.length > 0 ? await phonesOfCustomers(db, deps.customers, rest) : new Map<string, string>();
+      const phones = await phonesOfUnlinkedCustomers(db, deps.customers, rest);
       return ids.map((id) => linked.get(id) ?? phones.get(id) ?? null);
     }),
     tierById,

@@ -27,6 +27,9 @@ describe('statements per operation', () => {
   it('serves the account page in one statement per subgraph, whatever the number of orders', () => {
     expect(subgraphStatements(costs.get('account-page')!)).toBeLessThanOrEqual(4);
     expect(costs.get('account-page-100-orders')!.statements).toEqual(costs.get('account-page')!.statements);
+    // A customer from before the graph, whose loyalty account the graph did not open: once the
+    // account is read, the loyalty subgraph finds it by the customer's id as it does an enrolled one's.
+    expect(costs.get('account-page-existing-customer')!.statements).toEqual(costs.get('account-page')!.statements);
   });
 
   it('prices a quote again in at most 3 statements in all, whatever its lines', () => {
