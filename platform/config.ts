@@ -11,6 +11,11 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DATABASE_URL: z.string().url().optional(),
   PGLITE_DATA_DIR: z.string().default('.data/pglite'),
+  /** Statements with parameters go to Postgres as named prepared statements (platform/db/prepared-statements.ts); false for a pooler that does not keep them per client. */
+  DATABASE_PREPARED_STATEMENTS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /**
    * How long a stopping process lets its requests in flight finish before it cuts them (then
    * background work stops and the database closes, whatever this is).

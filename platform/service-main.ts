@@ -88,7 +88,7 @@ export async function runService(name: string, start: (config: Config, db: Datab
     graceMs = config.SHUTDOWN_GRACE_MS;
     onPostgres = config.DATABASE_URL !== undefined;
     if (!config.DATABASE_URL) await mkdir(config.PGLITE_DATA_DIR, { recursive: true });
-    db = createDatabase({ ...databaseOptionsFrom(config.DATABASE_URL, config.PGLITE_DATA_DIR), onPoolError: (error) => logger.warn({ error: error.message }, 'idle database connection failed') });
+    db = createDatabase({ ...databaseOptionsFrom(config.DATABASE_URL, config.PGLITE_DATA_DIR, config.DATABASE_PREPARED_STATEMENTS), onPoolError: (error) => logger.warn({ error: error.message }, 'idle database connection failed') });
     service = await start(config, db, logger);
     startedUp();
     if (!stopping) process.stdout.write(`${service.banner.join('\n')}\n`);

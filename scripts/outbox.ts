@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 // `npm run outbox`: what the outbox holds by topic and status, and the dead letters.
 // `npm run outbox -- retry <id>`: puts a dead letter back in the queue once its cause is fixed.
 const config = loadConfig();
-const db = createDatabase(databaseOptionsFrom(config.DATABASE_URL, config.PGLITE_DATA_DIR)) as Kysely<PlatformDb>;
+const db = createDatabase(databaseOptionsFrom(config.DATABASE_URL, config.PGLITE_DATA_DIR, config.DATABASE_PREPARED_STATEMENTS)) as Kysely<PlatformDb>;
 try {
   const [command, id] = process.argv.slice(2);
   if (command === 'retry') {

@@ -2,11 +2,21 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite.dialect.js';
+import { prepareStatements } from './prepared-statements.js';
 import { countStatement } from './statement-counter.js';
 
 /** Where the data lives: a real Postgres by URL, or PGlite in a folder or in memory. */
 export type DatabaseOptions = Readonly<
-  ({ kind: 'postgres'; url: string; poolSize?: number } | { kind: 'pglite'; dataDir?: string }) & {
+  (
+    | {
+        kind: 'postgres';
+        url: string;
+        poolSize?: number;
+        /** Statements with parameters go as named prepared statements (`prepared-statements.ts`); on unless false. */
+        preparedStatements?: boolean;
+      }
+    | { kind: 'pglite'; dataDir?: string }
+  ) & {
     /** Called for every query run (tests and benchmarks count them). */
     onQuery?: (event: LogEvent) => void;
     /** Called when a pooled connection fails, idle or in use (logged by services; the pool recovers by itself). */
@@ -51,6 +61,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     // it comes back unqueryable.
     pool.on('connect', (client) => {
       client.on('error', (error) => options.onPoolError?.(error));
+      if (options.preparedStatements !== false) prepareStatements(client);
     });
     return new Kysely({ dialect: new PostgresDialect({ pool }), log });
   }
@@ -62,7 +73,7 @@ export function createDatabase(options: DatabaseOptions): Database {
 }
 
 /** Reads the database choice from `DATABASE_URL`; PGlite in `dataDir` (or memory) otherwise. */
-export function databaseOptionsFrom(url: string | undefined, pgliteDataDir?: string): DatabaseOptions {
-  if (url) return { kind: 'postgres', url };
+export function databaseOptionsFrom(url: string | undefined, pgliteDataDir?: string, preparedStatements?: boolean): DatabaseOptions {
+  if (url) return preparedStatements === undefined ? { kind: 'postgres', url } : { kind: 'postgres', url, preparedStatements };
   return pgliteDataDir ? { kind: 'pglite', dataDir: pgliteDataDir } : { kind: 'pglite' };
 }
