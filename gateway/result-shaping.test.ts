@@ -17,6 +17,7 @@ import {
 } from '@apollo/federation-internals';
 import { Kind, parse, type DefinitionNode, type DocumentNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../emulators/seed/demo-people.js';
 import { computeResponse, rememberingOperations, stockApolloFunctions } from './result-shaping.js';
 
 /**
@@ -25,24 +26,13 @@ import { computeResponse, rememberingOperations, stockApolloFunctions } from './
  * same errors with the same messages and paths, and the same failures. The operations are every
  * document the clients send, on the real API schema, and documents built to reach what they do
  * not (skip/include on constants and variables, aliases, a field asked twice, fragments on
- * interfaces and unions, introspection); the data is generated per operation, seeded, with
+ * interfaces and unions, introspection); the data is generated per operation, seeded (the same
+ * data every run, a failure reproducible from its seed), with
  * nulls, missing fields, invalid leaves, wrong and unknown `__typename`s and extra fields.
  */
 
 const ROOT = new URL('..', import.meta.url);
 const stock = stockApolloFunctions();
-
-/** Mulberry32: the same data on every run, a failure reproducible from its seed. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rng = () => number;
 
@@ -117,7 +107,7 @@ function compareOn(schema: Schema, documents: readonly string[], cases: number, 
   documents.forEach((text, d) => {
     const operation = stock.operationFromDocument(schema, parse(text), { validate: false });
     for (let c = 0; c < cases; c++) {
-      const rng = random(d * 100_003 + c);
+      const rng = seededRandom(d * 100_003 + c);
       const input: Record<string, unknown> = {};
       fill(schema, input, operation.selectionSet, rng, 0);
       for (const variables of variableSets) {
