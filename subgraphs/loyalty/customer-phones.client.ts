@@ -43,8 +43,9 @@ export function customerPhones(client: SubgraphClient): CustomerPhonesPort {
  * The phone whose account belongs to each of these customers, known to have no account linked to
  * their id, by the id alone: the phone the customer subgraph has for the id, unless that phone's
  * account is linked to someone else. Never the phone a representation carries: whoever sends
- * `_entities` chooses that. An
- * account it finds that nobody is linked to (a customer of the retailer's from before the graph,
+ * `_entities` chooses that.
+ *
+ * An account found that nobody is linked to (a customer of the retailer's from before the graph,
  * seeded or imported from a showroom, whose account BonusPlus had already) is linked to the id
  * there and then, as enrolment links a new customer's (R2: one identity map). The customer
  * subgraph keeps a customer's phone for good (R1), so the link holds as the lookup would; and the
