@@ -136,8 +136,12 @@ export async function applyCrmOrder(trx: Kysely<any>, references: CrmReferences,
     if (fullyPaid && !existing.fully_paid_at) Object.assign(patch, { fully_paid_at: new Date(crm.fullPaidAt ?? Date.now()), sale_registered_at: new Date() });
     await replaceLines(trx, id, linesOf(id, crm));
   } else if (!isTerminal(existing.state)) {
-    // RetailCRM's truth is read: a payment whose reply was lost is now known to be there or not.
-    if (existing.payment_claim === UNCERTAIN_PAYMENT) Object.assign(patch, { payment_claim: null, payment_claim_until: null });
+    // A payment whose reply was lost may still be on its way into RetailCRM (held there past the
+    // connector's timeout): its absence now proves nothing, and clearing the claim on it let a second
+    // payment of the whole total through before the first landed (the money soak, seed 1). The claim
+    // goes once RetailCRM shows the order paid in full (nothing more can be taken), else when its
+    // lease runs out (PAYMENT_CLAIM_MS after the reply was lost), as any claim does.
+    if (existing.payment_claim === UNCERTAIN_PAYMENT && fullyPaid) Object.assign(patch, { payment_claim: null, payment_claim_until: null });
     if (group === 'cancel') {
       // A manager cancelled it in RetailCRM. A paid order is not cancelled: it comes back as a return.
       if (!existing.fully_paid_at && canMove(existing.state, 'CANCELLED')) {

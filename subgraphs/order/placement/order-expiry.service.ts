@@ -85,8 +85,10 @@ export async function recoverPlacements(deps: OrderDeps): Promise<{ placed: numb
 
 /**
  * An order whose payment reply was lost is not expired on a guess: RetailCRM is asked what it holds
- * (and its answer applied, any payment with it), which clears the uncertainty. RetailCRM still
- * down leaves the order claimed, to be looked at again next round.
+ * (and its answer applied, any payment with it). The order paid in full there clears the
+ * uncertainty; otherwise the payment may still be on its way in, and the claim keeps the order
+ * until its lease runs out. RetailCRM still down leaves the order claimed, to be looked at again
+ * next round.
  */
 async function settleUncertainPayment(deps: OrderDeps, references: CrmReferences, orderId: string): Promise<void> {
   const order = await (deps.db as Kysely<OrderDb>).selectFrom('ordering.orders').select(['payment_claim', 'crm_id']).where('id', '=', orderId).executeTakeFirst();
