@@ -34,6 +34,9 @@ const CALLERS_PER_CUSTOMER = 2;
 const WAVE = 250;
 const WELCOME = 2000;
 const LATE_RESERVE_TOPIC = ORDER_TOPICS.releaseLateReserve;
+/** The payment claim's lease (PAYMENT_CLAIM_MS in payment.service.ts), and the longest an emulator holds a request here (the `stall` fault), with a margin. */
+const PAYMENT_LEASE_MS = 60_000;
+const HELD_AT_MOST_MS = 7_000;
 const OFFER_POOL = 40;
 
 type OpKind = 'place' | 'place-retry' | 'pay-full' | 'pay-partial' | 'pay-duplicates' | 'pay-retry' | 'cancel' | 'return-partial' | 'return-full' | 'expire' | 'account';
@@ -468,6 +471,14 @@ async function settleEverything(): Promise<Date> {
     const late = await t.database.db.selectFrom('platform.outbox').select(sql<Date | null>`max(available_at)`.as('due')).where('status', '=', 'pending').where('topic', '=', LATE_RESERVE_TOPIC).executeTakeFirstOrThrow();
     if (late.due) await sleep(Math.max(0, new Date(late.due).getTime() - Date.now()));
     await t.settle();
+    // A payment whose reply was lost keeps its order claimed until RetailCRM shows it paid in full
+    // or the claim's lease (60 s) runs out. Once any request an emulator held (6 s at most) must
+    // have landed, the lease is made to run out now, as time would.
+    const uncertain = await t.database.db.selectFrom('ordering.orders').select(sql<Date | null>`max(payment_claim_until)`.as('until')).where('payment_claim', '=', 'uncertain').executeTakeFirstOrThrow();
+    if (uncertain.until) {
+      await sleep(Math.max(0, new Date(uncertain.until).getTime() - PAYMENT_LEASE_MS + HELD_AT_MOST_MS - Date.now()));
+      await t.database.db.updateTable('ordering.orders').set({ payment_claim_until: sql<Date>`now() - interval '1 second'` }).where('payment_claim', '=', 'uncertain').execute();
+    }
     expiryRanAt = new Date();
     const expired = await t.graph.order.expiry.runNow();
     await t.graph.inventory.holdExpiry.runNow();
