@@ -107,6 +107,7 @@ async function workloads(t: TestGraph): Promise<Workload[]> {
   await t.graph.customer.sync.runNow();
   const existing = await t.database.db.selectFrom('customer.customers').select('id').where('phone', '=', `+${demoPerson(1).phoneDigits}`).executeTakeFirstOrThrow();
   const existingToken = await t.customerToken(existing.id);
+  const existingPage = async () => void (await send(t, 'account page, existing customer', AccountPageDocument, { first: 5 }, existingToken));
 
   const cart = (lines: number, i: number) => offers.slice(0, lines).map((o, n) => ({ offerId: o.id, quantity: 1 + ((i + n) % 2) }));
   const place = async (who: Shopper) =>
@@ -128,8 +129,8 @@ async function workloads(t: TestGraph): Promise<Workload[]> {
     {
       name: 'account-page-existing-customer',
       // The first page reads the account from BonusPlus; the steady state is what follows.
-      prepare: async () => void (await send(t, 'account page, existing customer', AccountPageDocument, { first: 5 }, existingToken)),
-      send: async () => void (await send(t, 'account page, existing customer', AccountPageDocument, { first: 5 }, existingToken)),
+      prepare: existingPage,
+      send: existingPage,
     },
     quote(1),
     quote(5),

@@ -220,7 +220,7 @@ type Data = Record<string, unknown>;
 
 function applySelectionSet(input: Data, steps: readonly Step[], output: Data, run: Run, path: (string | number)[], parentType: CompositeType): number {
   for (const step of steps) {
-    if ((step.skip !== undefined || step.include !== undefined) && skipped(step, run.variables)) continue;
+    if (skipped(step, run.variables)) continue;
     if (step.field) {
       const name = step.responseName;
       const outputValue = output[name];

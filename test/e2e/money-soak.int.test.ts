@@ -14,6 +14,7 @@ import {
   ReturnPreviewDocument,
 } from '../../clients/__generated__/graphql.js';
 import { ORDER_TOPICS } from '../../subgraphs/order/order.messages.js';
+import { PAYMENT_CLAIM_MS } from '../../subgraphs/order/payment/payment.service.js';
 import { startTestGraph, type GraphQLResult, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, bonusPlusCustomer, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 import { seededRandom, seedFromEnv, type SeededRandom } from '../support/seeded-random.js';
@@ -34,8 +35,7 @@ const CALLERS_PER_CUSTOMER = 2;
 const WAVE = 250;
 const WELCOME = 2000;
 const LATE_RESERVE_TOPIC = ORDER_TOPICS.releaseLateReserve;
-/** The payment claim's lease (PAYMENT_CLAIM_MS in payment.service.ts), and the longest an emulator holds a request here (the `stall` fault), with a margin. */
-const PAYMENT_LEASE_MS = 60_000;
+/** The longest an emulator holds a request here (the `stall` fault), with a margin. */
 const HELD_AT_MOST_MS = 7_000;
 const OFFER_POOL = 40;
 
@@ -476,7 +476,7 @@ async function settleEverything(): Promise<Date> {
     // have landed, the lease is made to run out now, as time would.
     const uncertain = await t.database.db.selectFrom('ordering.orders').select(sql<Date | null>`max(payment_claim_until)`.as('until')).where('payment_claim', '=', 'uncertain').executeTakeFirstOrThrow();
     if (uncertain.until) {
-      await sleep(Math.max(0, new Date(uncertain.until).getTime() - PAYMENT_LEASE_MS + HELD_AT_MOST_MS - Date.now()));
+      await sleep(Math.max(0, new Date(uncertain.until).getTime() - PAYMENT_CLAIM_MS + HELD_AT_MOST_MS - Date.now()));
       await t.database.db.updateTable('ordering.orders').set({ payment_claim_until: sql<Date>`now() - interval '1 second'` }).where('payment_claim', '=', 'uncertain').execute();
     }
     expiryRanAt = new Date();

@@ -90,7 +90,7 @@ const paymentSchema = z.object({
 });
 
 /** How long one payment may hold its order's claim: a caller that dies mid-way gives the order back after this. */
-const PAYMENT_CLAIM_MS = 60_000;
+export const PAYMENT_CLAIM_MS = 60_000;
 /** How long a second payment of the same order waits for the first before it is refused as busy. */
 const PAYMENT_WAIT_MS = 20_000;
 
