@@ -37,6 +37,9 @@ export async function runCostBench(): Promise<BenchRow[]> {
         ...Object.fromEntries(SUBGRAPHS.map((s) => [`SQL ${s}`, cost.statements[s] ?? 0])),
         ...(cost.statements.other ? { 'SQL other': cost.statements.other } : {}),
         ...Object.fromEntries(SYSTEMS.map((s) => [s, cost.upstream[s]])),
+        // Left to the relays and syncs: statements, and calls to RetailCRM, BonusPlus and 1C.
+        'SQL deferred': cost.deferred.statements,
+        ...Object.fromEntries(SYSTEMS.map((s) => [`${s} deferred`, cost.deferred.upstream[s]])),
         // CPU ms per operation (a time: it moves with the machine's load): this process (gateway, subgraphs, emulators, client), and Postgres.
         'graph ms/op': cost.cpu!.graph.toFixed(2),
         'pg ms/op': t.database.url ? cost.cpu!.postgres.toFixed(2) : '-',

@@ -43,6 +43,12 @@ export interface OperationCost {
   readonly cpu?: { readonly graph: number; readonly postgres: number };
   /** Reads of the inventory's stock cache (INVENTORY_STOCK_CACHE_SECONDS) per operation, and how many it answered. */
   readonly stockCache?: { readonly reads: number; readonly hitRate: number };
+  /**
+   * What the operations left to the relays and syncs (a placement's CRM order and loyalty events),
+   * per operation: the statements sent and upstream calls made until the graph settled, less what
+   * each round of settling costs when nothing is left (the syncs' own polls).
+   */
+  readonly deferred: { readonly statements: number; readonly upstream: Readonly<Record<(typeof SYSTEMS)[number], number>> };
   /** With `texts`: the statements of the last operation, by sender. */
   readonly texts?: Readonly<Record<string, string[]>>;
 }
@@ -194,11 +200,6 @@ async function upstreamCalls(t: TestGraph): Promise<Record<(typeof SYSTEMS)[numb
   return { retailCrm: retailCrm!, bonusPlus: bonusPlus!, oneC: oneC! };
 }
 
-/**
- * Runs each workload (all, or those named in `only`) once unmeasured and then `operations` times,
- * one operation at a time, and returns what one operation cost. No background work runs meanwhile
- * (the graph is started with `background: false`): every statement counted was sent for a request.
- */
 /** CPU ms so far of this process and of the Postgres backends serving this database (none on PGlite, which runs in this process). */
 export async function cpuNow(t: TestGraph): Promise<{ graph: number; postgres: Map<number, number> }> {
   const backends = t.database.url ? (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(t.database.db)).rows : [];
@@ -206,6 +207,29 @@ export async function cpuNow(t: TestGraph): Promise<{ graph: number; postgres: M
   return { graph: (own.user + own.system) / 1000, postgres: new Map(backends.map((b) => [b.pid, processCpuMs(b.pid)])) };
 }
 
+interface Settling {
+  readonly rounds: number;
+  readonly statements: number;
+  readonly upstream: Record<(typeof SYSTEMS)[number], number>;
+}
+
+/** Statements (the graph's: not the emulators') and upstream calls until the graph has settled, and the rounds that took. */
+async function settling(t: TestGraph): Promise<Settling> {
+  const before = await upstreamCalls(t);
+  resetStatementCounts();
+  const rounds = await t.settle();
+  const statements = Object.entries(statementCounts()).reduce((sum, [label, n]) => (label === 'emulator' ? sum : sum + n), 0);
+  const after = await upstreamCalls(t);
+  return { rounds, statements, upstream: { retailCrm: after.retailCrm - before.retailCrm, bonusPlus: after.bonusPlus - before.bonusPlus, oneC: after.oneC - before.oneC } };
+}
+
+/**
+ * Runs each workload (all, or those named in `only`) once unmeasured and then `operations` times,
+ * one operation at a time, and returns what one operation cost. No background work runs meanwhile
+ * (the graph is started with `background: false`): every statement counted was sent for a request.
+ * Then the graph is settled (syncs and relays run until nothing is left), and what that sent is the
+ * operations' deferred cost.
+ */
 export async function measureCosts(t: TestGraph, options: { operations: number; only?: readonly string[]; texts?: boolean; cpu?: boolean }): Promise<OperationCost[]> {
   await t.graph.inventory.catalogSync.runNow();
   await t.settle();
@@ -214,6 +238,11 @@ export async function measureCosts(t: TestGraph, options: { operations: number; 
     if (options.only && !options.only.includes(workload.name)) continue;
     await workload.prepare?.(options.operations + 1);
     await workload.send(0);
+    // What the preparation and the warm-up left behind is not this workload's deferred work. Then
+    // one round of settling with nothing to do: the syncs' polls, which every round sends anyway.
+    await t.settle();
+    const idleRound = await settling(t);
+    if (idleRound.rounds !== 1) throw new Error(`${workload.name}: the graph did not settle before measuring (${idleRound.rounds} rounds)`);
     const before = await upstreamCalls(t);
     const cpuBefore = options.cpu ? await cpuNow(t) : undefined;
     const stockCacheBefore = { ...(t.graph.inventory.stockCache?.stats ?? { hits: 0, misses: 0 }) };
@@ -230,11 +259,17 @@ export async function measureCosts(t: TestGraph, options: { operations: number; 
     const stockReads = stockHits + stockCacheAfter.misses - stockCacheBefore.misses;
     const after = await upstreamCalls(t);
     const per = (n: number) => Math.round((n / options.operations) * 100) / 100;
+    const settled = await settling(t);
+    const deferred = {
+      statements: per(settled.statements - idleRound.statements * settled.rounds),
+      upstream: Object.fromEntries(SYSTEMS.map((s) => [s, per(settled.upstream[s] - idleRound.upstream[s] * settled.rounds)])) as Record<(typeof SYSTEMS)[number], number>,
+    };
     costs.push({
       workload: workload.name,
       operations: options.operations,
       statements: Object.fromEntries(Object.entries(counted).map(([label, n]) => [label, per(n)])),
       upstream: { retailCrm: per(after.retailCrm - before.retailCrm), bonusPlus: per(after.bonusPlus - before.bonusPlus), oneC: per(after.oneC - before.oneC) },
+      deferred,
       ...(texts ? { texts } : {}),
       ...(stockReads > 0 ? { stockCache: { reads: per(stockReads), hitRate: stockHits / stockReads } } : {}),
       // A backend that started in between counts from zero; one that ended in between is lost.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -180,12 +181,15 @@ export async function load(url: string, workload: Workload, headersOf: Credentia
  * Open loop: `rate` requests a second for `seconds`, each started on its schedule whatever the
  * replies do (autocannon's rate still waits for a free connection), on a pool large enough never
  * to queue. A latency counts from the request's scheduled start, so a late start (the bench's own
- * process is busy: the subgraphs live there) is charged to the reply, not hidden.
+ * process is busy: the subgraphs live there) is charged to the reply, not hidden. With
+ * BENCH_TIMELINE=<file>, each request's scheduled start (ms from the first) and latency are
+ * appended to the file as one line of JSON per run: whether the slow ones come together.
  */
 export async function openLoad(url: string, workload: Workload, headersOf: Credentials, rate: number, seconds: number): Promise<LoadSamples> {
   const pool = new Pool(new URL(url).origin, { connections: 1024, headersTimeout: 30_000, bodyTimeout: 30_000 });
   const path = new URL(url).pathname;
   const latencies: number[] = [];
+  const timeline: [number, number][] = [];
   let errors = 0;
   let firstError: string | undefined;
   const send = async (due: number) => {
@@ -198,6 +202,7 @@ export async function openLoad(url: string, workload: Workload, headersOf: Crede
       });
       const body = await reply.body.text();
       latencies.push(performance.now() - due);
+      timeline.push([due - started, performance.now() - due]);
       if (reply.statusCode !== 200 || body.includes('"errors"')) {
         errors++;
         firstError ??= `${reply.statusCode} ${body.slice(0, 300)}`;
@@ -217,6 +222,7 @@ export async function openLoad(url: string, workload: Workload, headersOf: Crede
   }
   await Promise.all(sent);
   await pool.close();
+  if (process.env.BENCH_TIMELINE) appendFileSync(process.env.BENCH_TIMELINE, `${JSON.stringify({ workload: workload.name, rate, startedAt: Date.now() - (performance.now() - started), timeline })}\n`);
   return { latencies, seconds, errors, ...(firstError ? { firstError } : {}) };
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COST_GRAPH_SETTINGS, measureCosts, SUBGRAPHS, subgraphStatements, WORKLOADS, type OperationCost } from '../../bench/cost.js';
-import { STATEMENT_BUDGETS } from '../../bench/statement-budgets.js';
+import { DEFERRED_STATEMENT_BUDGETS, STATEMENT_BUDGETS } from '../../bench/statement-budgets.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 
 // Every bench workload through the gateway, a few operations each after one unmeasured: the SQL
@@ -22,6 +22,16 @@ describe('statements per operation', () => {
     expect(SUBGRAPHS.some((s) => (cost.statements[s] ?? 0) > 0)).toBe(true);
     const over = SUBGRAPHS.filter((s) => (cost.statements[s] ?? 0) > (budget[s] ?? 0)).map((s) => `${s} ${cost.statements[s]} > ${budget[s] ?? 0}`);
     expect(over, `${workload}: statements per operation over budget (update bench/statement-budgets.ts only with a reason)`).toEqual([]);
+  });
+
+  it.each(WORKLOADS)('%s leaves the relays and syncs no more than its budget', (workload) => {
+    expect(costs.get(workload)!.deferred.statements, `${workload}: deferred statements per operation over budget`).toBeLessThanOrEqual(DEFERRED_STATEMENT_BUDGETS[workload] ?? 0);
+  });
+
+  it('counts the work a placement leaves to the relays', () => {
+    // Counted at all: the placement's order reaches RetailCRM only through its relay.
+    expect(costs.get('placement')!.deferred.statements).toBeGreaterThan(0);
+    expect(costs.get('placement')!.deferred.upstream.retailCrm).toBeGreaterThanOrEqual(1);
   });
 
   it('serves the account page in one statement per subgraph, whatever the number of orders', () => {

@@ -18,8 +18,8 @@ export interface TestGraph {
   gql<T = any>(query: string | DocumentNode, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResult<T>>;
   customerToken(customerId: string): Promise<string>;
   staffToken(...roles: StaffRole[]): Promise<string>;
-  /** Runs background work by hand until nothing is left: history sync, then both outbox relays. */
-  settle(): Promise<void>;
+  /** Runs background work by hand until nothing is left: history syncs, then the outbox relays. Returns the rounds it took (the last found nothing). */
+  settle(): Promise<number>;
   /** Clears every emulator's fault switches and waits out the connectors' circuit-breaker cool-down. */
   healUpstreams(): Promise<void>;
   close(): Promise<void>;
@@ -46,13 +46,16 @@ export async function startTestGraph(overrides: Record<string, string> = {}): Pr
   });
   const graph = await startGraph({ config, db: database.db, emulators: true, background: false });
   const settle = async () => {
-    for (let round = 0; round < 5; round++) {
+    let round = 0;
+    while (round < 5) {
+      round++;
       await graph.customer.sync.runNow();
       await graph.order.sync.runNow();
       // In causal order: a customer reaches RetailCRM before their orders can be filed under them.
       const handled = (await graph.customer.relay.drain()) + (await graph.loyalty.relay.drain()) + (await graph.order.relay.drain());
-      if (handled === 0) return;
+      if (handled === 0) break;
     }
+    return round;
   };
   return {
     graph,
