@@ -11,7 +11,8 @@ import { report, type BenchRow } from './report.js';
  *
  *   npm run bench:cost            DATABASE_URL=postgres://… npm run bench:cost
  *   BENCH_OPERATIONS=50 BENCH_WORKLOADS=account-page,quote-20 npm run bench:cost
- *   BENCH_SQL=1 npm run bench:cost     (also prints the statements of each workload's last operation)
+ *   BENCH_SQL=1 npm run bench:cost     (also prints the statements of each workload's last operation,
+ *                                       and those settling sent after all of them: BENCH_OPERATIONS=1 for one's)
  *
  * Beside the counts it prints the CPU ms per operation of this process and of the database's
  * Postgres backends: a time, so it moves with the machine's load (compare runs side by side).
@@ -24,7 +25,8 @@ export async function runCostBench(): Promise<BenchRow[]> {
   try {
     const costs = await measureCosts(t, { operations, texts: process.env.BENCH_SQL === '1', cpu: true, ...(only ? { only } : {}) });
     for (const cost of costs) {
-      for (const [label, texts] of Object.entries(cost.texts ?? {})) {
+      const sent = [...Object.entries(cost.texts ?? {}), ...Object.entries(cost.deferredTexts ?? {}).map(([label, texts]) => [`${label}, deferred (all ${operations} operations)`, texts] as const)];
+      for (const [label, texts] of sent) {
         console.error(`\n-- ${cost.workload}, ${label}: ${texts.length} statements`);
         for (const text of texts) console.error(`   ${text.replace(/\s+/g, ' ').slice(0, 400)}`);
       }

@@ -49,6 +49,8 @@ export interface OperationCost {
    * each round of settling costs when nothing is left (the syncs' own polls).
    */
   readonly deferred: { readonly statements: number; readonly upstream: Readonly<Record<(typeof SYSTEMS)[number], number>> };
+  /** With `texts`: the statements settling sent after all the operations, by sender. */
+  readonly deferredTexts?: Readonly<Record<string, string[]>>;
   /** With `texts`: the statements of the last operation, by sender. */
   readonly texts?: Readonly<Record<string, string[]>>;
 }
@@ -209,18 +211,22 @@ export async function cpuNow(t: TestGraph): Promise<{ graph: number; postgres: M
 
 interface Settling {
   readonly rounds: number;
+  readonly texts?: Record<string, string[]>;
   readonly statements: number;
   readonly upstream: Record<(typeof SYSTEMS)[number], number>;
 }
 
 /** Statements (the graph's: not the emulators') and upstream calls until the graph has settled, and the rounds that took. */
-async function settling(t: TestGraph): Promise<Settling> {
+async function settling(t: TestGraph, texts = false): Promise<Settling> {
   const before = await upstreamCalls(t);
   resetStatementCounts();
+  keepStatementTexts(texts);
   const rounds = await t.settle();
+  const kept = texts ? statementTexts() : undefined;
+  keepStatementTexts(false);
   const statements = Object.entries(statementCounts()).reduce((sum, [label, n]) => (label === 'emulator' ? sum : sum + n), 0);
   const after = await upstreamCalls(t);
-  return { rounds, statements, upstream: { retailCrm: after.retailCrm - before.retailCrm, bonusPlus: after.bonusPlus - before.bonusPlus, oneC: after.oneC - before.oneC } };
+  return { rounds, statements, ...(kept ? { texts: kept } : {}), upstream: { retailCrm: after.retailCrm - before.retailCrm, bonusPlus: after.bonusPlus - before.bonusPlus, oneC: after.oneC - before.oneC } };
 }
 
 /**
@@ -259,7 +265,7 @@ export async function measureCosts(t: TestGraph, options: { operations: number; 
     const stockReads = stockHits + stockCacheAfter.misses - stockCacheBefore.misses;
     const after = await upstreamCalls(t);
     const per = (n: number) => Math.round((n / options.operations) * 100) / 100;
-    const settled = await settling(t);
+    const settled = await settling(t, options.texts);
     const deferred = {
       statements: per(settled.statements - idleRound.statements * settled.rounds),
       upstream: Object.fromEntries(SYSTEMS.map((s) => [s, per(settled.upstream[s] - idleRound.upstream[s] * settled.rounds)])) as Record<(typeof SYSTEMS)[number], number>,
@@ -271,6 +277,7 @@ export async function measureCosts(t: TestGraph, options: { operations: number; 
       upstream: { retailCrm: per(after.retailCrm - before.retailCrm), bonusPlus: per(after.bonusPlus - before.bonusPlus), oneC: per(after.oneC - before.oneC) },
       deferred,
       ...(texts ? { texts } : {}),
+      ...(settled.texts ? { deferredTexts: settled.texts } : {}),
       ...(stockReads > 0 ? { stockCache: { reads: per(stockReads), hitRate: stockHits / stockReads } } : {}),
       // A backend that started in between counts from zero; one that ended in between is lost.
       ...(cpuBefore && cpuAfter

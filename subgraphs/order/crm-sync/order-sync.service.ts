@@ -167,7 +167,18 @@ export async function applyCrmOrder(trx: Kysely<any>, references: CrmReferences,
   }
   if (existing.origin === 'graph') await linkCrmItems(trx, id, crm.items);
   await replacePayments(trx, id, payments);
+  // Most reads change nothing (the echo of the graph's own write, an order read again): the row is
+  // not written again, and its updated_at (the customer's bonus version) stays.
+  if (patch.state === undefined && changesNothing(existing, patch)) return existing;
   return updateOrder(trx, id, patch);
+}
+
+/** Whether every field of the patch already has its value in the row. */
+function changesNothing(row: OrderRow, patch: Parameters<typeof updateOrder>[2]): boolean {
+  return Object.entries(patch).every(([field, value]) => {
+    const now = row[field as keyof OrderRow];
+    return value instanceof Date && now instanceof Date ? value.getTime() === now.getTime() : value === now;
+  });
 }
 
 function linesOf(orderId: string, crm: CrmOrder): Insertable<OrderLinesTable>[] {
