@@ -1,4 +1,5 @@
 import type { OutboxEnqueue } from '../../platform/outbox.js';
+import type { OrderCustomer } from './graph-services.js';
 
 /** Outbox topics of the order subgraph: everything that may follow a decision made in our database. */
 export const ORDER_TOPICS = {
@@ -27,6 +28,11 @@ export interface OrderRef {
   readonly orderId: string;
 }
 
+/** An order to create in RetailCRM, with its customer as the placement found them when already in RetailCRM (else the relay asks). */
+export interface CreateInCrm extends OrderRef {
+  readonly customer?: OrderCustomer;
+}
+
 export interface CrmStatusChange extends OrderRef {
   readonly status: string;
   /** The order may not exist in RetailCRM (a placement that failed around its create): absent is done. */
@@ -35,7 +41,8 @@ export interface CrmStatusChange extends OrderRef {
 
 const once = (topic: string, orderId: string, payload: unknown = { orderId }): OutboxEnqueue => ({ topic, payload, dedupeKey: `${topic}:${orderId}` });
 
-export const createInCrmMessage = (orderId: string) => once(ORDER_TOPICS.createInCrm, orderId);
+export const createInCrmMessage = (orderId: string, customer?: OrderCustomer): OutboxEnqueue =>
+  once(ORDER_TOPICS.createInCrm, orderId, { orderId, ...(customer?.retailCrmId ? { customer } : {}) } satisfies CreateInCrm);
 export const releaseHoldsMessage = (orderId: string) => once(ORDER_TOPICS.releaseHolds, orderId);
 export const releaseLateReserveMessage = (orderId: string, availableAt: Date): OutboxEnqueue => ({ ...once(ORDER_TOPICS.releaseLateReserve, orderId), availableAt });
 export const registerSaleMessage = (orderId: string) => once(ORDER_TOPICS.registerSale, orderId);

@@ -8,7 +8,7 @@ import { crmReferences, type CrmReferences } from './crm-sync/crm-references.js'
 import { cancelOrderInOneC, pollOneCStates, sendOrderToOneC } from './onec/onec-exchange.service.js';
 import type { OrderDeps } from './order.deps.js';
 import { createOrderInCrm } from './placement/place-order.service.js';
-import { ORDER_TOPICS, type CrmStatusChange, type OrderRef } from './order.messages.js';
+import { ORDER_TOPICS, type CreateInCrm, type CrmStatusChange, type OrderRef } from './order.messages.js';
 import { buildOrderSubgraph } from './order.subgraph.js';
 import { expireOrders, recoverPlacements } from './placement/order-expiry.service.js';
 import { releaseLateReserve, releaseOrderHolds } from './placement/order-holds.service.js';
@@ -62,7 +62,7 @@ async function setCrmStatus(deps: OrderDeps, change: CrmStatusChange): Promise<v
 
 /** Outbox topics this subgraph handles. */
 export const orderOutboxHandlers = (deps: OrderDeps): Record<string, OutboxHandler> => ({
-  [ORDER_TOPICS.createInCrm]: async (m: OrderRef) => void (await createOrderInCrm(deps, m.orderId)),
+  [ORDER_TOPICS.createInCrm]: async (m: CreateInCrm) => void (await createOrderInCrm(deps, m.orderId, m.customer)),
   [ORDER_TOPICS.releaseHolds]: (m: OrderRef) => releaseOrderHolds(deps, m.orderId),
   [ORDER_TOPICS.releaseLateReserve]: (m: OrderRef) => releaseLateReserve(deps, m.orderId),
   [ORDER_TOPICS.registerSale]: (m: OrderRef) => registerSale(deps, m.orderId),

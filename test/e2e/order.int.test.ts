@@ -13,6 +13,7 @@ import {
   RetryOneCPostingDocument,
 } from '../../clients/__generated__/graphql.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
+import { resetStatementCounts, statementCounts } from '../../platform/db/statement-counter.js';
 import { availableOffers, bonusPlusCustomer, crmApi, crmOrder, registerEnrolled, stockHoldsOf, type Shopper } from '../support/order-fixtures.js';
 
 // The storefront's, the account page's and the staff console's own documents (clients/).
@@ -119,6 +120,20 @@ describe('checkout and the order lifecycle (F3–F6, R5–R9)', () => {
     // The new figures reach the customer's CRM card too (R4).
     const card = await crmApi(t, `customers/${shopper.id}?by=externalId`).then((r) => r.json() as any);
     expect(card.customer.customFields).toMatchObject({ bonus_active: 1700 + calc.earnedTotal, bonus_spent: 300 });
+  });
+
+  it('files the order in RetailCRM under the customer the placement found, without asking the customer subgraph again', async () => {
+    const shopper = await registerEnrolled(t, '+79161110019', 'Вера');
+    const [offer] = await availableOffers(t, 1, 1);
+    const placed = await t.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offer!.id, quantity: 1 }] } }, shopper.token);
+    expect(placed.errors).toBeUndefined();
+    resetStatementCounts();
+    await t.settle();
+    // The relay's only way to the customer subgraph's database is a request to it: none was made.
+    expect(statementCounts().customer ?? 0).toBe(0);
+    const inCrm = await crmOrder(t, placed.data.placeOrder.order.id);
+    const card = await crmApi(t, `customers/${shopper.id}?by=externalId`).then((r) => r.json() as any);
+    expect(inCrm).toMatchObject({ customer: { id: card.customer.id }, firstName: 'Вера', phone: shopper.phone });
   });
 
   it('an order paid online is picked up from RetailCRM’s history and earns its bonuses', async () => {

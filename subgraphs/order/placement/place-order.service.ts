@@ -213,7 +213,8 @@ async function finishPlacement(deps: OrderDeps, start: OrderRow, lines: readonly
       const pending = pendingBonusesOf(placed, lines);
       await enqueue(trx, [
         // A customer who signed up a moment ago may not be in RetailCRM yet: the order follows them there.
-        { ...createInCrmMessage(order.id), ...(customer && !customer.retailCrmId ? { after: customerCreateInCrmKey(customer.id) } : {}) },
+        // One already there travels with the message: the relay need not ask the customer subgraph again.
+        { ...createInCrmMessage(order.id, customer), ...(customer && !customer.retailCrmId ? { after: customerCreateInCrmKey(customer.id) } : {}) },
         ...(order.bonuses_spent > 0 && order.phone ? [loyaltyRefreshMessage(order.phone)] : []),
         ...(pending ? [pending] : []),
       ]);
@@ -250,12 +251,13 @@ export class CustomerNotInCrmYet extends Error {
  * a repeat after a lost reply finds the first. Waits (by failing, to be retried) until the customer
  * is in RetailCRM, so the order is filed under them. An order cancelled or expired before it got
  * there is not created; one that ended while it was being created is cancelled there at once.
+ * `known`: the customer as the placement found them, when RetailCRM already had them (else asked).
  */
-export async function createOrderInCrm(deps: OrderDeps, orderId: string): Promise<OrderRow | undefined> {
+export async function createOrderInCrm(deps: OrderDeps, orderId: string, known?: OrderCustomer): Promise<OrderRow | undefined> {
   const order = await findOrder(deps.db, orderId);
   if (!order || order.crm_id !== null || order.origin !== 'graph') return order;
   if (order.state === 'PENDING' || order.state === 'FAILED' || order.state === 'CANCELLED' || order.state === 'EXPIRED') return order;
-  const customer = await deps.customers.customer(order.customer_id);
+  const customer = known?.retailCrmId && known.id === order.customer_id ? known : await deps.customers.customer(order.customer_id);
   if (!customer) throw new PermanentFailure(`order ${order.id}: customer ${order.customer_id} is unknown`);
   if (!customer.retailCrmId) throw new CustomerNotInCrmYet(customer.id);
   if (order.bonus_figures_pending) await estimateEarnedBonuses(deps, order);
