@@ -13,6 +13,7 @@ import {
   RetryOneCPostingDocument,
 } from '../../clients/__generated__/graphql.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
+import { emulatorRequests } from '../support/graph-process.js';
 import { resetStatementCounts, statementCounts } from '../../platform/db/statement-counter.js';
 import { availableOffers, bonusPlusCustomer, crmApi, crmOrder, registerEnrolled, stockHoldsOf, type Shopper } from '../support/order-fixtures.js';
 
@@ -134,6 +135,31 @@ describe('checkout and the order lifecycle (F3–F6, R5–R9)', () => {
     const inCrm = await crmOrder(t, placed.data.placeOrder.order.id);
     const card = await crmApi(t, `customers/${shopper.id}?by=externalId`).then((r) => r.json() as any);
     expect(inCrm).toMatchObject({ customer: { id: card.customer.id }, firstName: 'Вера', phone: shopper.phone });
+  });
+
+  it('passes over the echo of its own creation in RetailCRM’s history, having recorded what RetailCRM made of it', async () => {
+    const shopper = await registerEnrolled(t, '+79161110029', 'Эхо');
+    const [offer] = await availableOffers(t, 1, 1);
+    const placed = await t.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offer!.id, quantity: 1 }] } }, shopper.token);
+    expect(placed.errors).toBeUndefined();
+    const orderReads = () => emulatorRequests(t.graph.urls.retailCrm!, (route) => route === 'GET /api/v5/orders');
+    const readsBefore = await orderReads();
+    const historyBefore = await emulatorRequests(t.graph.urls.retailCrm!, (route) => route === 'GET /api/v5/orders/history');
+    await t.settle();
+    // The sync read the history with the creation in it, and did not read the order back.
+    expect(await emulatorRequests(t.graph.urls.retailCrm!, (route) => route === 'GET /api/v5/orders/history')).toBeGreaterThan(historyBefore);
+    expect(await orderReads()).toBe(readsBefore);
+    const inCrm = await crmOrder(t, placed.data.placeOrder.order.id);
+    const row = await t.database.db.selectFrom('ordering.orders').select(['crm_id', 'number', 'crm_status', 'total', 'delivery_cost']).where('id', '=', placed.data.placeOrder.order.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ crm_id: inCrm.id, number: inCrm.number, crm_status: inCrm.status, total: Math.round(inCrm.totalSumm * 100), delivery_cost: Math.round((inCrm.totalSumm - inCrm.summ) * 100) });
+
+    // A change anyone else makes to it is read as before.
+    const res = await fetch(`${t.graph.urls.retailCrm}/__emulator/orders/${placed.data.placeOrder.order.id}/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'availability-confirmed' }) });
+    expect(res.status).toBe(200);
+    await t.settle();
+    expect(await orderReads()).toBeGreaterThan(readsBefore);
+    const order = await t.gql(OrderOneCDocumentsDocument, { id: placed.data.placeOrder.order.id }, await t.staffToken('manager'));
+    expect(order.data.order).toMatchObject({ status: 'APPROVED', crmStatus: 'availability-confirmed' });
   });
 
   it('an order paid online is picked up from RetailCRM’s history and earns its bonuses', async () => {

@@ -1,5 +1,5 @@
 import type { Insertable, Kysely } from 'kysely';
-import type { CrmOrder } from '../../../connectors/retailcrm/retailcrm-orders.port.js';
+import type { CrmOrder, CrmOrderHistoryRecord } from '../../../connectors/retailcrm/retailcrm-orders.port.js';
 import { enqueue } from '../../../platform/outbox.js';
 import { markSyncFailure, readCursor, saveCursor } from '../../../platform/sync-cursor.js';
 import type { CrmReferences } from './crm-references.js';
@@ -36,8 +36,9 @@ export async function syncOrders(deps: OrderDeps, references: CrmReferences, sig
       if (signal?.aborted) break; // asked to stop: the cursor is saved with every page
       const { history } = await deps.crm.ordersHistory(cursor, PAGE);
       if (history.length === 0) break;
-      const ids = [...new Set(history.map((h) => h.order.id))];
-      const { orders: current } = await deps.crm.listOrders({ ids }, { limit: PAGE });
+      const echoes = await echoesOfOwnCreations(deps.db, history);
+      const ids = [...new Set(history.map((h) => h.order.id))].filter((id) => !echoes.has(id));
+      const current = ids.length > 0 ? (await deps.crm.listOrders({ ids }, { limit: PAGE })).orders : [];
       const last = history[history.length - 1]!.id;
       await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
         for (const order of current) await applyCrmOrder(trx, references, order);
@@ -54,6 +55,21 @@ export async function syncOrders(deps: OrderDeps, references: CrmReferences, sig
     await markSyncFailure(deps.db, ORDER_HISTORY_CURSOR, error, String(cursor));
     throw error;
   }
+}
+
+/**
+ * Orders of this page whose every record is their creation by the graph's own API key
+ * (`apiKey.current`) and whose creation the relay has recorded here (their RetailCRM id is known):
+ * the relay wrote what RetailCRM answered, so reading them back would tell nothing. Anything else
+ * on the same page (a manager's edit, a trigger's, a payment) has the order read as usual.
+ */
+async function echoesOfOwnCreations(db: Kysely<any>, history: readonly CrmOrderHistoryRecord[]): Promise<Set<number>> {
+  const own = new Map<number, boolean>();
+  for (const h of history) own.set(h.order.id, (own.get(h.order.id) ?? true) && h.created === true && h.source === 'api' && h.apiKey?.current === true);
+  const candidates = [...own].filter(([, ours]) => ours).map(([id]) => id);
+  if (candidates.length === 0) return new Set();
+  const recorded = await db.selectFrom('ordering.orders').select('crm_id').where('crm_id', 'in', candidates).execute();
+  return new Set(recorded.map((r) => r.crm_id as number));
 }
 
 /** What RetailCRM holds as paid on an order: its payments in a status that completes payment. */

@@ -265,7 +265,15 @@ export async function createOrderInCrm(deps: OrderDeps, orderId: string, known?:
   const { order: crmOrder } = await deps.crm.createOrder(crmOrderInput(order, lines, customer));
   return (deps.db as Kysely<any>).transaction().execute(async (trx) => {
     const now = await of(trx).selectFrom('ordering.orders').selectAll().where('id', '=', order.id).forUpdate().executeTakeFirstOrThrow();
-    const recorded = await updateOrder(trx, order.id, { crm_id: crmOrder.id, number: crmOrder.number, crm_status: crmOrder.status, crm_created_at: new Date(crmOrder.createdAt) });
+    // What RetailCRM made of it, recorded now: the history sync passes over the echo of its creation.
+    const recorded = await updateOrder(trx, order.id, {
+      crm_id: crmOrder.id,
+      number: crmOrder.number,
+      crm_status: crmOrder.status,
+      crm_created_at: new Date(crmOrder.createdAt),
+      total: crmOrder.totalSummKopecks,
+      delivery_cost: crmOrder.totalSummKopecks - crmOrder.summKopecks,
+    });
     await linkCrmItems(trx, order.id, crmOrder.items);
     if (now.state === 'CANCELLED' || now.state === 'EXPIRED') await enqueue(trx, crmStatusMessage({ orderId: order.id, status: 'cancel-other' }));
     return recorded;
