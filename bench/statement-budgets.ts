@@ -36,5 +36,5 @@ export const STATEMENT_BUDGETS: Readonly<Record<(typeof WORKLOADS)[number], Part
 export const DEFERRED_STATEMENT_BUDGETS: Readonly<Partial<Record<(typeof WORKLOADS)[number], number>>> = {
   placement: 23,
   registration: 29,
-  payment: 64,
+  payment: 66,
 };

@@ -162,6 +162,13 @@ const migrations: Record<string, Migration> = {
       await runScript(db, `alter table ordering.orders add column bonus_figures_pending boolean not null default false`);
     },
   },
+  '0006_sale_claims': {
+    async up(db) {
+      // One sale of a customer at a time across the order processes: a sale moves their card's tier,
+      // so another sale's figures fixed before it and sent after it would be credited at another rate.
+      await runScript(db, `create table ordering.sale_claims (phone text primary key, order_id text not null, until timestamptz not null)`);
+    },
+  },
 };
 
 export const orderSchema: SchemaModule = { schema: 'ordering', migrations };

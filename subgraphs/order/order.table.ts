@@ -122,8 +122,16 @@ export interface ReturnLinesTable {
   spent_refunded: number;
 }
 
+/** Whose sale is being registered in BonusPlus now, per customer, and until when (a lease). */
+export interface SaleClaimsTable {
+  phone: string;
+  order_id: string;
+  until: Date;
+}
+
 export interface OrderDb {
   'ordering.orders': OrdersTable;
+  'ordering.sale_claims': SaleClaimsTable;
   'ordering.order_lines': OrderLinesTable;
   'ordering.payments': PaymentsTable;
   'ordering.onec_orders': OneCOrdersTable;

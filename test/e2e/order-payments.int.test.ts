@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelOrderDocument, CustomerCardDocument, OrderLinesDocument, PlaceOrderDocument, RecordPaymentDocument, ReturnOrderLinesDocument } from '../../clients/__generated__/graphql.js';
+import { registerSale, SaleOfCustomerInFlight } from '../../subgraphs/order/payment/payment.service.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
+import { emulatorRequests } from '../support/graph-process.js';
 import { availableOffers, crmApi, crmOrder, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 
 // The storefront's, the cashier's and the account page's own documents (clients/).
@@ -80,6 +82,29 @@ describe('payments of one order are serialized (R8): the CRM never holds more th
     expect(rest.errors).toBeUndefined();
     expect(rest.data.recordPayment.order).toMatchObject({ fullyPaid: true, paidTotal: order.total });
     expect(await crmPayments(order.id)).toEqual({ total: order.total, paid: order.total, count: 2 });
+  });
+
+  it('one sale of a customer at a time: a second order’s sale waits while the first is at BonusPlus, then goes', async () => {
+    const who = await shopper();
+    const [first, second] = [await placed(who), await placed(who)];
+    await t.settle(); // both in RetailCRM
+    for (const order of [first, second]) expect((await t.gql(PAY, { input: { orderId: order.id, idempotencyKey: randomUUID() } }, cashier)).errors).toBeUndefined();
+    // The sales are queued, not sent (no relay runs until the test settles); the first is sent now, held at BonusPlus.
+    const bonusPlus = t.graph.emulators!.bonusPlus;
+    const calls = () => emulatorRequests(t.graph.urls.bonusPlus!, (route) => route.includes('/retail/'));
+    bonusPlus.faults.set({ latencyMs: 1500, pathPattern: '/retail/' });
+    const firstSale = registerSale(t.graph.order.deps, first.id);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = await calls();
+    // The second cannot fix its figures by a calculation the first sale's tier change would make stale.
+    await expect(registerSale(t.graph.order.deps, second.id)).rejects.toBeInstanceOf(SaleOfCustomerInFlight);
+    expect(await calls()).toBe(before);
+    await firstSale;
+    bonusPlus.faults.clear();
+    await registerSale(t.graph.order.deps, second.id);
+    const sold = await t.database.db.selectFrom('ordering.orders').select(['id', 'sale_registered_at']).where('id', 'in', [first.id, second.id]).execute();
+    expect(sold.every((o) => o.sale_registered_at !== null)).toBe(true);
+    expect(await t.database.db.selectFrom('ordering.sale_claims').selectAll().where('phone', '=', who.phone).execute()).toEqual([]);
   });
 
   it('a cancel racing a payment: never both (no money kept on a cancelled order)', async () => {

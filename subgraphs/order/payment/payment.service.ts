@@ -29,6 +29,7 @@ export async function registerSale(deps: OrderDeps, orderId: string): Promise<vo
   if (order.phone) {
     const lines = await linesOfOrders(deps.db, [order.id]);
     const items = saleItemsOfLines(lines);
+    if (!(await claimSale(deps.db, order.phone, order.id))) throw new SaleOfCustomerInFlight(order.id);
     try {
       if (!order.sale_figures_at) await fixSaleFigures(deps, order, lines, items);
       await deps.bonusPlus.registerSale({
@@ -41,15 +42,56 @@ export async function registerSale(deps: OrderDeps, orderId: string): Promise<vo
       });
     } catch (error) {
       // A refusal (no such customer, the debit no longer covered) will not change by retrying: an operator decides.
-      if (error instanceof BonusPlusRetailError) throw new PermanentFailure(`sale of order ${order.id} refused by BonusPlus: ${error.code}`);
+      if (error instanceof BonusPlusRetailError) {
+        await releaseSale(deps.db, order.phone, order.id);
+        throw new PermanentFailure(`sale of order ${order.id} refused by BonusPlus: ${error.code}`);
+      }
+      // Otherwise the sale may still land (its reply lost, or held past the timeout): the claim stays
+      // until its lease runs out, or until this order's sale is retried and answered.
       throw error;
     }
+    await releaseSale(deps.db, order.phone, order.id);
   }
   await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
     await updateOrder(trx, order.id, { sale_registered_at: new Date(), ...(order.bonus_hold === 'HELD' ? { bonus_hold: 'CONSUMED' as const } : {}) });
     if (order.phone) await enqueue(trx, loyaltyRefreshMessage(order.phone));
     await queuePendingBonuses(trx, order.id);
   });
+}
+
+/** How long a customer's sale keeps their other sales waiting when its process cannot say how it ended. */
+export const SALE_CLAIM_MS = 60_000;
+
+/**
+ * A sale of the customer with this phone is being registered by another order: this one waits (the
+ * outbox tries it again, never giving up for it). A sale moves the card's tier, so figures fixed
+ * by a calculation before another sale lands would not be what BonusPlus credits after it.
+ */
+export class SaleOfCustomerInFlight extends Error {
+  readonly transient = true;
+  constructor(orderId: string) {
+    super(`order ${orderId}: another sale of its customer is being registered in BonusPlus; this one follows`);
+  }
+}
+
+/** Takes the customer's sale claim for this order: free, lapsed, or this order's already. */
+async function claimSale(db: Kysely<any>, phone: string, orderId: string): Promise<boolean> {
+  const taken = await (db as Kysely<OrderDb>)
+    .insertInto('ordering.sale_claims')
+    .values({ phone, order_id: orderId, until: sql<Date>`now() + ${`${SALE_CLAIM_MS} milliseconds`}::interval` })
+    .onConflict((oc) =>
+      oc
+        .column('phone')
+        .doUpdateSet({ order_id: orderId, until: sql<Date>`now() + ${`${SALE_CLAIM_MS} milliseconds`}::interval` })
+        .where((eb) => eb.or([eb('ordering.sale_claims.until', '<', sql<Date>`now()`), eb('ordering.sale_claims.order_id', '=', orderId)])),
+    )
+    .returning('order_id')
+    .executeTakeFirst();
+  return taken !== undefined;
+}
+
+async function releaseSale(db: Kysely<any>, phone: string, orderId: string): Promise<void> {
+  await (db as Kysely<OrderDb>).deleteFrom('ordering.sale_claims').where('phone', '=', phone).where('order_id', '=', orderId).execute();
 }
 
 /**
