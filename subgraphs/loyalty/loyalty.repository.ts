@@ -166,6 +166,10 @@ export async function hasStoredLedger(db: Db, phone: string): Promise<boolean> {
  * already stored is kept), and the account records when this was read. Run it in a transaction.
  */
 export async function saveAccountDetails(db: Db, phone: string, lots: readonly BpBonusLot[], entries: readonly BpTransaction[], readAt: Date): Promise<void> {
+  // Two reads of one account may save at once (a request's and the background refresh's): they take
+  // turns on the account's row, so the second replaces the lots the first stored instead of
+  // inserting beside them (a duplicate key, seen as an internal error, in CI).
+  await db.selectFrom('loyalty.accounts').select('phone').where('phone', '=', phone).forUpdate().execute();
   await db.deleteFrom('loyalty.bonus_lots').where('phone', '=', phone).execute();
   if (lots.length > 0) {
     await db

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BonusHistoryDocument, CustomerBonusesDocument } from '../../clients/__generated__/graphql.js';
 import { demoPerson } from '../../emulators/seed/demo-people.js';
@@ -7,6 +7,8 @@ import { enqueue } from '../../platform/outbox.js';
 import { EXPIRY_WARNING_TOPIC } from '../../subgraphs/loyalty/crm-card/expiry-warning.message.js';
 import { retailerDate } from '../../subgraphs/loyalty/crm-card/expiry-warning.service.js';
 import { loyaltyRefreshMessage } from '../../contracts/loyalty-refresh.message.js';
+import { saveAccountDetails } from '../../subgraphs/loyalty/loyalty.repository.js';
+import type { LoyaltyDb } from '../../subgraphs/loyalty/loyalty.table.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { crmApi, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 
@@ -242,5 +244,17 @@ describe('the daily warning run', () => {
     expect(await t.graph.loyalty.expiryWarnings.runNow()).toMatchObject({ queued: 0 });
     await t.settle();
     expect((await crmCard(shopper.id)).customFields).toMatchObject({ bonus_expiring_amount: 90, bonus_expiring_at: retailerDate(new Date(later.expiresAt)) });
+  });
+});
+
+describe('the stored lots of one account', () => {
+  it('two reads of the account saving at once take turns: none fails, one set of lots stays', async () => {
+    const shopper = await registerEnrolled(t, '+79261110009');
+    const lots = [{ id: 990_001, reason: 'birthday', amount: 100, remaining: 100, activeFrom: new Date(), expiresAt: null }];
+    const db = t.database.db as Kysely<LoyaltyDb>;
+    // On Postgres the saves run side by side (on PGlite one at a time): without turns, one inserts the lot the other just stored.
+    const saves = await Promise.allSettled(Array.from({ length: 8 }, () => db.transaction().execute((trx) => saveAccountDetails(trx, shopper.phone, lots, [], new Date()))));
+    expect(saves.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason))).toEqual([]);
+    expect(await db.selectFrom('loyalty.bonus_lots').select('lot_id').where('phone', '=', shopper.phone).where('lot_id', '=', 990_001).execute()).toHaveLength(1);
   });
 });
