@@ -31,6 +31,8 @@ import { availableOffers, registerEnrolled, type Shopper } from '../test/support
 
 export const SUBGRAPHS = ['customer', 'order', 'loyalty', 'inventory'] as const;
 export const SYSTEMS = ['retailCrm', 'bonusPlus', 'oneC'] as const;
+/** Calls to each upstream system. */
+type Calls = Record<(typeof SYSTEMS)[number], number>;
 
 export interface OperationCost {
   readonly workload: string;
@@ -38,7 +40,7 @@ export interface OperationCost {
   /** Statements per operation by sender: the subgraphs, `emulator`, `other` (anything outside a request). */
   readonly statements: Readonly<Record<string, number>>;
   /** Calls per operation that reached each upstream system. */
-  readonly upstream: Readonly<Record<(typeof SYSTEMS)[number], number>>;
+  readonly upstream: Readonly<Calls>;
   /** With `cpu`: CPU ms per operation of this process (gateway, subgraphs, emulators, client) and of this database's Postgres backends. */
   readonly cpu?: { readonly graph: number; readonly postgres: number };
   /** Reads of the inventory's stock cache (INVENTORY_STOCK_CACHE_SECONDS) per operation, and how many it answered. */
@@ -48,7 +50,7 @@ export interface OperationCost {
    * per operation: the statements sent and upstream calls made until the graph settled, less what
    * each round of settling costs when nothing is left (the syncs' own polls).
    */
-  readonly deferred: { readonly statements: number; readonly upstream: Readonly<Record<(typeof SYSTEMS)[number], number>> };
+  readonly deferred: { readonly statements: number; readonly upstream: Readonly<Calls> };
   /** With `texts`: the statements settling sent after all the operations, by sender. */
   readonly deferredTexts?: Readonly<Record<string, string[]>>;
   /** With `texts`: the statements of the last operation, by sender. */
@@ -194,13 +196,17 @@ export const WORKLOADS = [
   'customer-by-phone',
 ] as const;
 
-async function upstreamCalls(t: TestGraph): Promise<Record<(typeof SYSTEMS)[number], number>> {
+async function upstreamCalls(t: TestGraph): Promise<Calls> {
   const all = () => true;
   // The connectors' 1C URL names the base (`…/trade`); the emulator's control routes are at its root.
   const roots = [t.graph.urls.retailCrm!, t.graph.urls.bonusPlus!, t.graph.urls.oneC!].map((url) => new URL(url).origin);
   const [retailCrm, bonusPlus, oneC] = await Promise.all(roots.map((url) => emulatorRequests(url, all)));
   return { retailCrm: retailCrm!, bonusPlus: bonusPlus!, oneC: oneC! };
 }
+
+/** Each system's calls in `after` less `times` those in `before`, passed through `as` (e.g. per operation). */
+const callsBetween = (before: Calls, after: Calls, as = (n: number) => n, times = 1): Calls =>
+  Object.fromEntries(SYSTEMS.map((s) => [s, as(after[s] - before[s] * times)])) as Calls;
 
 /** CPU ms so far of this process and of the Postgres backends serving this database (none on PGlite, which runs in this process). */
 export async function cpuNow(t: TestGraph): Promise<{ graph: number; postgres: Map<number, number> }> {
@@ -213,7 +219,7 @@ interface Settling {
   readonly rounds: number;
   readonly texts?: Record<string, string[]>;
   readonly statements: number;
-  readonly upstream: Record<(typeof SYSTEMS)[number], number>;
+  readonly upstream: Calls;
 }
 
 /** Statements (the graph's: not the emulators') and upstream calls until the graph has settled, and the rounds that took. */
@@ -226,7 +232,7 @@ async function settling(t: TestGraph, texts = false): Promise<Settling> {
   keepStatementTexts(false);
   const statements = Object.entries(statementCounts()).reduce((sum, [label, n]) => (label === 'emulator' ? sum : sum + n), 0);
   const after = await upstreamCalls(t);
-  return { rounds, statements, ...(kept ? { texts: kept } : {}), upstream: { retailCrm: after.retailCrm - before.retailCrm, bonusPlus: after.bonusPlus - before.bonusPlus, oneC: after.oneC - before.oneC } };
+  return { rounds, statements, ...(kept ? { texts: kept } : {}), upstream: callsBetween(before, after) };
 }
 
 /**
@@ -268,13 +274,13 @@ export async function measureCosts(t: TestGraph, options: { operations: number; 
     const settled = await settling(t, options.texts);
     const deferred = {
       statements: per(settled.statements - idleRound.statements * settled.rounds),
-      upstream: Object.fromEntries(SYSTEMS.map((s) => [s, per(settled.upstream[s] - idleRound.upstream[s] * settled.rounds)])) as Record<(typeof SYSTEMS)[number], number>,
+      upstream: callsBetween(idleRound.upstream, settled.upstream, per, settled.rounds),
     };
     costs.push({
       workload: workload.name,
       operations: options.operations,
       statements: Object.fromEntries(Object.entries(counted).map(([label, n]) => [label, per(n)])),
-      upstream: { retailCrm: per(after.retailCrm - before.retailCrm), bonusPlus: per(after.bonusPlus - before.bonusPlus), oneC: per(after.oneC - before.oneC) },
+      upstream: callsBetween(before, after, per),
       deferred,
       ...(texts ? { texts } : {}),
       ...(settled.texts ? { deferredTexts: settled.texts } : {}),

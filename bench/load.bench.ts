@@ -188,7 +188,7 @@ export async function load(url: string, workload: Workload, headersOf: Credentia
 export async function openLoad(url: string, workload: Workload, headersOf: Credentials, rate: number, seconds: number): Promise<LoadSamples> {
   const pool = new Pool(new URL(url).origin, { connections: 1024, headersTimeout: 30_000, bodyTimeout: 30_000 });
   const path = new URL(url).pathname;
-  const latencies: number[] = [];
+  /** Each reply's scheduled start (ms from the first) and latency. */
   const timeline: [number, number][] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -201,7 +201,6 @@ export async function openLoad(url: string, workload: Workload, headersOf: Crede
         body: JSON.stringify({ query: workload.query, variables: workload.variables() }),
       });
       const body = await reply.body.text();
-      latencies.push(performance.now() - due);
       timeline.push([due - started, performance.now() - due]);
       if (reply.statusCode !== 200 || body.includes('"errors"')) {
         errors++;
@@ -223,7 +222,7 @@ export async function openLoad(url: string, workload: Workload, headersOf: Crede
   await Promise.all(sent);
   await pool.close();
   if (process.env.BENCH_TIMELINE) appendFileSync(process.env.BENCH_TIMELINE, `${JSON.stringify({ workload: workload.name, rate, startedAt: Date.now() - (performance.now() - started), timeline })}\n`);
-  return { latencies, seconds, errors, ...(firstError ? { firstError } : {}) };
+  return { latencies: timeline.map(([, latency]) => latency), seconds, errors, ...(firstError ? { firstError } : {}) };
 }
 
 /** The p99 a storefront should see at half the peak rate (issue #16), by workload. */

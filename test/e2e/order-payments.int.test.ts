@@ -4,7 +4,7 @@ import { CancelOrderDocument, CustomerCardDocument, OrderLinesDocument, PlaceOrd
 import { registerSale, SaleOfCustomerInFlight } from '../../subgraphs/order/payment/payment.service.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { emulatorRequests } from '../support/graph-process.js';
-import { availableOffers, crmApi, crmOrder, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
+import { availableOffers, crmApi, crmPayments, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 
 // The storefront's, the cashier's and the account page's own documents (clients/).
 const PLACE = PlaceOrderDocument;
@@ -38,12 +38,6 @@ async function placed(who: Shopper, lines = 1): Promise<{ id: string; total: num
   return result.data.placeOrder.order;
 }
 
-/** RetailCRM's own record of the order's payments (what the cashier's money is). */
-async function crmPayments(orderId: string): Promise<{ total: number; paid: number; count: number }> {
-  const order = await crmOrder(t, orderId);
-  const payments = Object.values(order.payments ?? {}) as { amount: number; status: string }[];
-  return { total: Math.round(order.totalSumm * 100), paid: Math.round(payments.reduce((s, p) => s + p.amount, 0) * 100), count: payments.length };
-}
 
 const codes = (results: { errors?: { extensions?: { code?: string } }[] }[]) => results.map((r) => r.errors?.[0]?.extensions?.code ?? 'OK').sort();
 
@@ -53,7 +47,7 @@ describe('payments of one order are serialized (R8): the CRM never holds more th
     const results = await Promise.all([0, 1, 2].map(() => t.gql(PAY, { input: { orderId: order.id, idempotencyKey: randomUUID() } }, cashier)));
     console.log(`concurrent full payments: ${codes(results).join(', ')}`);
     expect(codes(results)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT', 'OK']);
-    const crm = await crmPayments(order.id);
+    const crm = await crmPayments(t, order.id);
     expect(crm).toEqual({ total: order.total, paid: order.total, count: 1 });
     const read = (await t.gql(ORDER, { id: order.id }, cashier)).data.order;
     expect(read.paidTotal).toBe(order.total);
@@ -65,7 +59,7 @@ describe('payments of one order are serialized (R8): the CRM never holds more th
     const results = await Promise.all([0, 1, 2].map(() => t.gql(PAY, { input: { orderId: order.id, idempotencyKey: randomUUID(), amount: part } }, cashier)));
     expect(codes(results)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT', 'OK']);
     expect(results.find((r) => !r.errors)!.data.recordPayment.order.paidTotal).toBe(part);
-    expect(await crmPayments(order.id)).toEqual({ total: order.total, paid: part, count: 1 });
+    expect(await crmPayments(t, order.id)).toEqual({ total: order.total, paid: part, count: 1 });
   });
 
   it('a payment made in RetailCRM meanwhile counts: the cashier can take only what is left', async () => {
@@ -81,7 +75,7 @@ describe('payments of one order are serialized (R8): the CRM never holds more th
     const rest = await t.gql(PAY, { input: { orderId: order.id, idempotencyKey: randomUUID() } }, cashier);
     expect(rest.errors).toBeUndefined();
     expect(rest.data.recordPayment.order).toMatchObject({ fullyPaid: true, paidTotal: order.total });
-    expect(await crmPayments(order.id)).toEqual({ total: order.total, paid: order.total, count: 2 });
+    expect(await crmPayments(t, order.id)).toEqual({ total: order.total, paid: order.total, count: 2 });
   });
 
   it('one sale of a customer at a time: a second order’s sale waits while the first is at BonusPlus, then goes', async () => {
@@ -119,7 +113,7 @@ describe('payments of one order are serialized (R8): the CRM never holds more th
       const outcome = `${paid.errors ? paid.errors[0]!.extensions?.code : 'paid'} / ${cancelled.errors ? cancelled.errors[0]!.extensions?.code : 'cancelled'}`;
       console.log(`payment vs cancel, round ${round + 1}: ${outcome}`);
       expect(paid.errors === undefined && cancelled.errors === undefined, outcome).toBe(false);
-      const crm = await crmPayments(order.id);
+      const crm = await crmPayments(t, order.id);
       const read = (await t.gql(ORDER, { id: order.id }, manager)).data.order;
       if (read.status === 'CANCELLED') expect(crm.paid).toBe(0);
       else expect(crm.paid).toBe(Math.floor(order.total / 2));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlaceOrderDocument, RecordPaymentDocument } from '../../clients/__generated__/graphql.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
-import { availableOffers, crmOrder, registerEnrolled } from '../support/order-fixtures.js';
+import { availableOffers, crmPayments, registerEnrolled } from '../support/order-fixtures.js';
 
 // A payment whose request RetailCRM holds past the connector's timeout: the cashier gets
 // UPSTREAM_UNAVAILABLE and the order stays claimed as uncertain. The order's expiry then reads the
@@ -18,12 +18,6 @@ beforeAll(async () => {
   await t.settle();
 }, 120_000);
 afterAll(async () => t?.close());
-
-async function crmPayments(orderId: string): Promise<{ paid: number; count: number }> {
-  const order = await crmOrder(t, orderId);
-  const payments = Object.values(order.payments ?? {}) as { amount: number }[];
-  return { paid: Math.round(payments.reduce((s, p) => s + p.amount, 0) * 100), count: payments.length };
-}
 
 describe('a payment whose reply was lost while RetailCRM still holds it', () => {
   it('keeps the order from a second payment until RetailCRM shows it paid, and the order is paid once', async () => {
@@ -42,7 +36,7 @@ describe('a payment whose reply was lost while RetailCRM still holds it', () => 
     const first = await pay();
     t.graph.emulators!.retailCrm.faults.clear();
     expect(first.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
-    expect(await crmPayments(order.id)).toEqual({ paid: 0, count: 0 });
+    expect(await crmPayments(t, order.id)).toEqual({ total: order.total, paid: 0, count: 0 });
 
     // The order's hold runs out now: the expiry asks RetailCRM about the uncertain payment while it
     // is still on its way there, and finds nothing paid yet.
@@ -52,12 +46,12 @@ describe('a payment whose reply was lost while RetailCRM still holds it', () => 
     const second = pay();
     // The held payment lands; the next sync sees the order paid in full.
     await new Promise((r) => setTimeout(r, Math.max(0, sentAt + HELD_MS + 500 - Date.now())));
-    expect(await crmPayments(order.id)).toEqual({ paid: order.total, count: 1 });
+    expect(await crmPayments(t, order.id)).toEqual({ total: order.total, paid: order.total, count: 1 });
     await t.graph.order.sync.runNow();
 
     const answer = await second;
     expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT'); // already paid
-    expect(await crmPayments(order.id)).toEqual({ paid: order.total, count: 1 });
+    expect(await crmPayments(t, order.id)).toEqual({ total: order.total, paid: order.total, count: 1 });
     const row = await t.database.db.selectFrom('ordering.orders').select(['state', 'paid_total']).where('id', '=', order.id).executeTakeFirstOrThrow();
     expect(row).toEqual({ state: 'APPROVED', paid_total: order.total });
   }, 60_000);

@@ -46,16 +46,15 @@ export async function startTestGraph(overrides: Record<string, string> = {}): Pr
   });
   const graph = await startGraph({ config, db: database.db, emulators: true, background: false });
   const settle = async () => {
-    let round = 0;
-    while (round < 5) {
-      round++;
+    const rounds = 5;
+    for (let round = 1; round <= rounds; round++) {
       await graph.customer.sync.runNow();
       await graph.order.sync.runNow();
       // In causal order: a customer reaches RetailCRM before their orders can be filed under them.
       const handled = (await graph.customer.relay.drain()) + (await graph.loyalty.relay.drain()) + (await graph.order.relay.drain());
-      if (handled === 0) break;
+      if (handled === 0) return round;
     }
-    return round;
+    return rounds;
   };
   return {
     graph,

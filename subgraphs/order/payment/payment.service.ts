@@ -59,6 +59,9 @@ export async function registerSale(deps: OrderDeps, orderId: string): Promise<vo
   });
 }
 
+/** The end of a claim's lease taken now: the database's clock, the same for every process. */
+const leaseUntil = (ms: number) => sql<Date>`now() + ${`${ms} milliseconds`}::interval`;
+
 /** How long a customer's sale keeps their other sales waiting when its process cannot say how it ended. */
 export const SALE_CLAIM_MS = 60_000;
 
@@ -78,11 +81,11 @@ export class SaleOfCustomerInFlight extends Error {
 async function claimSale(db: Kysely<any>, phone: string, orderId: string): Promise<boolean> {
   const taken = await (db as Kysely<OrderDb>)
     .insertInto('ordering.sale_claims')
-    .values({ phone, order_id: orderId, until: sql<Date>`now() + ${`${SALE_CLAIM_MS} milliseconds`}::interval` })
+    .values({ phone, order_id: orderId, until: leaseUntil(SALE_CLAIM_MS) })
     .onConflict((oc) =>
       oc
         .column('phone')
-        .doUpdateSet({ order_id: orderId, until: sql<Date>`now() + ${`${SALE_CLAIM_MS} milliseconds`}::interval` })
+        .doUpdateSet({ order_id: orderId, until: leaseUntil(SALE_CLAIM_MS) })
         .where((eb) => eb.or([eb('ordering.sale_claims.until', '<', sql<Date>`now()`), eb('ordering.sale_claims.order_id', '=', orderId)])),
     )
     .returning('order_id')
@@ -215,7 +218,7 @@ async function claimOrderForPayment(executor: Kysely<any>, orderId: string, clai
   for (;;) {
     const claimed = await db
       .updateTable('ordering.orders')
-      .set({ payment_claim: claim, payment_claim_until: sql<Date>`now() + ${`${PAYMENT_CLAIM_MS} milliseconds`}::interval` })
+      .set({ payment_claim: claim, payment_claim_until: leaseUntil(PAYMENT_CLAIM_MS) })
       .where('id', '=', orderId)
       .where('state', 'in', [...PAYABLE])
       .where((eb) => eb.or([eb('payment_claim_until', 'is', null), eb('payment_claim_until', '<', sql<Date>`now()`)]))
@@ -243,7 +246,7 @@ async function stillClaimed(executor: Kysely<any>, orderId: string, claim: strin
 async function markPaymentUncertain(executor: Kysely<any>, orderId: string, claim: string): Promise<void> {
   await (executor as Kysely<OrderDb>)
     .updateTable('ordering.orders')
-    .set({ payment_claim: UNCERTAIN_PAYMENT, payment_claim_until: sql<Date>`now() + ${`${PAYMENT_CLAIM_MS} milliseconds`}::interval` })
+    .set({ payment_claim: UNCERTAIN_PAYMENT, payment_claim_until: leaseUntil(PAYMENT_CLAIM_MS) })
     .where('id', '=', orderId)
     .where('payment_claim', '=', claim)
     .execute();
