@@ -97,18 +97,43 @@ export async function setEarnedBonuses(executor: Kysely<any>, orderId: string, l
 
 /**
  * Records which RetailCRM item is each line (matched by offer: an order has one line per offer),
- * for lines that have none yet. Items the graph split off for returns are not the lines' own.
+ * for lines that have none yet, in one statement. Items the graph split off for returns are not the lines' own.
  */
 export async function linkCrmItems(executor: Kysely<any>, orderId: string, items: readonly CrmOrderItem[]): Promise<void> {
-  for (const item of items.filter((i) => i.status !== 'returned')) {
-    await of(executor)
-      .updateTable('ordering.order_lines')
-      .set({ crm_item_id: item.id })
-      .where('order_id', '=', orderId)
-      .where('crm_item_id', 'is', null)
-      .where('offer_id', '=', item.offer.xmlId ?? item.offer.externalId ?? '')
-      .execute();
-  }
+  await linkCrmItemsSql(orderId, items).execute(executor);
+}
+
+function linkCrmItemsSql(orderId: string, items: readonly CrmOrderItem[]) {
+  const own = items.filter((i) => i.status !== 'returned');
+  return sql`update ordering.order_lines l set crm_item_id = v.item_id
+    from unnest(${own.map((i) => i.offer.xmlId ?? i.offer.externalId ?? '')}::text[], ${own.map((i) => i.id)}::int[]) as v(offer_id, item_id)
+    where l.order_id = ${orderId} and l.crm_item_id is null and l.offer_id = v.offer_id`;
+}
+
+/** What RetailCRM answered to the creation of an order. */
+export interface CrmCreation {
+  readonly crmId: number;
+  readonly number: string;
+  readonly status: string;
+  readonly createdAt: Date;
+  readonly total: number;
+  readonly deliveryCost: number;
+  readonly items: readonly CrmOrderItem[];
+}
+
+/**
+ * Records what RetailCRM made of an order the graph created there (its id, number, status and
+ * figures) and which item is each line, in one statement; the order as it is after it.
+ */
+export async function recordCrmCreation(executor: Kysely<any>, orderId: string, crm: CrmCreation): Promise<OrderRow | undefined> {
+  const { rows } = await sql<OrderRow>`
+    with recorded as (
+      update ordering.orders set crm_id = ${crm.crmId}, number = ${crm.number}, crm_status = ${crm.status}, crm_created_at = ${crm.createdAt},
+        total = ${crm.total}, delivery_cost = ${crm.deliveryCost}, updated_at = now()
+      where id = ${orderId} returning *
+    ), linked as (${linkCrmItemsSql(orderId, crm.items)})
+    select * from recorded`.execute(executor);
+  return rows[0];
 }
 
 /** Replaces an order's lines (RetailCRM is the record of what was ordered). */

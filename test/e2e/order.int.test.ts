@@ -302,6 +302,38 @@ describe('checkout and the order lifecycle (F3–F6, R5–R9)', () => {
     expect(await stockHoldsOf(t, order.id)).toMatchObject({ status: 'RELEASED' });
   });
 
+  it('an order cancelled while RetailCRM creates it is cancelled there; a relay stopped between recording the creation and that does it on its next try', async () => {
+    const shopper = await registerEnrolled(t, '+79161110030');
+    const [a, b] = await availableOffers(t, 2, 1);
+    const creates = () => emulatorRequests(t.graph.urls.retailCrm!, (route) => route === 'POST /api/v5/orders/create');
+
+    // Cancelled while the create is held at RetailCRM.
+    const first = (await t.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: a!.id, quantity: 1 }] } }, shopper.token)).data.placeOrder.order;
+    const before = await creates();
+    t.graph.emulators!.retailCrm.faults.set({ latencyMs: 1500, pathPattern: 'orders/create' });
+    try {
+      const relaying = t.graph.order.relay.drain();
+      for (let i = 0; i < 100 && (await creates()) === before; i++) await new Promise((r) => setTimeout(r, 20));
+      const cancelled = await t.gql(CANCEL, { input: { orderId: first.id, idempotencyKey: randomUUID() } }, shopper.token);
+      expect(cancelled.data.cancelOrder.order.status).toBe('CANCELLED');
+      await relaying;
+    } finally {
+      t.graph.emulators!.retailCrm.faults.clear();
+    }
+    await t.settle();
+    expect(await crmOrder(t, first.id)).toMatchObject({ status: 'cancel-other' });
+
+    // Recorded, then the process stopped: the order was cancelled meanwhile, and the relay's message is still undone.
+    const second = (await t.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: b!.id, quantity: 1 }] } }, shopper.token)).data.placeOrder.order;
+    await t.settle();
+    expect(await crmOrder(t, second.id)).toMatchObject({ status: 'new' });
+    await t.database.db.updateTable('ordering.orders').set({ state: 'CANCELLED' }).where('id', '=', second.id).execute();
+    await t.database.db.updateTable('platform.outbox').set({ status: 'pending', available_at: new Date(), processed_at: null }).where('dedupe_key', '=', `order.create-in-crm:${second.id}`).execute();
+    await t.settle();
+    expect(await crmOrder(t, second.id)).toMatchObject({ status: 'cancel-other' });
+    expect(await creates()).toBe(before + 2);
+  });
+
   it('BonusPlus down: orders without bonuses go through, orders spending bonuses fail closed', async () => {
     const shopper = await registerEnrolled(t, '+79161110008');
     const [a] = await availableOffers(t, 1, 1);

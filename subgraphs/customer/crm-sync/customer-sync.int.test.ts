@@ -3,7 +3,8 @@ import type { RetailCrmCustomersPort } from '../../../connectors/retailcrm/retai
 import { createLogger } from '../../../platform/logger.js';
 import { readCursor } from '../../../platform/sync-cursor.js';
 import { startTestGraph, type TestGraph } from '../../../test/support/graph-harness.js';
-import { CUSTOMER_BOOTSTRAP_CURSOR, syncCustomers } from './customer-sync.service.js';
+import { emulatorRequests } from '../../../test/support/graph-process.js';
+import { CUSTOMER_BOOTSTRAP_CURSOR, CUSTOMER_HISTORY_CURSOR, syncCustomers } from './customer-sync.service.js';
 
 /**
  * The first history sync takes stock of the customers the shop already had; only customers created
@@ -46,5 +47,35 @@ describe('the first customer history sync', () => {
     await crm.createCustomer({ firstName: 'Новая', phones: [{ number: '+79165550101' }] });
     await t.graph.customer.sync.runNow();
     expect((await enrolments()).map((e) => (e.payload as { phone: string }).phone)).toEqual(['+79165550101']);
+  });
+});
+
+describe('the customer history sync, caught up', () => {
+  it('passes over a customer whose changes are all outside the read model (the loyalty figures the graph writes to the card), and reads one changed in a kept field', async () => {
+    const crm = t.graph.upstream.customerCrm;
+    await t.graph.customer.sync.runNow(); // what the test before left (its customer's new externalId)
+    const { id } = await crm.createCustomer({ firstName: 'Карта', phones: [{ number: '+79165550102' }] });
+    expect((await t.graph.customer.sync.runNow()).customers).toBe(1);
+    await t.graph.customer.sync.runNow(); // the echo of the externalId the sync gave it
+    const cardReads = () => emulatorRequests(t.graph.urls.retailCrm!, (route) => route === 'GET /api/v5/customers');
+    const row = () => t.database.db.selectFrom('customer.customers').select(['first_name', 'synced_at']).where('retailcrm_id', '=', id).executeTakeFirstOrThrow();
+    const readsBefore = await cardReads();
+    const { synced_at: syncedBefore } = await row();
+
+    // What the loyalty side writes after every change of the customer's pending bonuses.
+    await crm.editCustomer(id, 'id', { discountCardNumber: '7000123', customFields: { bonus_card_number: '7000123', bonus_active: 300, bonus_pending: 150 } });
+    const passed = await t.graph.customer.sync.runNow();
+    expect(passed.records).toBe(4);
+    expect(passed.customers).toBe(0);
+    expect(await cardReads()).toBe(readsBefore);
+    expect((await row()).synced_at).toEqual(syncedBefore);
+    expect(Number((await readCursor(t.database.db, CUSTOMER_HISTORY_CURSOR))?.cursor)).toBe(passed.cursor);
+
+    // A page with the figures and a change of the name reads the card and writes the name.
+    await crm.editCustomer(id, 'id', { firstName: 'Карина', customFields: { bonus_pending: 0 } });
+    const read = await t.graph.customer.sync.runNow();
+    expect(read.customers).toBe(1);
+    expect(await cardReads()).toBe(readsBefore + 1);
+    expect((await row()).first_name).toBe('Карина');
   });
 });

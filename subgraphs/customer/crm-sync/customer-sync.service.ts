@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { CrmCustomer, RetailCrmCustomersPort } from '../../../connectors/retailcrm/retailcrm.port.js';
+import type { CrmCustomer, CrmCustomerHistoryRecord, RetailCrmCustomersPort } from '../../../connectors/retailcrm/retailcrm.port.js';
 import type { Logger } from '../../../platform/logger.js';
 import { enqueue } from '../../../platform/outbox.js';
 import { markSyncFailure, readCursor, saveCursor } from '../../../platform/sync-cursor.js';
@@ -32,8 +32,10 @@ const PAGE = 100;
 
 /**
  * Keeps the customer read model current from RetailCRM's `customers/history` (flow F1, R2). Each
- * page of change records names the customers that changed; their current state is read with one
- * `customers?filter[ids][]` call and written together with the new cursor, in one transaction.
+ * page of change records names the customers that changed; those changed in what the read model
+ * keeps (customersToRead) are read with one `customers?filter[ids][]` call and written together with
+ * the new cursor, in one transaction. A page of nothing else (the loyalty figures the graph writes
+ * to the card) only moves the cursor.
  * Customers created in the CRM without our id get one (fix-external-ids); customers created after
  * the first sync are enrolled in the loyalty program (R3) — the first sync only takes stock, and
  * stays the first sync until it has caught up, however often it is stopped or fails on the way
@@ -56,12 +58,13 @@ export async function syncCustomers(deps: CustomerSyncDeps, signal?: AbortSignal
         caughtUp = true;
         break;
       }
-      const changedIds = [...new Set(history.map((h) => h.customer.id))];
+      const changedIds = customersToRead(history);
       const createdIds = new Set(history.filter((h) => h.created).map((h) => h.customer.id));
-      const current = await leaveToRegistrations(db, await fetchCustomers(deps.crm, changedIds));
+      const current = changedIds.length > 0 ? await leaveToRegistrations(db, await fetchCustomers(deps.crm, changedIds)) : [];
       const withIds = await ensureExternalIds(deps.crm, current);
       const last = history[history.length - 1]!.id;
-      await db.transaction().execute(async (trx) => {
+      if (withIds.length === 0 && !bootstrap) await saveCursor(db, CUSTOMER_HISTORY_CURSOR, String(last));
+      else await db.transaction().execute(async (trx) => {
         const rows = withIds.map(({ crm, id }) => rowFromCrm(crm, id));
         const { phoneConflicts } = await upsertCustomers(trx, rows);
         if (phoneConflicts.length > 0) deps.logger.warn({ customerIds: phoneConflicts }, 'RetailCRM customers share a phone; the graph keeps it on the first');
@@ -89,6 +92,25 @@ export async function syncCustomers(deps: CustomerSyncDeps, signal?: AbortSignal
     await markSyncFailure(db, CUSTOMER_HISTORY_CURSOR, error, String(cursor));
     throw error;
   }
+}
+
+/**
+ * Fields of a RetailCRM customer, as `customers/history` names them, that the read model does not
+ * keep (rowFromCrm keeps the names, phones, email and our id): the loyalty figures the graph itself
+ * writes to the card (`custom_bonus_*`, `discount_card_number`, after every change of a customer's
+ * pending bonuses), the address, the marketing flags.
+ */
+const UNKEPT_FIELD = /^(custom_.+|address\..+|discount_card_number|sex|birthday|personal_discount|vip|bad|email_marketing_unsubscribed_at)$/;
+
+/**
+ * The customers a page of history names that need reading: those created or deleted, or changed in
+ * a field the read model keeps (or one this list does not know). A customer whose every record is
+ * on an unkept field is passed over: reading the card back would change no row.
+ */
+export function customersToRead(history: readonly CrmCustomerHistoryRecord[]): number[] {
+  const read = new Set<number>();
+  for (const h of history) if (h.created || h.deleted || !UNKEPT_FIELD.test(h.field)) read.add(h.customer.id);
+  return [...read];
 }
 
 async function fetchCustomers(crm: RetailCrmCustomersPort, ids: readonly number[]): Promise<CrmCustomer[]> {

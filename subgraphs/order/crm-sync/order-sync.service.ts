@@ -40,10 +40,12 @@ export async function syncOrders(deps: OrderDeps, references: CrmReferences, sig
       const ids = [...new Set(history.map((h) => h.order.id))].filter((id) => !echoes.has(id));
       const current = ids.length > 0 ? (await deps.crm.listOrders({ ids }, { limit: PAGE })).orders : [];
       const last = history[history.length - 1]!.id;
-      await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
-        for (const order of current) await applyCrmOrder(trx, references, order);
-        await saveCursor(trx, ORDER_HISTORY_CURSOR, String(last));
-      });
+      if (current.length === 0) await saveCursor(deps.db, ORDER_HISTORY_CURSOR, String(last));
+      else
+        await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
+          for (const order of current) await applyCrmOrder(trx, references, order);
+          await saveCursor(trx, ORDER_HISTORY_CURSOR, String(last));
+        });
       cursor = last;
       records += history.length;
       orders += current.length;

@@ -16,7 +16,7 @@ import type { OrderCustomer } from '../graph-services.js';
 import type { OrderDeps } from '../order.deps.js';
 import { createInCrmMessage, crmStatusMessage, ORDER_TOPICS, releaseHoldsMessage, releaseLateReserveMessage } from '../order.messages.js';
 import { orderFromRow, type Order } from '../order.model.js';
-import { findOrder, findOrderByKey, insertOrder, linesOfOrders, linkCrmItems, setEarnedBonuses, updateOrder } from '../order.repository.js';
+import { findOrderByKey, findOrderWithLines, insertOrder, linesOfOrders, recordCrmCreation, setEarnedBonuses, updateOrder } from '../order.repository.js';
 import type { OrderDb, OrderLineRow, OrderRow } from '../order.table.js';
 
 const of = (executor: Kysely<any>) => executor as Kysely<OrderDb>;
@@ -254,30 +254,34 @@ export class CustomerNotInCrmYet extends Error {
  * `known`: the customer as the placement found them, when RetailCRM already had them (else asked).
  */
 export async function createOrderInCrm(deps: OrderDeps, orderId: string, known?: OrderCustomer): Promise<OrderRow | undefined> {
-  const order = await findOrder(deps.db, orderId);
-  if (!order || order.crm_id !== null || order.origin !== 'graph') return order;
+  const found = await findOrderWithLines(deps.db, orderId);
+  const order = found?.order;
+  if (!order || order.origin !== 'graph') return order;
+  if (order.crm_id !== null) {
+    // Created before: by an earlier try that stopped short of cancelling it there (see below), or it still may be.
+    if (order.state === 'CANCELLED' || order.state === 'EXPIRED') await enqueue(deps.db, crmStatusMessage({ orderId: order.id, status: 'cancel-other' }));
+    return order;
+  }
   if (order.state === 'PENDING' || order.state === 'FAILED' || order.state === 'CANCELLED' || order.state === 'EXPIRED') return order;
   const customer = known?.retailCrmId && known.id === order.customer_id ? known : await deps.customers.customer(order.customer_id);
   if (!customer) throw new PermanentFailure(`order ${order.id}: customer ${order.customer_id} is unknown`);
   if (!customer.retailCrmId) throw new CustomerNotInCrmYet(customer.id);
   if (order.bonus_figures_pending) await estimateEarnedBonuses(deps, order);
-  const lines = await linesOfOrders(deps.db, [order.id]);
+  const lines = order.bonus_figures_pending ? await linesOfOrders(deps.db, [order.id]) : found!.lines;
   const { order: crmOrder } = await deps.crm.createOrder(crmOrderInput(order, lines, customer));
-  return (deps.db as Kysely<any>).transaction().execute(async (trx) => {
-    const now = await of(trx).selectFrom('ordering.orders').selectAll().where('id', '=', order.id).forUpdate().executeTakeFirstOrThrow();
-    // What RetailCRM made of it, recorded now: the history sync passes over the echo of its creation.
-    const recorded = await updateOrder(trx, order.id, {
-      crm_id: crmOrder.id,
-      number: crmOrder.number,
-      crm_status: crmOrder.status,
-      crm_created_at: new Date(crmOrder.createdAt),
-      total: crmOrder.totalSummKopecks,
-      delivery_cost: crmOrder.totalSummKopecks - crmOrder.summKopecks,
-    });
-    await linkCrmItems(trx, order.id, crmOrder.items);
-    if (now.state === 'CANCELLED' || now.state === 'EXPIRED') await enqueue(trx, crmStatusMessage({ orderId: order.id, status: 'cancel-other' }));
-    return recorded;
+  // What RetailCRM made of it, recorded now: the history sync passes over the echo of its creation.
+  const recorded = await recordCrmCreation(deps.db, order.id, {
+    crmId: crmOrder.id,
+    number: crmOrder.number,
+    status: crmOrder.status,
+    createdAt: new Date(crmOrder.createdAt),
+    total: crmOrder.totalSummKopecks,
+    deliveryCost: crmOrder.totalSummKopecks - crmOrder.summKopecks,
+    items: crmOrder.items,
   });
+  // Ended while it was being created: cancelled there too. Stopped before this, the outbox's next try does it (above).
+  if (recorded?.state === 'CANCELLED' || recorded?.state === 'EXPIRED') await enqueue(deps.db, crmStatusMessage({ orderId: order.id, status: 'cancel-other' }));
+  return recorded;
 }
 
 /**
