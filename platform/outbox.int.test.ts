@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrateSchema } from './db/migrate.js';
 import { createLogger } from './logger.js';
-import { createOutboxRelay, enqueue, listDeadLetters, PermanentFailure, retryDeadLetter } from './outbox.js';
+import { createOutboxRelay, enqueue, listDeadLetters, PermanentFailure, retryDeadLetter, writeAndEnqueue } from './outbox.js';
 import { platformSchema } from './platform.migrations.js';
+import { resetStatementCounts, statementCounts } from './db/statement-counter.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/test-database.js';
 
 let database: TestDatabase;
@@ -219,5 +220,46 @@ describe('transactional outbox', () => {
     expect(most).toBe(3);
     for (let topic = 0; topic < 4; topic++) expect(begun.filter((n) => n % 4 === topic)).toEqual([topic, topic + 4, topic + 8]);
     expect((await rows()).every((r) => r.status === 'done' && r.attempts === 1)).toBe(true);
+  });
+
+  it('marks a batch’s handled messages done in one statement, and its periodic poll claims no further batch after a short one', async () => {
+    for (let n = 0; n < 5; n++) await enqueue(database.db, { topic: 't', payload: { n } });
+    const handled: number[] = [];
+    const relay = createOutboxRelay({ db: database.db, logger, batchSize: 3, handlers: { t: async (p) => void handled.push(p.n) } });
+    resetStatementCounts();
+    // A full batch of 3 (claim, done), then a short one of 2 (claim, done): nothing more is claimed.
+    expect(await relay.task.runNow()).toBe(5);
+    expect(statementCounts().other).toBe(4);
+    expect(handled).toEqual([0, 1, 2, 3, 4]);
+    expect((await rows()).map((r) => r.status)).toEqual(['done', 'done', 'done', 'done', 'done']);
+    // What a failed message records is its own: the others of its batch are done.
+    await enqueue(database.db, { topic: 't', payload: { n: 5 } });
+    await enqueue(database.db, { topic: 'u', payload: {} });
+    const mixed = createOutboxRelay({ db: database.db, logger, handlers: { t: async () => undefined, u: async () => { throw new Error('nope'); } } });
+    expect(await mixed.runOnce()).toBe(2);
+    expect((await rows()).slice(5).map((r) => [r.topic, r.status, r.last_error])).toEqual([['t', 'done', null], ['u', 'pending', 'nope']]);
+  });
+
+  it('queues messages with a write in one statement, only when the write found its row', async () => {
+    await enqueue(database.db, { topic: 'subject', payload: {}, dedupeKey: 'subject' });
+    const [subject] = await rows();
+    const touch = (id: string) => database.db.updateTable('platform.outbox').set({ last_error: 'touched' }).where('id', '=', id).returningAll();
+    const later = new Date(Date.now() + 3_600_000);
+    resetStatementCounts();
+    const written = await writeAndEnqueue(database.db, touch(subject!.id), [
+      { topic: 'a', payload: { n: 1 }, dedupeKey: 'a:1' },
+      { topic: 'b', payload: { n: 2 }, after: 'a:1', availableAt: later },
+      { topic: 'a', payload: { n: 3 }, dedupeKey: 'subject' },
+    ]);
+    expect(statementCounts().other).toBe(1);
+    expect(written).toMatchObject({ id: subject!.id, last_error: 'touched' });
+    const queued = (await rows()).slice(1);
+    // The third's dedupe key was taken: it is not queued, as `enqueue` would not queue it.
+    expect(queued.map((r) => [r.topic, r.payload, r.dedupe_key, r.after_key])).toEqual([['a', { n: 1 }, 'a:1', null], ['b', { n: 2 }, null, 'a:1']]);
+    expect(new Date(queued[1]!.available_at).getTime()).toBe(later.getTime());
+    expect(new Date(queued[0]!.available_at).getTime()).toBeLessThanOrEqual(Date.now());
+    // No row written, nothing queued.
+    expect(await writeAndEnqueue(database.db, touch('999999999'), [{ topic: 'c', payload: {} }])).toBeUndefined();
+    expect((await rows()).some((r) => r.topic === 'c')).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Expression, type Kysely, type OperationNode } from 'kysely';
 import { eachAtMost } from './concurrency.js';
 import { transientFailure } from './errors.js';
 import type { Logger } from './logger.js';
@@ -49,10 +49,39 @@ export async function enqueue(executor: Kysely<any>, messages: OutboxEnqueue | r
   return result.length > 0;
 }
 
+/**
+ * Runs `write` (an INSERT, UPDATE or DELETE … RETURNING, as a Kysely query) and queues `messages`
+ * when it returned a row, in one statement: as atomic as the write and `enqueue` in a transaction,
+ * in one round trip where that takes four. Resolves with the written row, or undefined when there
+ * was none (and nothing was queued).
+ */
+export async function writeAndEnqueue<Row>(executor: Kysely<any>, write: Expression<Row> | { toOperationNode(): OperationNode }, messages: readonly OutboxEnqueue[]): Promise<Row | undefined> {
+  const db = executor as Kysely<any>;
+  if (messages.length === 0) return (await db.with('written', () => write as never).selectFrom('written').selectAll().executeTakeFirst()) as Row | undefined;
+  const rows = messages.map((m) => sql`(${m.topic}::text, ${JSON.stringify(m.payload)}::jsonb, ${m.dedupeKey ?? null}::text, ${m.after ?? null}::text, ${m.availableAt ?? null}::timestamptz)`);
+  return (await db
+    .with('written', () => write as never)
+    .with('queued', (qc) =>
+      qc
+        .insertInto('platform.outbox')
+        .columns(['topic', 'payload', 'dedupe_key', 'after_key', 'available_at'])
+        .expression(sql`select m.topic, m.payload, m.dedupe_key, m.after_key, coalesce(m.available_at, now())
+          from (values ${sql.join(rows)}) as m(topic, payload, dedupe_key, after_key, available_at)
+          where exists (select 1 from written)`)
+        .onConflict((oc) => oc.column('dedupe_key').doNothing()),
+    )
+    .selectFrom('written')
+    .selectAll()
+    .executeTakeFirst()) as Row | undefined;
+}
+
 /** Handles one message. Throwing means "try again later"; `PermanentFailure` sends it to dead letters at once. */
 export type OutboxHandler = (payload: any, message: OutboxMessage) => Promise<void>;
 
 export class PermanentFailure extends Error {}
+
+/** How long a handled message may wait to be marked done with the rest of its batch. */
+const DONE_FLUSH_MS = 1_000;
 
 /** A failure of the moment (an upstream or the database down, a message waiting on another's effect): tried again, never dead-lettered for it. */
 export function isTransient(error: unknown): boolean {
@@ -140,9 +169,23 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return result.rows.sort((a, b) => new Date(a.available_at).getTime() - new Date(b.available_at).getTime() || Number(a.id) - Number(b.id));
   }
 
+  // Messages handled but not yet marked done: marked together, in one statement, at the end of the
+  // batch (or once the first has waited DONE_FLUSH_MS, so that a long batch does not let their claims
+  // lapse). A relay that dies before marking them has them delivered again, as it would a message it
+  // died handling: delivery is at least once.
+  const handled: OutboxMessage['id'][] = [];
+  let handledSince = 0;
+  async function markDone(): Promise<void> {
+    if (handled.length === 0) return;
+    const ids = handled.splice(0);
+    await db.updateTable('platform.outbox').set({ status: 'done', processed_at: new Date(), last_error: null }).where('id', 'in', ids).execute();
+  }
+
   async function settle(message: OutboxMessage, error: unknown): Promise<void> {
     if (error === undefined) {
-      await db.updateTable('platform.outbox').set({ status: 'done', processed_at: new Date(), last_error: null }).where('id', '=', message.id).execute();
+      if (handled.length === 0) handledSince = Date.now();
+      handled.push(message.id);
+      if (Date.now() - handledSince >= DONE_FLUSH_MS) await markDone();
       return;
     }
     const text = error instanceof Error ? error.message : String(error);
@@ -197,13 +240,17 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     for (const message of messages) byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), message]);
     const queues = [...byTopic.values()];
     const begun = new Set<OutboxMessage>();
-    await eachAtMost(queues, concurrency, async (queue) => {
-      for (const message of queue) {
-        if (signal?.aborted) return;
-        begun.add(message);
-        await handle(message);
-      }
-    });
+    try {
+      await eachAtMost(queues, concurrency, async (queue) => {
+        for (const message of queue) {
+          if (signal?.aborted) return;
+          begun.add(message);
+          await handle(message);
+        }
+      });
+    } finally {
+      await markDone();
+    }
     if (begun.size < messages.length) await giveBack(messages.filter((m) => !begun.has(m)));
     return begun.size;
   }
@@ -218,7 +265,21 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return total;
   }
 
-  return { runOnce, drain, task: createPeriodicTask('outbox relay', options.pollIntervalMs ?? 500, (signal) => drain(10, signal), options.logger) };
+  /**
+   * The periodic poll: batches until one comes back short of `batchSize` (nothing more was due when
+   * it was claimed; what its handlers queued waits for the next poll), at most ten.
+   */
+  async function poll(signal: AbortSignal): Promise<number> {
+    let total = 0;
+    for (let round = 0; round < 10 && !signal.aborted; round++) {
+      const count = await runOnce(signal);
+      total += count;
+      if (count < batchSize) break;
+    }
+    return total;
+  }
+
+  return { runOnce, drain, task: createPeriodicTask('outbox relay', options.pollIntervalMs ?? 500, poll, options.logger) };
 }
 
 /** Dead letters, newest first: what operators must look at. */

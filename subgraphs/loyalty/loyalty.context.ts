@@ -5,7 +5,7 @@ import type { Identity } from '../../platform/identity.js';
 import type { BaseSubgraphContext } from '../../platform/subgraph-server.js';
 import type { LoyaltyDeps } from './loyalty.deps.js';
 import { accountFromRow, bonusLotFromRow, tierFromRow, type BonusLot, type LoyaltyAccount, type LoyaltyTier } from './loyalty.model.js';
-import { findAccountViewsOfCustomers, findLotsByPhones, type AccountView } from './loyalty.repository.js';
+import { findAccountViews, findLotsByPhones, type AccountView } from './loyalty.repository.js';
 import { phonesOfUnlinkedCustomers } from './customer-phones.client.js';
 import { detailsAreServable, loadAccounts, loadCardTypes, loadDetails } from './loyalty-read.service.js';
 import type { LoyaltyDb } from './loyalty.table.js';
@@ -50,7 +50,7 @@ export function createLoyaltyContext(deps: LoyaltyDeps, identity: Identity): Loy
     }),
     phoneByCustomerId: new DataLoader<string, string | null>(async (ids) => {
       const linked = new Map<string, string>();
-      for (const view of await findAccountViewsOfCustomers(db, ids)) {
+      for (const view of await findAccountViews(db, { customerIds: ids })) {
         known.set(view.phone, view);
         linked.set(view.customer_id!, view.phone);
         if (view.cardType) tierById.prime(view.cardType.id, tierFromRow(view.cardType));

@@ -51,6 +51,11 @@ export async function insertOrder(executor: Kysely<any>, order: Insertable<Order
  * undefined when the order was not in such a state: the caller lost a race and must not act.
  */
 export async function updateOrder(executor: Kysely<any>, id: string, patch: Updateable<OrdersTable>, from?: readonly OrderState[]): Promise<OrderRow | undefined> {
+  return orderUpdate(executor, id, patch, from)?.executeTakeFirst();
+}
+
+/** The statement of `updateOrder`, returning the row, to run with others (`writeAndEnqueue`); none when no state may make the move. */
+export function orderUpdate(executor: Kysely<any>, id: string, patch: Updateable<OrdersTable>, from?: readonly OrderState[]) {
   let allowed = from;
   if (patch.state !== undefined) {
     const before = statesBefore(patch.state as OrderState);
@@ -64,7 +69,7 @@ export async function updateOrder(executor: Kysely<any>, id: string, patch: Upda
     if (allowed.length === 0) return undefined;
     query = query.where('state', 'in', [...allowed]);
   }
-  return query.returningAll().executeTakeFirst();
+  return query.returningAll();
 }
 
 /**

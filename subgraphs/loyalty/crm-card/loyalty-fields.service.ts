@@ -4,7 +4,7 @@ import { RetailCrmApiError } from '../../../connectors/retailcrm/retailcrm.port.
 import { PermanentFailure } from '../../../platform/outbox.js';
 import type { LoyaltyDeps } from '../loyalty.deps.js';
 import { pendingOf } from '../loyalty.model.js';
-import { findAccountByPhone, ordersPendingByPhones } from '../loyalty.repository.js';
+import { findAccountByPhone, findAccountViews } from '../loyalty.repository.js';
 import { loadCardTypes } from '../loyalty-read.service.js';
 import type { LoyaltyDb } from '../loyalty.table.js';
 
@@ -28,11 +28,11 @@ export const CRM_LOYALTY_FIELDS = {
  */
 export async function pushLoyaltyFields(deps: LoyaltyDeps, payload: { phone: string }): Promise<void> {
   const db = deps.db as Kysely<LoyaltyDb>;
-  const account = await findAccountByPhone(db, payload.phone);
+  const [account] = await findAccountViews(db, { phones: [payload.phone] });
   if (!account || account.status !== 'active') throw new PermanentFailure(`no active loyalty account for ${payload.phone}`);
   if (!account.customer_id) return; // a showroom-only buyer has no CRM card yet
-  const tier = (await loadCardTypes(deps)).find((t) => t.id === account.card_type_id);
-  const ordersPending = (await ordersPendingByPhones(db, [account.phone])).get(account.phone) ?? 0;
+  // Card types not read from BonusPlus yet (a fresh start): read now, for the tier's name.
+  const tier = account.cardType ?? (account.card_type_id === null ? undefined : (await loadCardTypes(deps)).find((t) => t.id === account.card_type_id));
   try {
     await deps.crm.editCustomer(account.customer_id, 'externalId', {
       discountCardNumber: account.card_number,
@@ -40,7 +40,7 @@ export async function pushLoyaltyFields(deps: LoyaltyDeps, payload: { phone: str
         [CRM_LOYALTY_FIELDS.cardNumber]: account.card_number,
         [CRM_LOYALTY_FIELDS.cardType]: tier?.name ?? String(account.card_type_id ?? ''),
         [CRM_LOYALTY_FIELDS.active]: account.available,
-        [CRM_LOYALTY_FIELDS.pending]: pendingOf({ ...account, ordersPending }),
+        [CRM_LOYALTY_FIELDS.pending]: pendingOf(account),
         [CRM_LOYALTY_FIELDS.spent]: account.spent,
       },
     });

@@ -8,7 +8,7 @@ import { runIfBudgetFree } from '../../../platform/http/upstream-budget.js';
 import { UpstreamBusyError, UpstreamUnavailableError } from '../../../platform/http/upstream-client.js';
 import { idempotencyKeySchema, withIdempotency } from '../../../platform/idempotency.js';
 import { isStaff, type Identity } from '../../../platform/identity.js';
-import { enqueue, PermanentFailure } from '../../../platform/outbox.js';
+import { enqueue, PermanentFailure, writeAndEnqueue } from '../../../platform/outbox.js';
 import { customerCreateInCrmKey } from '../../../contracts/customer-in-crm.message.js';
 import { loyaltyRefreshMessage } from '../../../contracts/loyalty-refresh.message.js';
 import { askCalculation, bonusesSchema, calculate, calculationVersion, debitError, invalid, priceCart, rememberedCalculation, saleItemsOfLines, withBonuses, type CartInput } from '../checkout/checkout.service.js';
@@ -16,7 +16,7 @@ import type { OrderCustomer } from '../graph-services.js';
 import type { OrderDeps } from '../order.deps.js';
 import { createInCrmMessage, crmStatusMessage, ORDER_TOPICS, releaseHoldsMessage, releaseLateReserveMessage } from '../order.messages.js';
 import { orderFromRow, type Order } from '../order.model.js';
-import { findOrderByKey, findOrderWithLines, insertOrder, linesOfOrders, recordCrmCreation, setEarnedBonuses, updateOrder } from '../order.repository.js';
+import { findOrderByKey, findOrderWithLines, insertOrder, linesOfOrders, orderUpdate, recordCrmCreation, setEarnedBonuses, updateOrder } from '../order.repository.js';
 import type { OrderDb, OrderLineRow, OrderRow } from '../order.table.js';
 
 const of = (executor: Kysely<any>) => executor as Kysely<OrderDb>;
@@ -207,19 +207,18 @@ async function finishPlacement(deps: OrderDeps, start: OrderRow, lines: readonly
       reserveUnanswered = false;
     }
 
-    return await (deps.db as Kysely<any>).transaction().execute(async (trx) => {
-      const placed = await updateOrder(trx, order.id, { ...held, state: 'PLACED', crm_status_group: 'new' }, ['PENDING']);
-      if (!placed) throw placementUndone(order.id);
-      const pending = pendingBonusesOf(placed, lines);
-      await enqueue(trx, [
-        // A customer who signed up a moment ago may not be in RetailCRM yet: the order follows them there.
-        // One already there travels with the message: the relay need not ask the customer subgraph again.
-        { ...createInCrmMessage(order.id, customer), ...(customer && !customer.retailCrmId ? { after: customerCreateInCrmKey(customer.id) } : {}) },
-        ...(order.bonuses_spent > 0 && order.phone ? [loyaltyRefreshMessage(order.phone)] : []),
-        ...(pending ? [pending] : []),
-      ]);
-      return placed;
-    });
+    // PLACED with its messages, in one statement; only from PENDING (a recovery may have failed it meanwhile).
+    const patch = { ...held, state: 'PLACED', crm_status_group: 'new' } as const;
+    const pending = pendingBonusesOf({ ...order, ...patch }, lines);
+    const placed = await writeAndEnqueue<OrderRow>(deps.db, orderUpdate(deps.db, order.id, patch, ['PENDING'])!, [
+      // A customer who signed up a moment ago may not be in RetailCRM yet: the order follows them there.
+      // One already there travels with the message: the relay need not ask the customer subgraph again.
+      { ...createInCrmMessage(order.id, customer), ...(customer && !customer.retailCrmId ? { after: customerCreateInCrmKey(customer.id) } : {}) },
+      ...(order.bonuses_spent > 0 && order.phone ? [loyaltyRefreshMessage(order.phone)] : []),
+      ...(pending ? [pending] : []),
+    ]);
+    if (!placed) throw placementUndone(order.id);
+    return placed;
   } catch (error) {
     if (error instanceof PlacementUndone && order.bonus_hold === 'HELD') {
       // The recovery gave back what was held when it looked; our reserve may have landed after
