@@ -50,10 +50,10 @@ export async function enqueue(executor: Kysely<any>, messages: OutboxEnqueue | r
 }
 
 /**
- * Runs `write` (an INSERT, UPDATE or DELETE … RETURNING, as a Kysely query) and queues `messages`
- * when it returned a row, in one statement: as atomic as the write and `enqueue` in a transaction,
- * in one round trip where that takes four. Resolves with the written row, or undefined when there
- * was none (and nothing was queued).
+ * Runs `write` (an INSERT, UPDATE or DELETE … RETURNING, or a SELECT: any Kysely query that returns
+ * rows) and queues `messages` when it returned a row, in one statement: as atomic as the write and
+ * `enqueue` in a transaction, in one round trip where that takes four. Resolves with the first row,
+ * or undefined when there was none (and nothing was queued).
  */
 export async function writeAndEnqueue<Row>(executor: Kysely<any>, write: Expression<Row> | { toOperationNode(): OperationNode }, messages: readonly OutboxEnqueue[]): Promise<Row | undefined> {
   const db = executor as Kysely<any>;

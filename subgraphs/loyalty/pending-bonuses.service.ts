@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { pendingBonusesSchema } from '../../contracts/pending-bonuses.message.js';
-import { enqueue, PermanentFailure, type OutboxMessage } from '../../platform/outbox.js';
+import { PermanentFailure, writeAndEnqueue, type OutboxMessage } from '../../platform/outbox.js';
 import type { LoyaltyDeps } from './loyalty.deps.js';
-import { findAccountByPhone, saveOrderPendingBonuses } from './loyalty.repository.js';
+import { saveOrderPendingBonuses } from './loyalty.repository.js';
 import type { LoyaltyDb } from './loyalty.table.js';
 import { loyaltyFieldsMessage } from './crm-card/loyalty-fields.message.js';
 
@@ -19,7 +19,8 @@ export async function applyPendingBonuses(deps: LoyaltyDeps, payload: unknown, m
   await (deps.db as Kysely<LoyaltyDb>).transaction().execute(async (trx) => {
     const saved = await saveOrderPendingBonuses(trx, { orderId, phone, bonuses, version: Number(message.id) });
     if (!saved || saved.previous === bonuses) return;
-    const account = await findAccountByPhone(trx, phone);
-    if (account?.status === 'active' && account.customer_id) await enqueue(trx, loyaltyFieldsMessage(phone));
+    // Queued only for an active account with a CRM card, in the statement that looks.
+    const withCard = trx.selectFrom('loyalty.accounts').select('phone').where('phone', '=', phone).where('status', '=', 'active').where('customer_id', 'is not', null);
+    await writeAndEnqueue(trx, withCard, [loyaltyFieldsMessage(phone)]);
   });
 }
