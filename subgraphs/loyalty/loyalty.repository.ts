@@ -19,14 +19,16 @@ export type AccountView = AccountRow & { readonly ordersPending: number; readonl
  * account page shows of loyalty when the read model is fresh, and what the CRM card carries
  * (ordersPendingByPhones, listCardTypes and findLotsByPhones read the same rows one kind at a time).
  */
-export async function findAccountViews(db: Db, of: { readonly customerIds: readonly string[] } | { readonly phones: readonly string[] }): Promise<AccountView[]> {
+export async function findAccountViews(db: Db, of: { readonly customerIds: readonly string[] } | { readonly phones: readonly string[] }, options: { readonly lots?: boolean } = {}): Promise<AccountView[]> {
   const [column, keys] = 'phones' in of ? [sql.ref('a.phone'), of.phones] : [sql.ref('a.customer_id'), of.customerIds];
   if (keys.length === 0) return [];
+  // Without lots (`lots: false`, the CRM card's figures), their list comes back empty.
+  const lots = options.lots === false ? sql`'[]'::json` : sql`(select coalesce(json_agg(l order by l.expires_at asc nulls last, l.lot_id), '[]'::json) from loyalty.bonus_lots l where l.phone = a.phone)`;
   const { rows } = await sql<AccountRow & { orders_pending: number; card_type: CardTypeRow | null; lots: (BonusLotRow & { active_from: string; expires_at: string | null })[] }>`
     select a.*,
       (select coalesce(sum(bonuses), 0)::int from loyalty.order_pending_bonuses b where b.phone = a.phone and b.bonuses > 0) as orders_pending,
       (select row_to_json(t) from loyalty.card_types t where t.id = a.card_type_id) as card_type,
-      (select coalesce(json_agg(l order by l.expires_at asc nulls last, l.lot_id), '[]'::json) from loyalty.bonus_lots l where l.phone = a.phone) as lots
+      ${lots} as lots
     from loyalty.accounts a
     where ${column} in (${sql.join([...keys])})`.execute(db);
   // JSON carries times as text; rows as the driver reads them carry Dates.

@@ -28,7 +28,7 @@ export const CRM_LOYALTY_FIELDS = {
  */
 export async function pushLoyaltyFields(deps: LoyaltyDeps, payload: { phone: string }): Promise<void> {
   const db = deps.db as Kysely<LoyaltyDb>;
-  const [account] = await findAccountViews(db, { phones: [payload.phone] });
+  const [account] = await findAccountViews(db, { phones: [payload.phone] }, { lots: false });
   if (!account || account.status !== 'active') throw new PermanentFailure(`no active loyalty account for ${payload.phone}`);
   if (!account.customer_id) return; // a showroom-only buyer has no CRM card yet
   // Card types not read from BonusPlus yet (a fresh start): read now, for the tier's name.
