@@ -332,6 +332,18 @@ describe('checkout and the order lifecycle (F3–F6, R5–R9)', () => {
     await t.settle();
     expect(await crmOrder(t, second.id)).toMatchObject({ status: 'cancel-other' });
     expect(await creates()).toBe(before + 2);
+
+    // Cancelled in RetailCRM by a manager, with their reason: a late repeat of the creation leaves it.
+    const [c] = await availableOffers(t, 1, 1);
+    const third = (await t.gql(PLACE, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: c!.id, quantity: 1 }] } }, shopper.token)).data.placeOrder.order;
+    await t.settle();
+    const res = await fetch(`${t.graph.urls.retailCrm}/__emulator/orders/${third.id}/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'no-product' }) });
+    expect(res.status).toBe(200);
+    await t.settle();
+    expect((await t.database.db.selectFrom('ordering.orders').select('state').where('id', '=', third.id).executeTakeFirstOrThrow()).state).toBe('CANCELLED');
+    await t.database.db.updateTable('platform.outbox').set({ status: 'pending', available_at: new Date(), processed_at: null }).where('dedupe_key', '=', `order.create-in-crm:${third.id}`).execute();
+    await t.settle();
+    expect(await crmOrder(t, third.id)).toMatchObject({ status: 'no-product' });
   });
 
   it('BonusPlus down: orders without bonuses go through, orders spending bonuses fail closed', async () => {

@@ -257,8 +257,9 @@ export async function createOrderInCrm(deps: OrderDeps, orderId: string, known?:
   const order = found?.order;
   if (!order || order.origin !== 'graph') return order;
   if (order.crm_id !== null) {
-    // Created before: by an earlier try that stopped short of cancelling it there (see below), or it still may be.
-    if (order.state === 'CANCELLED' || order.state === 'EXPIRED') await enqueue(deps.db, crmStatusMessage({ orderId: order.id, status: 'cancel-other' }));
+    // Created before: by an earlier try that stopped short of cancelling it there (see below), or
+    // it still may be. One RetailCRM shows cancelled already (a manager's reason) is left as it is.
+    if ((order.state === 'CANCELLED' || order.state === 'EXPIRED') && order.crm_status_group !== 'cancel') await enqueue(deps.db, crmStatusMessage({ orderId: order.id, status: 'cancel-other' }));
     return order;
   }
   if (order.state === 'PENDING' || order.state === 'FAILED' || order.state === 'CANCELLED' || order.state === 'EXPIRED') return order;
