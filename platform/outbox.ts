@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type OperationNode } from 'kysely';
+import { sql, type Expression, type Kysely, type OperationNode, type RawBuilder } from 'kysely';
 import { eachAtMost } from './concurrency.js';
 import { transientFailure } from './errors.js';
 import type { Logger } from './logger.js';
@@ -56,23 +56,23 @@ export async function enqueue(executor: Kysely<any>, messages: OutboxEnqueue | r
  * or undefined when there was none (and nothing was queued).
  */
 export async function writeAndEnqueue<Row>(executor: Kysely<any>, write: Expression<Row> | { toOperationNode(): OperationNode }, messages: readonly OutboxEnqueue[]): Promise<Row | undefined> {
-  const db = executor as Kysely<any>;
-  if (messages.length === 0) return (await db.with('written', () => write as never).selectFrom('written').selectAll().executeTakeFirst()) as Row | undefined;
+  const db = (executor as Kysely<any>).with('written', () => write as never);
+  const queued = messages.length === 0 ? db : db.with('queued', () => sql`(${enqueueWhere(messages, sql`exists (select 1 from written)`)})` as never);
+  return (await queued.selectFrom('written').selectAll().executeTakeFirst()) as Row | undefined;
+}
+
+/**
+ * The statement that queues `messages` when `condition` holds (`enqueue`'s insert, dedupe keys
+ * kept): for a data-modifying CTE of a caller's own statement, whose other parts `condition` may
+ * name.
+ */
+export function enqueueWhere(messages: readonly OutboxEnqueue[], condition: RawBuilder<unknown>): RawBuilder<unknown> {
   const rows = messages.map((m) => sql`(${m.topic}::text, ${JSON.stringify(m.payload)}::jsonb, ${m.dedupeKey ?? null}::text, ${m.after ?? null}::text, ${m.availableAt ?? null}::timestamptz)`);
-  return (await db
-    .with('written', () => write as never)
-    .with('queued', (qc) =>
-      qc
-        .insertInto('platform.outbox')
-        .columns(['topic', 'payload', 'dedupe_key', 'after_key', 'available_at'])
-        .expression(sql`select m.topic, m.payload, m.dedupe_key, m.after_key, coalesce(m.available_at, now())
-          from (values ${sql.join(rows)}) as m(topic, payload, dedupe_key, after_key, available_at)
-          where exists (select 1 from written)`)
-        .onConflict((oc) => oc.column('dedupe_key').doNothing()),
-    )
-    .selectFrom('written')
-    .selectAll()
-    .executeTakeFirst()) as Row | undefined;
+  return sql`insert into platform.outbox (topic, payload, dedupe_key, after_key, available_at)
+    select m.topic, m.payload, m.dedupe_key, m.after_key, coalesce(m.available_at, now())
+      from (values ${sql.join(rows)}) as m(topic, payload, dedupe_key, after_key, available_at)
+     where ${condition}
+    on conflict (dedupe_key) do nothing`;
 }
 
 /** Handles one message. Throwing means "try again later"; `PermanentFailure` sends it to dead letters at once. */

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { enqueueWhere, type OutboxEnqueue } from '../../platform/outbox.js';
 import type { BpBonusLot, BpCardType, BpCustomer, BpTransaction } from '../../connectors/bonusplus/bonusplus.port.js';
 import { accountFiguresFromBonusPlus, cardTypeRowFromBonusPlus } from './loyalty.model.js';
 import type { AccountRow, BonusLotRow, BonusTransactionRow, CardTypeRow, LoyaltyDb } from './loyalty.table.js';
@@ -230,23 +231,34 @@ export async function ordersPendingByPhones(db: Db, phones: readonly string[]): 
 }
 
 /**
- * Stores what an order will still earn unless a later figure (higher `version`) is stored already.
- * Answers the figure it replaced (0 for a new order), or undefined when this one came too late.
- * Run it in a transaction: the order's row stays locked until the caller has acted on the answer.
+ * Stores what an order will still earn unless a later figure (higher `version`) is stored already,
+ * and queues `onChange` (the CRM card's update) when the figure moved and the account is active
+ * with a card, in one statement. Answers the figure it replaced (0 for a new order, null when an
+ * insert raced another's: `onChange` is queued then), or undefined when this one came too late.
+ *
+ * The order's stored row is locked first (`old … for update`, which waits for a concurrent save
+ * and then reads its figure), so two saves of one order take turns and each sees what it replaced.
  */
-export async function saveOrderPendingBonuses(db: Db, figure: { orderId: string; phone: string; bonuses: number; version: number }): Promise<{ previous: number } | undefined> {
-  const existing = await db.selectFrom('loyalty.order_pending_bonuses').select(['bonuses', 'version']).where('order_id', '=', figure.orderId).forUpdate().executeTakeFirst();
-  if (existing && Number(existing.version) >= figure.version) return undefined;
-  const saved = await db
-    .insertInto('loyalty.order_pending_bonuses')
-    .values({ order_id: figure.orderId, phone: figure.phone, bonuses: figure.bonuses, version: figure.version })
-    .onConflict((oc) =>
-      oc
-        .column('order_id')
-        .doUpdateSet((eb) => ({ phone: eb.ref('excluded.phone'), bonuses: eb.ref('excluded.bonuses'), version: eb.ref('excluded.version'), updated_at: sql`now()` }))
-        .where('loyalty.order_pending_bonuses.version', '<', (eb) => eb.ref('excluded.version')),
-    )
-    .returning('order_id')
-    .executeTakeFirst();
-  return saved ? { previous: existing?.bonuses ?? 0 } : undefined;
+export async function saveOrderPendingBonuses(db: Db, figure: { orderId: string; phone: string; bonuses: number; version: number }, onChange?: OutboxEnqueue): Promise<{ previous: number | null } | undefined> {
+  const { orderId, phone, bonuses, version } = figure;
+  const queue = onChange
+    ? sql`, queued as (${enqueueWhere([onChange], sql`exists (select 1 from saved where saved.previous is distinct from ${bonuses}::int)
+          and exists (select 1 from loyalty.accounts a where a.phone = ${phone} and a.status = 'active' and a.customer_id is not null)`)})`
+    : sql``;
+  const { rows } = await sql<{ previous: number | null }>`
+    with old as (
+      select order_id, bonuses from loyalty.order_pending_bonuses where order_id = ${orderId} for update
+    ), updated as (
+      update loyalty.order_pending_bonuses p set phone = ${phone}, bonuses = ${bonuses}, version = ${version}, updated_at = now()
+        from old where p.order_id = old.order_id and p.version < ${version}
+      returning old.bonuses as previous
+    ), inserted as (
+      insert into loyalty.order_pending_bonuses (order_id, phone, bonuses, version)
+      select ${orderId}, ${phone}, ${bonuses}, ${version} where not exists (select 1 from old)
+      on conflict (order_id) do update set phone = excluded.phone, bonuses = excluded.bonuses, version = excluded.version, updated_at = now()
+        where loyalty.order_pending_bonuses.version < excluded.version
+      returning (case when xmax = 0 then 0 end)::int as previous
+    ), saved as (select previous from updated union all select previous from inserted)${queue}
+    select previous from saved`.execute(db);
+  return rows[0];
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { pendingBonusesSchema } from '../../contracts/pending-bonuses.message.js';
-import { PermanentFailure, writeAndEnqueue, type OutboxMessage } from '../../platform/outbox.js';
+import { PermanentFailure, type OutboxMessage } from '../../platform/outbox.js';
 import type { LoyaltyDeps } from './loyalty.deps.js';
 import { saveOrderPendingBonuses } from './loyalty.repository.js';
 import type { LoyaltyDb } from './loyalty.table.js';
@@ -16,11 +16,6 @@ export async function applyPendingBonuses(deps: LoyaltyDeps, payload: unknown, m
   const parsed = pendingBonusesSchema.safeParse(payload);
   if (!parsed.success) throw new PermanentFailure(`malformed pending bonuses: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const { orderId, phone, bonuses } = parsed.data;
-  await (deps.db as Kysely<LoyaltyDb>).transaction().execute(async (trx) => {
-    const saved = await saveOrderPendingBonuses(trx, { orderId, phone, bonuses, version: Number(message.id) });
-    if (!saved || saved.previous === bonuses) return;
-    // Queued only for an active account with a CRM card, in the statement that looks.
-    const withCard = trx.selectFrom('loyalty.accounts').select('phone').where('phone', '=', phone).where('status', '=', 'active').where('customer_id', 'is not', null);
-    await writeAndEnqueue(trx, withCard, [loyaltyFieldsMessage(phone)]);
-  });
+  // Stored, and the card queued to follow if the account's pending bonuses moved, in one statement.
+  await saveOrderPendingBonuses(deps.db as Kysely<LoyaltyDb>, { orderId, phone, bonuses, version: Number(message.id) }, loyaltyFieldsMessage(phone));
 }

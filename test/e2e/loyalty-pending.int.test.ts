@@ -7,6 +7,8 @@ import { enqueue } from '../../platform/outbox.js';
 import { readCursor, saveCursor } from '../../platform/sync-cursor.js';
 import { BONUSPLUS_FOLLOW_CURSOR, followBonusPlus } from '../../subgraphs/loyalty/crm-card/bonusplus-follow.service.js';
 import type { LoyaltyDeps } from '../../subgraphs/loyalty/loyalty.deps.js';
+import { LOYALTY_FIELDS_TOPIC, loyaltyFieldsMessage } from '../../subgraphs/loyalty/crm-card/loyalty-fields.message.js';
+import { saveOrderPendingBonuses } from '../../subgraphs/loyalty/loyalty.repository.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 import { availableOffers, crmApi, registerEnrolled, type Shopper } from '../support/order-fixtures.js';
 
@@ -97,6 +99,30 @@ describe('pending bonuses of orders not yet paid (R8)', () => {
     expect(delivered.map((m) => m.status)).toEqual(['done', 'done']);
     expect((await balance(shopper)).pending).toBe(0);
     expect((await card(shopper)).pending).toBe(0);
+  });
+
+  it('saves of one order’s figure at once take turns: the latest version stays, each answers the figure it replaced, and the card is queued exactly when the figure moved', async () => {
+    const shopper = await registerEnrolled(t, '+79263330005');
+    const orderId = randomUUID();
+    const db = t.database.db as any;
+    const figure = (version: number) => (version % 3 === 0 ? 0 : 10 * version);
+    const cardMessages = async () => (await t.database.db.selectFrom('platform.outbox').select('id').where('topic', '=', LOYALTY_FIELDS_TOPIC).where('payload', '@>', JSON.stringify({ phone: shopper.phone })).execute()).length;
+    expect(await saveOrderPendingBonuses(db, { orderId, phone: shopper.phone, bonuses: figure(1), version: 1 }, loyaltyFieldsMessage(shopper.phone))).toEqual({ previous: 0 });
+    const cardsBefore = await cardMessages();
+    // Versions 2..16 at once, in a shuffled order: each waits for the order's row, then saves if it is newer.
+    const versions = [9, 2, 14, 5, 16, 3, 11, 7, 4, 13, 6, 15, 8, 10, 12];
+    const answers = await Promise.all(versions.map((version) => saveOrderPendingBonuses(db, { orderId, phone: shopper.phone, bonuses: figure(version), version }, loyaltyFieldsMessage(shopper.phone))));
+    const stored = await t.database.db.selectFrom('loyalty.order_pending_bonuses').select(['bonuses', 'version']).where('order_id', '=', orderId).executeTakeFirstOrThrow();
+    expect({ bonuses: stored.bonuses, version: Number(stored.version) }).toEqual({ bonuses: figure(16), version: 16 });
+    // The saves that landed, in version order (the order they took turns in): each replaced the one before it.
+    const landed = versions.map((version, i) => ({ version, answer: answers[i] })).filter((a) => a.answer !== undefined).sort((a, b) => a.version - b.version);
+    expect(landed.at(-1)!.version).toBe(16);
+    let before = figure(1);
+    for (const { version, answer } of landed) {
+      expect(answer).toEqual({ previous: before });
+      before = figure(version);
+    }
+    expect((await cardMessages()) - cardsBefore).toBe(landed.filter((a) => a.answer!.previous !== figure(a.version)).length);
   });
 
   it('a malformed figure changes nothing and goes to dead letters', async () => {

@@ -51,7 +51,7 @@ describe('statements per operation', () => {
 
   it('places an order in at most 15 statements in all, the outbox included', () => {
     expect(subgraphStatements(costs.get('placement')!)).toBeLessThanOrEqual(15);
-    expect(Object.values(costs.get('placement')!.texts!).flat().some((text) => text.includes('platform"."outbox'))).toBe(true);
+    expect(Object.values(costs.get('placement')!.texts!).flat().some((text) => /insert into "?platform"?\."?outbox/.test(text))).toBe(true);
   });
 
   it('keeps no idempotency record for a read', () => {
