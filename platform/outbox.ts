@@ -30,23 +30,9 @@ export interface OutboxEnqueue {
 export async function enqueue(executor: Kysely<any>, messages: OutboxEnqueue | readonly OutboxEnqueue[]): Promise<boolean> {
   const all = Array.isArray(messages) ? messages : [messages as OutboxEnqueue];
   if (all.length === 0) return false;
-  const db = executor as Kysely<PlatformDb>;
-  // Several messages go in one statement; a column one of them sets takes its default for the others.
-  const result = await db
-    .insertInto('platform.outbox')
-    .values(
-      all.map((message) => ({
-        topic: message.topic,
-        payload: JSON.stringify(message.payload),
-        dedupe_key: message.dedupeKey ?? null,
-        after_key: message.after ?? null,
-        available_at: message.availableAt ?? sql<Date>`default`,
-      })),
-    )
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .returning('id')
-    .execute();
-  return result.length > 0;
+  // Several messages go in one statement, each with its own columns (a time not given is now).
+  const result = await sql<{ id: string }>`${enqueueWhere(all, sql`true`)} returning id`.execute(executor);
+  return result.rows.length > 0;
 }
 
 /**
@@ -62,9 +48,9 @@ export async function writeAndEnqueue<Row>(executor: Kysely<any>, write: Express
 }
 
 /**
- * The statement that queues `messages` when `condition` holds (`enqueue`'s insert, dedupe keys
- * kept): for a data-modifying CTE of a caller's own statement, whose other parts `condition` may
- * name.
+ * The statement that queues `messages` when `condition` holds, a message whose dedupe key is
+ * queued already left out: `enqueue`'s (with `true`), and a data-modifying CTE's of a caller's own
+ * statement, whose other parts `condition` may name.
  */
 export function enqueueWhere(messages: readonly OutboxEnqueue[], condition: RawBuilder<unknown>): RawBuilder<unknown> {
   const rows = messages.map((m) => sql`(${m.topic}::text, ${JSON.stringify(m.payload)}::jsonb, ${m.dedupeKey ?? null}::text, ${m.after ?? null}::text, ${m.availableAt ?? null}::timestamptz)`);

@@ -131,14 +131,13 @@ export interface CrmCreation {
  * figures) and which item is each line, in one statement; the order as it is after it.
  */
 export async function recordCrmCreation(executor: Kysely<any>, orderId: string, crm: CrmCreation): Promise<OrderRow | undefined> {
-  const { rows } = await sql<OrderRow>`
-    with recorded as (
-      update ordering.orders set crm_id = ${crm.crmId}, number = ${crm.number}, crm_status = ${crm.status}, crm_created_at = ${crm.createdAt},
-        total = ${crm.total}, delivery_cost = ${crm.deliveryCost}, updated_at = now()
-      where id = ${orderId} returning *
-    ), linked as (${linkCrmItemsSql(orderId, crm.items)})
-    select * from recorded`.execute(executor);
-  return rows[0];
+  const recorded = orderUpdate(executor, orderId, { crm_id: crm.crmId, number: crm.number, crm_status: crm.status, crm_created_at: crm.createdAt, total: crm.total, delivery_cost: crm.deliveryCost })!;
+  return of(executor)
+    .with('recorded', () => recorded)
+    .with('linked', () => sql`(${linkCrmItemsSql(orderId, crm.items)})` as never)
+    .selectFrom('recorded')
+    .selectAll()
+    .executeTakeFirst() as Promise<OrderRow | undefined>;
 }
 
 /** Replaces an order's lines (RetailCRM is the record of what was ordered). */

@@ -77,7 +77,6 @@ export async function crmOrder(t: TestGraph, externalId: string): Promise<any> {
   return body.success ? body.order : undefined;
 }
 
-/** The BonusPlus account of a phone (E.164), as BonusPlus answers it. */
 /** RetailCRM's own record of an order's payments (what the cashiers' money is), in kopecks. */
 export async function crmPayments(t: TestGraph, orderId: string): Promise<{ total: number; paid: number; count: number }> {
   const order = await crmOrder(t, orderId);
@@ -85,6 +84,7 @@ export async function crmPayments(t: TestGraph, orderId: string): Promise<{ tota
   return { total: Math.round(order.totalSumm * 100), paid: Math.round(payments.reduce((s, p) => s + p.amount, 0) * 100), count: payments.length };
 }
 
+/** The BonusPlus account of a phone (E.164), as BonusPlus answers it. */
 export async function bonusPlusCustomer(t: TestGraph, phone: string): Promise<any> {
   const { status, body } = await bonusPlusLookup(t.graph.urls.bonusPlus!, t.config.BONUSPLUS_API_KEY, phone);
   if (status !== 200) throw new Error(`BonusPlus answered ${status}`);

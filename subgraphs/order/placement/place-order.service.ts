@@ -254,34 +254,32 @@ export class CustomerNotInCrmYet extends Error {
  */
 export async function createOrderInCrm(deps: OrderDeps, orderId: string, known?: OrderCustomer): Promise<OrderRow | undefined> {
   const found = await findOrderWithLines(deps.db, orderId);
-  const order = found?.order;
+  let order = found?.order;
   if (!order || order.origin !== 'graph') return order;
-  if (order.crm_id !== null) {
-    // Created before: by an earlier try that stopped short of cancelling it there (see below), or
-    // it still may be. One RetailCRM shows cancelled already (a manager's reason) is left as it is.
-    if ((order.state === 'CANCELLED' || order.state === 'EXPIRED') && order.crm_status_group !== 'cancel') await enqueue(deps.db, crmStatusMessage({ orderId: order.id, status: 'cancel-other' }));
-    return order;
+  if (order.crm_id === null) {
+    if (order.state === 'PENDING' || order.state === 'FAILED' || order.state === 'CANCELLED' || order.state === 'EXPIRED') return order;
+    const customer = known?.retailCrmId && known.id === order.customer_id ? known : await deps.customers.customer(order.customer_id);
+    if (!customer) throw new PermanentFailure(`order ${order.id}: customer ${order.customer_id} is unknown`);
+    if (!customer.retailCrmId) throw new CustomerNotInCrmYet(customer.id);
+    if (order.bonus_figures_pending) await estimateEarnedBonuses(deps, order);
+    const lines = order.bonus_figures_pending ? await linesOfOrders(deps.db, [order.id]) : found!.lines;
+    const { order: crmOrder } = await deps.crm.createOrder(crmOrderInput(order, lines, customer));
+    // What RetailCRM made of it, recorded now: the history sync passes over the echo of its creation.
+    order = await recordCrmCreation(deps.db, order.id, {
+      crmId: crmOrder.id,
+      number: crmOrder.number,
+      status: crmOrder.status,
+      createdAt: new Date(crmOrder.createdAt),
+      total: crmOrder.totalSummKopecks,
+      deliveryCost: crmOrder.totalSummKopecks - crmOrder.summKopecks,
+      items: crmOrder.items,
+    });
+    if (!order) return order;
   }
-  if (order.state === 'PENDING' || order.state === 'FAILED' || order.state === 'CANCELLED' || order.state === 'EXPIRED') return order;
-  const customer = known?.retailCrmId && known.id === order.customer_id ? known : await deps.customers.customer(order.customer_id);
-  if (!customer) throw new PermanentFailure(`order ${order.id}: customer ${order.customer_id} is unknown`);
-  if (!customer.retailCrmId) throw new CustomerNotInCrmYet(customer.id);
-  if (order.bonus_figures_pending) await estimateEarnedBonuses(deps, order);
-  const lines = order.bonus_figures_pending ? await linesOfOrders(deps.db, [order.id]) : found!.lines;
-  const { order: crmOrder } = await deps.crm.createOrder(crmOrderInput(order, lines, customer));
-  // What RetailCRM made of it, recorded now: the history sync passes over the echo of its creation.
-  const recorded = await recordCrmCreation(deps.db, order.id, {
-    crmId: crmOrder.id,
-    number: crmOrder.number,
-    status: crmOrder.status,
-    createdAt: new Date(crmOrder.createdAt),
-    total: crmOrder.totalSummKopecks,
-    deliveryCost: crmOrder.totalSummKopecks - crmOrder.summKopecks,
-    items: crmOrder.items,
-  });
-  // Ended while it was being created: cancelled there too. Stopped before this, the outbox's next try does it (above).
-  if (recorded?.state === 'CANCELLED' || recorded?.state === 'EXPIRED') await enqueue(deps.db, crmStatusMessage({ orderId: order.id, status: 'cancel-other' }));
-  return recorded;
+  // Ended while it was being created (now, or by an earlier try that stopped before this): cancelled
+  // there too, the dedupe key keeping one. One RetailCRM shows cancelled already (a manager's reason) is left as it is.
+  if ((order.state === 'CANCELLED' || order.state === 'EXPIRED') && order.crm_status_group !== 'cancel') await enqueue(deps.db, crmStatusMessage({ orderId: order.id, status: 'cancel-other' }));
+  return order;
 }
 
 /**
