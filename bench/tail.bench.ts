@@ -56,19 +56,42 @@ async function credentialsOf(g: ProcessGraph, f: Fixture): Promise<Credentials> 
   return (caller) => ({ authorization: `Bearer ${caller.kind === 'staff' ? staff : tokens.get(caller.customerId)!}` });
 }
 
-type CpuNow = { services: Record<string, number>; postgres: ReturnType<typeof cpuReading> };
+type CpuNow = { services: Record<string, number>; postgres: ReturnType<typeof cpuReading>; upstream: Record<string, number> };
 
-/** Each process's and Postgres's CPU spent so far. */
-function cpuNow(g: ProcessGraph): CpuNow {
-  return { services: Object.fromEntries(SERVICES.map((name) => [name, processCpuMs(g.services[name].child.pid!)])), postgres: cpuReading(undefined) };
+const UPSTREAMS = ['retailCrm', 'bonusPlus', 'oneC'] as const;
+
+/** Requests each emulator has received so far, by `<system> METHOD /path`. */
+async function upstreamNow(g: ProcessGraph): Promise<Record<string, number>> {
+  const counts = await Promise.all(
+    UPSTREAMS.map(async (system) => {
+      const res = await fetch(`${new URL(g.urls[system]).origin}/__emulator/requests`);
+      return Object.entries((await res.json()) as Record<string, number>).map(([route, n]) => [`${system} ${route}`, n] as const);
+    }),
+  );
+  return Object.fromEntries(counts.flat());
 }
 
-/** The CPU ms each spent since `before`, divided by `per` (operations, seconds), as `<name> <unit>` figures. */
-function cpuSince(g: ProcessGraph, before: CpuNow, per: number, unit: string): Record<string, string> {
-  const after = cpuNow(g);
+/** Each process's and Postgres's CPU spent so far, and the requests each upstream has received. */
+async function cpuNow(g: ProcessGraph): Promise<CpuNow> {
+  const upstream = await upstreamNow(g);
+  return { services: Object.fromEntries(SERVICES.map((name) => [name, processCpuMs(g.services[name].child.pid!)])), postgres: cpuReading(undefined), upstream };
+}
+
+/**
+ * The CPU ms each spent since `before`, divided by `per` (operations, seconds), as `<name> <unit>`
+ * figures; then the calls that reached each upstream system per operation (`<system> calls/op`), the
+ * routes behind them printed apart (stderr) when there were any.
+ */
+async function cpuSince(g: ProcessGraph, before: CpuNow, per: number, unit: string, label: string): Promise<Record<string, string>> {
+  const after = await cpuNow(g);
   const share = (ms: number) => (per ? (ms / per).toFixed(2) : 'n/a');
   const figures: Record<string, string> = Object.fromEntries(SERVICES.map((name) => [`${name} ${unit}`, share(after.services[name]! - before.services[name]!)]));
   figures[`pg ${unit}`] = share(cpuSpent(before.postgres, after.postgres).postgres);
+  const calls = Object.entries(after.upstream).map(([route, n]) => [route, n - (before.upstream[route] ?? 0)] as const).filter(([, n]) => n > 0);
+  for (const system of UPSTREAMS) {
+    figures[`${system} calls/${unit.split('/')[1]}`] = share(calls.filter(([route]) => route.startsWith(`${system} `)).reduce((sum, [, n]) => sum + n, 0));
+  }
+  if (calls.length > 0) console.error(`  ${label}, upstream calls per ${unit.split('/')[1]}: ${calls.sort((a, b) => b[1] - a[1]).map(([route, n]) => `${route} ${share(n)}`).join(', ')}`);
   return figures;
 }
 
@@ -97,11 +120,11 @@ async function untilDrained(g: ProcessGraph): Promise<number> {
  * of them, and until the relays had sent what they left behind (a placement's CRM order, its
  * loyalty events): work an operation defers is still its cost.
  */
-async function cpuPerOperation<T>(g: ProcessGraph, run: () => Promise<T>, operations: (result: T) => number): Promise<{ result: T; cpu: Record<string, string>; drain: number }> {
-  const before = cpuNow(g);
+async function cpuPerOperation<T>(g: ProcessGraph, label: string, run: () => Promise<T>, operations: (result: T) => number): Promise<{ result: T; cpu: Record<string, string>; drain: number }> {
+  const before = await cpuNow(g);
   const result = await run();
   const drain = await untilDrained(g);
-  return { result, cpu: { ...cpuSince(g, before, operations(result), 'ms/op'), 'drained in s': drain.toFixed(1) }, drain };
+  return { result, cpu: { ...(await cpuSince(g, before, operations(result), 'ms/op', label)), 'drained in s': drain.toFixed(1) }, drain };
 }
 
 /** What `untilDrained` takes when nothing is left: its two quiet looks, 250 ms apart. */
@@ -110,7 +133,7 @@ const DRAIN_FLOOR_S = 0.5;
 async function measure(g: ProcessGraph, workload: Workload, headersOf: Credentials, o: { seconds: number; openSeconds: number; openRate?: number | undefined; halfOf: 'peak' | 'sustained'; connections: number; warmup: number }): Promise<BenchRow[]> {
   const url = g.urls.gateway;
   await load(url, workload, headersOf, o.warmup, o.connections);
-  const { result: closed, cpu, drain } = await cpuPerOperation(g, async () => merge([await load(url, workload, headersOf, o.seconds, o.connections)]), (r) => r.requests);
+  const { result: closed, cpu, drain } = await cpuPerOperation(g, `${workload.name} closed loop`, async () => merge([await load(url, workload, headersOf, o.seconds, o.connections)]), (r) => r.requests);
   // The rate the graph keeps up with: the loop's requests over the loop and the drain of the work
   // they left (a placement's CRM order and loyalty events). A closed loop of placements takes them
   // faster than the relays send them; run for long at that rate, the outbox only grows.
@@ -125,7 +148,7 @@ async function measure(g: ProcessGraph, workload: Workload, headersOf: Credentia
   if (closed.firstError) console.error(`  ${workload.name}: first error ${closed.firstError}`);
   if (o.openSeconds > 0) {
     const rate = o.openRate ?? Math.max(1, Math.round((o.halfOf === 'peak' ? closed.rps : sustained) / 2));
-    const { result: open, cpu: openCpu } = await cpuPerOperation(g, () => openLoad(url, workload, headersOf, rate, o.openSeconds), (r) => r.latencies.length);
+    const { result: open, cpu: openCpu } = await cpuPerOperation(g, `${workload.name} open loop`, () => openLoad(url, workload, headersOf, rate, o.openSeconds), (r) => r.latencies.length);
     const latencies = [...open.latencies].sort((a, b) => a - b);
     const p99 = percentile(latencies, 0.99);
     // The target is for half the peak: a rate given by BENCH_OPEN_RATES is reported, not judged.
@@ -185,9 +208,9 @@ export async function runTailBench(): Promise<BenchRow[]> {
     for (const customer of f.customers) await g.gql(AccountPageDocument, {}, await g.customerToken(customer.id));
     // The graph at rest: what its periodic work (syncs, relays' polls, expiries) costs each second.
     const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 5);
-    const atRest = cpuNow(g);
+    const atRest = await cpuNow(g);
     await sleep(idleSeconds * 1000);
-    const rows: BenchRow[] = [{ scenario: 'no load', target: `${idleSeconds} s`, figures: cpuSince(g, atRest, idleSeconds, 'ms/s') }];
+    const rows: BenchRow[] = [{ scenario: 'no load', target: `${idleSeconds} s`, figures: await cpuSince(g, atRest, idleSeconds, 'ms/s', 'no load') }];
     for (const workload of workloads(f).filter((w) => only.includes(w.name))) {
       const openRate = openRates[workload.name] === undefined ? undefined : Number(openRates[workload.name]);
       rows.push(...(await measure(g, workload, headersOf, { seconds, openSeconds, openRate, halfOf, connections, warmup })));

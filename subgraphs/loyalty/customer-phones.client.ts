@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../../platform/errors.js';
 import type { SubgraphClient } from '../../platform/http/subgraph-client.js';
+import { writeAndEnqueue } from '../../platform/outbox.js';
+import { loyaltyFieldsMessage } from './crm-card/loyalty-fields.message.js';
 import type { LoyaltyDb } from './loyalty.table.js';
 
 /** Customers' phones as the customer subgraph (their owner) has them. */
@@ -47,13 +49,18 @@ export function customerPhones(client: SubgraphClient): CustomerPhonesPort {
  *
  * An account found that nobody is linked to (a customer of the retailer's from before the graph,
  * seeded or imported from a showroom, whose account BonusPlus had already) is linked to the id
- * there and then, as enrolment links a new customer's (R2: one identity map). The customer
- * subgraph keeps a customer's phone for good (R1), so the link holds as the lookup would; and the
- * account's later reads, its figures for the CRM card and its expiry warnings go by the link, not
- * by a call to the customer subgraph on every account page.
+ * there and then, as enrolment links a new customer's (R2: one identity map). A phone with no
+ * account here yet is in `unopened` (phone to id): the read that opens its account from BonusPlus
+ * links it (`loadAccounts`). The customer subgraph keeps a customer's phone for good (R1), so the
+ * link holds as the lookup would; and the account's later reads, its figures for the CRM card and
+ * its expiry warnings go by the link, not by a call to the customer subgraph on every account page.
  */
-export async function phonesOfUnlinkedCustomers(db: Kysely<LoyaltyDb>, customers: CustomerPhonesPort | undefined, ids: readonly string[]): Promise<Map<string, string>> {
-  const result = new Map<string, string>();
+export async function phonesOfUnlinkedCustomers(
+  db: Kysely<LoyaltyDb>,
+  customers: CustomerPhonesPort | undefined,
+  ids: readonly string[],
+): Promise<{ phones: Map<string, string>; unopened: Map<string, string> }> {
+  const result = { phones: new Map<string, string>(), unopened: new Map<string, string>() };
   if (ids.length === 0 || !customers) return result;
   const asked = await customers.phones(ids);
   if (asked.size === 0) return result;
@@ -62,20 +69,25 @@ export async function phonesOfUnlinkedCustomers(db: Kysely<LoyaltyDb>, customers
   );
   for (const [id, phone] of asked) {
     const owner = owners.get(phone);
-    if (owner === undefined || owner === null || owner === id) result.set(id, phone);
-    // Only an account nobody holds; one linked meanwhile stays as it is, and so does an id that
-    // was linked to another account meanwhile (the unique index refuses it): this answer stands.
-    if (owner === null) {
-      await db
-        .updateTable('loyalty.accounts')
-        .set({ customer_id: id })
-        .where('phone', '=', phone)
-        .where('customer_id', 'is', null)
-        .execute()
-        .catch((error: unknown) => {
-          if (!isUniqueViolation(error)) throw error;
-        });
-    }
+    if (owner === undefined || owner === null || owner === id) result.phones.set(id, phone);
+    if (owner === undefined) result.unopened.set(phone, id);
+    if (owner === null) await linkAccount(db, phone, id);
   }
   return result;
+}
+
+/**
+ * Links the account of `phone` to the customer, when nobody holds it: one linked meanwhile stays as
+ * it is, and so does an id that was linked to another account meanwhile (the unique index refuses
+ * it). A link made queues the CRM card in the same statement (R4): from now on the card follows the
+ * account, and it gets the figures the account has now. Says whether the link was made.
+ */
+export async function linkAccount(db: Kysely<LoyaltyDb>, phone: string, customerId: string): Promise<boolean> {
+  const link = db.updateTable('loyalty.accounts').set({ customer_id: customerId }).where('phone', '=', phone).where('customer_id', 'is', null).returning('phone');
+  try {
+    return (await writeAndEnqueue(db, link, [loyaltyFieldsMessage(phone)])) !== undefined;
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    return false;
+  }
 }

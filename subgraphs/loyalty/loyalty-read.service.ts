@@ -11,6 +11,7 @@ import { findAccountsByPhones, hasStoredLedger, type AccountView, ordersPendingB
 import type { ServedAccountRow } from './loyalty.model.js';
 import type { AccountRow, CardTypeRow, LoyaltyDb } from './loyalty.table.js';
 import { loyaltyFieldsMessage } from './crm-card/loyalty-fields.message.js';
+import { linkAccount } from './customer-phones.client.js';
 
 const BONUSPLUS_LIST_MAX = 1000;
 /** Ledger entries asked for per call while catching up with an account's ledger. */
@@ -24,8 +25,16 @@ const DETAILS_CONCURRENCY = 4;
  * the CRM card. When BonusPlus is down the stored rows are served as they are (their `updatedAt`
  * says how old they are) and only phones we know nothing about fail (R18). Each row carries what
  * the account's live orders will still earn (`ordersPending`, from the order subgraph's messages).
+ * An account opened here for a phone of `linkTo` (phone to customer id: a customer from before the
+ * graph, read by their id) is linked to that customer at once (`linkAccount`), so that the CRM card
+ * follows it from the first read on, their next placement's pending bonuses included (R4, R8).
  */
-export async function loadAccounts(deps: LoyaltyDeps, phones: readonly string[], known: ReadonlyMap<string, AccountView> = new Map()): Promise<Map<string, ServedAccountRow | AppError>> {
+export async function loadAccounts(
+  deps: LoyaltyDeps,
+  phones: readonly string[],
+  known: ReadonlyMap<string, AccountView> = new Map(),
+  linkTo: ReadonlyMap<string, string> = new Map(),
+): Promise<Map<string, ServedAccountRow | AppError>> {
   const db = deps.db as Kysely<LoyaltyDb>;
   const unknown = phones.filter((p) => !known.has(p));
   const rows = new Map<string, AccountRow>([...phones.flatMap((p) => (known.has(p) ? [[p, known.get(p)!] as const] : [])), ...(await findAccountsByPhones(db, unknown)).map((r) => [r.phone, r] as const)]);
@@ -39,7 +48,11 @@ export async function loadAccounts(deps: LoyaltyDeps, phones: readonly string[],
   if (readNow.length > 0) {
     try {
       await refreshFromBonusPlus(deps, readNow);
-      for (const row of await findAccountsByPhones(db, readNow)) rows.set(row.phone, row);
+      for (const row of await findAccountsByPhones(db, readNow)) {
+        const customerId = linkTo.get(row.phone);
+        const linked = row.status === 'active' && row.customer_id === null && customerId !== undefined && (await linkAccount(db, row.phone, customerId));
+        rows.set(row.phone, linked ? { ...row, customer_id: customerId } : row);
+      }
     } catch (error) {
       if (!(error instanceof UpstreamUnavailableError)) throw error;
       deps.logger.warn({ error: error.message }, 'BonusPlus unavailable; serving stored loyalty figures');

@@ -29,6 +29,8 @@ export function createLoyaltyContext(deps: LoyaltyDeps, identity: Identity): Loy
   // Accounts read with their customers' ids in this request (with pending bonuses, card type and
   // lots): the loaders below serve from them and read only what they lack.
   const known = new Map<string, AccountView>();
+  // Phones of this request's customers whose accounts are not here yet: linked when a read opens them.
+  const unopened = new Map<string, string>();
   const tierById = new DataLoader<number, LoyaltyTier | null>(async (ids) => {
     const types = new Map((await loadCardTypes(deps)).map((t) => [t.id, tierFromRow(t)]));
     return ids.map((id) => types.get(id) ?? null);
@@ -41,7 +43,7 @@ export function createLoyaltyContext(deps: LoyaltyDeps, identity: Identity): Loy
     identity,
     deps,
     accountByPhone: new DataLoader<string, LoyaltyAccount | null>(async (phones) => {
-      const found = await loadAccounts(deps, phones, known);
+      const found = await loadAccounts(deps, phones, known, unopened);
       return phones.map((phone): LoyaltyAccount | null | AppError => {
         const value = found.get(phone);
         if (value === undefined) return null;
@@ -56,7 +58,8 @@ export function createLoyaltyContext(deps: LoyaltyDeps, identity: Identity): Loy
         if (view.cardType) tierById.prime(view.cardType.id, tierFromRow(view.cardType));
       }
       const rest = ids.filter((id) => !linked.has(id));
-      const phones = await phonesOfUnlinkedCustomers(db, deps.customers, rest);
+      const { phones, unopened: opening } = await phonesOfUnlinkedCustomers(db, deps.customers, rest);
+      for (const [phone, id] of opening) unopened.set(phone, id);
       return ids.map((id) => linked.get(id) ?? phones.get(id) ?? null);
     }),
     tierById,

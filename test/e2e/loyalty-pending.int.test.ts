@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountPageDocument, CancelOrderDocument, PlaceOrderDocument, RecordPaymentDocument } from '../../clients/__generated__/graphql.js';
 import { pendingBonusesMessage, PENDING_BONUSES_TOPIC } from '../../contracts/pending-bonuses.message.js';
+import { demoPerson } from '../../emulators/seed/demo-people.js';
 import { createLogger } from '../../platform/logger.js';
 import { enqueue } from '../../platform/outbox.js';
 import { readCursor, saveCursor } from '../../platform/sync-cursor.js';
@@ -83,6 +84,28 @@ describe('pending bonuses of orders not yet paid (R8)', () => {
     await t.settle();
     expect(await balance(shopper)).toEqual({ active: credited, pending: 0, spent: 0 });
     expect(await card(shopper)).toEqual({ active: credited, pending: 0, spent: 0 });
+  });
+
+  it('a customer from before the graph: the first account page links their account, and their next order’s pending bonuses reach the CRM card', async () => {
+    // In RetailCRM and BonusPlus already (the demo data), synced in, never enrolled by the graph.
+    await t.graph.customer.sync.runNow();
+    const phone = `+${demoPerson(2).phoneDigits}`;
+    const { id } = await t.database.db.selectFrom('customer.customers').select('id').where('phone', '=', phone).executeTakeFirstOrThrow();
+    const shopper: Shopper = { id, phone, token: await t.customerToken(id) };
+    expect(await t.database.db.selectFrom('loyalty.accounts').select('phone').where('phone', '=', phone).executeTakeFirst()).toBeUndefined();
+
+    const first = await balance(shopper);
+    const account = await t.database.db.selectFrom('loyalty.accounts').select(['customer_id', 'status']).where('phone', '=', phone).executeTakeFirstOrThrow();
+    expect(account).toEqual({ customer_id: id, status: 'active' });
+    await t.settle();
+    // The card follows the account from its link on: it has BonusPlus's figures.
+    expect(await card(shopper)).toEqual({ active: first.active, pending: first.pending, spent: first.spent });
+
+    const [offer] = await availableOffers(t, 1, 2);
+    const order = await place(shopper, offer!.id, 1);
+    expect(order.bonusesEarned).toBeGreaterThan(0);
+    await t.settle();
+    expect(await card(shopper)).toMatchObject({ pending: first.pending + order.bonusesEarned });
   });
 
   it('keeps the latest figure of an order when an older message arrives after it', async () => {
