@@ -3,10 +3,10 @@ import type { Kysely } from 'kysely';
 import type { Identity } from '../../platform/identity.js';
 import type { Logger } from '../../platform/logger.js';
 import type { BaseSubgraphContext } from '../../platform/subgraph-server.js';
-import { findOffers, findOffersOfProducts, findProducts, listWarehouses, type OfferWithProduct } from './catalog.repository.js';
+import { findOffersOfProducts, findProducts, listWarehouses, type OfferWithProduct } from './catalog.repository.js';
 import { offerFromRow, productFromRow, productOfOffer, warehouseFromRow, type Offer, type Product, type Warehouse } from './inventory.model.js';
 import type { InventoryDb, SyncRunRow } from './inventory.table.js';
-import { readStock, type StockCache } from './stock-cache.js';
+import { readOffers, readStock, type StockCache } from './stock-cache.js';
 import type { StockFigures } from './stock.repository.js';
 import { lastStockSnapshot } from './sync/sync-run.repository.js';
 
@@ -56,7 +56,7 @@ export function createInventoryContext(deps: InventoryDeps, identity: Identity):
       productById.prime(row.product_id, productOfOffer(row));
       return offerFromRow(row);
     });
-  const offerById = new DataLoader<string, Offer | undefined>(async (ids) => byKey(ids, offersRead(await findOffers(db, ids)), (o) => o.id));
+  const offerById = new DataLoader<string, Offer | undefined>(async (ids) => byKey(ids, offersRead(await readOffers(db, deps.stockCache, ids)), (o) => o.id));
   const stockRead = new Map<string, StockFigures[]>();
   const warehousesRead = new Map<string, Warehouse>();
   const stockByOffer = new DataLoader<string, StockFigures[]>(async (offerIds) => {

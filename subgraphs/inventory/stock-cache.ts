@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import type { OfferWithProduct } from './catalog.repository.js';
+import { findOffers, type OfferWithProduct } from './catalog.repository.js';
 import type { InventoryDb, WarehouseRow } from './inventory.table.js';
 import { holdsOfOffers, stockOfOffersInWarehouses, type StockInWarehouses, type StockSnapshotTimes } from './stock.repository.js';
 
@@ -30,6 +30,13 @@ export interface StockCache {
   /** Every offer's entry with their snapshot, or undefined when one is missing. */
   lookup(offerIds: readonly string[]): { snapshot: Snapshot; offers: SyncedOffer[] } | undefined;
   remember(read: StockInWarehouses): void;
+  /**
+   * The rows (with their products') of these offers, remembered by a stock read or an offer read,
+   * an offer read found absent left out; undefined when one was not read.
+   */
+  offers(offerIds: readonly string[]): OfferWithProduct[] | undefined;
+  /** What an offer read found of `offerIds`: the ones not among `rows` are remembered as absent. */
+  rememberOffers(offerIds: readonly string[], rows: readonly OfferWithProduct[]): void;
   /** The current snapshot as a read saw it: another than the entries' forgets them. */
   seen(current: StockSnapshotTimes): void;
 }
@@ -39,10 +46,14 @@ const sameSnapshot = (a: StockSnapshotTimes, b: StockSnapshotTimes) => a.started
 export function createStockCache(ttlSeconds: number, maxOffers = 50_000): StockCache | undefined {
   if (ttlSeconds <= 0) return undefined;
   const offers = new LRUCache<string, SyncedOffer>({ max: maxOffers, ttl: ttlSeconds * 1000 });
+  // Offers read without their stock (an order's lines): no snapshot to belong to. `false`: absent
+  // (a RetailCRM order's line of an offer the catalog does not have).
+  const offerRows = new LRUCache<string, OfferWithProduct | false>({ max: maxOffers, ttl: ttlSeconds * 1000 });
   let snapshot: Snapshot | undefined;
   const stats = { hits: 0, misses: 0 };
   const clear = () => {
     offers.clear();
+    offerRows.clear();
     snapshot = undefined;
   };
   return {
@@ -70,7 +81,35 @@ export function createStockCache(ttlSeconds: number, maxOffers = 50_000): StockC
     seen(current) {
       if (snapshot && !sameSnapshot(snapshot, current)) clear();
     },
+    offers(offerIds) {
+      const found: OfferWithProduct[] = [];
+      for (const id of offerIds) {
+        const row = offers.get(id)?.offer ?? offerRows.get(id);
+        if (row === undefined) return undefined;
+        if (row) found.push(row);
+      }
+      return found;
+    },
+    rememberOffers(offerIds, rows) {
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      for (const id of offerIds) offerRows.set(id, byId.get(id) ?? false);
+    },
   };
+}
+
+/**
+ * These offers' rows with their products' (price, size, colour, barcode, names): remembered as the
+ * stock is, and read (then remembered) when one is missing. An offer read alone makes no statement
+ * that could say a newer snapshot is current, so a price changed by a sync in another process
+ * reaches it within `ttlSeconds` (one in this process, at once: the sync empties the cache). What a
+ * checkout charges comes from the stock read, never from here.
+ */
+export async function readOffers(db: Kysely<InventoryDb>, cache: StockCache | undefined, offerIds: readonly string[]): Promise<OfferWithProduct[]> {
+  const known = offerIds.length > 0 ? cache?.offers(offerIds) : undefined;
+  if (known) return known;
+  const rows = await findOffers(db, offerIds);
+  cache?.rememberOffers(offerIds, rows);
+  return rows;
 }
 
 /**

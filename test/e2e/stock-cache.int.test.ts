@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelOrderDocument, CheckoutQuoteDocument, PlaceOrderDocument } from '../../clients/__generated__/graphql.js';
+import { AccountPageDocument, CancelOrderDocument, CheckoutQuoteDocument, PlaceOrderDocument } from '../../clients/__generated__/graphql.js';
+import { statementCounts } from '../../platform/db/statement-counter.js';
 import { createLogger } from '../../platform/logger.js';
 import { runInventorySync } from '../../subgraphs/inventory/sync/inventory-sync.service.js';
 import { oneCCatalogSource } from '../../subgraphs/inventory/sync/onec-catalog-source.js';
@@ -72,5 +73,35 @@ describe('stock and prices remembered per offer', () => {
     // ...so the next one reads the new figures.
     expect((await availableOf(offer!.id, token)).available).toBe(before.available + 10);
     expect(cache().stats.hits - hits).toBeGreaterThanOrEqual(1);
+  });
+
+  it('an account page’s offers (each line’s current price) come from the remembered rows: no inventory statement once read; this process’s sync is seen at once, another’s within the TTL', async () => {
+    const shopper = await registerEnrolled(t, '+79163350003');
+    const token = await t.customerToken(shopper.id);
+    const [offer] = await availableOffers(t, 1, 1);
+    const placed = await t.gql(PlaceOrderDocument, { input: { idempotencyKey: randomUUID(), cart: [{ offerId: offer!.id, quantity: 1 }] } }, token);
+    expect(placed.errors).toBeUndefined();
+    const linePrice = async () => {
+      const page = await t.gql(AccountPageDocument, { first: 5 }, token);
+      expect(page.errors).toBeUndefined();
+      return page.data.me.orders.edges[0].node.lines[0].offer.price as number;
+    };
+    const inventoryStatements = async (read: () => Promise<number>) => {
+      const before = statementCounts().inventory ?? 0;
+      const price = await read();
+      return { price, statements: (statementCounts().inventory ?? 0) - before };
+    };
+    const { price } = await t.database.db.selectFrom('inventory.offers').select('price').where('id', '=', offer!.id).executeTakeFirstOrThrow();
+    await linePrice();
+    expect(await inventoryStatements(linePrice)).toEqual({ price, statements: 0 });
+
+    // Another process's sync changes the price: this one answers the remembered price until its TTL...
+    await t.database.db.updateTable('inventory.offers').set({ price: price! + 100 }).where('id', '=', offer!.id).execute();
+    expect(await inventoryStatements(linePrice)).toEqual({ price, statements: 0 });
+    // ...and a sync of its own empties its cache at once: the next read has the price as the database does.
+    await t.database.db.updateTable('inventory.offers').set({ price: price! + 100 }).where('id', '=', offer!.id).execute();
+    await t.graph.inventory.catalogSync.runNow();
+    const { price: synced } = await t.database.db.selectFrom('inventory.offers').select('price').where('id', '=', offer!.id).executeTakeFirstOrThrow();
+    expect(await inventoryStatements(linePrice)).toEqual({ price: synced, statements: 1 });
   });
 });
