@@ -108,6 +108,25 @@ describe('pending bonuses of orders not yet paid (R8)', () => {
     expect(await card(shopper)).toMatchObject({ pending: first.pending + order.bonusesEarned });
   });
 
+  it('an account found with nobody linked to it (opened by an older build) is linked by its customer’s next read, and the CRM card is queued with the link', async () => {
+    await t.graph.customer.sync.runNow();
+    const phone = `+${demoPerson(5).phoneDigits}`;
+    const { id } = await t.database.db.selectFrom('customer.customers').select('id').where('phone', '=', phone).executeTakeFirstOrThrow();
+    const shopper: Shopper = { id, phone, token: await t.customerToken(id) };
+    await balance(shopper);
+    await t.settle();
+    await t.database.db.updateTable('loyalty.accounts').set({ customer_id: null }).where('phone', '=', phone).execute();
+    const cardMessages = async () => (await t.database.db.selectFrom('platform.outbox').select('id').where('topic', '=', LOYALTY_FIELDS_TOPIC).where('payload', '@>', JSON.stringify({ phone })).execute()).length;
+    const before = await cardMessages();
+
+    await balance(shopper);
+    expect((await t.database.db.selectFrom('loyalty.accounts').select('customer_id').where('phone', '=', phone).executeTakeFirstOrThrow()).customer_id).toBe(id);
+    expect((await cardMessages()) - before).toBe(1);
+    // Linked already: another read links nothing and queues nothing.
+    await balance(shopper);
+    expect((await cardMessages()) - before).toBe(1);
+  });
+
   it('keeps the latest figure of an order when an older message arrives after it', async () => {
     const shopper = await registerEnrolled(t, '+79263330002');
     const orderId = randomUUID();
