@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { pathToFileURL } from 'node:url';
@@ -27,7 +28,8 @@ import { percentile } from './sequential-latency.js';
  * operations. BENCH_ROOT=<dir> runs the services of another build (its `dist/` and `node_modules/`,
  * e.g. a worktree of an older commit) under this harness. BENCH_SERVICE_ENV=NAME=value,… adds to
  * the services' environment. BENCH_TIMELINE=<file> appends each open loop's requests (start,
- * latency) as a line of JSON, to see whether slow replies come together.
+ * latency) as a line of JSON, to see whether slow replies come together, and at the end the
+ * inventory's sync runs (kind, start, end: epoch ms), to see whether they come with a sync.
  *
  * Each loop also prints the calls that reached each upstream system per operation (`retailCrm
  * calls/op`, …, the routes behind them on stderr) and RetailCRM's rate-limit refusals. Every
@@ -232,6 +234,10 @@ export async function runTailBench(): Promise<BenchRow[]> {
     for (const workload of workloads(f).filter((w) => only.includes(w.name))) {
       const openRate = openRates[workload.name] === undefined ? undefined : Number(openRates[workload.name]);
       rows.push(...(await measure(g, workload, headersOf, { seconds, openSeconds, openRate, halfOf, connections, warmup })));
+    }
+    if (process.env.BENCH_TIMELINE) {
+      const runs = await sql<{ kind: string; started_at: Date; finished_at: Date | null }>`select kind, started_at, finished_at from inventory.sync_runs order by id`.execute(g.database.db);
+      appendFileSync(process.env.BENCH_TIMELINE, `${JSON.stringify({ syncRuns: runs.rows.map((r) => [r.kind, r.started_at.getTime(), r.finished_at?.getTime() ?? null]) })}\n`);
     }
     return rows;
   } finally {
