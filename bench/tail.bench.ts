@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { pathToFileURL } from 'node:url';
 import { AccountPageDocument } from '../clients/__generated__/graphql.js';
 import { build } from '../scripts/build.js';
+import { emulatorRequestCounts } from '../test/support/graph-process.js';
 import { startProcessGraph, type ProcessGraph, type ServiceName } from '../test/support/process-graph.js';
 import { cpuReading, cpuSpent, processCpuMs } from './cpu.js';
 import { fixture, load, merge, OPEN_LOOP_P99_TARGET_MS, openLoad, runTableBench, workloads, type Credentials, type Fixture, type Workload } from './load.bench.js';
@@ -63,22 +64,20 @@ async function credentialsOf(g: ProcessGraph, f: Fixture): Promise<Credentials> 
   return (caller) => ({ authorization: `Bearer ${caller.kind === 'staff' ? staff : tokens.get(caller.customerId)!}` });
 }
 
-type CpuNow = { services: Record<string, number>; postgres: ReturnType<typeof cpuReading>; upstream: Record<string, number> };
+type CpuNow = { services: Record<string, number>; postgres: ReturnType<typeof cpuReading>; upstream: Upstream };
 
 const UPSTREAMS = ['retailCrm', 'bonusPlus', 'oneC'] as const;
-const REFUSED = 'retailCrm refused';
 
-/** Requests each emulator has received so far, by `<system> METHOD /path`. */
-async function upstreamNow(g: ProcessGraph): Promise<Record<string, number>> {
+/** Requests each emulator has received so far, by `<system> METHOD /path`, and RetailCRM's refusals by its rate limit. */
+type Upstream = { routes: Record<string, number>; refused: number };
+
+async function upstreamNow(g: ProcessGraph): Promise<Upstream> {
   const counts = await Promise.all(
-    UPSTREAMS.map(async (system) => {
-      const res = await fetch(`${new URL(g.urls[system]).origin}/__emulator/requests`);
-      return Object.entries((await res.json()) as Record<string, number>).map(([route, n]) => [`${system} ${route}`, n] as const);
-    }),
+    UPSTREAMS.map(async (system) => Object.entries(await emulatorRequestCounts(new URL(g.urls[system]).origin)).map(([route, n]) => [`${system} ${route}`, n] as const)),
   );
-  // RetailCRM's refusals by its rate limit (503), from its journal of the last 10,000 requests (a longer loop undercounts).
+  // The refusals (503) from RetailCRM's journal of its last 10,000 requests: a longer loop undercounts.
   const journal = (await (await fetch(`${new URL(g.urls.retailCrm).origin}/__emulator/journal`)).json()) as { limited: boolean }[];
-  return { ...Object.fromEntries(counts.flat()), [REFUSED]: journal.filter((entry) => entry.limited).length };
+  return { routes: Object.fromEntries(counts.flat()), refused: journal.filter((entry) => entry.limited).length };
 }
 
 /** Each process's and Postgres's CPU spent so far, and the requests each upstream has received. */
@@ -88,21 +87,19 @@ async function cpuNow(g: ProcessGraph): Promise<CpuNow> {
 }
 
 /**
- * The CPU ms each spent since `before`, divided by `per` (operations, seconds), as `<name> <unit>`
- * figures; then the calls that reached each upstream system per operation (`<system> calls/op`), the
- * routes behind them printed apart (stderr) when there were any.
+ * The CPU ms each spent since `before`, divided by `per` (operations, seconds), as `<name> ms/<per>`
+ * figures; then the calls that reached each upstream system (`<system> calls/<per>`) and RetailCRM's
+ * refusals, the routes behind the calls printed apart (stderr) when there were any.
  */
-async function cpuSince(g: ProcessGraph, before: CpuNow, per: number, unit: string, label: string): Promise<Record<string, string>> {
+async function cpuSince(g: ProcessGraph, before: CpuNow, per: number, perWhat: 'op' | 's', label: string): Promise<Record<string, string>> {
   const after = await cpuNow(g);
-  const share = (ms: number) => (per ? (ms / per).toFixed(2) : 'n/a');
-  const figures: Record<string, string> = Object.fromEntries(SERVICES.map((name) => [`${name} ${unit}`, share(after.services[name]! - before.services[name]!)]));
-  figures[`pg ${unit}`] = share(cpuSpent(before.postgres, after.postgres).postgres);
-  const calls = Object.entries(after.upstream).map(([route, n]) => [route, n - (before.upstream[route] ?? 0)] as const).filter(([route, n]) => n > 0 && route !== REFUSED);
-  for (const system of UPSTREAMS) {
-    figures[`${system} calls/${unit.split('/')[1]}`] = share(calls.filter(([route]) => route.startsWith(`${system} `)).reduce((sum, [, n]) => sum + n, 0));
-  }
-  figures[`${REFUSED}/${unit.split('/')[1]}`] = share((after.upstream[REFUSED] ?? 0) - (before.upstream[REFUSED] ?? 0));
-  if (calls.length > 0) console.error(`  ${label}, upstream calls per ${unit.split('/')[1]}: ${calls.sort((a, b) => b[1] - a[1]).map(([route, n]) => `${route} ${share(n)}`).join(', ')}`);
+  const share = (n: number) => (per ? (n / per).toFixed(2) : 'n/a');
+  const figures: Record<string, string> = Object.fromEntries(SERVICES.map((name) => [`${name} ms/${perWhat}`, share(after.services[name]! - before.services[name]!)]));
+  figures[`pg ms/${perWhat}`] = share(cpuSpent(before.postgres, after.postgres).postgres);
+  const calls = Object.entries(after.upstream.routes).map(([route, n]) => [route, n - (before.upstream.routes[route] ?? 0)] as const).filter(([, n]) => n > 0);
+  for (const system of UPSTREAMS) figures[`${system} calls/${perWhat}`] = share(calls.filter(([route]) => route.startsWith(`${system} `)).reduce((sum, [, n]) => sum + n, 0));
+  figures[`retailCrm refused/${perWhat}`] = share(after.upstream.refused - before.upstream.refused);
+  if (calls.length > 0) console.error(`  ${label}, upstream calls per ${perWhat}: ${calls.sort((a, b) => b[1] - a[1]).map(([route, n]) => `${route} ${share(n)}`).join(', ')}`);
   return figures;
 }
 
@@ -135,7 +132,7 @@ async function cpuPerOperation<T>(g: ProcessGraph, label: string, run: () => Pro
   const before = await cpuNow(g);
   const result = await run();
   const drain = await untilDrained(g);
-  return { result, cpu: { ...(await cpuSince(g, before, operations(result), 'ms/op', label)), 'drained in s': drain.toFixed(1) }, drain };
+  return { result, cpu: { ...(await cpuSince(g, before, operations(result), 'op', label)), 'drained in s': drain.toFixed(1) }, drain };
 }
 
 /** What `untilDrained` takes when nothing is left: its two quiet looks, 250 ms apart. */
@@ -230,7 +227,7 @@ export async function runTailBench(): Promise<BenchRow[]> {
     const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 5);
     const atRest = await cpuNow(g);
     await sleep(idleSeconds * 1000);
-    const rows: BenchRow[] = [{ scenario: 'no load', target: `${idleSeconds} s`, figures: await cpuSince(g, atRest, idleSeconds, 'ms/s', 'no load') }];
+    const rows: BenchRow[] = [{ scenario: 'no load', target: `${idleSeconds} s`, figures: await cpuSince(g, atRest, idleSeconds, 's', 'no load') }];
     for (const workload of workloads(f).filter((w) => only.includes(w.name))) {
       const openRate = openRates[workload.name] === undefined ? undefined : Number(openRates[workload.name]);
       rows.push(...(await measure(g, workload, headersOf, { seconds, openSeconds, openRate, halfOf, connections, warmup })));

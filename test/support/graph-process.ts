@@ -106,10 +106,14 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   }
 }
 
+/** The requests that have reached an emulator so far, by `METHOD /path` (its request counter). */
+export async function emulatorRequestCounts(emulatorUrl: string): Promise<Record<string, number>> {
+  return (await (await fetch(`${emulatorUrl}/__emulator/requests`)).json()) as Record<string, number>;
+}
+
 /** How many requests whose `METHOD /path` the test picks have reached an emulator (its request counter). */
 export async function emulatorRequests(emulatorUrl: string, picks: (route: string) => boolean): Promise<number> {
-  const counts = (await (await fetch(`${emulatorUrl}/__emulator/requests`)).json()) as Record<string, number>;
-  return Object.entries(counts).filter(([route]) => picks(route)).reduce((s, [, n]) => s + n, 0);
+  return Object.entries(await emulatorRequestCounts(emulatorUrl)).filter(([route]) => picks(route)).reduce((s, [, n]) => s + n, 0);
 }
 
 /** Sets an emulator's fault switches over its control route (`{}` clears them). */
