@@ -130,6 +130,12 @@ export interface LoadSamples {
   readonly firstError?: string;
 }
 
+/** An open loop's replies: each one's scheduled start (ms from `startedAt`, epoch ms) and latency. */
+export interface OpenLoadSamples extends LoadSamples {
+  readonly startedAt: number;
+  readonly timeline: readonly [number, number][];
+}
+
 export function merge(runs: readonly LoadSamples[]): LoadResult {
   const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const seconds = runs.reduce((s, r) => s + r.seconds, 0);
@@ -185,7 +191,7 @@ export async function load(url: string, workload: Workload, headersOf: Credentia
  * BENCH_TIMELINE=<file>, each request's scheduled start (ms from the first) and latency are
  * appended to the file as one line of JSON per run: whether the slow ones come together.
  */
-export async function openLoad(url: string, workload: Workload, headersOf: Credentials, rate: number, seconds: number): Promise<LoadSamples> {
+export async function openLoad(url: string, workload: Workload, headersOf: Credentials, rate: number, seconds: number): Promise<OpenLoadSamples> {
   const pool = new Pool(new URL(url).origin, { connections: 1024, headersTimeout: 30_000, bodyTimeout: 30_000 });
   const path = new URL(url).pathname;
   /** Each reply's scheduled start (ms from the first) and latency. */
@@ -221,8 +227,9 @@ export async function openLoad(url: string, workload: Workload, headersOf: Crede
   }
   await Promise.all(sent);
   await pool.close();
-  if (process.env.BENCH_TIMELINE) appendFileSync(process.env.BENCH_TIMELINE, `${JSON.stringify({ workload: workload.name, rate, startedAt: Date.now() - (performance.now() - started), timeline })}\n`);
-  return { latencies: timeline.map(([, latency]) => latency), seconds, errors, ...(firstError ? { firstError } : {}) };
+  const startedAt = Date.now() - (performance.now() - started);
+  if (process.env.BENCH_TIMELINE) appendFileSync(process.env.BENCH_TIMELINE, `${JSON.stringify({ workload: workload.name, rate, startedAt, timeline })}\n`);
+  return { latencies: timeline.map(([, latency]) => latency), seconds, errors, ...(firstError ? { firstError } : {}), startedAt, timeline };
 }
 
 /** The p99 a storefront should see at half the peak rate (issue #16), by workload. */

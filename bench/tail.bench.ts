@@ -7,6 +7,7 @@ import { build } from '../scripts/build.js';
 import { emulatorRequestCounts } from '../test/support/graph-process.js';
 import { startProcessGraph, type ProcessGraph, type ServiceName } from '../test/support/process-graph.js';
 import { cpuReading, cpuSpent, processCpuMs } from './cpu.js';
+import { describeSlowReplies, MACHINE_SAMPLE_MS, sampleMachine } from './machine-timeline.js';
 import { fixture, load, merge, OPEN_LOOP_P99_TARGET_MS, openLoad, runTableBench, workloads, type Credentials, type Fixture, type Workload } from './load.bench.js';
 import type { BenchRow } from './report.js';
 import { percentile } from './sequential-latency.js';
@@ -30,7 +31,10 @@ import { percentile } from './sequential-latency.js';
  * e.g. a worktree of an older commit) under this harness. BENCH_SERVICE_ENV=NAME=value,… adds to
  * the services' environment. BENCH_TIMELINE=<file> appends each open loop's requests (start,
  * latency) as a line of JSON, to see whether slow replies come together, and at the end the
- * inventory's sync runs (kind, start, end: epoch ms), to see whether they come with a sync.
+ * inventory's sync runs (kind, start, end: epoch ms), to see whether they come with a sync; it
+ * also samples the machine and each process every 50 ms during the open loops (CPU, steal, iowait,
+ * run-queue wait: `machine-timeline.ts`) and prints what they did around each reply of
+ * BENCH_SLOW_MS (150) or more.
  *
  * Each loop also prints the calls that reached each upstream system per operation (`retailCrm
  * calls/op`, …, the routes behind them on stderr) and RetailCRM's rate-limit refusals. Every
@@ -158,7 +162,15 @@ async function measure(g: ProcessGraph, workload: Workload, headersOf: Credentia
   if (closed.firstError) console.error(`  ${workload.name}: first error ${closed.firstError}`);
   if (o.openSeconds > 0) {
     const rate = o.openRate ?? Math.max(1, Math.round((o.halfOf === 'peak' ? closed.rps : sustained) / 2));
+    const sampler = process.env.BENCH_TIMELINE ? sampleMachine(Object.fromEntries(SERVICES.map((name) => [name, g.services[name].child.pid!]))) : undefined;
     const { result: open, cpu: openCpu } = await cpuPerOperation(g, `${workload.name} open loop`, () => openLoad(url, workload, headersOf, rate, o.openSeconds), (r) => r.latencies.length);
+    if (sampler) {
+      const samples = sampler.stop();
+      appendFileSync(process.env.BENCH_TIMELINE!, `${JSON.stringify({ workload: workload.name, machine: samples })}\n`);
+      const slowMs = Number(process.env.BENCH_SLOW_MS ?? 150);
+      const slow = describeSlowReplies(open.startedAt, open.timeline, samples, slowMs);
+      if (slow.length > 0) console.error(`  ${workload.name} open loop, replies of ${slowMs} ms or more and the machine meanwhile (jiffies of 10 ms; each process's CPU ms / run-queue wait ms per ${MACHINE_SAMPLE_MS} ms):\n${slow.join('\n')}`);
+    }
     const latencies = [...open.latencies].sort((a, b) => a - b);
     const p99 = percentile(latencies, 0.99);
     // The target is for half the peak: a rate given by BENCH_OPEN_RATES is reported, not judged.
