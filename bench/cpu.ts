@@ -20,36 +20,43 @@ interface Reading {
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux (`getconf CLK_TCK`).
 
-/** User + system CPU of a process in ms, or 0 when it is gone or /proc is not there. */
-export function processCpuMs(pid: number | string): number {
+/** A process's command name and its user + system CPU in ms so far, or undefined when it is gone or /proc is not there. */
+function readStat(pid: number | string): { comm: string; cpu: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpu: (Number(fields[11]) + Number(fields[12])) * TICK_MS };
   } catch {
-    return 0;
+    return undefined;
   }
 }
 
-/** CPU ms of every process named `postgres`, by pid. */
-function postgresCpuMs(): Map<string, number> {
-  const byPid = new Map<string, number>();
+/** User + system CPU of a process in ms, or 0 when it is gone or /proc is not there. */
+export function processCpuMs(pid: number | string): number {
+  return readStat(pid)?.cpu ?? 0;
+}
+
+/** Every process of the machine, by pid: its command name and CPU ms so far. */
+export function everyProcess(): Map<string, { comm: string; cpu: number }> {
+  const all = new Map<string, { comm: string; cpu: number }>();
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return byPid;
+    return all;
   }
   for (const pid of entries) {
     if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') byPid.set(pid, processCpuMs(pid));
-    } catch {
-      // the process ended while we looked
-    }
+    const stat = readStat(pid); // undefined: the process ended while we looked
+    if (stat) all.set(pid, stat);
   }
-  return byPid;
+  return all;
+}
+
+/** CPU ms of every process named `postgres`, by pid. */
+function postgresCpuMs(): Map<string, number> {
+  return new Map([...everyProcess()].filter(([, p]) => p.comm === 'postgres').map(([pid, p]) => [pid, p.cpu]));
 }
 
 export function cpuReading(gatewayPid: number | undefined): Reading {

@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { processCpuMs } from './cpu.js';
+import { readFileSync } from 'node:fs';
+import { everyProcess, processCpuMs } from './cpu.js';
 
 /**
  * What the machine and each process did, every `everyMs`, while an open loop ran: for telling a
@@ -24,28 +24,6 @@ export interface MachineSample {
   late: number;
   processes: Record<string, { cpu: number; waited: number }>;
   others: [string, number][];
-}
-
-/** CPU ms of every process of the machine, by pid, with its command name. */
-function everyProcess(): Map<string, { comm: string; cpu: number }> {
-  const all = new Map<string, { comm: string; cpu: number }>();
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return all;
-  }
-  for (const pid of entries) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      all.set(pid, { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpu: (Number(fields[11]) + Number(fields[12])) * 10 });
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return all;
 }
 
 function machineJiffies(): number[] {
