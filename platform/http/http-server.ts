@@ -37,11 +37,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /**
  * How often the event-loop lag is sampled. prom-client's default (10 ms) wakes an idle process a
- * hundred times a second: about 7 ms of CPU a second in each process, most of what the graph spends
- * at rest. A stall longer than this is still caught whole (it holds up a sample); the lag's
- * percentiles come from ten samples a second instead of a hundred.
+ * hundred times a second: 5–7 ms of CPU a second in each process, a third of what the graph spends
+ * at rest (bench/README.md, eighth pass). A stall longer than this is still caught whole (it holds
+ * up a sample); the lag's percentiles come from ten samples a second instead of a hundred.
  */
-export const EVENT_LOOP_SAMPLE_MS = 100;
+const EVENT_LOOP_SAMPLE_MS = 100;
 
 /**
  * `/metrics` of any process: prom-client's process figures (CPU, memory, event-loop lag, handles)
