@@ -38,8 +38,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 /**
  * How often the event-loop lag is sampled. prom-client's default (10 ms) wakes an idle process a
  * hundred times a second: 5–7 ms of CPU a second in each process, a third of what the graph spends
- * at rest (bench/README.md, eighth pass). A stall longer than this is still caught whole (it holds
- * up a sample); the lag's percentiles come from ten samples a second instead of a hundred.
+ * at rest (bench/README.md, eighth pass). A stall longer than this still shows (it holds up a sample,
+ * by its length less at most this); the lag's percentiles come from ten samples a second, not a hundred.
  */
 const EVENT_LOOP_SAMPLE_MS = 100;
 
