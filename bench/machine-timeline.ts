@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { everyProcess, processCpuMs } from './cpu.js';
 
 /**
- * What the machine and each process did, every `everyMs`, while an open loop ran: for telling a
- * stall of the graph's own making (one process busy, the others waiting on it) from one of the
- * machine's (every process runnable and not run: the hypervisor took the CPU, or the disk held
- * everyone). Linux only; elsewhere the samples are empty.
+ * What the machine and each process did, every `MACHINE_SAMPLE_MS`, while an open loop ran: for
+ * telling a stall of the graph's own making (one process busy, the others waiting on it) from one
+ * of the machine's (every process runnable and not run: the hypervisor took the CPU, or the disk
+ * held everyone). Linux only; elsewhere every figure is 0.
  *
  * Each sample: `t` (epoch ms), the machine's jiffies (10 ms) of user, system, idle, iowait and
  * steal since the last sample, `late` (ms this sampler's timer fired late: the load generator's
@@ -50,7 +50,7 @@ export const MACHINE_SAMPLE_MS = 50;
 const OTHERS_EVERY = 10;
 
 /** Starts sampling `pids` (name → pid); `stop()` returns the samples. */
-export function sampleMachine(pids: Record<string, number>, everyMs = MACHINE_SAMPLE_MS): { stop: () => MachineSample[] } {
+export function sampleMachine(pids: Record<string, number>): { stop: () => MachineSample[] } {
   const samples: MachineSample[] = [];
   const ours = new Set(Object.values(pids).map(String));
   // Reading every process costs about 1.6 ms here: done every tenth sample, not to load the machine it watches.
@@ -72,14 +72,14 @@ export function sampleMachine(pids: Record<string, number>, everyMs = MACHINE_SA
       idle: d[2]!,
       iowait: d[3]!,
       steal: d[4]!,
-      late: Math.max(0, now.at - last.at - everyMs),
+      late: Math.max(0, now.at - last.at - MACHINE_SAMPLE_MS),
       processes: Object.fromEntries(
         Object.entries(now.processes).map(([name, p]) => [name, { cpu: p.cpu - last.processes[name]!.cpu, waited: Math.round((p.waited - last.processes[name]!.waited) * 10) / 10 }]),
       ),
       others: ++tick % OTHERS_EVERY === 0 ? othersSpent() : [],
     });
     last = now;
-  }, everyMs);
+  }, MACHINE_SAMPLE_MS);
   // A node process is named by its script (tsc, vitest, this bench), read once per process.
   const names = new Map<string, string>();
   function nameOf(pid: string, comm: string): string {
@@ -106,7 +106,9 @@ export function sampleMachine(pids: Record<string, number>, everyMs = MACHINE_SA
     for (const [pid, p] of after) {
       if (ours.has(pid)) continue;
       const spent = p.cpu - (before.get(pid)?.cpu ?? p.cpu);
-      if (spent > 0) byComm.set(nameOf(pid, p.comm), (byComm.get(nameOf(pid, p.comm)) ?? 0) + spent);
+      if (spent <= 0) continue;
+      const name = nameOf(pid, p.comm);
+      byComm.set(name, (byComm.get(name) ?? 0) + spent);
     }
     return [...byComm].sort((a, b) => b[1] - a[1]).slice(0, 3);
   }
