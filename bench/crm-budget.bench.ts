@@ -11,7 +11,10 @@ import { percentile } from './sequential-latency.js';
  * Sends BENCH_SIGNUPS sign-ups at BENCH_SIGNUP_RATE a second, then as many placements at
  * BENCH_ORDER_RATE a second (open loop: each starts on its schedule, whatever the others do), and
  * prints p50/p99 of the replies and how long until the last customer and order is in RetailCRM,
- * beside what RetailCRM's limit allows for the calls it took (the ideal drain time).
+ * beside what RetailCRM's limit allows for the calls it took (the ideal drain time), and what the
+ * calls were until the outbox was empty (per route, per sign-up and order). BENCH_ROOT=<dir> runs
+ * another build's services (a worktree of an older commit, built); BENCH_LAYOUTS=one only the
+ * layout of one process each.
  */
 
 const SIGNUPS = Number(process.env.BENCH_SIGNUPS ?? 200);
@@ -50,7 +53,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
 
 async function run(replicas: boolean): Promise<BenchRow[]> {
   const label = replicas ? 'two processes each' : 'one process each';
-  const g: ProcessGraph = await startProcessGraph({ LOG_LEVEL: 'error', RETAILCRM_RPS: String(CRM_RPS), OUTBOX_POLL_INTERVAL_MS: '200' }, { replicas });
+  const g: ProcessGraph = await startProcessGraph({ LOG_LEVEL: 'error', RETAILCRM_RPS: String(CRM_RPS), OUTBOX_POLL_INTERVAL_MS: '200' }, { replicas, ...(process.env.BENCH_ROOT ? { root: process.env.BENCH_ROOT } : {}) });
   try {
     let offers: string[] = [];
     while (offers.length < 10) {
@@ -75,8 +78,19 @@ async function run(replicas: boolean): Promise<BenchRow[]> {
     const customersDone = await until(async () => (await count('customer.customers', 'retailcrm_id', ids)) === ids.length, 900_000);
     const ordersDone = await until(async () => (await count('ordering.orders', 'crm_id', orderIds)) === orderIds.length, 900_000);
     const last = Math.max(customersDone ?? Number.NaN, ordersDone ?? Number.NaN);
-    const journal = ((await (await fetch(`${g.urls.retailCrm}/__emulator/journal`)).json()) as { at: number; limited: boolean }[]).slice(journalBefore);
+    // What the sign-ups and orders left to the relays after that (the CRM cards' figures) is theirs too.
+    const pending = async () => Number((await g.database.db.selectFrom('platform.outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow()).n);
+    const settled = (await until(async () => (await pending()) === 0, 300_000)) ?? Date.now();
+    const journal = ((await (await fetch(`${g.urls.retailCrm}/__emulator/journal`)).json()) as { at: number; method: string; path: string; limited: boolean }[]).slice(journalBefore);
     const calls = journal.filter((a) => a.at >= started && a.at <= last).length;
+    // What the calls were until the outbox was empty, per customer and order: an id in a path counts as one route.
+    const all = journal.filter((a) => a.at >= started && a.at <= settled);
+    const routes = new Map<string, number>();
+    for (const a of all) {
+      const route = `${a.method} ${a.path.replace(/\/[0-9a-f-]{8,}(?=\/|$)|\/\d+(?=\/|$)/g, '/:id')}`;
+      routes.set(route, (routes.get(route) ?? 0) + 1);
+    }
+    console.log(`  ${label}: ${all.length} RetailCRM calls until the outbox was empty (${((settled - started) / 1000).toFixed(1)} s), per sign-up and order: ${[...routes].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} ${(n / Math.max(1, ids.length)).toFixed(2)}`).join(', ')}`);
     const drain = (last - started) / 1000;
     const ideal = calls / CRM_RPS;
     const row = (target: string, figures: BenchRow['figures']): BenchRow => ({ scenario: `RetailCRM budget, ${label}`, target, figures });
@@ -96,6 +110,7 @@ if (!process.env.DATABASE_URL) {
   console.log('bench:crm needs DATABASE_URL (separate processes share a real Postgres); skipped');
 } else {
   console.log(`RetailCRM budget bench, ${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(2)}: ${SIGNUPS} sign-ups at ${SIGNUP_RATE}/s, then placements at ${ORDER_RATE}/s, RetailCRM limit ${CRM_RPS}/s`);
-  const rows = [...(await run(false)), ...(await run(true))];
+  // BENCH_LAYOUTS=one runs only the layout of one process each.
+  const rows = [...(await run(false)), ...(process.env.BENCH_LAYOUTS === 'one' ? [] : await run(true))];
   report(rows);
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrateSchema } from './db/migrate.js';
 import { createLogger } from './logger.js';
-import { createOutboxRelay, enqueue, listDeadLetters, PermanentFailure, retryDeadLetter, writeAndEnqueue } from './outbox.js';
+import { coalescePending, createOutboxRelay, enqueue, listDeadLetters, PermanentFailure, retryDeadLetter, writeAndEnqueue } from './outbox.js';
 import { platformSchema } from './platform.migrations.js';
 import { resetStatementCounts, statementCounts } from './db/statement-counter.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/test-database.js';
@@ -32,6 +32,27 @@ describe('transactional outbox', () => {
       }),
     ).rejects.toThrow('rolled back');
     expect((await rows()).map((r) => r.payload)).toEqual([{ n: 1 }]);
+  });
+
+  it('coalesces the pending messages of one topic about one thing: a relay sends once for a burst, and a message taken out is not sent', async () => {
+    const phone = (p: string) => ({ topic: 'card', payload: { phone: p } });
+    await enqueue(database.db, [phone('+1'), phone('+1'), phone('+2'), { topic: 'other', payload: { phone: '+1' } }, { ...phone('+1'), availableAt: new Date(Date.now() + 60_000) }]);
+    const sent: string[] = [];
+    const relay = createOutboxRelay({ db: database.db, logger, handlers: {
+        card: async (payload: { phone: string }, message) => {
+          if (await coalescePending(database.db, 'card', { field: 'phone', value: payload.phone }, message.id)) sent.push(payload.phone);
+        },
+        other: async () => undefined,
+      } });
+    await relay.drain();
+    // One send for +1's three messages (the one due later too), one for +2's; another topic's message is its own.
+    expect(sent).toEqual(['+1', '+2']);
+    expect((await rows()).map((r) => [r.topic, r.status])).toEqual([['card', 'done'], ['card', 'done'], ['card', 'done'], ['other', 'done'], ['card', 'done']]);
+
+    // Asked without a message of its own (another topic's handler): every pending one about the thing is taken out.
+    await enqueue(database.db, [phone('+3'), phone('+4')]);
+    expect(await coalescePending(database.db, 'card', { field: 'phone', value: '+3' })).toBe(true);
+    expect((await rows()).slice(-2).map((r) => r.status)).toEqual(['done', 'pending']);
   });
 
   it('ignores a second message with the same dedupe key', async () => {

@@ -61,6 +61,46 @@ export function enqueueWhere(messages: readonly OutboxEnqueue[], condition: RawB
     on conflict (dedupe_key) do nothing`;
 }
 
+/**
+ * For a handler that sends the current state of one thing (not a change to it), such as a
+ * customer's figures to their RetailCRM card: takes the other pending messages of `topic` about the
+ * same thing (`payload ->> field = value`) out of the queue as done, in one statement, since the
+ * send that follows reads the state after it and so covers what each of them was queued for. One
+ * upstream call then serves a burst of changes, where a call each would spend a rate-limited
+ * budget on the same figures. A message due later (a retry in its backoff) is covered as well.
+ *
+ * `current` is the message being handled, left as it is. Returns false when that message was itself
+ * taken out so by another handler whose send covers it: this one need not send. A message taken out
+ * while another relay is handling it is sent once more, harmlessly (the send is of a state).
+ */
+export async function coalescePending(executor: Kysely<any>, topic: string, key: { readonly field: string; readonly value: string }, current?: OutboxMessage['id']): Promise<boolean> {
+  const id = current ?? null;
+  const result = await sql<{ status: string | null }>`
+    with mine as (select status from platform.outbox where id = ${id}::bigint),
+    taken as (
+      update platform.outbox
+         set status = 'done', processed_at = now(), last_error = null
+       where topic = ${topic} and status = 'pending' and payload ->> ${key.field} = ${key.value} and id is distinct from ${id}::bigint
+         and coalesce((select status from mine), 'pending') = 'pending'
+      returning id)
+    select (select status from mine) as status`.execute(executor);
+  return (result.rows[0]?.status ?? 'pending') === 'pending';
+}
+
+/**
+ * The statuses the messages of `topic` that wait on `afterKey` (OutboxEnqueue.after) have now: e.g.
+ * whether the card writes queued for a customer's creation are still to go, went, or failed.
+ */
+export async function statusesAfter(executor: Kysely<any>, topic: string, afterKey: string): Promise<ReadonlySet<OutboxMessage['status']>> {
+  const rows = await (executor as Kysely<PlatformDb>).selectFrom('platform.outbox').select('status').distinct().where('after_key', '=', afterKey).where('topic', '=', topic).execute();
+  return new Set(rows.map((r) => r.status));
+}
+
+/** The status of the message queued with `dedupeKey`, if one was. */
+export async function statusOf(executor: Kysely<any>, dedupeKey: string): Promise<OutboxMessage['status'] | undefined> {
+  return (await (executor as Kysely<PlatformDb>).selectFrom('platform.outbox').select('status').where('dedupe_key', '=', dedupeKey).executeTakeFirst())?.status;
+}
+
 /** Handles one message. Throwing means "try again later"; `PermanentFailure` sends it to dead letters at once. */
 export type OutboxHandler = (payload: any, message: OutboxMessage) => Promise<void>;
 

@@ -106,6 +106,13 @@ const migrations: Record<string, Migration> = {
       await sql`alter table platform.upstream_budget alter column expire type double precision`.execute(db);
     },
   },
+  '0008_outbox_after_index': {
+    // What waits on a message, found without reading the whole outbox (`statusesAfter`): done
+    // messages are kept.
+    async up(db: Kysely<any>) {
+      await sql`create index outbox_after_key_idx on platform.outbox (after_key) where after_key is not null`.execute(db);
+    },
+  },
 };
 
 export const platformSchema: SchemaModule = { schema: 'platform', migrations };

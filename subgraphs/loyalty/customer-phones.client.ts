@@ -85,7 +85,7 @@ export async function phonesOfUnlinkedCustomers(
 export async function linkAccount(db: Kysely<LoyaltyDb>, phone: string, customerId: string): Promise<boolean> {
   const link = db.updateTable('loyalty.accounts').set({ customer_id: customerId }).where('phone', '=', phone).where('customer_id', 'is', null).returning('phone');
   try {
-    return (await writeAndEnqueue(db, link, [loyaltyFieldsMessage(phone)])) !== undefined;
+    return (await writeAndEnqueue(db, link, [loyaltyFieldsMessage(phone, customerId)])) !== undefined;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     return false;

@@ -79,7 +79,7 @@ export async function refreshFromBonusPlus(deps: LoyaltyDeps, phones: readonly s
     });
     await db.transaction().execute(async (trx) => {
       const changes = await saveBonusPlusFigures(trx, updates);
-      for (const change of changes) if (change.changed && change.customerId) await enqueue(trx, loyaltyFieldsMessage(change.phone));
+      for (const change of changes) if (change.changed && change.customerId) await enqueue(trx, loyaltyFieldsMessage(change.phone, change.customerId));
     });
   }
 }

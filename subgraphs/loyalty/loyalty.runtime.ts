@@ -60,7 +60,7 @@ const permanentOnRefusal =
 /** Outbox topics this subgraph handles. */
 export const loyaltyOutboxHandlers = (deps: LoyaltyDeps): Record<string, OutboxHandler> => ({
   [ENROLL_TOPIC]: permanentOnRefusal((payload: unknown) => enrollCustomer(deps, parsePayload(enrollmentSchema, payload, ENROLL_TOPIC))),
-  [LOYALTY_FIELDS_TOPIC]: (payload: { phone: string }) => pushLoyaltyFields(deps, payload),
+  [LOYALTY_FIELDS_TOPIC]: (payload: { phone: string }, message) => pushLoyaltyFields(deps, payload, message),
   [CUSTOMER_IN_CRM_TOPIC]: (payload: unknown) => onCustomerInCrm(deps, payload),
   [LOYALTY_REFRESH_TOPIC]: (payload: unknown) => refreshFromBonusPlus(deps, [parsePayload(loyaltyRefreshSchema, payload, LOYALTY_REFRESH_TOPIC).phone]),
   [EXPIRY_WARNING_TOPIC]: (payload: ExpiryWarning) => pushExpiryWarning(deps, payload),

@@ -15,7 +15,7 @@ import { loyaltyFieldsMessage } from './crm-card/loyalty-fields.message.js';
 export async function applyPendingBonuses(deps: LoyaltyDeps, payload: unknown, message: Pick<OutboxMessage, 'id'>): Promise<void> {
   const parsed = pendingBonusesSchema.safeParse(payload);
   if (!parsed.success) throw new PermanentFailure(`malformed pending bonuses: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const { orderId, phone, bonuses } = parsed.data;
+  const { orderId, phone, customerId, bonuses } = parsed.data;
   // Stored, and the card queued to follow if the account's pending bonuses moved, in one statement.
-  await saveOrderPendingBonuses(deps.db as Kysely<LoyaltyDb>, { orderId, phone, bonuses, version: Number(message.id) }, loyaltyFieldsMessage(phone));
+  await saveOrderPendingBonuses(deps.db as Kysely<LoyaltyDb>, { orderId, phone, bonuses, version: Number(message.id) }, loyaltyFieldsMessage(phone, customerId));
 }

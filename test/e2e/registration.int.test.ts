@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountPageDocument, CustomerByPhoneDocument, CustomerSearchDocument, RegisterCustomerDocument } from '../../clients/__generated__/graphql.js';
+import { retryDeadLetter } from '../../platform/outbox.js';
 import { bonusPlusLookup } from '../support/bonusplus-lookup.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 
@@ -252,9 +253,10 @@ describe('registration is decided in our database; RetailCRM follows through the
     expect(waiting).toMatchObject([{ status: 'pending' }]);
     expect(waiting[0]!.attempts).toBeGreaterThanOrEqual(1);
 
+    // The card's write waits for the creation without trying (a try would be a 404, and after a
+    // long outage its backoff would keep the fields from following the creation).
+    expect(await t.database.db.selectFrom('platform.outbox').select(['status', 'attempts']).where('topic', '=', 'crm.loyalty-fields').where('after_key', '=', `customer.create-in-crm:${id}`).execute()).toEqual([{ status: 'pending', attempts: 0 }]);
     await t.healUpstreams();
-    // After a long outage the card's own write is far into its backoff: the fields must follow the creation, not wait for it.
-    await t.database.db.updateTable('platform.outbox').set({ available_at: new Date(Date.now() + 3_600_000) }).where('topic', '=', 'crm.loyalty-fields').where('status', '=', 'pending').execute();
     await t.database.db.updateTable('platform.outbox').set({ available_at: new Date() }).where('dedupe_key', '=', `customer.create-in-crm:${id}`).execute();
     await t.settle();
     const inCrm = (await crm('customers?filter[name]=79261002030&limit=20')).customers;
@@ -292,6 +294,29 @@ describe('registration is decided in our database; RetailCRM follows through the
     expect(inCrm[0].customFields).toMatchObject({ bonus_card_number: bp.body.discountCardNumber, bonus_active: t.config.LOYALTY_WELCOME_BONUS });
   });
 
+  it.each([
+    ['enrolment done before RetailCRM has the customer (production: BonusPlus answers sooner than the RetailCRM budget lets the create go)', ['loyalty', 'customer', 'loyalty']],
+    ['the customer created in RetailCRM before enrolment', ['customer', 'loyalty', 'loyalty']],
+  ] as const)('writes a new customer’s CRM card once, with the welcome bonus on it: %s', async (_order, relays) => {
+    const digits = relays[0] === 'loyalty' ? '79265006070' : '79265006071';
+    const registered = await t.gql(REGISTER, { input: { phone: `+${digits}`, firstName: 'Вера' } });
+    expect(registered.errors).toBeUndefined();
+    const id = registered.data.registerCustomer.customer.id as string;
+    const requests = retailCrmRequests();
+    try {
+      for (const relay of relays) await t.graph[relay].relay.drain();
+      await t.settle();
+    } finally {
+      requests.stop();
+    }
+    const card = await crm(`customers/${id}?by=externalId`);
+    expect(card.customer.customFields).toMatchObject({ bonus_card_type: 'Silver', bonus_active: t.config.LOYALTY_WELCOME_BONUS, bonus_pending: 0 });
+    // Each write of the card is a request of the ten a second RetailCRM allows: a 404 before the
+    // card exists, or the same figures twice, would spend one for nothing.
+    expect(requests.seen.filter((r) => r === `POST /api/v5/customers/${id}/edit`)).toHaveLength(1);
+    expect(requests.seen.filter((r) => r === 'POST /api/v5/customers/create')).toHaveLength(1);
+  });
+
   it('a phone RetailCRM has only as a second phone of another customer of ours is not linked to them: a dead letter for an operator, nothing created', async () => {
     const other = await t.database.db.selectFrom('customer.customers').select(['id', 'retailcrm_id', 'phone']).where('retailcrm_id', 'is not', null).where('phone', 'is not', null).orderBy('id').executeTakeFirstOrThrow();
     const body = new URLSearchParams({ apiKey: t.config.RETAILCRM_API_KEY, by: 'id', site: t.config.RETAILCRM_SITE, customer: JSON.stringify({ phones: [{ number: other.phone }, { number: '+79264005060' }] }) });
@@ -308,6 +333,19 @@ describe('registration is decided in our database; RetailCRM follows through the
     expect((await crm('customers?filter[name]=79264005060&limit=20')).customers.map((c: any) => c.externalId)).toEqual([other.id]);
     expect(await rowsWithPhone('+79264005060')).toEqual([{ id, retailcrm_id: null }]);
     expect(await rowsWithPhone(other.phone!)).toEqual([{ id: other.id, retailcrm_id: other.retailcrm_id }]);
+
+    // The card write queued for the creation went once it failed, and met no card: a dead letter too.
+    const writes = await t.database.db.selectFrom('platform.outbox').select('status').where('topic', '=', 'crm.loyalty-fields').where('after_key', '=', `customer.create-in-crm:${id}`).execute();
+    expect(writes).toEqual([{ status: 'dead' }]);
+    // An operator takes the phone off the other customer and retries the creation: the customer is
+    // created, and their card gets the loyalty figures all the same.
+    const fixed = new URLSearchParams({ apiKey: t.config.RETAILCRM_API_KEY, by: 'id', site: t.config.RETAILCRM_SITE, customer: JSON.stringify({ phones: [{ number: other.phone }] }) });
+    expect((await crmFetch(`customers/${other.retailcrm_id}/edit`, { method: 'POST', body: fixed })).success).toBe(true);
+    expect(await retryDeadLetter(t.database.db, message!.id)).toBe(true);
+    await t.settle();
+    const card = await crm(`customers/${id}?by=externalId`);
+    expect(card.success).toBe(true);
+    expect(card.customer.customFields).toMatchObject({ bonus_card_type: 'Silver', bonus_active: t.config.LOYALTY_WELCOME_BONUS, bonus_pending: 0 });
   });
 
   it('a create RetailCRM applied but whose reply was lost, made by the outbox after the sign-up answered, gives one RetailCRM customer', async () => {

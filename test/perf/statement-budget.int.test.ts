@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COST_GRAPH_SETTINGS, measureCosts, SUBGRAPHS, subgraphStatements, WORKLOADS, type OperationCost } from '../../bench/cost.js';
-import { DEFERRED_STATEMENT_BUDGETS, STATEMENT_BUDGETS } from '../../bench/statement-budgets.js';
+import { DEFERRED_RETAILCRM_BUDGETS, DEFERRED_STATEMENT_BUDGETS, STATEMENT_BUDGETS } from '../../bench/statement-budgets.js';
 import { startTestGraph, type TestGraph } from '../support/graph-harness.js';
 
 // Every bench workload through the gateway, a few operations each after one unmeasured: the SQL
@@ -26,6 +26,10 @@ describe('statements per operation', () => {
 
   it.each(WORKLOADS)('%s leaves the relays and syncs no more than its budget', (workload) => {
     expect(costs.get(workload)!.deferred.statements, `${workload}: deferred statements per operation over budget`).toBeLessThanOrEqual(DEFERRED_STATEMENT_BUDGETS[workload] ?? 0);
+  });
+
+  it.each(WORKLOADS)('%s leaves the relays no more RetailCRM requests than its budget', (workload) => {
+    expect(costs.get(workload)!.deferred.upstream.retailCrm, `${workload}: deferred RetailCRM requests per operation over budget`).toBeLessThanOrEqual(DEFERRED_RETAILCRM_BUDGETS[workload] ?? 0);
   });
 
   it('counts the work a placement leaves to the relays', () => {

@@ -106,7 +106,7 @@ async function applyPage(deps: LoyaltyDeps, page: readonly BpCustomer[], run: { 
     for (const change of await saveBonusPlusFigures(trx, ours.map((a) => ({ phone: a.phone, bp: byPhone.get(a.phone)! })))) {
       if (!change.changed || !change.customerId) continue;
       run.changed++;
-      await enqueue(trx, loyaltyFieldsMessage(change.phone));
+      await enqueue(trx, loyaltyFieldsMessage(change.phone, change.customerId));
     }
   });
 }

@@ -30,7 +30,8 @@ export async function enrollCustomer(deps: LoyaltyDeps, request: EnrollmentReque
   await db.transaction().execute(async (trx) => {
     await saveBonusPlusFigures(trx, [{ phone: request.phone, customerId: request.customerId, bp }]);
     await enqueue(trx, linkBonusPlusMessage(request.customerId, bp.id));
-    await enqueue(trx, loyaltyFieldsMessage(request.phone));
+    // Most often before the customer subgraph's outbox has made the card: the figures wait for it.
+    await enqueue(trx, loyaltyFieldsMessage(request.phone, request.customerId));
   });
   deps.logger.info({ customerId: request.customerId, card: bp.discountCardNumber }, 'customer enrolled in BonusPlus');
 }
