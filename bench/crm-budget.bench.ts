@@ -90,6 +90,8 @@ async function run(replicas: boolean): Promise<BenchRow[]> {
       const route = `${a.method} ${a.path.replace(/\/[0-9a-f-]{8,}(?=\/|$)|\/\d+(?=\/|$)/g, '/:id')}`;
       routes.set(route, (routes.get(route) ?? 0) + 1);
     }
+    const topics = await g.database.db.selectFrom('platform.outbox').select(['topic', (eb) => eb.fn.countAll<number>().as('n')]).where('created_at', '>=', new Date(started)).groupBy('topic').orderBy('topic').execute();
+    console.log(`  ${label}: outbox messages per sign-up and order: ${topics.map((t) => `${t.topic} ${(Number(t.n) / Math.max(1, ids.length)).toFixed(2)}`).join(', ')}`);
     console.log(`  ${label}: ${all.length} RetailCRM calls until the outbox was empty (${((settled - started) / 1000).toFixed(1)} s), per sign-up and order: ${[...routes].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} ${(n / Math.max(1, ids.length)).toFixed(2)}`).join(', ')}`);
     const drain = (last - started) / 1000;
     const ideal = calls / CRM_RPS;
