@@ -65,8 +65,8 @@ export async function pushLoyaltyFields(deps: LoyaltyDeps, payload: { phone: str
 
 /**
  * The customer's RetailCRM card exists now (topic `customer.in-crm`): it gets the figures, if
- * enrolment is done (else enrolment queues them, to go once this card exists). The figures queued
- * for it meanwhile, enrolment's among them, go with this write.
+ * enrolment is done (else enrolment queues them, to go once this card exists) and no write queued
+ * for it goes or went once it existed.
  */
 export async function onCustomerInCrm(deps: LoyaltyDeps, payload: unknown): Promise<void> {
   const parsed = customerInCrmSchema.safeParse(payload);
