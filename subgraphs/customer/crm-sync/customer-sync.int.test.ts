@@ -51,6 +51,29 @@ describe('the first customer history sync', () => {
 });
 
 describe('the customer history sync, caught up', () => {
+  it('takes customers created on a page from their creation records, with no read; one changed since in a kept field is read', async () => {
+    const crm = t.graph.upstream.customerCrm;
+    await t.graph.customer.sync.runNow();
+    const reads = () => emulatorRequests(t.graph.urls.retailCrm!, (route) => route === 'GET /api/v5/customers');
+    const row = (id: number) => t.database.db.selectFrom('customer.customers').select(['first_name', 'last_name', 'email', 'phone']).where('retailcrm_id', '=', id).executeTakeFirstOrThrow();
+    const before = await reads();
+    const first = await crm.createCustomer({ firstName: 'Снимок', lastName: 'Первый', email: 'first@example.ru', phones: [{ number: '+79165550201' }] });
+    const second = await crm.createCustomer({ firstName: 'Снимок', phones: [{ number: '+79165550202' }] });
+    expect((await t.graph.customer.sync.runNow()).customers).toBe(2);
+    expect((await reads()) - before).toBe(0);
+    expect(await row(first.id)).toEqual({ first_name: 'Снимок', last_name: 'Первый', email: 'first@example.ru', phone: '+79165550201' });
+    await t.graph.customer.sync.runNow(); // the echo of the externalIds the sync gave them
+
+    // Created and renamed on one page: read, and written as it is now.
+    const renamed = await crm.createCustomer({ firstName: 'Снимок', phones: [{ number: '+79165550203' }] });
+    await crm.editCustomer(renamed.id, 'id', { firstName: 'Переименован' });
+    const beforeRename = await reads();
+    expect((await t.graph.customer.sync.runNow()).customers).toBe(1);
+    expect((await reads()) - beforeRename).toBe(1);
+    expect(await row(renamed.id)).toMatchObject({ first_name: 'Переименован', phone: '+79165550203' });
+    expect(await row(second.id)).toMatchObject({ first_name: 'Снимок', phone: '+79165550202' });
+  });
+
   it('passes over a customer whose changes are all outside the read model (the loyalty figures the graph writes to the card), and reads one changed in a kept field', async () => {
     const crm = t.graph.upstream.customerCrm;
     await t.graph.customer.sync.runNow(); // what the test before left (its customer's new externalId)

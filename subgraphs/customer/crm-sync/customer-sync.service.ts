@@ -33,8 +33,8 @@ const PAGE = 100;
 /**
  * Keeps the customer read model current from RetailCRM's `customers/history` (flow F1, R2). Each
  * page of change records names the customers that changed; those changed in what the read model
- * keeps (customersToRead) are read with one `customers?filter[ids][]` call and written together with
- * the new cursor, in one transaction. A page of nothing else (the loyalty figures the graph writes
+ * keeps (customersToRead) are read with one `customers?filter[ids][]` call (one created on the page
+ * is taken from its creation record) and written together with the new cursor, in one transaction. A page of nothing else (the loyalty figures the graph writes
  * to the card) only moves the cursor.
  * Customers created in the CRM without our id get one (fix-external-ids); customers created after
  * the first sync are enrolled in the loyalty program (R3) — the first sync only takes stock, and
@@ -58,9 +58,10 @@ export async function syncCustomers(deps: CustomerSyncDeps, signal?: AbortSignal
         caughtUp = true;
         break;
       }
-      const changedIds = customersToRead(history);
+      const { read, created } = customersToRead(history);
       const createdIds = new Set(history.filter((h) => h.created).map((h) => h.customer.id));
-      const current = changedIds.length > 0 ? await leaveToRegistrations(db, await fetchCustomers(deps.crm, changedIds)) : [];
+      const changed = [...created, ...(read.length > 0 ? await fetchCustomers(deps.crm, read) : [])];
+      const current = changed.length > 0 ? await leaveToRegistrations(db, changed) : [];
       const withIds = await ensureExternalIds(deps.crm, current);
       const last = history[history.length - 1]!.id;
       if (withIds.length === 0 && !bootstrap) await saveCursor(db, CUSTOMER_HISTORY_CURSOR, String(last));
@@ -103,14 +104,21 @@ export async function syncCustomers(deps: CustomerSyncDeps, signal?: AbortSignal
 const UNKEPT_FIELD = /^(custom_.+|address\..+|discount_card_number|sex|birthday|personal_discount|vip|bad|email_marketing_unsubscribed_at)$/;
 
 /**
- * The customers a page of history names that need reading: those created or deleted, or changed in
- * a field the read model keeps (or one this list does not know). A customer whose every record is
- * on an unkept field is passed over: reading the card back would change no row.
+ * What a page of history says of its customers: those that need reading (`read`: deleted, or changed
+ * in a field the read model keeps, or in one this list does not know), and those created on this
+ * page and changed in nothing kept since (`created`: their creation record carries the whole
+ * customer, so they need no read; the graph's own creations of its sign-ups are most of them). A
+ * customer whose every record is on an unkept field is passed over: reading the card back would
+ * change no row.
  */
-export function customersToRead(history: readonly CrmCustomerHistoryRecord[]): number[] {
+export function customersToRead(history: readonly CrmCustomerHistoryRecord[]): { read: number[]; created: CrmCustomer[] } {
   const read = new Set<number>();
-  for (const h of history) if (h.created || h.deleted || !UNKEPT_FIELD.test(h.field)) read.add(h.customer.id);
-  return [...read];
+  const snapshots = new Map<number, CrmCustomer>();
+  for (const h of history) {
+    if (h.created && h.snapshot) snapshots.set(h.customer.id, h.snapshot);
+    else if (h.created || h.deleted || !UNKEPT_FIELD.test(h.field)) read.add(h.customer.id);
+  }
+  return { read: [...read], created: [...snapshots].filter(([id]) => !read.has(id)).map(([, customer]) => customer) };
 }
 
 async function fetchCustomers(crm: RetailCrmCustomersPort, ids: readonly number[]): Promise<CrmCustomer[]> {
