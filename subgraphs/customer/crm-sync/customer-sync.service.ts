@@ -34,8 +34,9 @@ const PAGE = 100;
  * Keeps the customer read model current from RetailCRM's `customers/history` (flow F1, R2). Each
  * page of change records names the customers that changed; those changed in what the read model
  * keeps (customersToRead) are read with one `customers?filter[ids][]` call (one created on the page
- * is taken from its creation record) and written together with the new cursor, in one transaction. A page of nothing else (the loyalty figures the graph writes
- * to the card) only moves the cursor.
+ * is taken from its creation record) and written together with the new cursor, in one
+ * transaction. A page of nothing else (the loyalty figures the graph writes to the card) only
+ * moves the cursor.
  * Customers created in the CRM without our id get one (fix-external-ids); customers created after
  * the first sync are enrolled in the loyalty program (R3) — the first sync only takes stock, and
  * stays the first sync until it has caught up, however often it is stopped or fails on the way
