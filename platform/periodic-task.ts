@@ -16,7 +16,16 @@ export interface PeriodicTask<T> {
  * so that a long run (a relay working through a backlog) ends at its next safe point rather than
  * keeping a process that was asked to stop alive.
  */
-export function createPeriodicTask<T>(name: string, intervalMs: number, work: (signal: AbortSignal) => Promise<T>, logger: Logger): PeriodicTask<T> {
+export function createPeriodicTask<T>(
+  name: string,
+  intervalMs: number,
+  work: (signal: AbortSignal) => Promise<T>,
+  logger: Logger,
+  options: {
+    /** Asked before each scheduled run (never before `runNow`): false skips it, until the next tick (e.g. a replica's turn: `takeScheduledTurn`). */
+    readonly turn?: () => Promise<boolean>;
+  } = {},
+): PeriodicTask<T> {
   let stopped = true;
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<T> | undefined;
@@ -26,9 +35,11 @@ export function createPeriodicTask<T>(name: string, intervalMs: number, work: (s
     current ??= runAsBackground(() => work(stopping.signal)).finally(() => (current = undefined));
     return current;
   };
+  // A turn that cannot be asked (the database away) is taken: the run meets the same fault and says so.
+  const scheduledRun = async () => ((await (options.turn?.().catch(() => true) ?? true)) ? runNow() : undefined);
   const tick = () => {
     if (stopped) return;
-    runNow()
+    scheduledRun()
       .catch((error: unknown) => logger.warn({ task: name, error: error instanceof Error ? error.message : String(error) }, 'periodic task failed; will retry'))
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, intervalMs);

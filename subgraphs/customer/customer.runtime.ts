@@ -7,7 +7,8 @@ import type { CustomerDeps } from './customer.context.js';
 import { CREATE_IN_CRM_TOPIC } from './registration/crm-create.message.js';
 import { createCustomerInCrm } from './registration/crm-create.service.js';
 import { linkBonusPlus, linkOneC } from './customer.repository.js';
-import { syncCustomers, type CustomerSyncResult } from './crm-sync/customer-sync.service.js';
+import { CUSTOMER_HISTORY_CURSOR, syncCustomers, type CustomerSyncResult } from './crm-sync/customer-sync.service.js';
+import { takeScheduledTurn } from '../../platform/sync-cursor.js';
 import { buildCustomerSubgraph } from './customer.subgraph.js';
 import { bonusPlusLinkSchema, LINK_BONUSPLUS_TOPIC } from '../../contracts/identity-link.message.js';
 import type { ShowroomImportRunRow } from './customer.table.js';
@@ -57,7 +58,9 @@ export const customerOutboxHandlers = (deps: CustomerDeps) => ({
  * showroom import (on demand, and on a schedule when configured).
  */
 export async function startCustomerRuntime(deps: CustomerDeps, options: CustomerRuntimeOptions): Promise<CustomerRuntime> {
-  const sync = createPeriodicTask('customer history sync', options.syncIntervalMs, (signal) => syncCustomers(deps, signal), deps.logger);
+  const sync = createPeriodicTask('customer history sync', options.syncIntervalMs, (signal) => syncCustomers(deps, signal), deps.logger, {
+    turn: () => takeScheduledTurn(deps.db, CUSTOMER_HISTORY_CURSOR, options.syncIntervalMs),
+  });
   // Closing stops an import between two customers; the next start continues it.
   const stopping = new AbortController();
   const importDeps: ShowroomImportDeps = { db: deps.db, crm: deps.crm, bonusPlus: deps.bonusPlus, logger: deps.logger, signal: stopping.signal };

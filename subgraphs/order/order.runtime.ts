@@ -12,7 +12,8 @@ import { ORDER_TOPICS, type CreateInCrm, type CrmStatusChange, type OrderRef } f
 import { buildOrderSubgraph } from './order.subgraph.js';
 import { expireOrders, recoverPlacements } from './placement/order-expiry.service.js';
 import { releaseLateReserve, releaseOrderHolds } from './placement/order-holds.service.js';
-import { syncOrders, type OrderSyncResult } from './crm-sync/order-sync.service.js';
+import { ORDER_HISTORY_CURSOR, syncOrders, type OrderSyncResult } from './crm-sync/order-sync.service.js';
+import { takeScheduledTurn } from '../../platform/sync-cursor.js';
 import { registerSale } from './payment/payment.service.js';
 import { completeReturn } from './returns/return.service.js';
 import { createCalculationCache, forgettingCalculations } from './checkout/calculation-cache.js';
@@ -77,7 +78,9 @@ export async function startOrderRuntime(given: OrderDeps, options: OrderRuntimeO
   const calculations = given.calculations ?? createCalculationCache(given.settings.calculationCacheSeconds ?? 0);
   const deps: OrderDeps = { ...given, bonusPlus: forgettingCalculations(given.bonusPlus, calculations), ...(calculations ? { calculations } : {}) };
   const references = crmReferences(deps.crm);
-  const sync = createPeriodicTask('order history sync', options.syncIntervalMs, (signal) => syncOrders(deps, references, signal), deps.logger);
+  const sync = createPeriodicTask('order history sync', options.syncIntervalMs, (signal) => syncOrders(deps, references, signal), deps.logger, {
+    turn: () => takeScheduledTurn(deps.db, ORDER_HISTORY_CURSOR, options.syncIntervalMs),
+  });
   const oneCPoll = createPeriodicTask('1C order states', options.oneCPollIntervalMs, (signal) => pollOneCStates(deps, { signal }), deps.logger);
   const expiry = createPeriodicTask(
     'order expiry',
