@@ -26,11 +26,11 @@ export async function saveCursor(executor: Kysely<any>, name: string, cursor: st
 /**
  * A scheduled run's turn at the feed `name`: false when a process (this one or a replica) started
  * or ended a run of it less than three quarters of `intervalMs` ago (a process's own next tick
- * comes a whole interval after its run, and so is never refused), else true, and the turn is taken
- * (in one statement, so that of two replicas asking at once one gets it). Replicas then read the feed once
- * an interval between them, not once each: RetailCRM's history pages come out of the ten requests
- * a second the whole retailer has, and two runs of one page at once would each read its customers.
- * A feed never stored takes its first run.
+ * comes a whole interval after its run, and so is never refused), else true, and the turn is
+ * taken (in one statement, so that of two replicas asking at once one gets it). Replicas then read
+ * the feed once an interval between them, not once each: RetailCRM's history pages come out of
+ * the ten requests a second the whole retailer has, and two runs of one page at once would each
+ * read its customers. A feed never stored takes its first run.
  */
 export async function takeScheduledTurn(executor: Kysely<any>, name: string, intervalMs: number): Promise<boolean> {
   const result = await sql<{ taken: boolean; known: boolean }>`
