@@ -61,8 +61,9 @@ async function run(replicas: boolean): Promise<BenchRow[]> {
       offers = (found.data?.products?.edges ?? []).flatMap((e: any) => e.node.offers).filter((o: any) => o.inStock && o.price).map((o: any) => o.id as string);
       if (offers.length < 10) await sleep(500);
     }
+    const pending = async () => Number((await g.database.db.selectFrom('platform.outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow()).n);
     // The seed's own backlog (its customers' enrolments and cards) is done before the clock starts.
-    await until(async () => Number((await g.database.db.selectFrom('platform.outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow()).n) === 0, 300_000);
+    await until(async () => (await pending()) === 0, 300_000);
     const journalBefore = ((await (await fetch(`${g.urls.retailCrm}/__emulator/journal`)).json()) as unknown[]).length;
     const started = Date.now();
     const stamp = Date.now() % 10_000; // +7 919 ssss iii: a valid Russian mobile number
@@ -79,7 +80,6 @@ async function run(replicas: boolean): Promise<BenchRow[]> {
     const ordersDone = await until(async () => (await count('ordering.orders', 'crm_id', orderIds)) === orderIds.length, 900_000);
     const last = Math.max(customersDone ?? Number.NaN, ordersDone ?? Number.NaN);
     // What the sign-ups and orders left to the relays after that (the CRM cards' figures) is theirs too.
-    const pending = async () => Number((await g.database.db.selectFrom('platform.outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow()).n);
     const settled = (await until(async () => (await pending()) === 0, 300_000)) ?? Date.now();
     const journal = ((await (await fetch(`${g.urls.retailCrm}/__emulator/journal`)).json()) as { at: number; method: string; path: string; limited: boolean }[]).slice(journalBefore);
     const calls = journal.filter((a) => a.at >= started && a.at <= last).length;
