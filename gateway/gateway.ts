@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { Config } from '../platform/config.js';
 import type { GraphQLFormattedError, ValidationRule } from 'graphql';
@@ -18,6 +18,7 @@ import { loadOperationManifest, operationSafelist, safelistMode, type SafelistMo
 import { QUERY_TOO_LARGE_MESSAGE, shapeProtection } from './shape-limits.js';
 import { createRateLimits, oneMoneyMutationPlugin, type RateLimitSettings } from './rate-limits.js';
 import { installResultShaping } from './result-shaping.js';
+import { createEntityCache, type EntityCache } from './entity-cache.js';
 import { DEADLINE_HEADER, subgraphFetcher, type Fetcher } from './subgraph-fetch.js';
 
 export interface GatewayContext {
@@ -54,15 +55,28 @@ export interface GatewayOptions {
   readonly requestDeadlineMs?: number;
   /** Limits per caller (`rateLimitSettings(config)`); none when absent. */
   readonly rateLimits?: RateLimitSettings | undefined;
+  /** How long synced entity fields are answered from memory (GATEWAY_ENTITY_CACHE_SECONDS, `entity-cache.ts`); none when absent or 0. */
+  readonly entityCacheSeconds?: number | undefined;
 }
+
+type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 
 class IdentityForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     url: string,
     private readonly sign: (identity: Identity) => Promise<string>,
     fetcher: Fetcher,
+    private readonly subgraph: string,
+    private readonly entities: EntityCache | undefined,
   ) {
     super({ url, fetcher });
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
+    const { query, variables } = options.request;
+    // A client's operation's fetches only: health checks and schema loads go as they are.
+    if (!this.entities || !('incomingRequestContext' in options) || !query) return super.process(options);
+    return (await this.entities.fetch(this.subgraph, query, variables, () => super.process(options))) as SubgraphResponse;
   }
 
   override async willSendRequest({ request, context }: Parameters<RemoteGraphQLDataSource<GatewayContext>['willSendRequest'] & {}>[0]) {
@@ -97,11 +111,12 @@ export function formatGatewayError(formatted: GraphQLFormattedError, error: unkn
 const TOKEN_LIMIT = /Document contains more th\w+ \d+ tokens/;
 
 /** The one profile every entry (gateway/main.ts, `npm start`) starts the gateway with. */
-export const gatewayProfile = (config: Config): Pick<GatewayOptions, 'development' | 'metricsPort' | 'safelist'> => ({
+export const gatewayProfile = (config: Config): Pick<GatewayOptions, 'development' | 'metricsPort' | 'safelist' | 'entityCacheSeconds'> => ({
   development: config.NODE_ENV !== 'production',
   metricsPort: config.METRICS_PORT,
   // From the configuration, not the process's environment: `startGraph` may run a production graph in a test process.
   safelist: safelistMode(config.NODE_ENV),
+  entityCacheSeconds: config.GATEWAY_ENTITY_CACHE_SECONDS,
 });
 
 export function bearerToken(req: IncomingMessage): string | undefined {
@@ -132,9 +147,10 @@ export function createGateway(options: GatewayOptions) {
   const requestDeadlineMs = options.requestDeadlineMs ?? 20_000;
   const safelist = (options.safelist ?? safelistMode()) === 'enforce' ? operationSafelist<GatewayContext>(loadOperationManifest()) : undefined;
   const limits = options.rateLimits ? createRateLimits(options.rateLimits, options.logger) : undefined;
+  const entities = createEntityCache(options.entityCacheSeconds ?? 0);
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => new IdentityForwardingDataSource(subgraphs.named(options.subgraphUrls[name] ?? url!, name), sign, subgraphs.fetch),
+    buildService: ({ name, url }) => new IdentityForwardingDataSource(subgraphs.named(options.subgraphUrls[name] ?? url!, name), sign, subgraphs.fetch, name, entities),
   });
   // Only the suggestion mask: the shape limits are `shapeProtection`'s, silent and HTTP 400.
   const armor = new ApolloArmor({
@@ -173,7 +189,7 @@ export function createGateway(options: GatewayOptions) {
       throw error instanceof AppError ? toGraphQLError(error) : error;
     }
   };
-  return { server, context, subgraphs, limits };
+  return { server, context, subgraphs, limits, entities };
 }
 
 /** The clients' operation names, the labels `gateway_operation_seconds` may carry (none when the manifest cannot be read). */

@@ -34,6 +34,8 @@ const schema = z.object({
   GATEWAY_SUBGRAPH_TIMEOUT_MS: ms(10_000),
   /** How long one request may take through the gateway in all: no subgraph call starts or runs past it. */
   GATEWAY_REQUEST_DEADLINE_MS: ms(20_000),
+  /** How long the gateway answers synced entity fields (an offer's price, a product's name) from memory; 0: never (`gateway/entity-cache.ts`). */
+  GATEWAY_ENTITY_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   /** Where the gateways keep their rate-limit counters, so every gateway process counts into one; unset, each counts alone. */
   REDIS_URL: z.string().url().optional(),
   /** Limits per caller at the gateway: on by default, off unless set under NODE_ENV=test (every test request comes from 127.0.0.1). */

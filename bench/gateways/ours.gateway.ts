@@ -3,7 +3,9 @@ import { createJwtVerifier } from '../../platform/identity.js';
 import { startGateway } from '../../gateway/gateway.js';
 import { announce, gatewayEnv, supergraphFor } from './supergraph-urls.js';
 
-// Our gateway exactly as `gateway/main.ts` runs it, on the bench's subgraphs and port.
+// Our gateway as `gateway/main.ts` runs it, on the bench's subgraphs and port, without its entity
+// cache (GATEWAY_ENTITY_CACHE_SECONDS): the other gateways of `bench:load` have none, and it
+// compares gateways doing the same work.
 const config = loadConfig();
 const { urls, port } = gatewayEnv();
 const gateway = await startGateway({

@@ -15,7 +15,8 @@ import { availableOffers, registerEnrolled } from '../support/order-fixtures.js'
 let t: TestGraph;
 
 beforeAll(async () => {
-  t = await startTestGraph({ LOYALTY_WELCOME_BONUS: '0' });
+  // The inventory's own cache, seen through a gateway that remembers no entity (test/e2e/entity-cache.int.test.ts has the gateway's).
+  t = await startTestGraph({ LOYALTY_WELCOME_BONUS: '0', GATEWAY_ENTITY_CACHE_SECONDS: '0' });
   await t.graph.inventory.catalogSync.runNow();
   await t.settle();
 }, 120_000);
