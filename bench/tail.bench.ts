@@ -37,7 +37,8 @@ import { percentile } from './sequential-latency.js';
  * BENCH_SLOW_MS (150) or more.
  *
  * Each loop also prints the calls that reached each upstream system per operation (`retailCrm
- * calls/op`, …, the routes behind them on stderr) and RetailCRM's rate-limit refusals. Every
+ * calls/op`, …, the routes behind them on stderr), RetailCRM's rate-limit refusals and the share of
+ * the gateway's cacheable entity fetches it answered from memory (`entity cache hit %`). Every
  * account is linked to its customer before the loops, and what the warm-up left to the relays is
  * sent before a loop is measured.
  *
@@ -68,7 +69,20 @@ async function credentialsOf(g: ProcessGraph, f: Fixture): Promise<Credentials> 
   return (caller) => ({ authorization: `Bearer ${caller.kind === 'staff' ? staff : tokens.get(caller.customerId)!}` });
 }
 
-type CpuNow = { services: Record<string, number>; postgres: ReturnType<typeof cpuReading>; upstream: Upstream };
+type CpuNow = { services: Record<string, number>; postgres: ReturnType<typeof cpuReading>; upstream: Upstream; entityCache: EntityCacheCounts };
+
+/** The gateway's entity-cache lookups so far (`gateway_entity_cache_total` on its `/metrics`). */
+type EntityCacheCounts = { hit: number; miss: number };
+
+async function entityCacheNow(g: ProcessGraph): Promise<EntityCacheCounts> {
+  const text = await (await fetch(`${new URL(g.urls.gateway).origin}/metrics`)).text();
+  const count = (outcome: string) =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith('gateway_entity_cache_total{') && line.includes(`outcome="${outcome}"`))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  return { hit: count('hit'), miss: count('miss') };
+}
 
 const UPSTREAMS = ['retailCrm', 'bonusPlus', 'oneC'] as const;
 
@@ -86,8 +100,8 @@ async function upstreamNow(g: ProcessGraph): Promise<Upstream> {
 
 /** Each process's and Postgres's CPU spent so far, and the requests each upstream has received. */
 async function cpuNow(g: ProcessGraph): Promise<CpuNow> {
-  const upstream = await upstreamNow(g);
-  return { services: Object.fromEntries(SERVICES.map((name) => [name, processCpuMs(g.services[name].child.pid!)])), postgres: cpuReading(undefined), upstream };
+  const [upstream, entityCache] = await Promise.all([upstreamNow(g), entityCacheNow(g)]);
+  return { services: Object.fromEntries(SERVICES.map((name) => [name, processCpuMs(g.services[name].child.pid!)])), postgres: cpuReading(undefined), upstream, entityCache };
 }
 
 /**
@@ -103,6 +117,10 @@ async function cpuSince(g: ProcessGraph, before: CpuNow, per: number, perWhat: '
   const calls = Object.entries(after.upstream.routes).map(([route, n]) => [route, n - (before.upstream.routes[route] ?? 0)] as const).filter(([, n]) => n > 0);
   for (const system of UPSTREAMS) figures[`${system} calls/${perWhat}`] = share(calls.filter(([route]) => route.startsWith(`${system} `)).reduce((sum, [, n]) => sum + n, 0));
   figures[`retailCrm refused/${perWhat}`] = share(after.upstream.refused - before.upstream.refused);
+  // The share of the gateway's cacheable entity fetches it answered from memory (none: n/a).
+  const hits = after.entityCache.hit - before.entityCache.hit;
+  const lookups = hits + after.entityCache.miss - before.entityCache.miss;
+  figures['entity cache hit %'] = lookups > 0 ? ((hits / lookups) * 100).toFixed(1) : 'n/a';
   if (calls.length > 0) console.error(`  ${label}, upstream calls per ${perWhat}: ${calls.sort((a, b) => b[1] - a[1]).map(([route, n]) => `${route} ${share(n)}`).join(', ')}`);
   return figures;
 }
