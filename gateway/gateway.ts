@@ -189,7 +189,7 @@ export function createGateway(options: GatewayOptions) {
       throw error instanceof AppError ? toGraphQLError(error) : error;
     }
   };
-  return { server, context, subgraphs, limits, entities };
+  return { server, context, subgraphs, limits };
 }
 
 /** The clients' operation names, the labels `gateway_operation_seconds` may carry (none when the manifest cannot be read). */
