@@ -65,7 +65,9 @@ async function load(workers: number, op: (i: number) => Promise<Result>, done: (
 
 describe.skipIf(!process.env.DATABASE_URL)('the graph as separate processes survives its faults (real processes, real Postgres)', () => {
   beforeAll(async () => {
-    g = await startProcessGraph({ GATEWAY_SUBGRAPH_TIMEOUT_MS: String(SUBGRAPH_TIMEOUT_MS), OUTBOX_POLL_INTERVAL_MS: '200' });
+    // No entity cache at the gateway: an account page's prices must come from the inventory each
+    // time, or a page remembered from before the fault would hide it (gateway/entity-cache.ts).
+    g = await startProcessGraph({ GATEWAY_SUBGRAPH_TIMEOUT_MS: String(SUBGRAPH_TIMEOUT_MS), OUTBOX_POLL_INTERVAL_MS: '200', GATEWAY_ENTITY_CACHE_SECONDS: '0' });
     console.log(`fault tests on ${usesCompiledServices() ? 'the compiled services (dist/)' : 'the sources under tsx (dist/ is older than the sources)'}`);
     const registered = await g.gql(REGISTER, { input: { phone: nextPhone(), firstName: 'Сбой' } });
     expect(registered.errors).toBeUndefined();
