@@ -63,7 +63,10 @@ describe('the gateway’s entity cache', () => {
     (again.data!._entities as { price: number }[])[0]!.price = 1;
     expect(await ask('b')).toEqual({ data: { _entities: [{ price: 200 }] } });
     expect(calls).toHaveLength(2);
-    expect(cache.stats).toEqual({ hits: 2, misses: 2 });
+    // Another client operation's fetch of the same selection (the planner names it after the operation) shares the entries.
+    expect(await cache.fetch('inventory', PRICE.replace('AccountPage__inventory__3', 'OrderDetails__inventory__1'), offers('c'), send(offers('c')))).toEqual({ data: { _entities: [{ price: 300 }] } });
+    expect(calls).toHaveLength(2);
+    expect(cache.stats).toEqual({ hits: 3, misses: 2 });
   });
 
   it('remembers nothing of an answer with errors; sends other subgraphs’ and other fetches as they are', async () => {

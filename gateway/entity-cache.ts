@@ -60,7 +60,9 @@ export function createEntityCache(ttlSeconds: number, options: { fields?: Synced
   let nextPlan = 0;
 
   const planOf = (subgraph: string, query: string) => {
-    const key = `${subgraph}\u0000${query}`;
+    // The planner names a fetch after the client's operation (`AccountPage__inventory__3`): the
+    // same selection asked by two operations (an account page, an order's page) shares entries.
+    const key = `${subgraph}\u0000${query.replace(OPERATION_NAME, 'query')}`;
     if (!plans.has(key)) {
       if (plans.size >= 1000) plans.clear();
       const types = cacheableEntityTypes(query, fields[subgraph]);
@@ -102,6 +104,8 @@ export function createEntityCache(ttlSeconds: number, options: { fields?: Synced
     },
   };
 }
+
+const OPERATION_NAME = /^\s*query\s+[_A-Za-z][_0-9A-Za-z]*/;
 
 /**
  * The entity types an operation the query planner sent may be answered for from memory: a query
