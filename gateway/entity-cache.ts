@@ -34,8 +34,8 @@ export interface EntitiesResponse {
 export interface EntityCache {
   /**
    * Answers an `_entities` fetch of synced fields from memory when every entity asked is
-   * remembered; otherwise sends it (all of it: one call either way) and remembers what it
-   * answered without errors. Any other fetch is sent as it is.
+   * remembered; otherwise sends it (all of it: one call either way) and remembers each entity
+   * of an answer without errors, those not found included. Any other fetch is sent as it is.
    */
   fetch<R extends EntitiesResponse>(subgraph: string, query: string, variables: Record<string, unknown> | undefined, send: () => Promise<R>): Promise<R | EntitiesResponse>;
   readonly stats: { hits: number; misses: number };
@@ -53,7 +53,7 @@ export function createEntityCache(ttlSeconds: number, options: { fields?: Synced
   if (ttlSeconds <= 0) return undefined;
   const fields = options.fields ?? SYNCED_FIELDS;
   const entries = new LRUCache<string, string>({ max: options.max ?? 20_000, ttl: ttlSeconds * 1000, ...(options.now ? { perf: { now: options.now }, ttlResolution: 0 } : {}) });
-  // Per fetch text: undefined when it is not a cacheable `_entities` fetch, else its id and the types it may answer.
+  // Per subgraph and fetch text (less its name): undefined when it is not a cacheable `_entities` fetch, else its id and the types it may answer.
   const plans = new Map<string, { id: number; types: ReadonlySet<string> } | undefined>();
   const stats = { hits: 0, misses: 0 };
   // Never reused: an entry keyed by a forgotten plan's id can only go unread.
