@@ -53,22 +53,32 @@ export function createEntityCache(ttlSeconds: number, options: { fields?: Synced
   if (ttlSeconds <= 0) return undefined;
   const fields = options.fields ?? SYNCED_FIELDS;
   const entries = new LRUCache<string, string>({ max: options.max ?? 20_000, ttl: ttlSeconds * 1000, ...(options.now ? { perf: { now: options.now }, ttlResolution: 0 } : {}) });
-  // Per subgraph and fetch text (less its name): undefined when it is not a cacheable `_entities` fetch, else its id and the types it may answer.
-  const plans = new Map<string, { id: number; types: ReadonlySet<string> } | undefined>();
+  // Per subgraph, per fetch text as the planner sends it (the same string each time: looked up
+  // with no copy): undefined when it is not a cacheable `_entities` fetch, else its id and the
+  // types it may answer.
+  const plans = new Map<string, Map<string, { id: number; types: ReadonlySet<string> } | undefined>>();
+  // The id of each selection, by subgraph and fetch text less its name: the planner names a fetch
+  // after the client's operation (`AccountPage__inventory__3`), and the same selection asked by two
+  // operations (an account page, an order's page) shares entries.
+  const ids = new Map<string, number>();
+  // Never reused: an entry keyed by a forgotten id can only go unread.
+  let nextId = 0;
   const stats = { hits: 0, misses: 0 };
-  // Never reused: an entry keyed by a forgotten plan's id can only go unread.
-  let nextPlan = 0;
 
   const planOf = (subgraph: string, query: string) => {
-    // The planner names a fetch after the client's operation (`AccountPage__inventory__3`): the
-    // same selection asked by two operations (an account page, an order's page) shares entries.
-    const key = `${subgraph}\u0000${query.replace(OPERATION_NAME, 'query')}`;
-    if (!plans.has(key)) {
-      if (plans.size >= 1000) plans.clear();
+    let known = plans.get(subgraph);
+    if (!known) plans.set(subgraph, (known = new Map()));
+    if (!known.has(query)) {
+      if (known.size >= 1000) known.clear();
       const types = cacheableEntityTypes(query, fields[subgraph]);
-      plans.set(key, types ? { id: nextPlan++, types } : undefined);
+      const selection = `${subgraph}\u0000${query.replace(OPERATION_NAME, 'query')}`;
+      if (types && !ids.has(selection)) {
+        if (ids.size >= 1000) ids.clear();
+        ids.set(selection, nextId++);
+      }
+      known.set(query, types ? { id: ids.get(selection)!, types } : undefined);
     }
-    return plans.get(key);
+    return known.get(query);
   };
 
   return {
